@@ -1,0 +1,171 @@
+//! Typed configuration, read from environment variables (and an optional `.env`).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// Everything the service is configured with. Every field is documented in the README.
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: a PostgreSQL server to use; unset, the service runs its own cluster.
+    pub database_url: Option<String>,
+    /// `AIXIN_DATA_DIR` (default `var`): the embedded cluster (`pg/`) and the generated key.
+    pub data_dir: PathBuf,
+    /// `AIXIN_BIND` (default `127.0.0.1:3000`): the address the web server listens on.
+    pub bind: SocketAddr,
+    /// `AIXIN_SECRET_KEY` (64 hex digits): encrypts ID numbers and keys their hashes; generated
+    /// into `<data dir>/secret.key` when absent.
+    pub secret_key: SecretKey,
+    /// `AIXIN_DB_MAX_CONNECTIONS` (default 20): the size of the connection pool.
+    pub db_max_connections: u32,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("data_dir", &self.data_dir)
+            .field("bind", &self.bind)
+            .field("db_max_connections", &self.db_max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The 32-byte key behind ID-number encryption and keyed hashes. Never printed.
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    /// The raw key bytes.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Parses 64 hexadecimal digits.
+    pub fn from_hex(text: &str) -> anyhow::Result<Self> {
+        let bytes = hex::decode(text.trim()).context("the secret key is not hexadecimal")?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("the secret key must be 64 hexadecimal digits (32 bytes)"))?;
+        Ok(SecretKey(key))
+    }
+
+    /// A fresh random key.
+    pub fn generate() -> Self {
+        SecretKey(rand::random())
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<hidden>)")
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads the configuration through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let data_dir = PathBuf::from(get("AIXIN_DATA_DIR").unwrap_or_else(|| "var".into()));
+        let bind = get("AIXIN_BIND")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .context("AIXIN_BIND must be an address and port, e.g. 127.0.0.1:3000")?;
+        let secret_key = match get("AIXIN_SECRET_KEY") {
+            Some(hex) => SecretKey::from_hex(&hex).context("AIXIN_SECRET_KEY")?,
+            None => load_or_create_key(&data_dir.join("secret.key"))?,
+        };
+        let db_max_connections = match get("AIXIN_DB_MAX_CONNECTIONS") {
+            Some(n) => n
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .context("AIXIN_DB_MAX_CONNECTIONS must be a number from 1 to 1000")?,
+            None => 20,
+        };
+        Ok(Config {
+            database_url: get("DATABASE_URL"),
+            data_dir,
+            bind,
+            secret_key,
+            db_max_connections,
+        })
+    }
+}
+
+/// Reads the key file, or writes a new random key there (readable by the owner only).
+fn load_or_create_key(path: &Path) -> anyhow::Result<SecretKey> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    match std::fs::read_to_string(path) {
+        Ok(text) => return SecretKey::from_hex(&text).with_context(|| format!("{}", path.display())),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("reading {}", path.display()));
+        }
+        Err(_) => {}
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let key = SecretKey::generate();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match file {
+        Ok(mut file) => {
+            writeln!(file, "{}", hex::encode(key.bytes()))?;
+            tracing::info!(path = %path.display(), "generated a new secret key");
+            Ok(key)
+        }
+        // Another process wrote it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path)?;
+            SecretKey::from_hex(&text)
+        }
+        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
+    }
+}
+
+/// Rejects a configuration that cannot work, with a message that says how to fix it.
+pub fn check(config: &Config) -> anyhow::Result<()> {
+    if let Some(url) = &config.database_url
+        && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        bail!("DATABASE_URL must start with postgres:// or postgresql://");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn defaults_and_a_generated_key_that_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let vars = HashMap::from([("AIXIN_DATA_DIR", dir.path().to_str().unwrap().to_owned())]);
+        let get = |k: &str| vars.get(k).cloned();
+        let first = Config::from_lookup(get).unwrap();
+        assert_eq!(first.bind.to_string(), "127.0.0.1:3000");
+        assert!(first.database_url.is_none());
+        let second = Config::from_lookup(get).unwrap();
+        assert_eq!(first.secret_key.bytes(), second.secret_key.bytes());
+    }
+
+    #[test]
+    fn a_bad_key_is_refused_with_the_variable_named() {
+        let get = |k: &str| (k == "AIXIN_SECRET_KEY").then(|| "abc".to_owned());
+        let err = format!("{:#}", Config::from_lookup(get).unwrap_err());
+        assert!(err.contains("AIXIN_SECRET_KEY"), "{err}");
+    }
+}

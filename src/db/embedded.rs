@@ -1,0 +1,409 @@
+//! A private PostgreSQL cluster for development, tests and single-machine installs.
+//!
+//! With `DATABASE_URL` unset the service keeps its own cluster under the data directory:
+//! `initdb` on first use, started with a Unix socket and no TCP port, reused when it is already
+//! running (by an earlier process, a second instance or a CLI command), and stopped on shutdown
+//! only by the process that started it.
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+use sqlx::postgres::PgConnectOptions;
+
+/// The superuser and database the service uses inside its own cluster.
+const DB_USER: &str = "aixin";
+/// Port number of the socket file name (`.s.PGSQL.5432`); no TCP port is opened.
+const PORT: u16 = 5432;
+/// Unix socket paths are limited to 107 bytes on Linux.
+const MAX_SOCKET_PATH: usize = 100;
+
+/// How the cluster is tuned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is flushed to disk: the service's data.
+    Durable,
+    /// No fsync: throw-away test databases, many times faster to create.
+    Disposable,
+}
+
+/// A running cluster, and whether this process must stop it.
+#[derive(Debug)]
+pub struct Cluster {
+    data_dir: PathBuf,
+    socket_dir: PathBuf,
+    bin_dir: PathBuf,
+    run_as: Option<SystemUser>,
+    started_here: bool,
+}
+
+/// The unprivileged account a root process runs PostgreSQL as.
+#[derive(Debug, Clone)]
+struct SystemUser {
+    name: String,
+    uid: u32,
+    gid: u32,
+}
+
+impl Cluster {
+    /// Makes sure a cluster for `wanted_dir` is initialised and running, and returns it.
+    ///
+    /// Holds a file lock while it looks and starts, so parallel processes (test binaries, a CLI
+    /// command beside the server) never race to `initdb` or start the same cluster twice.
+    pub fn ensure_running(wanted_dir: &Path, durability: Durability) -> anyhow::Result<Self> {
+        let bin_dir = find_bin_dir()?;
+        let run_as = if nix::unistd::geteuid().is_root() {
+            Some(postgres_user()?)
+        } else {
+            None
+        };
+        let data_dir = usable_data_dir(wanted_dir, run_as.as_ref())?;
+        let socket_dir = socket_dir_for(&data_dir);
+
+        let parent = data_dir.parent().context("the cluster directory has no parent")?;
+        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        let lock_path = parent.join(format!(
+            ".{}.lock",
+            data_dir.file_name().and_then(|n| n.to_str()).unwrap_or("pg")
+        ));
+        let lock = File::create(&lock_path)
+            .with_context(|| format!("creating lock file {}", lock_path.display()))?;
+        lock.lock().context("waiting for the cluster lock")?;
+
+        let mut cluster = Cluster {
+            data_dir,
+            socket_dir,
+            bin_dir,
+            run_as,
+            started_here: false,
+        };
+        if !cluster.data_dir.join("PG_VERSION").exists() {
+            cluster.initdb(durability)?;
+        }
+        cluster.write_settings(durability)?;
+        if cluster.is_running()? {
+            tracing::info!(dir = %cluster.data_dir.display(), "using the PostgreSQL cluster already running");
+        } else {
+            cluster.start()?;
+            cluster.started_here = true;
+        }
+        drop(lock);
+        Ok(cluster)
+    }
+
+    /// Connection options for a database inside this cluster.
+    pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .port(PORT)
+            .username(DB_USER)
+            .database(database)
+    }
+
+    /// The folder that holds the cluster's files.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Whether this process started the cluster (and so must stop it).
+    pub fn started_here(&self) -> bool {
+        self.started_here
+    }
+
+    /// Stops the cluster if this process started it; a cluster found running is left running.
+    pub fn stop_if_started_here(&self) -> anyhow::Result<()> {
+        if self.started_here {
+            self.stop()?;
+        }
+        Ok(())
+    }
+
+    /// Stops the cluster (fast shutdown: open sessions are ended, data is safe).
+    pub fn stop(&self) -> anyhow::Result<()> {
+        tracing::info!(dir = %self.data_dir.display(), "stopping PostgreSQL");
+        let out = self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "60"])?;
+        if !out.status.success() {
+            bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(())
+    }
+
+    /// Whether a postmaster is serving this data directory (a stale `postmaster.pid` left by a
+    /// killed process counts as not running; `pg_ctl start` then replaces it).
+    pub fn is_running(&self) -> anyhow::Result<bool> {
+        let out = self.pg_ctl(&["status"])?;
+        Ok(out.status.success())
+    }
+
+    fn initdb(&self, durability: Durability) -> anyhow::Result<()> {
+        tracing::info!(dir = %self.data_dir.display(), "initialising a new PostgreSQL cluster");
+        fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating {}", self.data_dir.display()))?;
+        fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700))?;
+        self.hand_over(&self.data_dir)?;
+        let mut cmd = self.command("initdb");
+        cmd.arg("-D")
+            .arg(&self.data_dir)
+            .args(["--username", DB_USER, "--auth", "trust"])
+            // Without an explicit encoding initdb follows LANG, and an unset LANG gives an
+            // SQL_ASCII cluster that sorts and searches Chinese wrongly.
+            .args(["--encoding", "UTF8", "--locale", "C.UTF-8"]);
+        if durability == Durability::Disposable {
+            cmd.arg("--no-sync");
+        }
+        let out = run(cmd, "initdb")?;
+        if !out.status.success() {
+            let _ = fs::remove_dir_all(&self.data_dir);
+            bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        let conf = self.data_dir.join("postgresql.conf");
+        let mut text = fs::read_to_string(&conf)?;
+        text.push_str("\n# Settings of the aixin service, rewritten at each start.\ninclude_if_exists = 'aixin.conf'\n");
+        fs::write(&conf, text)?;
+        Ok(())
+    }
+
+    fn write_settings(&self, durability: Durability) -> anyhow::Result<()> {
+        if let Some(user) = &self.run_as
+            && self.socket_dir != self.data_dir
+        {
+            fs::create_dir_all(&self.socket_dir)?;
+            fs::set_permissions(&self.socket_dir, fs::Permissions::from_mode(0o700))?;
+            chown(&self.socket_dir, user)?;
+        } else {
+            fs::create_dir_all(&self.socket_dir)?;
+        }
+        let mut text = format!(
+            "listen_addresses = ''\n\
+             port = {PORT}\n\
+             unix_socket_directories = '{}'\n\
+             unix_socket_permissions = 0700\n\
+             max_connections = 200\n\
+             shared_buffers = 256MB\n\
+             work_mem = 16MB\n\
+             maintenance_work_mem = 256MB\n\
+             logging_collector = off\n",
+            self.socket_dir.display().to_string().replace('\'', "''")
+        );
+        if durability == Durability::Disposable {
+            text.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+        }
+        let path = self.data_dir.join("aixin.conf");
+        fs::write(&path, text)?;
+        self.hand_over(&path)?;
+        Ok(())
+    }
+
+    fn start(&self) -> anyhow::Result<()> {
+        tracing::info!(dir = %self.data_dir.display(), socket = %self.socket_dir.display(), "starting PostgreSQL");
+        let log = self.data_dir.join("server.log");
+        let log = log.to_str().context("the cluster path is not UTF-8")?;
+        let out = self.pg_ctl(&["start", "-w", "-t", "120", "-l", log])?;
+        if !out.status.success() {
+            let tail = fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default();
+            let tail: Vec<&str> = tail.lines().rev().take(10).collect();
+            bail!(
+                "PostgreSQL did not start: {}\n{}",
+                String::from_utf8_lossy(&out.stderr).trim(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        Ok(())
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> anyhow::Result<Output> {
+        let mut cmd = self.command("pg_ctl");
+        cmd.arg("-D").arg(&self.data_dir).args(args);
+        run(cmd, "pg_ctl")
+    }
+
+    /// A PostgreSQL program, run as the cluster's owner, in a process group of its own so that
+    /// Ctrl-C in the terminal reaches the service (which then stops the cluster in order), not
+    /// the database directly.
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(self.bin_dir.join(program));
+        cmd.current_dir("/").process_group(0).env_remove("PGDATA");
+        if let Some(user) = &self.run_as {
+            // std drops root's supplementary groups when it sets the uid.
+            cmd.uid(user.uid).gid(user.gid).env("HOME", "/").env("USER", &user.name);
+        }
+        cmd
+    }
+
+    fn hand_over(&self, path: &Path) -> anyhow::Result<()> {
+        match &self.run_as {
+            Some(user) => chown(path, user),
+            None => Ok(()),
+        }
+    }
+}
+
+fn run(mut cmd: Command, what: &str) -> anyhow::Result<Output> {
+    cmd.stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running {what}"))
+}
+
+fn chown(path: &Path, user: &SystemUser) -> anyhow::Result<()> {
+    std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
+        .with_context(|| format!("handing {} to {}", path.display(), user.name))
+}
+
+/// Where the PostgreSQL server programs are: PATH, then `pg_config --bindir`, then the newest
+/// Debian/Ubuntu install under /usr/lib/postgresql.
+pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
+    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if has_server(&dir) {
+                // Follow symlinks (e.g. /usr/local/bin/initdb) to the real install.
+                let real = fs::canonicalize(dir.join("initdb")).ok();
+                let real_dir = real.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+                return Ok(real_dir.filter(|d| has_server(d)).unwrap_or(dir));
+            }
+        }
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
+        && out.status.success()
+    {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if has_server(&dir) {
+            return Ok(dir);
+        }
+    }
+    let newest = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version: u32 = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            has_server(&bin).then_some((version, bin))
+        })
+        .max_by_key(|(v, _)| *v);
+    if let Some((_, dir)) = newest {
+        return Ok(dir);
+    }
+    bail!(
+        "PostgreSQL server programs (initdb, pg_ctl) were not found.\n\
+         Either install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`; macOS: \
+         `brew install postgresql`) so the service can run its own database, or set \
+         DATABASE_URL to a PostgreSQL server you already have, e.g. \
+         DATABASE_URL=postgres://user:password@localhost/aixin"
+    )
+}
+
+fn postgres_user() -> anyhow::Result<SystemUser> {
+    let user = nix::unistd::User::from_name("postgres")
+        .context("looking up the postgres system user")?
+        .context(
+            "running as root, the database must run as the `postgres` system user, which does \
+             not exist: create it (installing PostgreSQL's Debian package does), run as an \
+             ordinary user, or set DATABASE_URL",
+        )?;
+    Ok(SystemUser {
+        name: user.name,
+        uid: user.uid.as_raw(),
+        gid: user.gid.as_raw(),
+    })
+}
+
+/// The wanted directory, or — when the cluster must run as `postgres` and that user cannot
+/// reach it (a checkout under /root) — a folder of its own under /var/tmp that it can.
+fn usable_data_dir(wanted: &Path, run_as: Option<&SystemUser>) -> anyhow::Result<PathBuf> {
+    let wanted = absolute(wanted)?;
+    let Some(user) = run_as else {
+        return Ok(wanted);
+    };
+    if reachable_by(&wanted, user) {
+        return Ok(wanted);
+    }
+    let fallback = Path::new("/var/tmp")
+        .join(format!("aixin-{}", short_hash(&wanted)))
+        .join("pg");
+    tracing::warn!(
+        wanted = %wanted.display(),
+        using = %fallback.display(),
+        "the postgres system user cannot reach the data directory; keeping the cluster elsewhere"
+    );
+    Ok(fallback)
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    let abs = std::path::absolute(path)?;
+    // Resolve symlinks of the existing part so the same cluster is found from anywhere.
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_owned());
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = fs::canonicalize(&existing).unwrap_or(existing);
+    out.extend(rest.into_iter().rev());
+    Ok(out)
+}
+
+/// Whether `user` can traverse every existing ancestor of `path` (and so reach the folders
+/// root creates and hands over below it).
+fn reachable_by(path: &Path, user: &SystemUser) -> bool {
+    path.ancestors().filter(|p| p.exists()).all(|dir| {
+        let Ok(meta) = fs::metadata(dir) else {
+            return false;
+        };
+        if meta.uid() == user.uid {
+            return meta.mode() & 0o100 != 0;
+        }
+        if meta.gid() == user.gid {
+            return meta.mode() & 0o010 != 0;
+        }
+        meta.mode() & 0o001 != 0
+    })
+}
+
+/// The socket lives in the data directory unless that path is too long for a Unix socket; then
+/// in a short folder of its own.
+fn socket_dir_for(data_dir: &Path) -> PathBuf {
+    let in_data = data_dir.join(format!(".s.PGSQL.{PORT}"));
+    if in_data.as_os_str().len() <= MAX_SOCKET_PATH {
+        data_dir.to_path_buf()
+    } else {
+        PathBuf::from(format!("/tmp/aixin-{}", short_hash(data_dir)))
+    }
+}
+
+fn short_hash(path: &Path) -> String {
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    hex::encode(&digest[..6])
+}
+
+/// Whether the error says the server is not there (refused, socket missing), as opposed to a
+/// wrong query.
+pub fn is_unreachable(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Io(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_put_the_socket_in_a_short_folder() {
+        let short = Path::new("/srv/aixin/var/pg");
+        assert_eq!(socket_dir_for(short), short);
+        let long = PathBuf::from(format!("/{}/var/pg", "d".repeat(120)));
+        let dir = socket_dir_for(&long);
+        assert!(dir.starts_with("/tmp/aixin-"));
+        assert!(dir.join(".s.PGSQL.5432").as_os_str().len() < 108);
+        assert_eq!(dir, socket_dir_for(&long), "the same cluster finds the same socket");
+    }
+}

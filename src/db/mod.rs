@@ -1,0 +1,142 @@
+//! The database: the connection pool, the embedded cluster, migrations and region data.
+
+pub mod embedded;
+pub mod regions;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+
+use crate::config::Config;
+use embedded::{Cluster, Durability};
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// The service's database: a pool, and the embedded cluster when the service runs its own.
+pub struct Database {
+    /// The connection pool every request uses.
+    pub pool: PgPool,
+    /// The private cluster, when `DATABASE_URL` is unset.
+    pub cluster: Option<Cluster>,
+}
+
+/// What [`prepare`] did to bring a database up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prepared {
+    /// Migrations applied by this call (0 when the schema was already current).
+    pub migrations_applied: usize,
+    /// Regions loaded by this call (0 when they were already there).
+    pub regions_loaded: u64,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL` (creating its database when missing), or starts or reuses the
+    /// embedded cluster under the data directory.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let (options, cluster) = match &config.database_url {
+            Some(url) => {
+                let options: PgConnectOptions =
+                    url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                (options, None)
+            }
+            None => {
+                let dir = config.data_dir.join("pg");
+                let cluster = tokio::task::spawn_blocking(move || {
+                    Cluster::ensure_running(&dir, Durability::Durable)
+                })
+                .await??;
+                (cluster.connect_options("aixin"), Some(cluster))
+            }
+        };
+        create_database_if_missing(&options).await?;
+        let pool = pool_options(config.db_max_connections)
+            .connect_with(options)
+            .await
+            .context("connecting to PostgreSQL")?;
+        Ok(Database { pool, cluster })
+    }
+
+    /// Closes the pool, then stops the embedded cluster if this process started it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        if let Some(cluster) = self.cluster {
+            tokio::task::spawn_blocking(move || cluster.stop_if_started_here()).await??;
+        }
+        Ok(())
+    }
+}
+
+/// Pool settings shared by the service and the tests.
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        // A request waits briefly for a connection, then answers 503 rather than hanging.
+        .acquire_timeout(Duration::from_secs(5))
+        .idle_timeout(Duration::from_secs(600))
+}
+
+/// Creates the database named in `options` when the server does not have it yet.
+pub async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
+    let name = options
+        .get_database()
+        .context("the database URL names no database")?
+        .to_owned();
+    let mut admin = options
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .context("connecting to PostgreSQL to check that the database exists")?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await?;
+    if !exists {
+        tracing::info!(database = %name, "creating the database");
+        let sql = format!("CREATE DATABASE {}", quote_ident(&name));
+        match sqlx::raw_sql(&sql).execute(&mut admin).await {
+            Ok(_) => {}
+            // Another process created it a moment ago.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+            Err(e) => return Err(e).context("creating the database"),
+        }
+    }
+    admin.close().await?;
+    Ok(())
+}
+
+/// Applies pending migrations and loads region data on first start. Safe to run from several
+/// processes at once: the migrator and the region loader each take an advisory lock.
+pub async fn prepare(pool: &PgPool) -> anyhow::Result<Prepared> {
+    let before = applied_migrations(pool).await?;
+    MIGRATOR.run(pool).await.context("applying migrations")?;
+    let after = applied_migrations(pool).await?;
+    let regions_loaded = regions::load_if_empty(pool).await?;
+    Ok(Prepared {
+        migrations_applied: after.saturating_sub(before),
+        regions_loaded,
+    })
+}
+
+async fn applied_migrations(pool: &PgPool) -> anyhow::Result<usize> {
+    let table: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+            .fetch_one(pool)
+            .await?;
+    if table.is_none() {
+        return Ok(0);
+    }
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await?;
+    Ok(n as usize)
+}
+
+/// Quotes an SQL identifier (database names cannot be bound as parameters).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,359 @@
+//! One error type for every handler, rendered as the §5 JSON shape for the API and as a page
+//! in the user's language for the browser.
+//!
+//! A handler returns `AppError`; its `IntoResponse` only records what went wrong (status, code,
+//! message key, field errors) in the response's extensions. The `render_errors` middleware,
+//! which sees the request, turns that into JSON or HTML and logs server errors once, with the
+//! request id. Internals (SQL, stack traces) never reach the client.
+
+use std::collections::BTreeMap;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use crate::i18n::Lang;
+use crate::web::{self, Prefs};
+
+/// A field's error: a message key and the values for its placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Message key in the i18n files.
+    pub key: &'static str,
+    /// Placeholder values, e.g. `("max", "50")`.
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl FieldError {
+    /// An error without placeholders.
+    pub fn new(key: &'static str) -> Self {
+        FieldError { key, args: Vec::new() }
+    }
+
+    /// Adds a placeholder value.
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        lang.tf(self.key, &args)
+    }
+}
+
+/// Field name → error, in a stable order.
+pub type FieldErrors = BTreeMap<String, FieldError>;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request could not be read (bad JSON, wrong content type).
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    /// 401: not logged in.
+    #[error("not logged in")]
+    Unauthorized,
+    /// 403: a CSRF failure or an action the caller's role may not take.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// 404: missing, or outside the caller's scope (never told apart).
+    #[error("not found")]
+    NotFound,
+    /// 409: the request conflicts with the current state (`stale_version`, …).
+    #[error("conflict: {code}")]
+    Conflict {
+        /// Machine-readable code, e.g. `child_already_paired`.
+        code: &'static str,
+        /// Fields involved, if any.
+        fields: FieldErrors,
+    },
+    /// 422: input that breaks a rule; `validation_failed` carries field errors.
+    #[error("unprocessable: {code}")]
+    Unprocessable {
+        /// Machine-readable code, e.g. `validation_failed`, `consent_missing`.
+        code: &'static str,
+        /// Field name → error.
+        fields: FieldErrors,
+    },
+    /// 429: throttled.
+    #[error("too many requests")]
+    TooManyRequests {
+        /// Seconds until the caller may try again.
+        retry_after: u64,
+    },
+    /// 503: the database does not answer.
+    #[error("database unavailable")]
+    Unavailable,
+    /// 500: a bug or an unexpected failure; details go to the log only.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 422 `validation_failed` with these field errors.
+    pub fn validation(fields: FieldErrors) -> Self {
+        AppError::Unprocessable { code: "validation_failed", fields }
+    }
+
+    /// A 409 without fields.
+    pub fn conflict(code: &'static str) -> Self {
+        AppError::Conflict { code, fields: FieldErrors::new() }
+    }
+
+    /// A 422 rule violation without fields.
+    pub fn rule(code: &'static str) -> Self {
+        AppError::Unprocessable { code, fields: FieldErrors::new() }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code of the §5 error shape.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(code) => code,
+            AppError::NotFound => "not_found",
+            AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => code,
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Unavailable => "database_unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+/// What the render middleware needs to write the error body.
+#[derive(Debug, Clone)]
+pub struct ErrorReport {
+    /// §5 code.
+    pub code: &'static str,
+    /// Field errors.
+    pub fields: FieldErrors,
+    /// Detail for the log (never sent to the client), for 5xx.
+    pub log_detail: Option<String>,
+    /// A 400's explanation (what could not be read), safe to show.
+    pub bad_request: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = status.into_response();
+        match &self {
+            AppError::TooManyRequests { retry_after } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            AppError::Unavailable => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        let report = ErrorReport {
+            code: self.code(),
+            fields: match &self {
+                AppError::Conflict { fields, .. } | AppError::Unprocessable { fields, .. } => {
+                    fields.clone()
+                }
+                _ => FieldErrors::new(),
+            },
+            log_detail: match &self {
+                AppError::Internal(e) => Some(format!("{e:#}")),
+                AppError::Unavailable => Some("database unavailable".into()),
+                _ => None,
+            },
+            bad_request: match &self {
+                AppError::BadRequest(why) => Some(why.clone()),
+                _ => None,
+            },
+        };
+        response.extensions_mut().insert(report);
+        response
+    }
+}
+
+/// What a violated constraint means to the caller: status, code and the field it concerns.
+struct ConstraintMeaning {
+    conflict: bool,
+    code: &'static str,
+    field: Option<(&'static str, &'static str)>,
+}
+
+/// Constraint name → meaning. Constraints not listed map to a generic 409 (unique) or 422.
+fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
+    let (conflict, code, field) = match name {
+        "pairing_one_active_per_child" => (true, "child_already_paired", None),
+        "pairing_volunteer_capacity" => (true, "volunteer_at_capacity", None),
+        "pairing_volunteer_active" => (false, "volunteer_not_active", None),
+        "pairing_consent_current" => (false, "consent_missing", None),
+        "pairing_child_not_exited" => (false, "child_exited", None),
+        "attendance_child_same_station" => (false, "child_not_at_station", None),
+        "wish_status_transition" => (true, "invalid_transition", None),
+        "contact_concern_kept" => (true, "concern_kept", None),
+        "consent_only_withdrawn" | "consent_append_only" | "audit_event_append_only" => {
+            (true, "append_only", None)
+        }
+        "volunteer_phone_key" => (true, "duplicate_phone", Some(("phone", "error.duplicate_phone"))),
+        "volunteer_id_number_hash_key" | "child_id_number_hash_key" => (
+            true,
+            "duplicate_id_number",
+            Some(("id_number", "error.duplicate_id_number")),
+        ),
+        "app_user_username_key" => (
+            true,
+            "username_taken",
+            Some(("username", "error.username_taken")),
+        ),
+        "volunteer_screening_recorded" | "volunteer_training_recorded" => {
+            (false, "volunteer_not_screened_and_trained", None)
+        }
+        _ => return None,
+    };
+    Some(ConstraintMeaning { conflict, code, field })
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                AppError::Unavailable
+            }
+            sqlx::Error::Database(db) => {
+                if let Some(meaning) = db.constraint().and_then(constraint_meaning) {
+                    let mut fields = FieldErrors::new();
+                    if let Some((field, key)) = meaning.field {
+                        fields.insert(field.to_owned(), FieldError::new(key));
+                    }
+                    return if meaning.conflict {
+                        AppError::Conflict { code: meaning.code, fields }
+                    } else {
+                        AppError::Unprocessable { code: meaning.code, fields }
+                    };
+                }
+                match db.code().as_deref() {
+                    // unique_violation
+                    Some("23505") => AppError::conflict("conflict"),
+                    // check, foreign key, not-null violations: input the rules refuse
+                    Some("23514" | "23503" | "23502" | "22P02" | "22001" | "22007" | "22008") => {
+                        AppError::rule("validation_failed")
+                    }
+                    // the server is shutting down or refusing connections
+                    Some("57P01" | "57P02" | "57P03" | "53300") => AppError::Unavailable,
+                    _ => AppError::Internal(anyhow::Error::new(err)),
+                }
+            }
+            _ => AppError::Internal(anyhow::Error::new(err)),
+        }
+    }
+}
+
+/// Middleware: writes the body of every error response (JSON under `/api/`, a page elsewhere)
+/// and logs server errors once.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let prefs = Prefs::from_headers(request.headers(), is_api);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let report = match response.extensions_mut().remove::<ErrorReport>() {
+        Some(report) => report,
+        // Errors produced outside our handlers (unknown method, a panic caught by a layer):
+        // give them the same shape.
+        None if (status.is_client_error() || status.is_server_error())
+            && response.headers().get(header::CONTENT_TYPE).is_none_or(|ct| {
+                !ct.to_str().unwrap_or("").starts_with("application/json")
+                    && !ct.to_str().unwrap_or("").starts_with("text/html")
+            }) =>
+        {
+            ErrorReport {
+                code: generic_code(status),
+                fields: FieldErrors::new(),
+                log_detail: status.is_server_error().then(|| "error outside a handler".into()),
+                bad_request: None,
+            }
+        }
+        None => return response,
+    };
+
+    if status.is_server_error() {
+        tracing::error!(
+            request_id,
+            %method,
+            path,
+            status = status.as_u16(),
+            detail = report.log_detail.as_deref().unwrap_or(""),
+            "request failed"
+        );
+    }
+
+    let lang = prefs.lang;
+    let message = match &report.bad_request {
+        Some(why) => format!("{}: {why}", lang.t("error.bad_request")),
+        None => lang.t(&format!("error.{}", report.code)).to_owned(),
+    };
+    let headers = std::mem::take(response.headers_mut());
+    let mut rendered = if is_api {
+        let fields: serde_json::Map<String, serde_json::Value> = report
+            .fields
+            .iter()
+            .map(|(name, e)| (name.clone(), json!(e.message(lang))))
+            .collect();
+        let mut error = json!({ "code": report.code, "message": message });
+        if !fields.is_empty() {
+            error["fields"] = serde_json::Value::Object(fields);
+        }
+        (status, axum::Json(json!({ "error": error }))).into_response()
+    } else {
+        let page = web::ErrorPage::new(&prefs, status, message);
+        (status, Html(page.render_html())).into_response()
+    };
+    for (name, value) in headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rendered
+}
+
+/// The code of an error response that did not come from `AppError`.
+fn generic_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::SERVICE_UNAVAILABLE => "database_unavailable",
+        s if s.is_server_error() => "internal_error",
+        _ => "bad_request",
+    }
+}

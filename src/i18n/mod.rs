@@ -1,0 +1,203 @@
+//! User-facing text in zh-CN (the default) and English, looked up by key.
+//!
+//! The messages live in `zh-CN.toml` and `en.toml` beside this file (flat `key = "text"`
+//! tables, `{name}` placeholders). A test keeps the two files' keys identical and checks that
+//! every key the code and templates use exists.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+/// A language the service speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>` and the language cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a tag or an `Accept-Language` header; anything not English is Chinese.
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.trim().to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::ZhCn
+        }
+    }
+
+    /// The other language, for the switch in the header.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::ZhCn => Lang::En,
+            Lang::En => Lang::ZhCn,
+        }
+    }
+
+    /// Looks up a message; a missing key shows as the key itself (and fails the i18n test).
+    pub fn t(self, key: &str) -> &'static str {
+        let table = match self {
+            Lang::ZhCn => &*ZH_CN,
+            Lang::En => &*EN,
+        };
+        match table.get(key) {
+            Some(text) => text,
+            None => {
+                tracing::warn!(key, lang = self.tag(), "missing message");
+                Box::leak(key.to_owned().into_boxed_str())
+            }
+        }
+    }
+
+    /// Looks up a message and fills its `{name}` placeholders.
+    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.t(key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// A number with thousands separators (1,234,567), as both languages write it.
+    pub fn number(self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A date as people write it: 2026年10月3日 in Chinese, ISO 8601 in English.
+    pub fn date(self, date: time::Date) -> String {
+        match self {
+            Lang::ZhCn => format!("{}年{}月{}日", date.year(), u8::from(date.month()), date.day()),
+            Lang::En => format!(
+                "{:04}-{:02}-{:02}",
+                date.year(),
+                u8::from(date.month()),
+                date.day()
+            ),
+        }
+    }
+}
+
+fn parse(source: &'static str, name: &str) -> HashMap<String, &'static str> {
+    let table: HashMap<String, String> = toml::from_str(source)
+        .unwrap_or_else(|e| panic!("the message file {name} is not valid: {e}"));
+    table
+        .into_iter()
+        .map(|(k, v)| (k, &*Box::leak(v.into_boxed_str())))
+        .collect()
+}
+
+static ZH_CN: LazyLock<HashMap<String, &'static str>> =
+    LazyLock::new(|| parse(include_str!("zh-CN.toml"), "zh-CN.toml"));
+static EN: LazyLock<HashMap<String, &'static str>> =
+    LazyLock::new(|| parse(include_str!("en.toml"), "en.toml"));
+
+/// Every key of a language's message file (for the completeness test).
+pub fn keys(lang: Lang) -> Vec<&'static str> {
+    let table = match lang {
+        Lang::ZhCn => &*ZH_CN,
+        Lang::En => &*EN,
+    };
+    let mut keys: Vec<&'static str> = table
+        .keys()
+        .map(|k| &*Box::leak(k.clone().into_boxed_str()))
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let zh = keys(Lang::ZhCn);
+        let en = keys(Lang::En);
+        let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        assert!(only_zh.is_empty() && only_en.is_empty(), "only zh-CN: {only_zh:?}; only en: {only_en:?}");
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let known = keys(Lang::ZhCn);
+        let mut missing = Vec::new();
+        for dir in ["src", "templates"] {
+            for file in walk(&root.join(dir)) {
+                let text = std::fs::read_to_string(&file).unwrap();
+                for key in used_keys(&text) {
+                    if !known.contains(&key.as_str()) {
+                        missing.push(format!("{}: {key}", file.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys used but not defined: {missing:#?}");
+    }
+
+    /// Keys appear as `t("key")`, `tf("key"` or `msg!("key")` in code and templates.
+    fn used_keys(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for marker in [".t(\"", ".tf(\"", "msg(\""] {
+            let mut rest = text;
+            while let Some(pos) = rest.find(marker) {
+                rest = &rest[pos + marker.len()..];
+                if let Some(end) = rest.find('"') {
+                    let key = &rest[..end];
+                    if !key.is_empty() && !key.contains('{') {
+                        out.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("rs" | "html")) {
+                files.push(path);
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn numbers_and_dates_read_naturally() {
+        assert_eq!(Lang::ZhCn.number(173_000), "173,000");
+        assert_eq!(Lang::En.number(-1_234_567), "-1,234,567");
+        assert_eq!(Lang::En.number(419), "419");
+        let d = time::macros::date!(2026 - 10 - 03);
+        assert_eq!(Lang::ZhCn.date(d), "2026年10月3日");
+        assert_eq!(Lang::En.date(d), "2026-10-03");
+    }
+}

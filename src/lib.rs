@@ -1,0 +1,94 @@
+//! Aixin: the service women's federations use to run 爱心妈妈 stations — stations, volunteers,
+//! children, pairings, station life and the numbers that report them.
+
+/// Application state, router and middleware.
+pub mod app;
+/// Typed configuration from the environment.
+pub mod config;
+/// The database: pool, embedded PostgreSQL, migrations, region data.
+pub mod db;
+/// `AppError` and its HTML / JSON rendering.
+pub mod error;
+/// Liveness and readiness probes.
+pub mod health;
+/// zh-CN and English messages.
+pub mod i18n;
+/// The region tree and region scoping.
+pub mod regions;
+/// Shared page plumbing: preferences, layout context, static files, paging.
+pub mod web;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub use app::{AppState, router};
+use config::Config;
+use db::Database;
+
+/// Serves the application on `listener` until `shutdown` completes, then finishes the requests
+/// in flight. Tests call this with a listener on port 0.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Opens the database (starting the embedded cluster when needed) and brings it up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let database = Database::open(config).await?;
+    let prepared = db::prepare(&database.pool).await?;
+    tracing::info!(
+        migrations_applied = prepared.migrations_applied,
+        regions_loaded = prepared.regions_loaded,
+        "database ready"
+    );
+    Ok(database)
+}
+
+/// `aixin serve`: runs the service until SIGTERM or Ctrl-C, then stops in order — the web
+/// server, the pool, and the embedded cluster if this process started it.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let database = open_database(&config).await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("listening on {}", config.bind))?;
+    tracing::info!("aixin is serving on http://{}", listener.local_addr()?);
+    let state = AppState {
+        db: database.pool.clone(),
+        config: Arc::new(config),
+    };
+    let served = serve(listener, state, shutdown_signal()).await;
+    tracing::info!("shutting down");
+    let closed = database.close().await;
+    served.context("serving HTTP")?;
+    closed
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,68 @@
+//! The SQL of regions.
+
+use sqlx::PgPool;
+
+use super::model::{Region, RegionCode, RegionLevel};
+
+/// One region by code.
+#[tracing::instrument(skip(db))]
+pub async fn find(db: &PgPool, code: &RegionCode) -> sqlx::Result<Option<Region>> {
+    sqlx::query_as!(
+        Region,
+        r#"SELECT code, name, level AS "level: RegionLevel", parent_code
+           FROM region WHERE code = $1"#,
+        code.as_str()
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The ancestors of a region, from the province down (the region itself excluded). The code's
+/// prefixes are its ancestors' codes, so this is one index lookup.
+#[tracing::instrument(skip(db))]
+pub async fn ancestors(db: &PgPool, code: &RegionCode) -> sqlx::Result<Vec<Region>> {
+    let prefixes: Vec<String> = [2, 4, 6, 9]
+        .into_iter()
+        .filter(|&len| len < code.as_str().len())
+        .map(|len| code.as_str()[..len].to_owned())
+        .collect();
+    sqlx::query_as!(
+        Region,
+        r#"SELECT code, name, level AS "level: RegionLevel", parent_code
+           FROM region WHERE code = ANY($1) ORDER BY length(code)"#,
+        &prefixes
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A page of the regions directly under `parent` (the provinces when `parent` is `None`), in
+/// code order, with the total count.
+#[tracing::instrument(skip(db))]
+pub async fn children(
+    db: &PgPool,
+    parent: Option<&RegionCode>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Region>, i64)> {
+    let parent = parent.map(RegionCode::as_str);
+    let items = sqlx::query_as!(
+        Region,
+        r#"SELECT code, name, level AS "level: RegionLevel", parent_code
+           FROM region
+           WHERE parent_code IS NOT DISTINCT FROM $1
+           ORDER BY code LIMIT $2 OFFSET $3"#,
+        parent,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM region WHERE parent_code IS NOT DISTINCT FROM $1"#,
+        parent
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((items, total))
+}

@@ -1,0 +1,79 @@
+//! Pages that belong to no area: the home page and the reader's preferences.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::OriginalUri;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{CARE_COOKIE, LANG_COOKIE, PageContext, Prefs, render};
+use crate::i18n::Lang;
+
+/// The home page.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    ctx: PageContext,
+}
+
+/// `GET /`: the service's front page.
+#[tracing::instrument(skip_all)]
+pub async fn home(prefs: Prefs, OriginalUri(uri): OriginalUri) -> Response {
+    render(&HomePage { ctx: PageContext::new(&prefs, uri.path()) })
+}
+
+/// The form of the language and care-mode switches.
+#[derive(Debug, Deserialize)]
+pub struct PreferencesForm {
+    /// `zh-CN` or `en`; absent keeps the current language.
+    lang: Option<String>,
+    /// `1` turns care mode on, `0` off; absent keeps it.
+    care: Option<String>,
+    /// Where to go back to (a local path).
+    back: Option<String>,
+}
+
+/// `POST /preferences`: remembers the language or care mode in a cookie and goes back.
+pub async fn set_preferences(Form(form): Form<PreferencesForm>) -> Response {
+    const YEAR: u32 = 365 * 24 * 3600;
+    let mut cookies = Vec::new();
+    if let Some(lang) = form.lang {
+        let lang = Lang::from_tag(&lang);
+        cookies.push(format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age={YEAR}; SameSite=Lax; HttpOnly",
+            lang.tag()
+        ));
+    }
+    if let Some(care) = form.care {
+        let on = if care == "1" { "1" } else { "0" };
+        cookies.push(format!("{CARE_COOKIE}={on}; Path=/; Max-Age={YEAR}; SameSite=Lax; HttpOnly"));
+    }
+    let back = form.back.filter(|b| is_local_path(b)).unwrap_or_else(|| "/".into());
+    let mut response = Redirect::to(&back).into_response();
+    for cookie in cookies {
+        if let Ok(value) = cookie.parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// A path on this site (never `//host` or `https://…`, which would make an open redirect).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert!(is_local_path("/children?page=2"));
+        assert!(!is_local_path("//evil.example/"));
+        assert!(!is_local_path("https://evil.example/"));
+        assert!(!is_local_path("/\\evil.example"));
+        assert!(!is_local_path("children"));
+    }
+}
