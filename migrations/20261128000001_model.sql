@@ -353,8 +353,9 @@ CREATE TABLE activity (
 );
 CREATE INDEX activity_station_held_on ON activity (station_id, held_on);
 CREATE INDEX activity_held_on ON activity (held_on);
+-- Only people's edits bump the version: the attendance counts, kept by a trigger, do not.
 CREATE TRIGGER activity_touch BEFORE UPDATE ON activity
-    FOR EACH ROW EXECUTE FUNCTION touch_versioned();
+    FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION touch_versioned();
 
 CREATE TABLE attendance (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -395,15 +396,13 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE activity SET
             child_count = child_count - (OLD.child_id IS NOT NULL)::int,
-            volunteer_count = volunteer_count - (OLD.volunteer_id IS NOT NULL)::int,
-            version = version - 1 -- counting is not an edit: keep the version people edited
+            volunteer_count = volunteer_count - (OLD.volunteer_id IS NOT NULL)::int
         WHERE id = OLD.activity_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         UPDATE activity SET
             child_count = child_count + (NEW.child_id IS NOT NULL)::int,
-            volunteer_count = volunteer_count + (NEW.volunteer_id IS NOT NULL)::int,
-            version = version - 1
+            volunteer_count = volunteer_count + (NEW.volunteer_id IS NOT NULL)::int
         WHERE id = NEW.activity_id;
     END IF;
     RETURN NULL;

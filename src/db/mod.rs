@@ -140,3 +140,18 @@ async fn applied_migrations(pool: &PgPool) -> anyhow::Result<usize> {
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+/// A fingerprint of the schema and the region data this binary ships: test harnesses key their
+/// template database by it, so a changed migration builds a new template.
+pub fn schema_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for migration in MIGRATOR.iter() {
+        hasher.update(migration.version.to_le_bytes());
+        hasher.update(&*migration.checksum);
+    }
+    for file in regions::data() {
+        hasher.update(file.as_bytes());
+    }
+    hex::encode(&hasher.finalize()[..6])
+}

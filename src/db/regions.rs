@@ -8,6 +8,11 @@ const CHINA_TO_COUNTY: &str = include_str!("../../data/regions/china-to-county.c
 /// Every township and village of Sichuan.
 const SICHUAN_TOWNSHIP_VILLAGE: &str = include_str!("../../data/regions/sichuan-township-village.csv");
 
+/// The shipped region files, for fingerprinting.
+pub fn data() -> [&'static str; 2] {
+    [CHINA_TO_COUNTY, SICHUAN_TOWNSHIP_VILLAGE]
+}
+
 /// Loads the region tree with COPY when the table is empty; returns the rows loaded.
 ///
 /// Runs under a transaction-scoped advisory lock, so two instances starting together load it

@@ -1,1 +1,11 @@
-fn main(){}
+//! Black-box tests: the real service over real HTTP, a fresh database per test.
+//!
+//! One test binary (rather than one per file) links once, which keeps `cargo test` quick.
+
+mod harness;
+mod fixtures;
+
+mod cluster;
+mod regions;
+mod schema;
+mod web;

@@ -1,0 +1,585 @@
+//! The model's rules hold in the database itself: every test here tries to break one with
+//! plain SQL, the way a buggy handler or a hand-made fix in psql would, and expects the
+//! constraint that refuses it.
+
+use aixin::db;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::fixtures::{self, HANZHOU, LONGJU, YUNDING, violated};
+use crate::harness::TestDb;
+
+#[tokio::test]
+async fn migrations_apply_to_an_empty_database_and_a_second_start_applies_nothing() {
+    let empty = TestDb::empty().await;
+
+    let first = db::prepare(&empty.pool).await.unwrap();
+    assert_eq!(first.migrations_applied, db::MIGRATOR.iter().count());
+    assert_eq!(first.regions_loaded, 3_351 + 37_523);
+
+    let second = db::prepare(&empty.pool).await.unwrap();
+    assert_eq!(second.migrations_applied, 0);
+    assert_eq!(second.regions_loaded, 0);
+
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(&empty.pool)
+    .await
+    .unwrap();
+    for table in [
+        "activity", "app_user", "attendance", "audit_event", "child", "consent", "contact",
+        "guardian", "pairing", "region", "station", "user_station", "volunteer", "wish",
+    ] {
+        assert!(tables.iter().any(|t| t == table), "table {table} missing from {tables:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_child_has_at_most_one_active_pairing() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let first = fixtures::volunteer(p, station, "active", 2).await;
+    let second = fixtures::volunteer(p, station, "active", 2).await;
+    fixtures::pair(p, child, first, station).await.unwrap();
+
+    let again = fixtures::pair(p, child, second, station).await;
+
+    assert_eq!(violated(again), "pairing_one_active_per_child");
+    assert_eq!(active_pairings(p, child).await, 1);
+}
+
+#[tokio::test]
+async fn a_closed_pairing_frees_the_child_and_status_follows() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    assert_eq!(child_status(p, child).await, "paired");
+
+    // Closing without an end date and a reason is refused.
+    let bare = sqlx::query("UPDATE pairing SET status = 'closed' WHERE id = $1")
+        .bind(pairing)
+        .execute(p)
+        .await;
+    assert_eq!(violated(bare), "pairing_closure_recorded");
+
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
+                            closure_reason = 'family_moved' WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await
+    .unwrap();
+    assert_eq!(child_status(p, child).await, "registered");
+    let other = fixtures::volunteer(p, station, "active", 2).await;
+    fixtures::pair(p, child, other, station).await.unwrap();
+    assert_eq!(child_status(p, child).await, "paired");
+}
+
+#[tokio::test]
+async fn a_volunteer_is_never_paired_beyond_capacity() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 1).await;
+    let a = fixtures::pairable_child(p, station).await;
+    let b = fixtures::pairable_child(p, station).await;
+    fixtures::pair(p, a, volunteer, station).await.unwrap();
+
+    let over = fixtures::pair(p, b, volunteer, station).await;
+
+    assert_eq!(violated(over), "pairing_volunteer_capacity");
+    assert_eq!(active_pairings(p, b).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simultaneous_pairings_cannot_both_take_the_last_place() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 1).await;
+    let mut children = Vec::new();
+    for _ in 0..8 {
+        children.push(fixtures::pairable_child(p, station).await);
+    }
+
+    let attempts = children.iter().map(|&child| {
+        let p = p.clone();
+        tokio::spawn(async move { fixtures::pair(&p, child, volunteer, station).await })
+    });
+    let results = futures_join(attempts).await;
+
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "exactly one pairing takes the place: {results:?}");
+    let taken: i64 = sqlx::query_scalar("SELECT count(*) FROM pairing WHERE volunteer_id = $1")
+        .bind(volunteer)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(taken, 1);
+}
+
+#[tokio::test]
+async fn only_an_active_volunteer_is_paired() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let child = fixtures::pairable_child(p, station).await;
+    for status in ["applied", "screened", "trained", "paused", "withdrawn"] {
+        let volunteer = fixtures::volunteer(p, station, status, 2).await;
+        let attempt = fixtures::pair(p, child, volunteer, station).await;
+        assert_eq!(violated(attempt), "pairing_volunteer_active", "status {status}");
+    }
+    assert_eq!(child_status(p, child).await, "registered");
+}
+
+#[tokio::test]
+async fn pairing_needs_a_current_pairing_consent() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 3).await;
+    let (child, guardian) = fixtures::child(p, station).await;
+
+    // Registration consent alone is not consent to pairing.
+    fixtures::consent(p, child, guardian, "registration").await;
+    assert_eq!(violated(fixtures::pair(p, child, volunteer, station).await), "pairing_consent_current");
+
+    // A withdrawn pairing consent no longer counts, and the earlier pairing stays on record.
+    let consent = fixtures::consent(p, child, guardian, "pairing").await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
+                            closure_reason = 'guardian_request' WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE consent SET withdrawn_on = DATE '2026-06-01' WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await
+        .unwrap();
+    assert_eq!(violated(fixtures::pair(p, child, volunteer, station).await), "pairing_consent_current");
+    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM pairing WHERE child_id = $1")
+        .bind(child)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(history, 1);
+}
+
+#[tokio::test]
+async fn consent_is_never_deleted_and_only_withdrawn_once() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let (child, guardian) = fixtures::child(p, station).await;
+    let consent = fixtures::consent(p, child, guardian, "pairing").await;
+
+    let delete = sqlx::query("DELETE FROM consent WHERE id = $1").bind(consent).execute(p).await;
+    assert_eq!(violated(delete), "consent_append_only");
+
+    let rewrite = sqlx::query("UPDATE consent SET given_on = DATE '2026-01-01' WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await;
+    assert_eq!(violated(rewrite), "consent_only_withdrawn");
+
+    sqlx::query("UPDATE consent SET withdrawn_on = DATE '2026-06-01' WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await
+        .unwrap();
+    let undo = sqlx::query("UPDATE consent SET withdrawn_on = NULL WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await;
+    assert_eq!(violated(undo), "consent_only_withdrawn");
+}
+
+#[tokio::test]
+async fn consent_comes_from_the_childs_own_guardian() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let (child, _) = fixtures::child(p, station).await;
+    let (_, stranger) = fixtures::child(p, station).await;
+
+    let attempt = sqlx::query(
+        "INSERT INTO consent (child_id, guardian_id, scope, given_on, method)
+         VALUES ($1, $2, 'pairing', DATE '2026-04-01', 'in_person')",
+    )
+    .bind(child)
+    .bind(stranger)
+    .execute(p)
+    .await;
+
+    assert_eq!(violated(attempt), "consent_guardian_of_child");
+}
+
+#[tokio::test]
+async fn a_volunteer_is_active_only_when_screened_and_trained() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let applicant = fixtures::volunteer(p, station, "applied", 2).await;
+
+    let unscreened = set_volunteer_status(p, applicant, "active").await;
+    assert_eq!(violated(unscreened), "volunteer_screening_recorded");
+
+    sqlx::query(
+        "UPDATE volunteer SET status = 'screened', background_check_on = DATE '2026-03-01',
+                              interviewed_on = DATE '2026-03-02' WHERE id = $1",
+    )
+    .bind(applicant)
+    .execute(p)
+    .await
+    .unwrap();
+    let untrained = set_volunteer_status(p, applicant, "active").await;
+    assert_eq!(violated(untrained), "volunteer_training_recorded");
+
+    let status: String = sqlx::query_scalar("SELECT status::text FROM volunteer WHERE id = $1")
+        .bind(applicant)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(status, "screened");
+}
+
+#[tokio::test]
+async fn volunteer_phones_and_id_hashes_are_unique_and_well_formed() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let insert = |phone: &'static str, hash: Option<Vec<u8>>| {
+        sqlx::query(
+            "INSERT INTO volunteer (name, phone, region_code, station_id, id_number, id_number_hash)
+             VALUES ('张敏', $1, $2, $3, $4, $4)",
+        )
+        .bind(phone)
+        .bind(LONGJU)
+        .bind(station)
+        .bind(hash)
+        .execute(p)
+    };
+    insert("13800000001", Some(vec![1; 32])).await.unwrap();
+
+    assert_eq!(violated(insert("13800000001", None).await), "volunteer_phone_key");
+    assert_eq!(violated(insert("13800000002", Some(vec![1; 32])).await), "volunteer_id_number_hash_key");
+    assert_eq!(violated(insert("1380000000", None).await), "volunteer_phone_format");
+    assert_eq!(violated(insert("12800000003", None).await), "volunteer_phone_format");
+}
+
+#[tokio::test]
+async fn child_id_hashes_are_unique_and_difficulty_is_described() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let insert = |category: &'static str, hash: Option<Vec<u8>>| {
+        sqlx::query(
+            "INSERT INTO child (name, gender, birth_date, category, region_code, station_id,
+                                id_number, id_number_hash)
+             VALUES ('陈小明', 'male', DATE '2015-01-01', $1::child_category, $2, $3, $4, $4)",
+        )
+        .bind(category)
+        .bind(LONGJU)
+        .bind(station)
+        .bind(hash)
+        .execute(p)
+    };
+    insert("left_behind", Some(vec![7; 32])).await.unwrap();
+
+    assert_eq!(violated(insert("left_behind", Some(vec![7; 32])).await), "child_id_number_hash_key");
+    assert_eq!(violated(insert("in_difficulty", None).await), "child_difficulty_types_given");
+}
+
+#[tokio::test]
+async fn an_exited_child_is_not_paired_and_exits_only_when_unpaired() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let child = fixtures::pairable_child(p, station).await;
+    fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let exit = |child: Uuid| {
+        sqlx::query(
+            "UPDATE child SET status = 'exited', exit_reason = 'family_moved',
+                              exited_on = DATE '2026-07-01' WHERE id = $1",
+        )
+        .bind(child)
+        .execute(p)
+    };
+
+    assert_eq!(violated(exit(child).await), "child_exit_without_active_pairing");
+
+    let other = fixtures::pairable_child(p, station).await;
+    exit(other).await.unwrap();
+    assert_eq!(violated(fixtures::pair(p, other, volunteer, station).await), "pairing_child_not_exited");
+}
+
+#[tokio::test]
+async fn stations_sit_in_a_township_or_village_and_open_at_least_twice_a_week() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let insert = |region: &'static str, days: i16| {
+        sqlx::query(
+            "INSERT INTO station (name, region_code, build_mode, open_days_per_week)
+             VALUES ('驿站', $1, 'standalone', $2)",
+        )
+        .bind(region)
+        .bind(days)
+        .execute(p)
+    };
+    insert(HANZHOU, 2).await.unwrap();
+    insert(LONGJU, 7).await.unwrap();
+
+    assert_eq!(violated(insert("510681", 3).await), "station_region_level");
+    assert_eq!(violated(insert(YUNDING, 1).await), "station_open_days");
+    assert_eq!(violated(insert("510681999999", 3).await), "station_region_code_fkey");
+}
+
+#[tokio::test]
+async fn attendance_is_from_the_station_and_person_visits_are_derived() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let elsewhere = fixtures::station(p, YUNDING).await;
+    let activity: Uuid = sqlx::query_scalar(
+        "INSERT INTO activity (station_id, kind, title, held_on, guardian_count, other_count)
+         VALUES ($1, 'tutoring', '周末作业辅导', DATE '2026-10-03', 5, 2) RETURNING id",
+    )
+    .bind(station)
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let attend_child = |child: Uuid| {
+        sqlx::query("INSERT INTO attendance (activity_id, child_id) VALUES ($1, $2)")
+            .bind(activity)
+            .bind(child)
+            .execute(p)
+    };
+    for _ in 0..3 {
+        let (child, _) = fixtures::child(p, station).await;
+        attend_child(child).await.unwrap();
+    }
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    sqlx::query("INSERT INTO attendance (activity_id, volunteer_id, is_host) VALUES ($1, $2, true)")
+        .bind(activity)
+        .bind(volunteer)
+        .execute(p)
+        .await
+        .unwrap();
+
+    let (outsider, _) = fixtures::child(p, elsewhere).await;
+    assert_eq!(violated(attend_child(outsider).await), "attendance_child_same_station");
+
+    let (visits, version): (i32, i32) =
+        sqlx::query_as("SELECT person_visits, version FROM activity WHERE id = $1")
+            .bind(activity)
+            .fetch_one(p)
+            .await
+            .unwrap();
+    assert_eq!(visits, 3 + 1 + 5 + 2, "children + volunteers + guardians + others");
+    assert_eq!(version, 1, "counting attendance is not an edit of the activity");
+
+    let typed = sqlx::query("UPDATE activity SET person_visits = 100 WHERE id = $1")
+        .bind(activity)
+        .execute(p)
+        .await;
+    assert!(typed.is_err(), "person-visits cannot be typed in");
+}
+
+#[tokio::test]
+async fn a_raised_concern_cannot_be_removed() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let contact: Uuid = sqlx::query_scalar(
+        "INSERT INTO contact (pairing_id, contacted_on, mode, concern_category, concern_detail)
+         VALUES ($1, DATE '2026-10-01', 'home_visit', 'safety', '家中电线裸露') RETURNING id",
+    )
+    .bind(pairing)
+    .fetch_one(p)
+    .await
+    .unwrap();
+
+    let erase = sqlx::query("UPDATE contact SET concern_category = NULL, concern_detail = NULL WHERE id = $1")
+        .bind(contact)
+        .execute(p)
+        .await;
+    assert_eq!(violated(erase), "contact_concern_kept");
+    let delete = sqlx::query("DELETE FROM contact WHERE id = $1").bind(contact).execute(p).await;
+    assert_eq!(violated(delete), "contact_concern_kept");
+
+    // Resolving needs a note.
+    let silent = sqlx::query("UPDATE contact SET concern_resolved_at = now() WHERE id = $1")
+        .bind(contact)
+        .execute(p)
+        .await;
+    assert_eq!(violated(silent), "contact_concern_resolution");
+}
+
+#[tokio::test]
+async fn a_wish_moves_forward_only() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let (child, _) = fixtures::child(p, station).await;
+    let wish: Uuid = sqlx::query_scalar(
+        "INSERT INTO wish (child_id, text, category) VALUES ($1, '一套课外书', 'books') RETURNING id",
+    )
+    .bind(child)
+    .fetch_one(p)
+    .await
+    .unwrap();
+
+    let unclaimed = sqlx::query("UPDATE wish SET status = 'claimed' WHERE id = $1").bind(wish).execute(p).await;
+    assert_eq!(violated(unclaimed), "wish_claim_recorded");
+
+    sqlx::query("UPDATE wish SET status = 'cancelled' WHERE id = $1").bind(wish).execute(p).await.unwrap();
+    let revived = sqlx::query("UPDATE wish SET status = 'fulfilled', fulfilled_on = DATE '2026-10-01' WHERE id = $1")
+        .bind(wish)
+        .execute(p)
+        .await;
+    assert_eq!(violated(revived), "wish_status_transition");
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_append_only() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let event: Uuid = sqlx::query_scalar(
+        "INSERT INTO audit_event (action, entity, detail) VALUES ('login_failed', 'session', '{}') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+
+    let edit = sqlx::query("UPDATE audit_event SET action = 'login' WHERE id = $1").bind(event).execute(p).await;
+    assert_eq!(violated(edit), "audit_event_append_only");
+    let delete = sqlx::query("DELETE FROM audit_event WHERE id = $1").bind(event).execute(p).await;
+    assert_eq!(violated(delete), "audit_event_append_only");
+}
+
+#[tokio::test]
+async fn accounts_carry_the_scope_their_role_needs() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let insert = |username: &'static str, role: &'static str, region: Option<&'static str>| {
+        sqlx::query(
+            "INSERT INTO app_user (username, display_name, password_hash, role, region_code)
+             VALUES ($1, '测试', 'x', $2::user_role, $3) RETURNING id",
+        )
+        .bind(username)
+        .bind(role)
+        .bind(region)
+        .fetch_one(p)
+    };
+    let staff: Uuid = sqlx::query_scalar::<_, Uuid>(
+        "INSERT INTO app_user (username, display_name, password_hash, role, region_code)
+         VALUES ('zhongjiang', '中江县妇联', 'x', 'staff', '510623') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+
+    assert_eq!(violated(insert("nobody", "staff", None).await), "app_user_region_for_role");
+    assert_eq!(violated(insert("ZhongJiang", "admin", Some("51")).await), "app_user_username_key");
+    assert_eq!(violated(insert("mgr", "station_manager", Some("51")).await), "app_user_region_for_role");
+
+    // Only station managers run stations.
+    let station = fixtures::station(p, LONGJU).await;
+    let link = sqlx::query("INSERT INTO user_station (user_id, station_id) VALUES ($1, $2)")
+        .bind(staff)
+        .bind(station)
+        .execute(p)
+        .await;
+    assert_eq!(violated(link), "user_station_user");
+}
+
+#[tokio::test]
+async fn every_edit_bumps_the_version() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+
+    let stale = sqlx::query("UPDATE station SET name = '新名字' WHERE id = $1 AND version = $2")
+        .bind(station)
+        .bind(7)
+        .execute(p)
+        .await
+        .unwrap();
+    assert_eq!(stale.rows_affected(), 0, "an edit of a version that is not current touches nothing");
+
+    sqlx::query("UPDATE station SET name = '新名字' WHERE id = $1 AND version = 1")
+        .bind(station)
+        .execute(p)
+        .await
+        .unwrap();
+    let (version, name): (i32, String) = sqlx::query_as("SELECT version, name FROM station WHERE id = $1")
+        .bind(station)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!((version, name.as_str()), (2, "新名字"));
+}
+
+#[tokio::test]
+async fn text_is_stored_and_searched_as_utf8() {
+    let db = TestDb::new().await;
+    let encoding: String = sqlx::query_scalar("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(encoding, "UTF8");
+    let found: i64 = sqlx::query_scalar("SELECT count(*) FROM region WHERE name LIKE '%汉州%'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(found, 1);
+}
+
+async fn active_pairings(p: &PgPool, child: Uuid) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM pairing WHERE child_id = $1 AND status = 'active'")
+        .bind(child)
+        .fetch_one(p)
+        .await
+        .unwrap()
+}
+
+async fn child_status(p: &PgPool, child: Uuid) -> String {
+    sqlx::query_scalar("SELECT status::text FROM child WHERE id = $1")
+        .bind(child)
+        .fetch_one(p)
+        .await
+        .unwrap()
+}
+
+async fn set_volunteer_status(p: &PgPool, volunteer: Uuid, status: &str) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+    sqlx::query("UPDATE volunteer SET status = $2::volunteer_status WHERE id = $1")
+        .bind(volunteer)
+        .bind(status)
+        .execute(p)
+        .await
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
