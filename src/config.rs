@@ -46,9 +46,9 @@ impl SecretKey {
     /// Parses 64 hexadecimal digits.
     pub fn from_hex(text: &str) -> anyhow::Result<Self> {
         let bytes = hex::decode(text.trim()).context("the secret key is not hexadecimal")?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("the secret key must be 64 hexadecimal digits (32 bytes)"))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| {
+            anyhow::anyhow!("the secret key must be 64 hexadecimal digits (32 bytes)")
+        })?;
         Ok(SecretKey(key))
     }
 
@@ -105,7 +105,9 @@ fn load_or_create_key(path: &Path) -> anyhow::Result<SecretKey> {
     use std::os::unix::fs::OpenOptionsExt;
 
     match std::fs::read_to_string(path) {
-        Ok(text) => return SecretKey::from_hex(&text).with_context(|| format!("{}", path.display())),
+        Ok(text) => {
+            return SecretKey::from_hex(&text).with_context(|| format!("{}", path.display()));
+        }
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(e).with_context(|| format!("reading {}", path.display()));
         }

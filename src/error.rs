@@ -29,7 +29,10 @@ pub struct FieldError {
 impl FieldError {
     /// An error without placeholders.
     pub fn new(key: &'static str) -> Self {
-        FieldError { key, args: Vec::new() }
+        FieldError {
+            key,
+            args: Vec::new(),
+        }
     }
 
     /// Adds a placeholder value.
@@ -96,17 +99,26 @@ pub enum AppError {
 impl AppError {
     /// A 422 `validation_failed` with these field errors.
     pub fn validation(fields: FieldErrors) -> Self {
-        AppError::Unprocessable { code: "validation_failed", fields }
+        AppError::Unprocessable {
+            code: "validation_failed",
+            fields,
+        }
     }
 
     /// A 409 without fields.
     pub fn conflict(code: &'static str) -> Self {
-        AppError::Conflict { code, fields: FieldErrors::new() }
+        AppError::Conflict {
+            code,
+            fields: FieldErrors::new(),
+        }
     }
 
     /// A 422 rule violation without fields.
     pub fn rule(code: &'static str) -> Self {
-        AppError::Unprocessable { code, fields: FieldErrors::new() }
+        AppError::Unprocessable {
+            code,
+            fields: FieldErrors::new(),
+        }
     }
 
     /// The HTTP status.
@@ -158,10 +170,14 @@ impl IntoResponse for AppError {
         let mut response = status.into_response();
         match &self {
             AppError::TooManyRequests { retry_after } => {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
             AppError::Unavailable => {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }
@@ -209,7 +225,11 @@ fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
         "consent_only_withdrawn" | "consent_append_only" | "audit_event_append_only" => {
             (true, "append_only", None)
         }
-        "volunteer_phone_key" => (true, "duplicate_phone", Some(("phone", "error.duplicate_phone"))),
+        "volunteer_phone_key" => (
+            true,
+            "duplicate_phone",
+            Some(("phone", "error.duplicate_phone")),
+        ),
         "volunteer_id_number_hash_key" | "child_id_number_hash_key" => (
             true,
             "duplicate_id_number",
@@ -225,7 +245,11 @@ fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
         }
         _ => return None,
     };
-    Some(ConstraintMeaning { conflict, code, field })
+    Some(ConstraintMeaning {
+        conflict,
+        code,
+        field,
+    })
 }
 
 impl From<sqlx::Error> for AppError {
@@ -242,9 +266,15 @@ impl From<sqlx::Error> for AppError {
                         fields.insert(field.to_owned(), FieldError::new(key));
                     }
                     return if meaning.conflict {
-                        AppError::Conflict { code: meaning.code, fields }
+                        AppError::Conflict {
+                            code: meaning.code,
+                            fields,
+                        }
                     } else {
-                        AppError::Unprocessable { code: meaning.code, fields }
+                        AppError::Unprocessable {
+                            code: meaning.code,
+                            fields,
+                        }
                     };
                 }
                 match db.code().as_deref() {
@@ -285,15 +315,20 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         // Errors produced outside our handlers (unknown method, a panic caught by a layer):
         // give them the same shape.
         None if (status.is_client_error() || status.is_server_error())
-            && response.headers().get(header::CONTENT_TYPE).is_none_or(|ct| {
-                !ct.to_str().unwrap_or("").starts_with("application/json")
-                    && !ct.to_str().unwrap_or("").starts_with("text/html")
-            }) =>
+            && response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_none_or(|ct| {
+                    !ct.to_str().unwrap_or("").starts_with("application/json")
+                        && !ct.to_str().unwrap_or("").starts_with("text/html")
+                }) =>
         {
             ErrorReport {
                 code: generic_code(status),
                 fields: FieldErrors::new(),
-                log_detail: status.is_server_error().then(|| "error outside a handler".into()),
+                log_detail: status
+                    .is_server_error()
+                    .then(|| "error outside a handler".into()),
                 bad_request: None,
             }
         }

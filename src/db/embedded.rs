@@ -6,7 +6,7 @@
 //! only by the process that started it.
 
 use std::fs::{self, File};
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +36,7 @@ pub enum Durability {
 #[derive(Debug)]
 pub struct Cluster {
     data_dir: PathBuf,
+    lock_path: PathBuf,
     socket_dir: PathBuf,
     bin_dir: PathBuf,
     run_as: Option<SystemUser>,
@@ -65,18 +66,26 @@ impl Cluster {
         let data_dir = usable_data_dir(wanted_dir, run_as.as_ref())?;
         let socket_dir = socket_dir_for(&data_dir);
 
-        let parent = data_dir.parent().context("the cluster directory has no parent")?;
+        let parent = data_dir
+            .parent()
+            .context("the cluster directory has no parent")?;
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         let lock_path = parent.join(format!(
             ".{}.lock",
-            data_dir.file_name().and_then(|n| n.to_str()).unwrap_or("pg")
+            data_dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("pg")
         ));
-        let lock = File::create(&lock_path)
+        let mut lock = File::create(&lock_path)
             .with_context(|| format!("creating lock file {}", lock_path.display()))?;
         lock.lock().context("waiting for the cluster lock")?;
+        // The lock file's age tells the idle-stop watcher when the cluster was last wanted.
+        writeln!(lock, "{}", std::process::id())?;
 
         let mut cluster = Cluster {
             data_dir,
+            lock_path,
             socket_dir,
             bin_dir,
             run_as,
@@ -123,12 +132,43 @@ impl Cluster {
         Ok(())
     }
 
+    /// Leaves behind a watcher that stops the cluster once no process has connected to it or
+    /// asked for it for `idle` — for the disposable test cluster, which no single test process
+    /// can stop (others may still need it). Without `flock` the cluster simply keeps running.
+    pub fn stop_when_idle(&self, idle: std::time::Duration) -> anyhow::Result<()> {
+        if !self.started_here {
+            return Ok(());
+        }
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(include_str!("idle-stop.sh"))
+            .arg("aixin-idle-stop")
+            .arg(&self.lock_path)
+            .arg(&self.data_dir)
+            .arg(&self.bin_dir)
+            .arg(&self.socket_dir)
+            .arg(idle.as_secs().to_string())
+            .current_dir("/")
+            .process_group(0)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(user) = &self.run_as {
+            cmd.uid(user.uid).gid(user.gid);
+        }
+        cmd.spawn().context("starting the idle-stop watcher")?;
+        Ok(())
+    }
+
     /// Stops the cluster (fast shutdown: open sessions are ended, data is safe).
     pub fn stop(&self) -> anyhow::Result<()> {
         tracing::info!(dir = %self.data_dir.display(), "stopping PostgreSQL");
         let out = self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "60"])?;
         if !out.status.success() {
-            bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "pg_ctl stop failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         Ok(())
     }
@@ -159,7 +199,10 @@ impl Cluster {
         let out = run(cmd, "initdb")?;
         if !out.status.success() {
             let _ = fs::remove_dir_all(&self.data_dir);
-            bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         let conf = self.data_dir.join("postgresql.conf");
         let mut text = fs::read_to_string(&conf)?;
@@ -230,7 +273,10 @@ impl Cluster {
         cmd.current_dir("/").process_group(0).env_remove("PGDATA");
         if let Some(user) = &self.run_as {
             // std drops root's supplementary groups when it sets the uid.
-            cmd.uid(user.uid).gid(user.gid).env("HOME", "/").env("USER", &user.name);
+            cmd.uid(user.uid)
+                .gid(user.gid)
+                .env("HOME", "/")
+                .env("USER", &user.name);
         }
         cmd
     }
@@ -257,18 +303,31 @@ fn chown(path: &Path, user: &SystemUser) -> anyhow::Result<()> {
 /// Where the PostgreSQL server programs are: PATH, then `pg_config --bindir`, then the newest
 /// Debian/Ubuntu install under /usr/lib/postgresql.
 pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
+    find_bin_dir_in(
+        std::env::var_os("PATH").as_deref(),
+        Path::new("pg_config"),
+        Path::new("/usr/lib/postgresql"),
+    )
+}
+
+fn find_bin_dir_in(
+    path_var: Option<&std::ffi::OsStr>,
+    pg_config: &Path,
+    lib_root: &Path,
+) -> anyhow::Result<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            if has_server(&dir) {
-                // Follow symlinks (e.g. /usr/local/bin/initdb) to the real install.
-                let real = fs::canonicalize(dir.join("initdb")).ok();
-                let real_dir = real.as_deref().and_then(Path::parent).map(Path::to_path_buf);
-                return Ok(real_dir.filter(|d| has_server(d)).unwrap_or(dir));
-            }
+    for dir in path_var.map(std::env::split_paths).into_iter().flatten() {
+        if has_server(&dir) {
+            // Follow symlinks (e.g. /usr/local/bin/initdb) to the real install.
+            let real = fs::canonicalize(dir.join("initdb")).ok();
+            let real_dir = real
+                .as_deref()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf);
+            return Ok(real_dir.filter(|d| has_server(d)).unwrap_or(dir));
         }
     }
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
+    if let Ok(out) = Command::new(pg_config).arg("--bindir").output()
         && out.status.success()
     {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
@@ -276,7 +335,7 @@ pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
             return Ok(dir);
         }
     }
-    let newest = fs::read_dir("/usr/lib/postgresql")
+    let newest = fs::read_dir(lib_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -386,15 +445,36 @@ fn short_hash(path: &Path) -> String {
     hex::encode(&digest[..6])
 }
 
-/// Whether the error says the server is not there (refused, socket missing), as opposed to a
-/// wrong query.
-pub fn is_unreachable(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Io(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_postgresql_the_message_names_both_fixes() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = find_bin_dir_in(
+            Some(empty.path().as_os_str()),
+            &empty.path().join("no-pg_config"),
+            empty.path(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("apt-get install postgresql"), "{err}");
+        assert!(err.contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn the_newest_installed_version_is_chosen() {
+        let root = tempfile::tempdir().unwrap();
+        for version in ["13", "15", "9"] {
+            let bin = root.path().join(version).join("bin");
+            fs::create_dir_all(&bin).unwrap();
+            fs::write(bin.join("initdb"), "").unwrap();
+            fs::write(bin.join("pg_ctl"), "").unwrap();
+        }
+        let found = find_bin_dir_in(None, &root.path().join("none"), root.path()).unwrap();
+        assert_eq!(found, root.path().join("15").join("bin"));
+    }
 
     #[test]
     fn long_paths_put_the_socket_in_a_short_folder() {
@@ -402,8 +482,16 @@ mod tests {
         assert_eq!(socket_dir_for(short), short);
         let long = PathBuf::from(format!("/{}/var/pg", "d".repeat(120)));
         let dir = socket_dir_for(&long);
-        assert!(dir.to_str().unwrap().starts_with("/tmp/aixin-"), "{}", dir.display());
+        assert!(
+            dir.to_str().unwrap().starts_with("/tmp/aixin-"),
+            "{}",
+            dir.display()
+        );
         assert!(dir.join(".s.PGSQL.5432").as_os_str().len() < 108);
-        assert_eq!(dir, socket_dir_for(&long), "the same cluster finds the same socket");
+        assert_eq!(
+            dir,
+            socket_dir_for(&long),
+            "the same cluster finds the same socket"
+        );
     }
 }

@@ -38,8 +38,9 @@ impl Database {
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         let (options, cluster) = match &config.database_url {
             Some(url) => {
-                let options: PgConnectOptions =
-                    url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                let options: PgConnectOptions = url
+                    .parse()
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
                 (options, None)
             }
             None => {
@@ -123,10 +124,9 @@ pub async fn prepare(pool: &PgPool) -> anyhow::Result<Prepared> {
 }
 
 async fn applied_migrations(pool: &PgPool) -> anyhow::Result<usize> {
-    let table: Option<String> =
-        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
-            .fetch_one(pool)
-            .await?;
+    let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+        .fetch_one(pool)
+        .await?;
     if table.is_none() {
         return Ok(0);
     }

@@ -6,7 +6,8 @@ use sqlx::PgPool;
 /// Every province, city and county of China (`code,name,level,parent_code`).
 const CHINA_TO_COUNTY: &str = include_str!("../../data/regions/china-to-county.csv");
 /// Every township and village of Sichuan.
-const SICHUAN_TOWNSHIP_VILLAGE: &str = include_str!("../../data/regions/sichuan-township-village.csv");
+const SICHUAN_TOWNSHIP_VILLAGE: &str =
+    include_str!("../../data/regions/sichuan-township-village.csv");
 
 /// The shipped region files, for fingerprinting.
 pub fn data() -> [&'static str; 2] {

@@ -79,7 +79,7 @@ impl Lang {
             out.push('-');
         }
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -90,7 +90,12 @@ impl Lang {
     /// A date as people write it: 2026年10月3日 in Chinese, ISO 8601 in English.
     pub fn date(self, date: time::Date) -> String {
         match self {
-            Lang::ZhCn => format!("{}年{}月{}日", date.year(), u8::from(date.month()), date.day()),
+            Lang::ZhCn => format!(
+                "{}年{}月{}日",
+                date.year(),
+                u8::from(date.month()),
+                date.day()
+            ),
             Lang::En => format!(
                 "{:04}-{:02}-{:02}",
                 date.year(),
@@ -139,7 +144,10 @@ mod tests {
         let en = keys(Lang::En);
         let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
         let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
-        assert!(only_zh.is_empty() && only_en.is_empty(), "only zh-CN: {only_zh:?}; only en: {only_en:?}");
+        assert!(
+            only_zh.is_empty() && only_en.is_empty(),
+            "only zh-CN: {only_zh:?}; only en: {only_en:?}"
+        );
     }
 
     #[test]
@@ -157,7 +165,10 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "keys used but not defined: {missing:#?}");
+        assert!(
+            missing.is_empty(),
+            "keys used but not defined: {missing:#?}"
+        );
     }
 
     /// Keys appear as `t("key")`, `tf("key"` or `msg!("key")` in code and templates.
@@ -184,7 +195,10 @@ mod tests {
             let path = entry.path();
             if path.is_dir() {
                 files.extend(walk(&path));
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("rs" | "html")) {
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("rs" | "html")
+            ) {
                 files.push(path);
             }
         }

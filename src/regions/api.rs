@@ -28,16 +28,16 @@ pub async fn list(
     let paging = query.paging.checked()?;
     let parent = match query.parent.as_deref().filter(|p| !p.is_empty()) {
         Some(text) => {
-            let code = RegionCode::parse(text).map_err(|e| {
-                AppError::validation(FieldErrors::from([("parent".to_owned(), e)]))
-            })?;
+            let code = RegionCode::parse(text)
+                .map_err(|e| AppError::validation(FieldErrors::from([("parent".to_owned(), e)])))?;
             // An unknown parent is a missing record, not an empty list.
             store::find(&db, &code).await?.ok_or(AppError::NotFound)?;
             Some(code)
         }
         None => None,
     };
-    let (items, total) = store::children(&db, parent.as_ref(), paging.limit(), paging.offset()).await?;
+    let (items, total) =
+        store::children(&db, parent.as_ref(), paging.limit(), paging.offset()).await?;
     Ok(Json(paging.page(items, total)))
 }
 
@@ -67,5 +67,9 @@ pub async fn get(
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>()
         .join(" / ");
-    Ok(Json(RegionDetail { region, ancestors, full_name }))
+    Ok(Json(RegionDetail {
+        region,
+        ancestors,
+        full_name,
+    }))
 }

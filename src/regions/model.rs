@@ -45,7 +45,9 @@ impl RegionCode {
     /// Parses a code, or says what is wrong with it.
     pub fn parse(text: &str) -> Result<RegionCode, FieldError> {
         let text = text.trim();
-        if !text.bytes().all(|b| b.is_ascii_digit()) || RegionLevel::of_code_length(text.len()).is_none() {
+        if !text.bytes().all(|b| b.is_ascii_digit())
+            || RegionLevel::of_code_length(text.len()).is_none()
+        {
             return Err(FieldError::new("error.region_code_format"));
         }
         Ok(RegionCode(text.to_owned()))
@@ -86,8 +88,14 @@ mod tests {
 
     #[test]
     fn codes_have_a_level_by_length() {
-        assert_eq!(RegionCode::parse("51").unwrap().level(), RegionLevel::Province);
-        assert_eq!(RegionCode::parse("510681002006").unwrap().level(), RegionLevel::Village);
+        assert_eq!(
+            RegionCode::parse("51").unwrap().level(),
+            RegionLevel::Province
+        );
+        assert_eq!(
+            RegionCode::parse("510681002006").unwrap().level(),
+            RegionLevel::Village
+        );
         assert!(RegionCode::parse("51068").is_err());
         assert!(RegionCode::parse("5106a1").is_err());
         assert!(RegionCode::parse("").is_err());

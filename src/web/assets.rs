@@ -43,14 +43,20 @@ pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Result<Respo
     {
         return Ok((
             StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag), (header::CACHE_CONTROL, cache.to_str().unwrap().to_owned())],
+            [
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, cache.to_str().unwrap().to_owned()),
+            ],
         )
             .into_response());
     }
     let mime = mime_guess::from_path(&path).first_or_octet_stream();
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).unwrap()),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(mime.as_ref()).unwrap(),
+            ),
             (header::ETAG, HeaderValue::from_str(&etag).unwrap()),
             (header::CACHE_CONTROL, cache),
         ],

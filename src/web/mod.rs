@@ -63,7 +63,10 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Prefs {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Prefs::from_headers(&parts.headers, parts.uri.path().starts_with("/api/")))
+        Ok(Prefs::from_headers(
+            &parts.headers,
+            parts.uri.path().starts_with("/api/"),
+        ))
     }
 }
 
@@ -116,7 +119,9 @@ impl PageContext {
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
-        Err(e) => AppError::Internal(anyhow::Error::new(e).context("rendering a page")).into_response(),
+        Err(e) => {
+            AppError::Internal(anyhow::Error::new(e).context("rendering a page")).into_response()
+        }
     }
 }
 
@@ -141,6 +146,7 @@ impl ErrorPage {
 
     /// The page's HTML; falls back to plain text if the template itself fails.
     pub fn render_html(&self) -> String {
-        self.render().unwrap_or_else(|_| format!("{} {}", self.status, self.message))
+        self.render()
+            .unwrap_or_else(|_| format!("{} {}", self.status, self.message))
     }
 }

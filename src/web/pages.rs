@@ -20,7 +20,9 @@ pub struct HomePage {
 /// `GET /`: the service's front page.
 #[tracing::instrument(skip_all)]
 pub async fn home(prefs: Prefs, OriginalUri(uri): OriginalUri) -> Response {
-    render(&HomePage { ctx: PageContext::new(&prefs, uri.path()) })
+    render(&HomePage {
+        ctx: PageContext::new(&prefs, uri.path()),
+    })
 }
 
 /// The form of the language and care-mode switches.
@@ -47,9 +49,14 @@ pub async fn set_preferences(Form(form): Form<PreferencesForm>) -> Response {
     }
     if let Some(care) = form.care {
         let on = if care == "1" { "1" } else { "0" };
-        cookies.push(format!("{CARE_COOKIE}={on}; Path=/; Max-Age={YEAR}; SameSite=Lax; HttpOnly"));
+        cookies.push(format!(
+            "{CARE_COOKIE}={on}; Path=/; Max-Age={YEAR}; SameSite=Lax; HttpOnly"
+        ));
     }
-    let back = form.back.filter(|b| is_local_path(b)).unwrap_or_else(|| "/".into());
+    let back = form
+        .back
+        .filter(|b| is_local_path(b))
+        .unwrap_or_else(|| "/".into());
     let mut response = Redirect::to(&back).into_response();
     for cookie in cookies {
         if let Ok(value) = cookie.parse() {
@@ -61,7 +68,10 @@ pub async fn set_preferences(Form(form): Form<PreferencesForm>) -> Response {
 
 /// A path on this site (never `//host` or `https://…`, which would make an open redirect).
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://")
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.contains("://")
 }
 
 #[cfg(test)]

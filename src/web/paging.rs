@@ -30,7 +30,12 @@ impl Paging {
     /// Checks the values: page ≥ 1, 1 ≤ per_page ≤ 200.
     pub fn checked(&self) -> Result<PageRequest, AppError> {
         let mut fields = FieldErrors::new();
-        let page = match self.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let page = match self
+            .page
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => 1,
             Some(s) => match s.parse::<u32>() {
                 Ok(n) if n >= 1 => n,
@@ -40,7 +45,12 @@ impl Paging {
                 }
             },
         };
-        let per_page = match self.per_page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let per_page = match self
+            .per_page
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => DEFAULT_PER_PAGE,
             Some(s) => match s.parse::<u32>() {
                 Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => n,
@@ -74,7 +84,12 @@ impl PageRequest {
 
     /// Wraps a page of rows.
     pub fn page<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
-        Page { items, total, page: self.page, per_page: self.per_page }
+        Page {
+            items,
+            total,
+            page: self.page,
+            per_page: self.per_page,
+        }
     }
 }
 
@@ -96,7 +111,10 @@ mod tests {
     use super::*;
 
     fn paging(page: &str, per_page: &str) -> Paging {
-        Paging { page: Some(page.into()), per_page: Some(per_page.into()) }
+        Paging {
+            page: Some(page.into()),
+            per_page: Some(per_page.into()),
+        }
     }
 
     #[test]

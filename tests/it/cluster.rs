@@ -38,12 +38,20 @@ async fn a_cluster_starts_from_an_empty_folder_is_reused_and_readyz_follows_it()
     .await
     .unwrap()
     .unwrap();
-    assert!(!second.started_here(), "a running cluster is reused, not started again");
+    assert!(
+        !second.started_here(),
+        "a running cluster is reused, not started again"
+    );
     second.stop_if_started_here().unwrap();
-    assert!(first.is_running().unwrap(), "whoever found it running leaves it running");
+    assert!(
+        first.is_running().unwrap(),
+        "whoever found it running leaves it running"
+    );
 
     // The service on this cluster is ready; once the database stops it says so.
-    aixin::db::create_database_if_missing(&first.connect_options("aixin")).await.unwrap();
+    aixin::db::create_database_if_missing(&first.connect_options("aixin"))
+        .await
+        .unwrap();
     let pool = aixin::db::pool_options(2)
         .acquire_timeout(std::time::Duration::from_secs(1))
         .connect_with(first.connect_options("aixin"))
@@ -51,14 +59,23 @@ async fn a_cluster_starts_from_an_empty_folder_is_reused_and_readyz_follows_it()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState { db: pool, config: Arc::new(test_config(addr)) };
+    let state = AppState {
+        db: pool,
+        config: Arc::new(test_config(addr)),
+    };
     tokio::spawn(aixin::serve(listener, state, std::future::pending()));
     let http = client();
     let readyz = format!("http://{addr}/readyz");
 
-    assert_eq!(http.get(&readyz).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        http.get(&readyz).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 
-    tokio::task::spawn_blocking(move || first.stop()).await.unwrap().unwrap();
+    tokio::task::spawn_blocking(move || first.stop())
+        .await
+        .unwrap()
+        .unwrap();
 
     let down = http.get(&readyz).send().await.unwrap();
     assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);

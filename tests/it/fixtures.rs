@@ -91,7 +91,12 @@ pub async fn pairable_child(db: &PgPool, station: Uuid) -> Uuid {
 }
 
 /// Inserts an active pairing.
-pub async fn pair(db: &PgPool, child: Uuid, volunteer: Uuid, station: Uuid) -> Result<Uuid, sqlx::Error> {
+pub async fn pair(
+    db: &PgPool,
+    child: Uuid,
+    volunteer: Uuid,
+    station: Uuid,
+) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO pairing (child_id, volunteer_id, station_id, started_on)
          VALUES ($1, $2, $3, DATE '2026-05-01') RETURNING id",

@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use aixin::AppState;
 use aixin::config::Config;
 use aixin::db::embedded::{Cluster, Durability};
 use aixin::db::{self, quote_ident};
-use aixin::AppState;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
@@ -31,7 +31,9 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// The folder of the shared test cluster.
 pub fn test_cluster_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("var").join("test-pg")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("var")
+        .join("test-pg")
 }
 
 fn server_options() -> PgConnectOptions {
@@ -40,6 +42,10 @@ fn server_options() -> PgConnectOptions {
         None => {
             let cluster = Cluster::ensure_running(&test_cluster_dir(), Durability::Disposable)
                 .expect("starting the test PostgreSQL cluster");
+            // Test processes come and go; the cluster stops itself a minute after the last.
+            cluster
+                .stop_when_idle(std::time::Duration::from_secs(60))
+                .expect("watching the test cluster");
             cluster.connect_options("postgres")
         }
     }
@@ -52,17 +58,23 @@ async fn server() -> &'static Server {
     }
     let options = tokio::task::spawn_blocking(server_options).await.unwrap();
     let template = format!("aixin_tpl_{}", db::schema_fingerprint());
-    let mut admin = options.clone().database("postgres").connect().await.expect("connecting to the test server");
+    let mut admin = options
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .expect("connecting to the test server");
     // One process builds the template; the others wait for it.
     sqlx::query("SELECT pg_advisory_lock(hashtext('aixin.test_template'))")
         .execute(&mut admin)
         .await
         .unwrap();
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&template)
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
     if !exists {
         build_template(&mut admin, &options, &template).await;
     }
@@ -78,12 +90,35 @@ async fn server() -> &'static Server {
 
 async fn build_template(admin: &mut PgConnection, options: &PgConnectOptions, template: &str) {
     let building = format!("{template}_building");
-    exec(admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&building))).await;
-    exec(admin, &format!("CREATE DATABASE {}", quote_ident(&building))).await;
-    let pool = PgPool::connect_with(options.clone().database(&building)).await.unwrap();
-    db::prepare(&pool).await.expect("migrating the template database");
+    exec(
+        admin,
+        &format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(&building)
+        ),
+    )
+    .await;
+    exec(
+        admin,
+        &format!("CREATE DATABASE {}", quote_ident(&building)),
+    )
+    .await;
+    let pool = PgPool::connect_with(options.clone().database(&building))
+        .await
+        .unwrap();
+    db::prepare(&pool)
+        .await
+        .expect("migrating the template database");
     pool.close().await;
-    exec(admin, &format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&building), quote_ident(template))).await;
+    exec(
+        admin,
+        &format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            quote_ident(&building),
+            quote_ident(template)
+        ),
+    )
+    .await;
     // Templates of older schemas are of no further use.
     let old: Vec<String> = sqlx::query_scalar(
         "SELECT datname FROM pg_database WHERE datname LIKE 'aixin\\_tpl\\_%' AND datname <> $1",
@@ -93,9 +128,12 @@ async fn build_template(admin: &mut PgConnection, options: &PgConnectOptions, te
     .await
     .unwrap();
     for name in old {
-        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name)))
-            .execute(&mut *admin)
-            .await;
+        let _ = sqlx::raw_sql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(&name)
+        ))
+        .execute(&mut *admin)
+        .await;
     }
 }
 
@@ -112,15 +150,21 @@ async fn collect_leftovers(admin: &mut PgConnection) {
             nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
         });
         if !alive {
-            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name)))
-                .execute(&mut *admin)
-                .await;
+            let _ = sqlx::raw_sql(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&name)
+            ))
+            .execute(&mut *admin)
+            .await;
         }
     }
 }
 
 async fn exec(conn: &mut PgConnection, sql: &str) {
-    sqlx::raw_sql(sql).execute(conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    sqlx::raw_sql(sql)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// A database of its own for one test, dropped when the guard goes.
@@ -149,17 +193,34 @@ impl TestDb {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let mut admin = server.options.clone().database("postgres").connect().await.unwrap();
+        let mut admin = server
+            .options
+            .clone()
+            .database("postgres")
+            .connect()
+            .await
+            .unwrap();
         let sql = if from_template {
-            format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(&server.template))
+            format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quote_ident(&name),
+                quote_ident(&server.template)
+            )
         } else {
             format!("CREATE DATABASE {}", quote_ident(&name))
         };
         exec(&mut admin, &sql).await;
         admin.close().await.unwrap();
         let options = server.options.clone().database(&name);
-        let pool = db::pool_options(10).connect_with(options.clone()).await.unwrap();
-        TestDb { pool, name, options }
+        let pool = db::pool_options(10)
+            .connect_with(options.clone())
+            .await
+            .unwrap();
+        TestDb {
+            pool,
+            name,
+            options,
+        }
     }
 }
 
@@ -169,12 +230,18 @@ impl Drop for TestDb {
         let options = self.options.clone().database("postgres");
         // Drop runs inside the test's runtime; the cleanup needs a runtime of its own.
         let cleanup = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 if let Ok(mut admin) = options.connect().await {
-                    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name)))
-                        .execute(&mut admin)
-                        .await;
+                    let _ = sqlx::raw_sql(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        quote_ident(&name)
+                    ))
+                    .execute(&mut admin)
+                    .await;
                 }
             });
         });
@@ -216,7 +283,10 @@ impl TestApp {
     pub async fn spawn_on(db: TestDb) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState { db: db.pool.clone(), config: Arc::new(test_config(addr)) };
+        let state = AppState {
+            db: db.pool.clone(),
+            config: Arc::new(test_config(addr)),
+        };
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(aixin::serve(listener, state, async move {
             let _ = rx.await;
@@ -285,7 +355,9 @@ pub fn client() -> reqwest::Client {
 pub fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["error"]["code"], code, "error body: {body}");
     assert!(
-        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "an error carries a message: {body}"
     );
 }

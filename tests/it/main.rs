@@ -2,8 +2,8 @@
 //!
 //! One test binary (rather than one per file) links once, which keeps `cargo test` quick.
 
-mod harness;
 mod fixtures;
+mod harness;
 
 mod cluster;
 mod regions;

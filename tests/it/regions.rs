@@ -16,7 +16,13 @@ async fn sichuan_is_complete_to_village_level() {
     let counts: Vec<(&str, i64)> = counts.iter().map(|(l, n)| (l.as_str(), *n)).collect();
     assert_eq!(
         counts,
-        [("province", 1), ("city", 21), ("county", 183), ("township", 3_111), ("village", 34_412)]
+        [
+            ("province", 1),
+            ("city", 21),
+            ("county", 183),
+            ("township", 3_111),
+            ("village", 34_412)
+        ]
     );
     let provinces: i64 = sqlx::query_scalar("SELECT count(*) FROM region WHERE level = 'province'")
         .fetch_one(app.pool())
@@ -41,7 +47,10 @@ async fn a_region_comes_with_its_ancestors() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(chain, ["四川省", "德阳市", "广汉市", "汉州街道"]);
-    assert_eq!(body["full_name"], "四川省 / 德阳市 / 广汉市 / 汉州街道 / 龙居社区居民委员会");
+    assert_eq!(
+        body["full_name"],
+        "四川省 / 德阳市 / 广汉市 / 汉州街道 / 龙居社区居民委员会"
+    );
 }
 
 #[tokio::test]
@@ -51,13 +60,32 @@ async fn a_region_lists_its_children_a_page_at_a_time() {
     let (status, body) = app.get_json("/api/v1/regions?parent=5106").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["total"], 6);
-    let names: Vec<&str> = body["items"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"中江县") && names.contains(&"广汉市"), "{names:?}");
-    assert!(body["items"].as_array().unwrap().iter().all(|r| r["parent_code"] == "5106"));
+    let names: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"中江县") && names.contains(&"广汉市"),
+        "{names:?}"
+    );
+    assert!(
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["parent_code"] == "5106")
+    );
 
-    let (_, second) = app.get_json("/api/v1/regions?parent=5106&page=2&per_page=4").await;
+    let (_, second) = app
+        .get_json("/api/v1/regions?parent=5106&page=2&per_page=4")
+        .await;
     assert_eq!(second["items"].as_array().unwrap().len(), 2);
-    assert_eq!((second["page"].as_u64(), second["per_page"].as_u64()), (Some(2), Some(4)));
+    assert_eq!(
+        (second["page"].as_u64(), second["per_page"].as_u64()),
+        (Some(2), Some(4))
+    );
 
     let (_, provinces) = app.get_json("/api/v1/regions").await;
     assert_eq!(provinces["total"], 31);
@@ -86,5 +114,11 @@ async fn unknown_or_malformed_regions_answer_in_the_error_shape() {
 
     let (status, body) = app.get_json("/api/v1/regions?parent=51&per_page=500").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"]["fields"]["per_page"].as_str().unwrap().contains("200"), "{body}");
+    assert!(
+        body["error"]["fields"]["per_page"]
+            .as_str()
+            .unwrap()
+            .contains("200"),
+        "{body}"
+    );
 }

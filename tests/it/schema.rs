@@ -28,10 +28,25 @@ async fn migrations_apply_to_an_empty_database_and_a_second_start_applies_nothin
     .await
     .unwrap();
     for table in [
-        "activity", "app_user", "attendance", "audit_event", "child", "consent", "contact",
-        "guardian", "pairing", "region", "station", "user_station", "volunteer", "wish",
+        "activity",
+        "app_user",
+        "attendance",
+        "audit_event",
+        "child",
+        "consent",
+        "contact",
+        "guardian",
+        "pairing",
+        "region",
+        "station",
+        "user_station",
+        "volunteer",
+        "wish",
     ] {
-        assert!(tables.iter().any(|t| t == table), "table {table} missing from {tables:?}");
+        assert!(
+            tables.iter().any(|t| t == table),
+            "table {table} missing from {tables:?}"
+        );
     }
 }
 
@@ -134,7 +149,11 @@ async fn only_an_active_volunteer_is_paired() {
     for status in ["applied", "screened", "trained", "paused", "withdrawn"] {
         let volunteer = fixtures::volunteer(p, station, status, 2).await;
         let attempt = fixtures::pair(p, child, volunteer, station).await;
-        assert_eq!(violated(attempt), "pairing_volunteer_active", "status {status}");
+        assert_eq!(
+            violated(attempt),
+            "pairing_volunteer_active",
+            "status {status}"
+        );
     }
     assert_eq!(child_status(p, child).await, "registered");
 }
@@ -149,7 +168,10 @@ async fn pairing_needs_a_current_pairing_consent() {
 
     // Registration consent alone is not consent to pairing.
     fixtures::consent(p, child, guardian, "registration").await;
-    assert_eq!(violated(fixtures::pair(p, child, volunteer, station).await), "pairing_consent_current");
+    assert_eq!(
+        violated(fixtures::pair(p, child, volunteer, station).await),
+        "pairing_consent_current"
+    );
 
     // A withdrawn pairing consent no longer counts, and the earlier pairing stays on record.
     let consent = fixtures::consent(p, child, guardian, "pairing").await;
@@ -167,7 +189,10 @@ async fn pairing_needs_a_current_pairing_consent() {
         .execute(p)
         .await
         .unwrap();
-    assert_eq!(violated(fixtures::pair(p, child, volunteer, station).await), "pairing_consent_current");
+    assert_eq!(
+        violated(fixtures::pair(p, child, volunteer, station).await),
+        "pairing_consent_current"
+    );
     let history: i64 = sqlx::query_scalar("SELECT count(*) FROM pairing WHERE child_id = $1")
         .bind(child)
         .fetch_one(p)
@@ -184,7 +209,10 @@ async fn consent_is_never_deleted_and_only_withdrawn_once() {
     let (child, guardian) = fixtures::child(p, station).await;
     let consent = fixtures::consent(p, child, guardian, "pairing").await;
 
-    let delete = sqlx::query("DELETE FROM consent WHERE id = $1").bind(consent).execute(p).await;
+    let delete = sqlx::query("DELETE FROM consent WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await;
     assert_eq!(violated(delete), "consent_append_only");
 
     let rewrite = sqlx::query("UPDATE consent SET given_on = DATE '2026-01-01' WHERE id = $1")
@@ -272,10 +300,22 @@ async fn volunteer_phones_and_id_hashes_are_unique_and_well_formed() {
     };
     insert("13800000001", Some(vec![1; 32])).await.unwrap();
 
-    assert_eq!(violated(insert("13800000001", None).await), "volunteer_phone_key");
-    assert_eq!(violated(insert("13800000002", Some(vec![1; 32])).await), "volunteer_id_number_hash_key");
-    assert_eq!(violated(insert("1380000000", None).await), "volunteer_phone_format");
-    assert_eq!(violated(insert("12800000003", None).await), "volunteer_phone_format");
+    assert_eq!(
+        violated(insert("13800000001", None).await),
+        "volunteer_phone_key"
+    );
+    assert_eq!(
+        violated(insert("13800000002", Some(vec![1; 32])).await),
+        "volunteer_id_number_hash_key"
+    );
+    assert_eq!(
+        violated(insert("1380000000", None).await),
+        "volunteer_phone_format"
+    );
+    assert_eq!(
+        violated(insert("12800000003", None).await),
+        "volunteer_phone_format"
+    );
 }
 
 #[tokio::test]
@@ -297,8 +337,14 @@ async fn child_id_hashes_are_unique_and_difficulty_is_described() {
     };
     insert("left_behind", Some(vec![7; 32])).await.unwrap();
 
-    assert_eq!(violated(insert("left_behind", Some(vec![7; 32])).await), "child_id_number_hash_key");
-    assert_eq!(violated(insert("in_difficulty", None).await), "child_difficulty_types_given");
+    assert_eq!(
+        violated(insert("left_behind", Some(vec![7; 32])).await),
+        "child_id_number_hash_key"
+    );
+    assert_eq!(
+        violated(insert("in_difficulty", None).await),
+        "child_difficulty_types_given"
+    );
 }
 
 #[tokio::test]
@@ -318,11 +364,17 @@ async fn an_exited_child_is_not_paired_and_exits_only_when_unpaired() {
         .execute(p)
     };
 
-    assert_eq!(violated(exit(child).await), "child_exit_without_active_pairing");
+    assert_eq!(
+        violated(exit(child).await),
+        "child_exit_without_active_pairing"
+    );
 
     let other = fixtures::pairable_child(p, station).await;
     exit(other).await.unwrap();
-    assert_eq!(violated(fixtures::pair(p, other, volunteer, station).await), "pairing_child_not_exited");
+    assert_eq!(
+        violated(fixtures::pair(p, other, volunteer, station).await),
+        "pairing_child_not_exited"
+    );
 }
 
 #[tokio::test]
@@ -343,7 +395,10 @@ async fn stations_sit_in_a_township_or_village_and_open_at_least_twice_a_week() 
 
     assert_eq!(violated(insert("510681", 3).await), "station_region_level");
     assert_eq!(violated(insert(YUNDING, 1).await), "station_open_days");
-    assert_eq!(violated(insert("510681999999", 3).await), "station_region_code_fkey");
+    assert_eq!(
+        violated(insert("510681999999", 3).await),
+        "station_region_code_fkey"
+    );
 }
 
 #[tokio::test]
@@ -371,15 +426,20 @@ async fn attendance_is_from_the_station_and_person_visits_are_derived() {
         attend_child(child).await.unwrap();
     }
     let volunteer = fixtures::volunteer(p, station, "active", 2).await;
-    sqlx::query("INSERT INTO attendance (activity_id, volunteer_id, is_host) VALUES ($1, $2, true)")
-        .bind(activity)
-        .bind(volunteer)
-        .execute(p)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO attendance (activity_id, volunteer_id, is_host) VALUES ($1, $2, true)",
+    )
+    .bind(activity)
+    .bind(volunteer)
+    .execute(p)
+    .await
+    .unwrap();
 
     let (outsider, _) = fixtures::child(p, elsewhere).await;
-    assert_eq!(violated(attend_child(outsider).await), "attendance_child_same_station");
+    assert_eq!(
+        violated(attend_child(outsider).await),
+        "attendance_child_same_station"
+    );
 
     let (visits, version): (i32, i32) =
         sqlx::query_as("SELECT person_visits, version FROM activity WHERE id = $1")
@@ -387,8 +447,15 @@ async fn attendance_is_from_the_station_and_person_visits_are_derived() {
             .fetch_one(p)
             .await
             .unwrap();
-    assert_eq!(visits, 3 + 1 + 5 + 2, "children + volunteers + guardians + others");
-    assert_eq!(version, 1, "counting attendance is not an edit of the activity");
+    assert_eq!(
+        visits,
+        3 + 1 + 5 + 2,
+        "children + volunteers + guardians + others"
+    );
+    assert_eq!(
+        version, 1,
+        "counting attendance is not an edit of the activity"
+    );
 
     let typed = sqlx::query("UPDATE activity SET person_visits = 100 WHERE id = $1")
         .bind(activity)
@@ -414,12 +481,17 @@ async fn a_raised_concern_cannot_be_removed() {
     .await
     .unwrap();
 
-    let erase = sqlx::query("UPDATE contact SET concern_category = NULL, concern_detail = NULL WHERE id = $1")
+    let erase = sqlx::query(
+        "UPDATE contact SET concern_category = NULL, concern_detail = NULL WHERE id = $1",
+    )
+    .bind(contact)
+    .execute(p)
+    .await;
+    assert_eq!(violated(erase), "contact_concern_kept");
+    let delete = sqlx::query("DELETE FROM contact WHERE id = $1")
         .bind(contact)
         .execute(p)
         .await;
-    assert_eq!(violated(erase), "contact_concern_kept");
-    let delete = sqlx::query("DELETE FROM contact WHERE id = $1").bind(contact).execute(p).await;
     assert_eq!(violated(delete), "contact_concern_kept");
 
     // Resolving needs a note.
@@ -444,14 +516,23 @@ async fn a_wish_moves_forward_only() {
     .await
     .unwrap();
 
-    let unclaimed = sqlx::query("UPDATE wish SET status = 'claimed' WHERE id = $1").bind(wish).execute(p).await;
-    assert_eq!(violated(unclaimed), "wish_claim_recorded");
-
-    sqlx::query("UPDATE wish SET status = 'cancelled' WHERE id = $1").bind(wish).execute(p).await.unwrap();
-    let revived = sqlx::query("UPDATE wish SET status = 'fulfilled', fulfilled_on = DATE '2026-10-01' WHERE id = $1")
+    let unclaimed = sqlx::query("UPDATE wish SET status = 'claimed' WHERE id = $1")
         .bind(wish)
         .execute(p)
         .await;
+    assert_eq!(violated(unclaimed), "wish_claim_recorded");
+
+    sqlx::query("UPDATE wish SET status = 'cancelled' WHERE id = $1")
+        .bind(wish)
+        .execute(p)
+        .await
+        .unwrap();
+    let revived = sqlx::query(
+        "UPDATE wish SET status = 'fulfilled', fulfilled_on = DATE '2026-10-01' WHERE id = $1",
+    )
+    .bind(wish)
+    .execute(p)
+    .await;
     assert_eq!(violated(revived), "wish_status_transition");
 }
 
@@ -466,9 +547,15 @@ async fn the_audit_trail_is_append_only() {
     .await
     .unwrap();
 
-    let edit = sqlx::query("UPDATE audit_event SET action = 'login' WHERE id = $1").bind(event).execute(p).await;
+    let edit = sqlx::query("UPDATE audit_event SET action = 'login' WHERE id = $1")
+        .bind(event)
+        .execute(p)
+        .await;
     assert_eq!(violated(edit), "audit_event_append_only");
-    let delete = sqlx::query("DELETE FROM audit_event WHERE id = $1").bind(event).execute(p).await;
+    let delete = sqlx::query("DELETE FROM audit_event WHERE id = $1")
+        .bind(event)
+        .execute(p)
+        .await;
     assert_eq!(violated(delete), "audit_event_append_only");
 }
 
@@ -494,9 +581,18 @@ async fn accounts_carry_the_scope_their_role_needs() {
     .await
     .unwrap();
 
-    assert_eq!(violated(insert("nobody", "staff", None).await), "app_user_region_for_role");
-    assert_eq!(violated(insert("ZhongJiang", "admin", Some("51")).await), "app_user_username_key");
-    assert_eq!(violated(insert("mgr", "station_manager", Some("51")).await), "app_user_region_for_role");
+    assert_eq!(
+        violated(insert("nobody", "staff", None).await),
+        "app_user_region_for_role"
+    );
+    assert_eq!(
+        violated(insert("ZhongJiang", "admin", Some("51")).await),
+        "app_user_username_key"
+    );
+    assert_eq!(
+        violated(insert("mgr", "station_manager", Some("51")).await),
+        "app_user_region_for_role"
+    );
 
     // Only station managers run stations.
     let station = fixtures::station(p, LONGJU).await;
@@ -520,28 +616,35 @@ async fn every_edit_bumps_the_version() {
         .execute(p)
         .await
         .unwrap();
-    assert_eq!(stale.rows_affected(), 0, "an edit of a version that is not current touches nothing");
+    assert_eq!(
+        stale.rows_affected(),
+        0,
+        "an edit of a version that is not current touches nothing"
+    );
 
     sqlx::query("UPDATE station SET name = '新名字' WHERE id = $1 AND version = 1")
         .bind(station)
         .execute(p)
         .await
         .unwrap();
-    let (version, name): (i32, String) = sqlx::query_as("SELECT version, name FROM station WHERE id = $1")
-        .bind(station)
-        .fetch_one(p)
-        .await
-        .unwrap();
+    let (version, name): (i32, String) =
+        sqlx::query_as("SELECT version, name FROM station WHERE id = $1")
+            .bind(station)
+            .fetch_one(p)
+            .await
+            .unwrap();
     assert_eq!((version, name.as_str()), (2, "新名字"));
 }
 
 #[tokio::test]
 async fn text_is_stored_and_searched_as_utf8() {
     let db = TestDb::new().await;
-    let encoding: String = sqlx::query_scalar("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let encoding: String = sqlx::query_scalar(
+        "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     assert_eq!(encoding, "UTF8");
     let found: i64 = sqlx::query_scalar("SELECT count(*) FROM region WHERE name LIKE '%汉州%'")
         .fetch_one(&db.pool)
@@ -566,7 +669,11 @@ async fn child_status(p: &PgPool, child: Uuid) -> String {
         .unwrap()
 }
 
-async fn set_volunteer_status(p: &PgPool, volunteer: Uuid, status: &str) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+async fn set_volunteer_status(
+    p: &PgPool,
+    volunteer: Uuid,
+    status: &str,
+) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
     sqlx::query("UPDATE volunteer SET status = $2::volunteer_status WHERE id = $1")
         .bind(volunteer)
         .bind(status)

@@ -13,18 +13,28 @@ async fn the_home_page_speaks_chinese_by_default() {
     let response = app.get("/").await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let html = response.text().await.unwrap();
     assert!(html.contains(r#"<html lang="zh-CN""#));
     assert!(html.contains("爱心妈妈驿站服务平台"));
-    assert!(html.contains("English"), "the switch offers the other language");
+    assert!(
+        html.contains("English"),
+        "the switch offers the other language"
+    );
 }
 
 #[tokio::test]
 async fn the_language_switch_is_remembered() {
     let app = TestApp::spawn().await;
 
-    let switched = app.post_form("/preferences", &[("lang", "en"), ("back", "/")]).await;
+    let switched = app
+        .post_form("/preferences", &[("lang", "en"), ("back", "/")])
+        .await;
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
     assert_eq!(switched.headers()[header::LOCATION], "/");
 
@@ -37,19 +47,35 @@ async fn the_language_switch_is_remembered() {
 #[tokio::test]
 async fn care_mode_enlarges_the_page() {
     let app = TestApp::spawn().await;
-    assert!(!app.get("/").await.text().await.unwrap().contains(r#"class="care""#));
+    assert!(
+        !app.get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"class="care""#)
+    );
 
-    app.post_form("/preferences", &[("care", "1"), ("back", "/")]).await;
+    app.post_form("/preferences", &[("care", "1"), ("back", "/")])
+        .await;
 
     let html = app.get("/").await.text().await.unwrap();
     assert!(html.contains(r#"<html lang="zh-CN" class="care">"#));
-    assert!(html.contains("标准版"), "the switch now offers the standard size");
+    assert!(
+        html.contains("标准版"),
+        "the switch now offers the standard size"
+    );
 }
 
 #[tokio::test]
 async fn preferences_never_redirect_off_site() {
     let app = TestApp::spawn().await;
-    let response = app.post_form("/preferences", &[("lang", "en"), ("back", "//evil.example/")]).await;
+    let response = app
+        .post_form(
+            "/preferences",
+            &[("lang", "en"), ("back", "//evil.example/")],
+        )
+        .await;
     assert_eq!(response.headers()[header::LOCATION], "/");
 }
 
@@ -61,7 +87,12 @@ async fn pages_carry_the_security_headers_and_a_request_id() {
 
     let h = response.headers();
     let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    for part in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"] {
+    for part in [
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+    ] {
         assert!(csp.contains(part), "CSP lacks {part}: {csp}");
     }
     assert!(!csp.contains("unsafe-inline"));
@@ -75,18 +106,46 @@ async fn pages_carry_the_security_headers_and_a_request_id() {
 async fn static_files_are_cached_and_compressed() {
     let app = TestApp::spawn().await;
 
-    let css = app.client.get(app.url("/static/app.css")).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+    let css = app
+        .client
+        .get(app.url("/static/app.css"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(css.status(), StatusCode::OK);
-    assert!(css.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        css.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
     assert_eq!(css.headers()[header::CONTENT_ENCODING], "gzip");
-    assert!(css.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("max-age="));
+    assert!(
+        css.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
     let etag = css.headers()[header::ETAG].clone();
 
-    let again = app.client.get(app.url("/static/app.css")).header(header::IF_NONE_MATCH, etag).send().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/static/app.css"))
+        .header(header::IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
-    assert_eq!(app.get("/static/missing.css").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/static/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/static/missing.css").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/static/../Cargo.toml").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -95,7 +154,12 @@ async fn unknown_pages_and_api_paths_answer_in_their_own_shape() {
 
     let page = app.get("/no-such-page").await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert!(page.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        page.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(page.text().await.unwrap().contains("找不到该页面或记录"));
 
     let (status, body) = app.get_json("/api/v1/no-such-thing").await;
@@ -110,9 +174,17 @@ async fn unknown_pages_and_api_paths_answer_in_their_own_shape() {
         .await
         .unwrap();
     let body: serde_json::Value = english.json().await.unwrap();
-    assert_eq!(body["error"]["message"], "This page or record does not exist");
+    assert_eq!(
+        body["error"]["message"],
+        "This page or record does not exist"
+    );
 
-    let wrong_method = app.client.delete(app.url("/api/v1/regions")).send().await.unwrap();
+    let wrong_method = app
+        .client
+        .delete(app.url("/api/v1/regions"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
     let body: serde_json::Value = wrong_method.json().await.unwrap();
     assert_error(&body, "method_not_allowed");
@@ -123,8 +195,14 @@ async fn health_probes_answer() {
     let app = TestApp::spawn().await;
 
     let (status, body) = app.get_json("/healthz").await;
-    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("alive")));
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("alive"))
+    );
 
     let (status, body) = app.get_json("/readyz").await;
-    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ready")));
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("ready"))
+    );
 }
