@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRef;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use axum::{Router, middleware};
 use sqlx::PgPool;
 use tower::ServiceBuilder;
@@ -43,6 +44,87 @@ impl FromRef<AppState> for Arc<Config> {
     }
 }
 
+/// A router that remembers what it routes, so the policy table and its test can be checked
+/// against every route the service really has.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<(Method, &'static str)>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Routes::new()
+    }
+}
+
+impl Routes {
+    /// No routes yet.
+    pub fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, route);
+        self.table.push((method, path));
+        self
+    }
+
+    /// A `GET` route (which also answers `HEAD`).
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(Method::GET, path, get(handler))
+    }
+
+    /// A `POST` route.
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(Method::POST, path, post(handler))
+    }
+
+    /// A `PATCH` route.
+    pub fn patch<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        handler: H,
+    ) -> Self {
+        self.add(Method::PATCH, path, patch(handler))
+    }
+
+    /// A `DELETE` route.
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        handler: H,
+    ) -> Self {
+        self.add(Method::DELETE, path, delete(handler))
+    }
+
+    /// Adds another area's routes.
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.table.extend(other.table);
+        self
+    }
+}
+
+/// Every area's routes, merged here and nowhere else.
+fn all_routes() -> Routes {
+    Routes::new()
+        .get("/", pages::home)
+        .post("/preferences", pages::set_preferences)
+        .get("/static/{*path}", assets::serve)
+        .merge(crate::health::routes())
+        .merge(crate::auth::routes())
+        .merge(crate::audit::routes())
+        .merge(crate::regions::routes())
+}
+
+/// Every route the service has: method and path pattern.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    all_routes().table
+}
+
 /// The content security policy: no inline script, nothing from other origins.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -50,15 +132,14 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// The whole application: every area's routes and the middleware around them.
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
-    let routes = Router::new()
-        .route("/", get(pages::home))
-        .route("/preferences", post(pages::set_preferences))
-        .route("/static/{*path}", get(assets::serve))
-        .merge(crate::health::routes())
-        .merge(crate::regions::routes())
+    let routes = all_routes()
+        .router
+        // On matched routes only: the policy table, which needs the route's pattern.
+        .route_layer(middleware::from_fn(crate::auth::policy::enforce))
         .fallback(|| async { AppError::NotFound });
 
-    // Outermost first: request id → trace → compression → headers → errors → timeout → panics.
+    // Outermost first: request id → trace → compression → headers → errors → timeout → panics
+    // → CSRF → session → current user.
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
         .layer(
@@ -99,7 +180,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(render_errors))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::new());
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(crate::auth::csrf::protect))
+        .layer(crate::auth::session::layer(state.db.clone(), state.config.secure_cookies))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::load_user));
 
     routes.layer(layers).with_state(state)
 }

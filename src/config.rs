@@ -20,6 +20,9 @@ pub struct Config {
     pub secret_key: SecretKey,
     /// `AIXIN_DB_MAX_CONNECTIONS` (default 20): the size of the connection pool.
     pub db_max_connections: u32,
+    /// `AIXIN_SECURE_COOKIES` (default false): mark cookies `Secure`; set it when the service is
+    /// reached over HTTPS (behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
 }
 
 impl fmt::Debug for Config {
@@ -29,6 +32,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("bind", &self.bind)
             .field("db_max_connections", &self.db_max_connections)
+            .field("secure_cookies", &self.secure_cookies)
             .finish_non_exhaustive()
     }
 }
@@ -89,12 +93,18 @@ impl Config {
                 .context("AIXIN_DB_MAX_CONNECTIONS must be a number from 1 to 1000")?,
             None => 20,
         };
+        let secure_cookies = match get("AIXIN_SECURE_COOKIES").as_deref().map(str::trim) {
+            None | Some("0" | "false" | "no") => false,
+            Some("1" | "true" | "yes") => true,
+            Some(_) => bail!("AIXIN_SECURE_COOKIES must be true or false"),
+        };
         Ok(Config {
             database_url: get("DATABASE_URL"),
             data_dir,
             bind,
             secret_key,
             db_max_connections,
+            secure_cookies,
         })
     }
 }

@@ -60,9 +60,15 @@ pub enum AppError {
     /// 401: not logged in.
     #[error("not logged in")]
     Unauthorized,
+    /// 401: a login with a wrong username or password (never says which).
+    #[error("invalid credentials")]
+    InvalidCredentials,
     /// 403: a CSRF failure or an action the caller's role may not take.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// 415: an API write that is not JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// 404: missing, or outside the caller's scope (never told apart).
     #[error("not found")]
     NotFound,
@@ -125,7 +131,8 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -141,6 +148,8 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Forbidden(code) => code,
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => code,

@@ -3,6 +3,10 @@
 
 /// Application state, router and middleware.
 pub mod app;
+/// The append-only audit trail.
+pub mod audit;
+/// Accounts, sessions, roles, scope, policy, CSRF.
+pub mod auth;
 /// Typed configuration from the environment.
 pub mod config;
 /// The database: pool, embedded PostgreSQL, migrations, region data.
@@ -52,7 +56,35 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
         regions_loaded = prepared.regions_loaded,
         "database ready"
     );
+    if let Some(password) = auth::accounts::ensure_first_admin(&database.pool).await? {
+        // Printed once, to the console only: never to the log.
+        println!(
+            "\n========================================================================\n\
+             首次启动：已创建管理员账号 / First start: an admin account was created\n\
+             \n    用户名 / username:            admin\n    一次性密码 / one-time password: {password}\n\
+             \n登录后须立即修改密码。/ Change it at the first login.\n\
+             ========================================================================\n"
+        );
+    }
     Ok(database)
+}
+
+/// Every hour: removes expired sessions and login attempts older than 30 days.
+pub async fn housekeeping(db: sqlx::PgPool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let sessions = sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
+            .execute(&db)
+            .await;
+        let attempts =
+            sqlx::query("DELETE FROM login_attempt WHERE at < now() - interval '30 days'")
+                .execute(&db)
+                .await;
+        if let Err(e) = sessions.and(attempts) {
+            tracing::warn!(error = %e, "housekeeping failed");
+        }
+    }
 }
 
 /// `aixin serve`: runs the service until SIGTERM or Ctrl-C, then stops in order — the web
@@ -67,7 +99,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         db: database.pool.clone(),
         config: Arc::new(config),
     };
+    let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
     let served = serve(listener, state, shutdown_signal()).await;
+    housekeeping.abort();
     tracing::info!("shutting down");
     let closed = database.close().await;
     served.context("serving HTTP")?;

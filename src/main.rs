@@ -17,6 +17,43 @@ enum Command {
     Serve,
     /// Apply database migrations and load region data, then exit.
     Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from a prompt (or one line of stdin).
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// admin, staff or station_manager.
+        #[arg(long)]
+        role: String,
+        /// Region code of an admin or staff account, e.g. 510623.
+        #[arg(long)]
+        region: Option<String>,
+        /// Station id of a station manager (repeat for several).
+        #[arg(long = "station")]
+        stations: Vec<uuid::Uuid>,
+        /// Name shown in the service (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a new password (read like `create`'s) and end the account's sessions.
+    ResetPassword {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[tokio::main]
@@ -47,5 +84,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let database = aixin::open_database(&config).await?;
             database.close().await
         }
+        Command::User(command) => {
+            let database = aixin::open_database(&config).await?;
+            let outcome = user_command(&database.pool, command).await;
+            database.close().await?;
+            outcome
+        }
     }
+}
+
+async fn user_command(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()> {
+    use aixin::auth::cli;
+    match command {
+        UserCommand::Create {
+            username,
+            role,
+            region,
+            stations,
+            display_name,
+        } => {
+            let password = cli::read_password("密码 / Password: ")?;
+            let id = cli::create(
+                db,
+                &username,
+                display_name.as_deref(),
+                &role,
+                region.as_deref(),
+                &stations,
+                &password,
+            )
+            .await?;
+            println!("created {username} ({id})");
+        }
+        UserCommand::ResetPassword { username } => {
+            let password = cli::read_password("新密码 / New password: ")?;
+            cli::reset_password(db, &username, &password).await?;
+            println!("password of {username} reset; their sessions have ended");
+        }
+        UserCommand::Disable { username } => {
+            cli::disable(db, &username).await?;
+            println!("{username} disabled; their sessions have ended");
+        }
+    }
+    Ok(())
 }

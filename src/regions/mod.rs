@@ -5,14 +5,11 @@ pub mod api;
 pub mod model;
 pub mod store;
 
-use axum::Router;
-use axum::routing::get;
-
-use crate::app::AppState;
+use crate::app::Routes;
 
 /// The region routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/regions", get(api::list))
-        .route("/api/v1/regions/{code}", get(api::get))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/api/v1/regions", api::list)
+        .get("/api/v1/regions/{code}", api::get)
 }

@@ -2,13 +2,17 @@
 //! the layout needs, static assets, and the pages that belong to no area (home, errors).
 
 pub mod assets;
+pub mod json;
 pub mod pages;
 pub mod paging;
 
 use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::auth::{CurrentUser, policy};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -56,13 +60,10 @@ impl Prefs {
     }
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Prefs {
+impl<S: Send + Sync> FromRequestParts<S> for Prefs {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Prefs::from_headers(
             &parts.headers,
             parts.uri.path().starts_with("/api/"),
@@ -70,27 +71,54 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Prefs {
     }
 }
 
-/// What the layout (`base.html`) needs on every page.
+/// What the layout (`base.html`) needs on every page: language, care mode, the user and the
+/// navigation their role allows, and a message left by the previous action.
 #[derive(Debug, Clone)]
 pub struct PageContext {
     /// Language of the page.
     pub lang: Lang,
     /// Care mode on or off.
     pub care: bool,
-    /// The path of this page, for the language and care switches to come back to.
+    /// The path (and query) of this page, for the switches to come back to.
     pub path: String,
     /// Version of the static files, to bust caches when they change.
     pub assets: &'static str,
+    /// The logged-in user, if any.
+    pub user: Option<CurrentUser>,
+    /// Menu entries the user's role may open: (path, message key).
+    pub nav: Vec<(&'static str, &'static str)>,
+    /// What the previous action did (a message key), shown once.
+    pub flash: Option<&'static str>,
 }
 
+/// The menu, in order; each entry shows only when the policy lets the user's role open it.
+const NAV: &[(&str, &str)] = &[
+    ("/dashboard", "nav.dashboard"),
+    ("/stations", "nav.stations"),
+    ("/volunteers", "nav.volunteers"),
+    ("/children", "nav.children"),
+    ("/pairings", "nav.pairings"),
+    ("/activities", "nav.activities"),
+    ("/wishes", "nav.wishes"),
+    ("/me", "nav.me"),
+    ("/reports", "nav.reports"),
+    ("/admin/users", "nav.users"),
+    ("/admin/audit", "nav.audit"),
+];
+
+const FLASH_KEY: &str = "flash";
+
 impl PageContext {
-    /// The context for a page at `path`.
+    /// The context for a page at `path` with no user (error pages).
     pub fn new(prefs: &Prefs, path: &str) -> Self {
         PageContext {
             lang: prefs.lang,
             care: prefs.care,
             path: path.to_owned(),
             assets: assets::version(),
+            user: None,
+            nav: Vec::new(),
+            flash: None,
         }
     }
 
@@ -99,9 +127,30 @@ impl PageContext {
         self.lang.t(key)
     }
 
+    /// A message with placeholders filled.
+    pub fn tf(&self, key: &str, name: &str, value: &str) -> String {
+        self.lang.tf(key, &[(name, value)])
+    }
+
     /// A number with thousands separators.
     pub fn num(&self, n: &i64) -> String {
         self.lang.number(*n)
+    }
+
+    /// A date as the reader writes it.
+    pub fn date(&self, d: &time::Date) -> String {
+        self.lang.date(*d)
+    }
+
+    /// A moment as the reader writes it (date and minutes, China time).
+    pub fn datetime(&self, t: &time::OffsetDateTime) -> String {
+        let local = t.to_offset(time::macros::offset!(+8));
+        format!(
+            "{} {:02}:{:02}",
+            self.lang.date(local.date()),
+            local.hour(),
+            local.minute()
+        )
     }
 
     /// The `lang` attribute of the page.
@@ -113,7 +162,59 @@ impl PageContext {
     pub fn other_lang_tag(&self) -> &'static str {
         self.lang.other().tag()
     }
+
+    /// Whether `href` is the current section (for `aria-current`).
+    pub fn is_current(&self, href: &str) -> bool {
+        self.path == href
+            || self.path.starts_with(&format!("{href}/"))
+            || self.path.starts_with(&format!("{href}?"))
+    }
 }
+
+/// Leaves a message for the next page the user sees.
+pub async fn flash(session: &tower_sessions::Session, key: &'static str) {
+    let _ = session.insert(FLASH_KEY, key).await;
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let prefs = Prefs::from_headers(&parts.headers, false);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let mut ctx = PageContext::new(&prefs, path);
+        ctx.user = parts.extensions.get::<CurrentUser>().cloned();
+        if let Some(user) = &ctx.user {
+            ctx.nav = NAV
+                .iter()
+                .filter(|(href, _)| {
+                    policy::access(&axum::http::Method::GET, href)
+                        .is_some_and(|a| policy::allows(a, Some(user.role)))
+                })
+                .copied()
+                .collect();
+        }
+        if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await
+            && let Ok(Some(key)) = session.remove::<String>(FLASH_KEY).await
+        {
+            ctx.flash = FLASH_MESSAGES.iter().copied().find(|k| *k == key);
+        }
+        Ok(ctx)
+    }
+}
+
+/// Every message a flash may carry (a flash names one of these, never free text).
+pub const FLASH_MESSAGES: &[&str] = &[
+    "flash.logged_out",
+    "flash.password_changed",
+    "flash.user_saved",
+    "flash.user_disabled",
+    "flash.user_enabled",
+];
 
 /// Renders a page template into a response (a template error is a 500, logged).
 pub fn render<T: Template>(page: &T) -> Response {

@@ -2,12 +2,11 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::OriginalUri;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{CARE_COOKIE, LANG_COOKIE, PageContext, Prefs, render};
+use super::{CARE_COOKIE, LANG_COOKIE, PageContext, render};
 use crate::i18n::Lang;
 
 /// The home page.
@@ -17,12 +16,13 @@ pub struct HomePage {
     ctx: PageContext,
 }
 
-/// `GET /`: the service's front page.
+/// `GET /`: each role's home; visitors who are not logged in go to the login page.
 #[tracing::instrument(skip_all)]
-pub async fn home(prefs: Prefs, OriginalUri(uri): OriginalUri) -> Response {
-    render(&HomePage {
-        ctx: PageContext::new(&prefs, uri.path()),
-    })
+pub async fn home(ctx: PageContext) -> Response {
+    if ctx.user.is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    render(&HomePage { ctx })
 }
 
 /// The form of the language and care-mode switches.

@@ -14,9 +14,15 @@ use crate::harness::{client, test_config};
 async fn a_cluster_starts_from_an_empty_folder_is_reused_and_readyz_follows_it() {
     // Under the project's var/ so that, when the tests run as root, the postgres user can
     // reach it (a private temporary folder would not be).
-    let var = crate::harness::test_cluster_dir().parent().unwrap().to_path_buf();
+    let var = crate::harness::test_cluster_dir()
+        .parent()
+        .unwrap()
+        .to_path_buf();
     std::fs::create_dir_all(&var).unwrap();
-    let root = tempfile::Builder::new().prefix("cluster-test-").tempdir_in(&var).unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("cluster-test-")
+        .tempdir_in(&var)
+        .unwrap();
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let dir = root.path().join("pg");
 

@@ -361,3 +361,171 @@ pub fn assert_error(body: &Value, code: &str) {
         "an error carries a message: {body}"
     );
 }
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "test-password-2026";
+
+/// An account made for a test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// Account id.
+    pub id: uuid::Uuid,
+    /// Login name.
+    pub username: String,
+}
+
+/// One person's browser: its own cookie jar, talking to the app.
+pub struct Browser {
+    base: String,
+    /// The underlying client.
+    pub http: reqwest::Client,
+}
+
+impl Browser {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// `GET path` → status and JSON body.
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        json_of(self.get(path).await).await
+    }
+
+    /// `POST path` with a JSON body → status and JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        json_of(
+            self.http
+                .post(self.url(path))
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `PATCH path` with a JSON body → status and JSON body.
+    pub async fn patch_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        json_of(
+            self.http
+                .patch(self.url(path))
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `DELETE path` → status and JSON body (if any).
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        json_of(self.http.delete(self.url(path)).send().await.unwrap()).await
+    }
+
+    /// `POST path` with a form, as the site's own pages submit it.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header("origin", &self.base)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in through the API; panics unless it succeeds.
+    pub async fn log_in(&self, username: &str, password: &str) {
+        let (status, body) = self
+            .post_json(
+                "/api/v1/session",
+                &serde_json::json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login of {username} failed: {body}");
+    }
+}
+
+async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| aixin::auth::password::hash(PASSWORD).unwrap())
+}
+
+impl TestApp {
+    /// A new browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            http: client(),
+        }
+    }
+
+    /// Creates an account straight in the database: an admin or staff member of `region`.
+    pub async fn regional_user(&self, role: &str, region: &str) -> TestUser {
+        self.insert_user(role, Some(region), None).await
+    }
+
+    /// Creates a station manager of these stations.
+    pub async fn station_manager(&self, stations: &[uuid::Uuid]) -> TestUser {
+        let user = self.insert_user("station_manager", None, None).await;
+        for station in stations {
+            sqlx::query("INSERT INTO user_station (user_id, station_id) VALUES ($1, $2)")
+                .bind(user.id)
+                .bind(station)
+                .execute(self.pool())
+                .await
+                .unwrap();
+        }
+        user
+    }
+
+    /// Creates a volunteer's account.
+    pub async fn volunteer_user(&self, volunteer: uuid::Uuid) -> TestUser {
+        self.insert_user("volunteer", None, Some(volunteer)).await
+    }
+
+    async fn insert_user(
+        &self,
+        role: &str,
+        region: Option<&str>,
+        volunteer: Option<uuid::Uuid>,
+    ) -> TestUser {
+        let username = format!(
+            "{}{}",
+            role.replace('_', ""),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let id = sqlx::query_scalar(
+            "INSERT INTO app_user (username, display_name, password_hash, role, region_code, volunteer_id)
+             VALUES ($1, $1, $2, $3::user_role, $4, $5) RETURNING id",
+        )
+        .bind(&username)
+        .bind(password_hash())
+        .bind(role)
+        .bind(region)
+        .bind(volunteer)
+        .fetch_one(self.pool())
+        .await
+        .unwrap();
+        TestUser { id, username }
+    }
+
+    /// A browser logged in as a new admin or staff member of `region`.
+    pub async fn logged_in(&self, role: &str, region: &str) -> (Browser, TestUser) {
+        let user = self.regional_user(role, region).await;
+        let browser = self.browser();
+        browser.log_in(&user.username, PASSWORD).await;
+        (browser, user)
+    }
+}

@@ -34,8 +34,9 @@ async fn sichuan_is_complete_to_village_level() {
 #[tokio::test]
 async fn a_region_comes_with_its_ancestors() {
     let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
 
-    let (status, body) = app.get_json("/api/v1/regions/510681002006").await;
+    let (status, body) = staff.get_json("/api/v1/regions/510681002006").await;
 
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "龙居社区居民委员会");
@@ -56,6 +57,7 @@ async fn a_region_comes_with_its_ancestors() {
 #[tokio::test]
 async fn a_region_lists_its_children_a_page_at_a_time() {
     let app = TestApp::spawn().await;
+    let (app, _) = app.logged_in("staff", "5106").await;
 
     let (status, body) = app.get_json("/api/v1/regions?parent=5106").await;
     assert_eq!(status, StatusCode::OK);
@@ -94,6 +96,7 @@ async fn a_region_lists_its_children_a_page_at_a_time() {
 #[tokio::test]
 async fn unknown_or_malformed_regions_answer_in_the_error_shape() {
     let app = TestApp::spawn().await;
+    let (app, _) = app.logged_in("staff", "51").await;
 
     let (status, body) = app.get_json("/api/v1/regions/519999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

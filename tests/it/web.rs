@@ -7,10 +7,10 @@ use reqwest::header;
 use crate::harness::{TestApp, assert_error};
 
 #[tokio::test]
-async fn the_home_page_speaks_chinese_by_default() {
+async fn pages_speak_chinese_by_default() {
     let app = TestApp::spawn().await;
 
-    let response = app.get("/").await;
+    let response = app.get("/login").await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
@@ -33,14 +33,15 @@ async fn the_language_switch_is_remembered() {
     let app = TestApp::spawn().await;
 
     let switched = app
-        .post_form("/preferences", &[("lang", "en"), ("back", "/")])
+        .post_form("/preferences", &[("lang", "en"), ("back", "/login")])
         .await;
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
-    assert_eq!(switched.headers()[header::LOCATION], "/");
+    assert_eq!(switched.headers()[header::LOCATION], "/login");
 
-    let html = app.get("/").await.text().await.unwrap();
+    let html = app.get("/login").await.text().await.unwrap();
     assert!(html.contains(r#"<html lang="en""#));
     assert!(html.contains("Caring Mothers Station Service"));
+    assert!(html.contains("Username or mobile number"));
     assert!(html.contains("中文"));
 }
 
@@ -48,7 +49,7 @@ async fn the_language_switch_is_remembered() {
 async fn care_mode_enlarges_the_page() {
     let app = TestApp::spawn().await;
     assert!(
-        !app.get("/")
+        !app.get("/login")
             .await
             .text()
             .await
@@ -56,10 +57,10 @@ async fn care_mode_enlarges_the_page() {
             .contains(r#"class="care""#)
     );
 
-    app.post_form("/preferences", &[("care", "1"), ("back", "/")])
+    app.post_form("/preferences", &[("care", "1"), ("back", "/login")])
         .await;
 
-    let html = app.get("/").await.text().await.unwrap();
+    let html = app.get("/login").await.text().await.unwrap();
     assert!(html.contains(r#"<html lang="zh-CN" class="care">"#));
     assert!(
         html.contains("标准版"),
@@ -83,7 +84,7 @@ async fn preferences_never_redirect_off_site() {
 async fn pages_carry_the_security_headers_and_a_request_id() {
     let app = TestApp::spawn().await;
 
-    let response = app.get("/").await;
+    let response = app.get("/login").await;
 
     let h = response.headers();
     let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();

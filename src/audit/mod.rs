@@ -1,0 +1,144 @@
+//! The audit trail: who logged in, changed, exported or revealed what, and when. Append-only
+//! (the database refuses edits); a detail names fields, never their values.
+
+pub mod pages;
+pub mod store;
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::Routes;
+use crate::auth::CurrentUser;
+
+/// The audit routes.
+pub fn routes() -> Routes {
+    Routes::new().get("/admin/audit", pages::list)
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "audit_action", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A successful login.
+    Login,
+    /// A failed login (unknown account, wrong password, disabled account, throttled).
+    LoginFailed,
+    /// A logout.
+    Logout,
+    /// A record was viewed.
+    View,
+    /// A full ID number or phone number was shown.
+    Reveal,
+    /// A record was created.
+    Create,
+    /// A record was changed.
+    Update,
+    /// A record was removed.
+    Delete,
+    /// A list was exported.
+    Export,
+}
+
+impl Action {
+    /// Every action, for the filter.
+    pub const ALL: [Action; 9] = [
+        Action::Login,
+        Action::LoginFailed,
+        Action::Logout,
+        Action::View,
+        Action::Reveal,
+        Action::Create,
+        Action::Update,
+        Action::Delete,
+        Action::Export,
+    ];
+
+    /// The API word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginFailed => "login_failed",
+            Action::Logout => "logout",
+            Action::View => "view",
+            Action::Reveal => "reveal",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Export => "export",
+        }
+    }
+
+    /// Parses the API word.
+    pub fn parse(text: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// Message key of the action's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Action::Login => "audit.action.login",
+            Action::LoginFailed => "audit.action.login_failed",
+            Action::Logout => "audit.action.logout",
+            Action::View => "audit.action.view",
+            Action::Reveal => "audit.action.reveal",
+            Action::Create => "audit.action.create",
+            Action::Update => "audit.action.update",
+            Action::Delete => "audit.action.delete",
+            Action::Export => "audit.action.export",
+        }
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Who did it (none for a failed login).
+    pub actor_id: Option<Uuid>,
+    /// The region it is filed under, so admins of that subtree see it.
+    pub region_code: Option<String>,
+    /// What happened.
+    pub action: Action,
+    /// The kind of record (`session`, `user`, `child`, …).
+    pub entity: &'static str,
+    /// The record.
+    pub entity_id: Option<Uuid>,
+    /// The client's address.
+    pub ip: Option<IpAddr>,
+    /// Field names and the like; never a value of personal data.
+    pub detail: serde_json::Value,
+}
+
+impl Entry {
+    /// An event by `user`.
+    pub fn by(
+        user: &CurrentUser,
+        action: Action,
+        entity: &'static str,
+        entity_id: Option<Uuid>,
+        ip: Option<IpAddr>,
+    ) -> Entry {
+        Entry {
+            actor_id: Some(user.id),
+            region_code: user.audit_region.clone(),
+            action,
+            entity,
+            entity_id,
+            ip,
+            detail: serde_json::json!({}),
+        }
+    }
+
+    /// Adds detail.
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Entry {
+        self.detail = detail;
+        self
+    }
+}
+
+/// Appends an event.
+pub async fn record<'e>(db: impl sqlx::PgExecutor<'e>, entry: Entry) -> sqlx::Result<()> {
+    store::insert(db, &entry).await
+}

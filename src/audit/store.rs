@@ -1,0 +1,132 @@
+//! The SQL of the audit trail.
+
+use sqlx::types::ipnetwork::IpNetwork;
+use sqlx::{PgExecutor, PgPool};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::{Action, Entry};
+
+/// Appends one event.
+pub async fn insert(db: impl PgExecutor<'_>, e: &Entry) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO audit_event (actor_id, region_code, action, entity, entity_id, ip, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        e.actor_id,
+        e.region_code,
+        e.action as Action,
+        e.entity,
+        e.entity_id,
+        e.ip.map(IpNetwork::from),
+        e.detail
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Part of the actor's username or name.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<Action>,
+    /// Only this kind of record.
+    pub entity: Option<String>,
+    /// From this day (inclusive).
+    pub from: Option<Date>,
+    /// To this day (inclusive).
+    pub to: Option<Date>,
+}
+
+/// An event as the log page shows it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who (username), if anyone.
+    pub actor: Option<String>,
+    /// What.
+    pub action: Action,
+    /// Which kind of record.
+    pub entity: String,
+    /// Which record.
+    pub entity_id: Option<Uuid>,
+    /// From where.
+    pub ip: Option<String>,
+    /// Field names changed, etc.
+    pub detail: serde_json::Value,
+}
+
+/// A page of the events filed under the region subtree `like` (and, for a province-level
+/// admin, the events filed under no region: failed logins of unknown accounts).
+pub async fn list(
+    db: &PgPool,
+    like: &str,
+    include_unfiled: bool,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Event>, i64)> {
+    let actor = filter
+        .actor
+        .as_deref()
+        .map(|a| format!("%{}%", crate::auth::store::escape_like(a)));
+    let rows = sqlx::query!(
+        r#"SELECT e.at, u.username AS "actor?", e.action AS "action: Action", e.entity, e.entity_id,
+                  host(e.ip) AS ip, e.detail
+           FROM audit_event e LEFT JOIN app_user u ON u.id = e.actor_id
+           WHERE (e.region_code LIKE $1 OR ($2 AND e.region_code IS NULL))
+             AND ($3::text IS NULL OR u.username ILIKE $3 OR u.display_name ILIKE $3)
+             AND ($4::audit_action IS NULL OR e.action = $4)
+             AND ($5::text IS NULL OR e.entity = $5)
+             AND ($6::date IS NULL OR e.at >= $6::date)
+             AND ($7::date IS NULL OR e.at < $7::date + 1)
+           ORDER BY e.at DESC, e.id
+           LIMIT $8 OFFSET $9"#,
+        like,
+        include_unfiled,
+        actor,
+        filter.action as Option<Action>,
+        filter.entity,
+        filter.from,
+        filter.to,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!"
+           FROM audit_event e LEFT JOIN app_user u ON u.id = e.actor_id
+           WHERE (e.region_code LIKE $1 OR ($2 AND e.region_code IS NULL))
+             AND ($3::text IS NULL OR u.username ILIKE $3 OR u.display_name ILIKE $3)
+             AND ($4::audit_action IS NULL OR e.action = $4)
+             AND ($5::text IS NULL OR e.entity = $5)
+             AND ($6::date IS NULL OR e.at >= $6::date)
+             AND ($7::date IS NULL OR e.at < $7::date + 1)"#,
+        like,
+        include_unfiled,
+        actor,
+        filter.action as Option<Action>,
+        filter.entity,
+        filter.from,
+        filter.to,
+    )
+    .fetch_one(db)
+    .await?;
+    let events = rows
+        .into_iter()
+        .map(|r| Event {
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            ip: r.ip,
+            detail: r.detail,
+        })
+        .collect();
+    Ok((events, total))
+}

@@ -1,0 +1,133 @@
+//! Users, roles and what a new or edited account must satisfy.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::FieldError;
+
+/// What a user is, which decides what they may do (DESIGN §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "user_role", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages accounts and everything else within a region subtree.
+    Admin,
+    /// Federation staff: registers, pairs and reports within a region subtree.
+    Staff,
+    /// Runs one or more stations.
+    StationManager,
+    /// A volunteer mother: sees her own pairings.
+    Volunteer,
+}
+
+impl Role {
+    /// Every role, in the order pages list them.
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Staff,
+        Role::StationManager,
+        Role::Volunteer,
+    ];
+
+    /// The API word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::StationManager => "station_manager",
+            Role::Volunteer => "volunteer",
+        }
+    }
+
+    /// Parses the API word.
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text.trim())
+    }
+
+    /// Message key of the role's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Admin => "role.admin",
+            Role::Staff => "role.staff",
+            Role::StationManager => "role.station_manager",
+            Role::Volunteer => "role.volunteer",
+        }
+    }
+
+    /// Whether the role works within a region subtree.
+    pub fn has_region(self) -> bool {
+        matches!(self, Role::Admin | Role::Staff)
+    }
+}
+
+/// A username: 3–64 letters, digits and `_ . @ -`, compared case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses a username.
+    pub fn parse(text: &str) -> Result<Username, FieldError> {
+        let text = text.trim();
+        let ok = (3..=64).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b));
+        if ok {
+            Ok(Username(text.to_owned()))
+        } else {
+            Err(FieldError::new("error.username_format"))
+        }
+    }
+
+    /// The username as typed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's display name: 1–50 characters.
+pub fn parse_display_name(text: &str) -> Result<String, FieldError> {
+    let text = text.trim();
+    let n = text.chars().count();
+    if n == 0 {
+        Err(FieldError::new("error.required"))
+    } else if n > 50 {
+        Err(FieldError::new("error.too_long").with("max", 50))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// An account as the API shows it (never the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    /// Id.
+    pub id: Uuid,
+    /// Login name.
+    pub username: String,
+    /// Name shown in the header and lists.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Region subtree of an admin or staff member.
+    pub region_code: Option<String>,
+    /// Name of that region.
+    pub region_name: Option<String>,
+    /// The volunteer record of a volunteer.
+    pub volunteer_id: Option<Uuid>,
+    /// The stations a station manager runs.
+    pub station_ids: Vec<Uuid>,
+    /// Whether the account may log in.
+    pub active: bool,
+    /// Whether the next login must set a new password.
+    pub must_change_password: bool,
+    /// Last successful login.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_login_at: Option<OffsetDateTime>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}

@@ -1,0 +1,175 @@
+//! The policy table: for every route, who may call it (DESIGN §4). Deny by default — a route
+//! missing from this table is refused for everyone, and the authorization-matrix test fails
+//! until it is added.
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{CurrentUser, Role};
+use crate::error::AppError;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in user, whatever the role.
+    LoggedIn,
+    /// Logged-in users with one of these roles.
+    Roles(&'static [Role]),
+}
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// Every route of the service: method, path pattern (as registered), access.
+pub const POLICY: &[(&str, &str, Access)] = &[
+    // Pages for everyone
+    ("GET", "/", Access::Public),
+    ("POST", "/preferences", Access::Public),
+    ("GET", "/static/{*path}", Access::Public),
+    ("GET", "/healthz", Access::Public),
+    ("GET", "/readyz", Access::Public),
+    ("GET", "/login", Access::Public),
+    ("POST", "/login", Access::Public),
+    ("POST", "/logout", Access::LoggedIn),
+    // One's own account
+    ("GET", "/account/password", Access::LoggedIn),
+    ("POST", "/account/password", Access::LoggedIn),
+    // Accounts (admins, within their subtree)
+    ("GET", "/admin/users", Access::Roles(ADMIN)),
+    ("GET", "/admin/users/new", Access::Roles(ADMIN)),
+    ("POST", "/admin/users", Access::Roles(ADMIN)),
+    ("GET", "/admin/users/{id}", Access::Roles(ADMIN)),
+    ("POST", "/admin/users/{id}", Access::Roles(ADMIN)),
+    ("POST", "/admin/users/{id}/disable", Access::Roles(ADMIN)),
+    ("POST", "/admin/users/{id}/enable", Access::Roles(ADMIN)),
+    (
+        "POST",
+        "/admin/users/{id}/reset-password",
+        Access::Roles(ADMIN),
+    ),
+    ("GET", "/admin/audit", Access::Roles(ADMIN)),
+    // JSON API
+    ("POST", "/api/v1/session", Access::Public),
+    ("DELETE", "/api/v1/session", Access::LoggedIn),
+    ("GET", "/api/v1/me", Access::LoggedIn),
+    ("POST", "/api/v1/me/password", Access::LoggedIn),
+    ("GET", "/api/v1/regions", Access::LoggedIn),
+    ("GET", "/api/v1/regions/{code}", Access::LoggedIn),
+    ("GET", "/api/v1/users", Access::Roles(ADMIN)),
+    ("POST", "/api/v1/users", Access::Roles(ADMIN)),
+    ("GET", "/api/v1/users/{id}", Access::Roles(ADMIN)),
+    ("PATCH", "/api/v1/users/{id}", Access::Roles(ADMIN)),
+    (
+        "POST",
+        "/api/v1/users/{id}/reset-password",
+        Access::Roles(ADMIN),
+    ),
+];
+
+/// Routes a user who must change their password may still use.
+const BEFORE_PASSWORD_CHANGE: &[(&str, &str)] = &[
+    ("GET", "/account/password"),
+    ("POST", "/account/password"),
+    ("POST", "/logout"),
+    ("DELETE", "/api/v1/session"),
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/me/password"),
+];
+
+/// The access rule of a route, if it has one.
+pub fn access(method: &Method, path: &str) -> Option<Access> {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    POLICY
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, access)| *access)
+}
+
+/// Whether the router has this method on this path.
+fn registered(method: &Method, path: &str) -> bool {
+    static TABLE: std::sync::LazyLock<Vec<(Method, &'static str)>> =
+        std::sync::LazyLock::new(crate::app::route_table);
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    TABLE.iter().any(|(m, p)| m == method && *p == path)
+}
+
+/// Whether `role` may call a route with this rule.
+pub fn allows(access: Access, role: Option<Role>) -> bool {
+    match (access, role) {
+        (Access::Public, _) => true,
+        (Access::LoggedIn, Some(_)) => true,
+        (Access::Roles(roles), Some(role)) => roles.contains(&role),
+        (_, None) => false,
+    }
+}
+
+/// Middleware (on matched routes): applies the table. Pages send a visitor who is not logged
+/// in to the login page; the API answers 401. A role the rule does not name gets 403.
+pub async fn enforce(matched: Option<MatchedPath>, request: Request, next: Next) -> Response {
+    let path = matched.as_ref().map(MatchedPath::as_str).unwrap_or("");
+    let method = request.method().clone();
+    let is_api = request.uri().path().starts_with("/api/");
+    let Some(rule) = access(&method, path) else {
+        if !registered(&method, path) {
+            // Not a route at all (a method the path does not serve): the router answers 405.
+            return next.run(request).await;
+        }
+        tracing::error!(%method, path, "refused: the route has no entry in the policy table");
+        return AppError::Forbidden("forbidden").into_response();
+    };
+    let user = request.extensions().get::<CurrentUser>();
+    if !allows(rule, user.map(|u| u.role)) {
+        return match user {
+            None if is_api => AppError::Unauthorized.into_response(),
+            None => {
+                let uri = request.uri();
+                let next_path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = format!("/login?next={}", urlencode(next_path));
+                Redirect::to(&target).into_response()
+            }
+            Some(_) => AppError::Forbidden("forbidden").into_response(),
+        };
+    }
+    if let Some(user) = user
+        && user.must_change_password
+        && rule != Access::Public
+    {
+        let m = if method == Method::HEAD {
+            "GET"
+        } else {
+            method.as_str()
+        };
+        if !BEFORE_PASSWORD_CHANGE.contains(&(m, path)) {
+            return if is_api {
+                AppError::Forbidden("password_change_required").into_response()
+            } else {
+                Redirect::to("/account/password").into_response()
+            };
+        }
+    }
+    next.run(request).await
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,211 @@
+//! Sessions, kept in PostgreSQL (so every instance shares them) by tower-sessions.
+//!
+//! The session holds only who is logged in, the user's session epoch at login, and when the
+//! login happened and the session was last used. Every request reloads the account: a disabled
+//! account, a changed password (a new epoch), 8 hours without use or 7 days since login end the
+//! session on the server.
+
+use std::net::IpAddr;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use super::{CurrentUser, password, store, throttle};
+use crate::audit::{self, Action};
+use crate::error::AppError;
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "aixin_session";
+/// A session unused for this long is over.
+pub const IDLE_TIMEOUT: Duration = Duration::hours(8);
+/// A session this old is over, however busy.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(7);
+/// How often the idle clock is written back (saves a write on every request).
+const TOUCH_EVERY: Duration = Duration::minutes(5);
+const KEY: &str = "auth";
+
+/// What a session remembers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionUser {
+    id: uuid::Uuid,
+    epoch: i32,
+    login_at: i64,
+    seen_at: i64,
+}
+
+/// The session layer: HttpOnly, SameSite=Lax, `Secure` when the service is served over HTTPS.
+pub fn layer(db: PgPool, secure: bool) -> SessionManagerLayer<PostgresStore> {
+    SessionManagerLayer::new(PostgresStore::new(db))
+        .with_name(COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT))
+}
+
+/// Middleware: puts the logged-in [`CurrentUser`] in the request's extensions, or ends a
+/// session that is no longer valid.
+pub async fn load_user(
+    State(db): State<PgPool>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with("/static/") {
+        return next.run(request).await;
+    }
+    match current_user(&db, &session).await {
+        Ok(Some(user)) => {
+            request.extensions_mut().insert(user);
+        }
+        Ok(None) => {}
+        Err(e) => return e.into_response(),
+    }
+    next.run(request).await
+}
+
+async fn current_user(db: &PgPool, session: &Session) -> Result<Option<CurrentUser>, AppError> {
+    let Some(mut saved) = session
+        .get::<SessionUser>(KEY)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let user = store::load_current(db, saved.id).await?;
+    let valid = user
+        .as_ref()
+        .is_some_and(|(_, active, epoch)| *active && *epoch == saved.epoch)
+        && now - saved.login_at < ABSOLUTE_TIMEOUT.whole_seconds()
+        && now - saved.seen_at < IDLE_TIMEOUT.whole_seconds();
+    if !valid {
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    }
+    if now - saved.seen_at >= TOUCH_EVERY.whole_seconds() {
+        saved.seen_at = now;
+        session.insert(KEY, &saved).await.map_err(session_error)?;
+    }
+    Ok(user.map(|(user, _, _)| user))
+}
+
+fn session_error(e: tower_sessions::session::Error) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session store: {e}"))
+}
+
+/// Checks a username (or a volunteer's mobile number) and password, within the throttling
+/// limits, and on success starts a fresh session (a new id: no session fixation). Every
+/// attempt is audited; a failure says nothing about whether the account exists.
+pub async fn log_in(
+    db: &PgPool,
+    session: &Session,
+    login: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<CurrentUser, AppError> {
+    let key = login.trim().to_lowercase();
+    throttle::check(db, &key, ip).await?;
+    let account = store::find_for_login(db, login.trim()).await?;
+    let verified = match &account {
+        Some(a) => {
+            let (hash, pw) = (a.password_hash.clone(), password.to_owned());
+            tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+        }
+        None => {
+            let pw = password.to_owned();
+            tokio::task::spawn_blocking(move || password::verify_dummy(&pw))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            false
+        }
+    };
+    let account = account.filter(|a| verified && a.active);
+    throttle::record(db, &key, ip, account.is_some()).await?;
+    let Some(account) = account else {
+        audit::record(
+            db,
+            audit::Entry {
+                actor_id: None,
+                region_code: None,
+                action: Action::LoginFailed,
+                entity: "session",
+                entity_id: None,
+                ip,
+                detail: serde_json::json!({}),
+            },
+        )
+        .await?;
+        return Err(AppError::Unprocessable {
+            code: "invalid_credentials",
+            fields: Default::default(),
+        });
+    };
+
+    session.cycle_id().await.map_err(session_error)?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    session
+        .insert(
+            KEY,
+            SessionUser {
+                id: account.id,
+                epoch: account.session_epoch,
+                login_at: now,
+                seen_at: now,
+            },
+        )
+        .await
+        .map_err(session_error)?;
+    store::touch_login(db, account.id).await?;
+    let (user, _, _) = store::load_current(db, account.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    audit::record(
+        db,
+        audit::Entry::by(&user, Action::Login, "session", Some(user.id), ip),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Ends the session on the server and audits the logout.
+pub async fn log_out(
+    db: &PgPool,
+    session: &Session,
+    user: Option<&CurrentUser>,
+    ip: Option<IpAddr>,
+) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)?;
+    if let Some(user) = user {
+        audit::record(
+            db,
+            audit::Entry::by(user, Action::Logout, "session", Some(user.id), ip),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// After the user changed their own password (which bumped their epoch and so ended every
+/// other session), keeps this one valid under the new epoch.
+pub async fn adopt_epoch(session: &Session, epoch: i32) -> Result<(), AppError> {
+    if let Some(mut saved) = session
+        .get::<SessionUser>(KEY)
+        .await
+        .map_err(session_error)?
+    {
+        saved.epoch = epoch;
+        session.cycle_id().await.map_err(session_error)?;
+        session.insert(KEY, saved).await.map_err(session_error)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! `ApiJson<T>`: axum's JSON extractor with its rejections in the §5 error shape.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+
+use crate::error::{AppError, FieldError, FieldErrors};
+
+/// A JSON request body; a body that cannot be read is a 400, one with a missing or mistyped
+/// field a 422 naming the field where serde says which, a non-JSON one a 415.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+            JsonRejection::JsonDataError(e) => {
+                let field = field_of(&e.body_text()).unwrap_or("body").to_owned();
+                AppError::validation(FieldErrors::from([(
+                    field,
+                    FieldError::new("error.json_field"),
+                )]))
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                AppError::BadRequest("the body is not valid JSON".into())
+            }
+            other => AppError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+/// The field a serde error is about: `missing field `password`` or `name: invalid type: …`
+/// (axum reports the path before the message).
+fn field_of(text: &str) -> Option<&str> {
+    if let Some(rest) = text.split("missing field `").nth(1) {
+        return rest.split('`').next();
+    }
+    let detail = text.split("target type: ").nth(1)?;
+    let (path, _) = detail.split_once(": ")?;
+    (!path.contains(' ')).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn the_field_is_found_in_serde_messages() {
+        let missing = "Failed to deserialize the JSON body into the target type: missing field `password` at line 1 column 20";
+        assert_eq!(field_of(missing), Some("password"));
+        let typed = "Failed to deserialize the JSON body into the target type: username: invalid type: integer `5`, expected a string at line 1 column 14";
+        assert_eq!(field_of(typed), Some("username"));
+        assert_eq!(field_of("something else"), None);
+    }
+}
