@@ -373,15 +373,15 @@ pub async fn user_detail(
     }))
 }
 
-/// The edit form of an account.
-#[derive(Debug, Deserialize)]
+/// The edit form of an account. Every field is optional here so that an account outside the
+/// admin's scope answers 404 whatever was posted; the service names what is missing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct EditForm {
     display_name: String,
-    #[serde(default)]
     region_code: Option<String>,
-    #[serde(default)]
     station_ids: Vec<String>,
-    version: i32,
+    version: Option<String>,
 }
 
 /// `POST /admin/users/{id}`: saves the edit; a stale version shows the current record with
@@ -407,7 +407,7 @@ pub async fn update_user(
             .filter(|_| current.role.has_region()),
         station_ids: (current.role == Role::StationManager).then(|| form.station_ids.clone()),
         active: None,
-        version: Some(form.version),
+        version: form.version.as_deref().and_then(|v| v.trim().parse().ok()),
     };
     let (status, errors, stale) = match accounts::update(&db, &admin, id, &edit, ip).await {
         Ok(_) => {

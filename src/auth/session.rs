@@ -112,7 +112,14 @@ pub async fn log_in(
     ip: Option<IpAddr>,
 ) -> Result<CurrentUser, AppError> {
     let key = login.trim().to_lowercase();
-    throttle::check(db, &key, ip).await?;
+    if let Err(refused) = throttle::check(db, &key, ip).await {
+        audit::record(
+            db,
+            failed_login(ip, serde_json::json!({ "throttled": true })),
+        )
+        .await?;
+        return Err(refused);
+    }
     let account = store::find_for_login(db, login.trim()).await?;
     let verified = match &account {
         Some(a) => {
@@ -132,23 +139,8 @@ pub async fn log_in(
     let account = account.filter(|a| verified && a.active);
     throttle::record(db, &key, ip, account.is_some()).await?;
     let Some(account) = account else {
-        audit::record(
-            db,
-            audit::Entry {
-                actor_id: None,
-                region_code: None,
-                action: Action::LoginFailed,
-                entity: "session",
-                entity_id: None,
-                ip,
-                detail: serde_json::json!({}),
-            },
-        )
-        .await?;
-        return Err(AppError::Unprocessable {
-            code: "invalid_credentials",
-            fields: Default::default(),
-        });
+        audit::record(db, failed_login(ip, serde_json::json!({}))).await?;
+        return Err(AppError::InvalidCredentials);
     };
 
     session.cycle_id().await.map_err(session_error)?;
@@ -175,6 +167,19 @@ pub async fn log_in(
     )
     .await?;
     Ok(user)
+}
+
+/// The audit entry of a failed login: no actor, no username (it may be a mistyped password).
+fn failed_login(ip: Option<IpAddr>, detail: serde_json::Value) -> audit::Entry {
+    audit::Entry {
+        actor_id: None,
+        region_code: None,
+        action: Action::LoginFailed,
+        entity: "session",
+        entity_id: None,
+        ip,
+        detail,
+    }
 }
 
 /// Ends the session on the server and audits the logout.

@@ -382,6 +382,14 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser using this client.
+    pub fn with_client(base: &str, http: reqwest::Client) -> Browser {
+        Browser {
+            base: base.to_owned(),
+            http,
+        }
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -5,7 +5,9 @@
 mod fixtures;
 mod harness;
 
+mod auth;
 mod cluster;
+mod policy;
 mod regions;
 mod schema;
 mod web;
