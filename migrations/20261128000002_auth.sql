@@ -28,3 +28,16 @@ CREATE TABLE login_attempt (
 CREATE INDEX login_attempt_username ON login_attempt (username_key, at DESC) WHERE NOT succeeded;
 CREATE INDEX login_attempt_ip ON login_attempt (ip, at DESC) WHERE NOT succeeded;
 CREATE INDEX login_attempt_at ON login_attempt (at);
+
+-- Bookkeeping updates (a login's timestamp) are not edits: an UPDATE that sets
+-- `version = version - 1` keeps the version, so nobody editing the record meets a false conflict.
+CREATE OR REPLACE FUNCTION touch_versioned() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.version = OLD.version - 1 THEN
+        NEW.version := OLD.version;
+    ELSE
+        NEW.version := OLD.version + 1;
+    END IF;
+    NEW.updated_at := now();
+    RETURN NEW;
+END $$;

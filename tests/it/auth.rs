@@ -267,6 +267,12 @@ async fn a_login_gets_a_new_session_id_and_logout_ends_it_on_the_server() {
 
     let browser = replay(&app, &second);
     assert_eq!(browser.get_json("/api/v1/me").await.0, StatusCode::OK);
+    let version: i32 = sqlx::query_scalar("SELECT version FROM app_user WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(version, 1, "logging in is not an edit of the account");
     assert_eq!(
         browser.delete("/api/v1/session").await.0,
         StatusCode::NO_CONTENT
