@@ -119,6 +119,11 @@ impl Cluster {
         &self.data_dir
     }
 
+    /// The folder of the cluster's Unix socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
     /// Whether this process started the cluster (and so must stop it).
     pub fn started_here(&self) -> bool {
         self.started_here

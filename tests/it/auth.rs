@@ -630,3 +630,79 @@ async fn logins_and_changes_are_audited_without_secrets_and_seen_only_within_the
         .unwrap();
     assert!(bad.contains("日期格式应为"));
 }
+
+#[tokio::test]
+async fn one_address_is_throttled_at_a_higher_bound_across_accounts() {
+    let app = TestApp::spawn().await;
+    let user = app.regional_user("staff", "510623").await;
+    // 50 failures from this address, spread over accounts so no single account is throttled.
+    sqlx::query(
+        "INSERT INTO login_attempt (username_key, ip, succeeded)
+         SELECT 'someone' || (g % 25), '127.0.0.1', false FROM generate_series(1, 50) g",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
+
+    let (status, body) = app
+        .browser()
+        .post_json(
+            "/api/v1/session",
+            &json!({ "username": user.username, "password": PASSWORD }),
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+#[tokio::test]
+async fn the_command_line_creates_an_account_that_can_log_in() {
+    let app = TestApp::spawn().await;
+    let id = aixin::auth::cli::create(
+        app.pool(),
+        "cli.staff",
+        Some("命令行创建"),
+        "staff",
+        Some("510623"),
+        &[],
+        "一段足够长的密码",
+    )
+    .await
+    .unwrap();
+    let weak = aixin::auth::cli::create(
+        app.pool(),
+        "cli.weak",
+        None,
+        "staff",
+        Some("510623"),
+        &[],
+        "5201314",
+    )
+    .await;
+    assert!(weak.is_err(), "common passwords are refused here too");
+    let wide = aixin::auth::cli::create(
+        app.pool(),
+        "cli.nowhere",
+        None,
+        "staff",
+        Some("519999"),
+        &[],
+        "一段足够长的密码",
+    )
+    .await;
+    assert!(wide.is_err(), "an unknown region is refused");
+
+    let browser = app.browser();
+    browser.log_in("cli.staff", "一段足够长的密码").await;
+    let (_, me) = browser.get_json("/api/v1/me").await;
+    assert_eq!(me["user"]["id"], id.to_string());
+    assert_eq!(me["user"]["region_name"], "四川省 / 德阳市 / 中江县");
+
+    aixin::auth::cli::disable(app.pool(), "cli.staff")
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.get_json("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -53,6 +53,29 @@ async fn a_cluster_starts_from_an_empty_folder_is_reused_and_readyz_follows_it()
         "whoever found it running leaves it running"
     );
 
+    // With DATABASE_URL set the service uses that server and creates its database.
+    let url = format!(
+        "postgres://aixin@localhost/aixin_from_url?host={}",
+        first.socket_dir().display()
+    );
+    let config = aixin::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "AIXIN_SECRET_KEY" => Some("cd".repeat(32)),
+        _ => None,
+    })
+    .unwrap();
+    let database = aixin::open_database(&config).await.unwrap();
+    assert!(
+        database.cluster.is_none(),
+        "no embedded cluster with DATABASE_URL"
+    );
+    let regions: i64 = sqlx::query_scalar("SELECT count(*) FROM region")
+        .fetch_one(&database.pool)
+        .await
+        .unwrap();
+    assert_eq!(regions, 40_874);
+    database.close().await.unwrap();
+
     // The service on this cluster is ready; once the database stops it says so.
     aixin::db::create_database_if_missing(&first.connect_options("aixin"))
         .await
