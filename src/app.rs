@@ -20,6 +20,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
+use crate::crypto::Cipher;
 use crate::error::{AppError, render_errors};
 use crate::web::{assets, pages};
 
@@ -30,6 +31,26 @@ pub struct AppState {
     pub db: PgPool,
     /// The configuration the service started with.
     pub config: Arc<Config>,
+    /// Keys for ID numbers.
+    pub cipher: Cipher,
+}
+
+impl AppState {
+    /// The state for a pool and a configuration.
+    pub fn new(db: PgPool, config: Config) -> AppState {
+        let cipher = Cipher::new(&config.secret_key);
+        AppState {
+            db,
+            config: Arc::new(config),
+            cipher,
+        }
+    }
+}
+
+impl FromRef<AppState> for Cipher {
+    fn from_ref(state: &AppState) -> Cipher {
+        state.cipher.clone()
+    }
 }
 
 impl FromRef<AppState> for PgPool {

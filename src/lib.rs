@@ -9,8 +9,12 @@ pub mod audit;
 pub mod auth;
 /// Typed configuration from the environment.
 pub mod config;
+/// Encryption of ID numbers and their keyed hashes.
+pub mod crypto;
 /// The database: pool, embedded PostgreSQL, migrations, region data.
 pub mod db;
+/// Shared value types: phone, ID number, text, dates, gender.
+pub mod domain;
 /// `AppError` and its HTML / JSON rendering.
 pub mod error;
 /// Liveness and readiness probes.
@@ -23,7 +27,6 @@ pub mod regions;
 pub mod web;
 
 use std::future::Future;
-use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -95,10 +98,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.bind))?;
     tracing::info!("aixin is serving on http://{}", listener.local_addr()?);
-    let state = AppState {
-        db: database.pool.clone(),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(database.pool.clone(), config);
     let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
     let served = serve(listener, state, shutdown_signal()).await;
     housekeeping.abort();

@@ -171,17 +171,27 @@ mod tests {
         );
     }
 
-    /// Keys appear as `t("key")`, `tf("key"` or `msg!("key")` in code and templates.
+    /// Keys appear in `t(…)`, `tf(…)`, `FieldError::new(…)` and flash names; error
+    /// codes (`conflict(…)`, `rule(…)`, `Forbidden(…)`) are shown as `error.<code>`.
     fn used_keys(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for marker in [".t(\"", ".tf(\"", "msg(\""] {
+        let markers = [
+            (".t(\"", ""),
+            (".tf(\"", ""),
+            ("FieldError::new(\"", ""),
+            ("flash(&session, \"", ""),
+            ("AppError::conflict(\"", "error."),
+            ("AppError::rule(\"", "error."),
+            ("AppError::Forbidden(\"", "error."),
+        ];
+        for (marker, prefix) in markers {
             let mut rest = text;
             while let Some(pos) = rest.find(marker) {
                 rest = &rest[pos + marker.len()..];
                 if let Some(end) = rest.find('"') {
                     let key = &rest[..end];
                     if !key.is_empty() && !key.contains('{') {
-                        out.push(key.to_owned());
+                        out.push(format!("{prefix}{key}"));
                     }
                 }
             }

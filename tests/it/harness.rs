@@ -7,8 +7,8 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use aixin::AppState;
 use aixin::config::Config;
@@ -283,10 +283,7 @@ impl TestApp {
     pub async fn spawn_on(db: TestDb) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState {
-            db: db.pool.clone(),
-            config: Arc::new(test_config(addr)),
-        };
+        let state = AppState::new(db.pool.clone(), test_config(addr));
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(aixin::serve(listener, state, async move {
             let _ = rx.await;
