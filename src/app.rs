@@ -139,6 +139,7 @@ fn all_routes() -> Routes {
         .merge(crate::auth::routes())
         .merge(crate::audit::routes())
         .merge(crate::regions::routes())
+        .merge(crate::stations::routes())
 }
 
 /// Every route the service has: method and path pattern.

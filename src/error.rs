@@ -80,6 +80,13 @@ pub enum AppError {
         /// Fields involved, if any.
         fields: FieldErrors,
     },
+    /// 409 `stale_version`: someone saved the record since the caller loaded it. Carries the
+    /// record as it is now, so the caller can see what changed.
+    #[error("stale version")]
+    Stale {
+        /// The current record, as a GET returns it.
+        current: serde_json::Value,
+    },
     /// 422: input that breaks a rule; `validation_failed` carries field errors.
     #[error("unprocessable: {code}")]
     Unprocessable {
@@ -135,7 +142,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::Stale { .. } => StatusCode::CONFLICT,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -153,6 +160,7 @@ impl AppError {
             AppError::Forbidden(code) => code,
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => code,
+            AppError::Stale { .. } => "stale_version",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable => "database_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -171,6 +179,8 @@ pub struct ErrorReport {
     pub log_detail: Option<String>,
     /// A 400's explanation (what could not be read), safe to show.
     pub bad_request: Option<String>,
+    /// The current record of a 409 `stale_version`.
+    pub current: Option<serde_json::Value>,
 }
 
 impl IntoResponse for AppError {
@@ -205,6 +215,10 @@ impl IntoResponse for AppError {
             },
             bad_request: match &self {
                 AppError::BadRequest(why) => Some(why.clone()),
+                _ => None,
+            },
+            current: match self {
+                AppError::Stale { current } => Some(current),
                 _ => None,
             },
         };
@@ -339,6 +353,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
                     .is_server_error()
                     .then(|| "error outside a handler".into()),
                 bad_request: None,
+                current: None,
             }
         }
         None => return response,
@@ -370,6 +385,9 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         let mut error = json!({ "code": report.code, "message": message });
         if !fields.is_empty() {
             error["fields"] = serde_json::Value::Object(fields);
+        }
+        if let Some(current) = report.current {
+            error["current"] = current;
         }
         (status, axum::Json(json!({ "error": error }))).into_response()
     } else {

@@ -23,6 +23,8 @@ pub mod health;
 pub mod i18n;
 /// The region tree and region scoping.
 pub mod regions;
+/// Stations (驿站).
+pub mod stations;
 /// Shared page plumbing: preferences, layout context, static files, paging.
 pub mod web;
 

@@ -22,6 +22,15 @@ pub enum Access {
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
+/// Federation staff and the admins above them.
+const FEDERATION: &[Role] = &[Role::Admin, Role::Staff];
+/// Everyone who works for or at a station.
+const ANY_ROLE: &[Role] = &[
+    Role::Admin,
+    Role::Staff,
+    Role::StationManager,
+    Role::Volunteer,
+];
 
 /// Every route of the service: method, path pattern (as registered), access.
 pub const POLICY: &[(&str, &str, Access)] = &[
@@ -51,6 +60,13 @@ pub const POLICY: &[(&str, &str, Access)] = &[
         Access::Roles(ADMIN),
     ),
     ("GET", "/admin/audit", Access::Roles(ADMIN)),
+    // Stations: federation staff register and edit; managers and volunteers read their own
+    ("GET", "/stations", Access::Roles(ANY_ROLE)),
+    ("GET", "/stations/new", Access::Roles(FEDERATION)),
+    ("POST", "/stations", Access::Roles(FEDERATION)),
+    ("GET", "/stations/{id}", Access::Roles(ANY_ROLE)),
+    ("GET", "/stations/{id}/edit", Access::Roles(FEDERATION)),
+    ("POST", "/stations/{id}/edit", Access::Roles(FEDERATION)),
     // JSON API
     ("POST", "/api/v1/session", Access::Public),
     ("DELETE", "/api/v1/session", Access::LoggedIn),
@@ -58,6 +74,10 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/me/password", Access::LoggedIn),
     ("GET", "/api/v1/regions", Access::LoggedIn),
     ("GET", "/api/v1/regions/{code}", Access::LoggedIn),
+    ("GET", "/api/v1/stations", Access::Roles(ANY_ROLE)),
+    ("POST", "/api/v1/stations", Access::Roles(FEDERATION)),
+    ("GET", "/api/v1/stations/{id}", Access::Roles(ANY_ROLE)),
+    ("PATCH", "/api/v1/stations/{id}", Access::Roles(FEDERATION)),
     ("GET", "/api/v1/users", Access::Roles(ADMIN)),
     ("POST", "/api/v1/users", Access::Roles(ADMIN)),
     ("GET", "/api/v1/users/{id}", Access::Roles(ADMIN)),

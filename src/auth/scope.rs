@@ -28,9 +28,9 @@ impl Scope {
     }
 
     /// The stations, when the scope is a list of stations.
-    pub fn station_ids(&self) -> Option<Vec<Uuid>> {
+    pub fn station_ids(&self) -> Option<&[Uuid]> {
         match self {
-            Scope::Stations(ids) => Some(ids.clone()),
+            Scope::Stations(ids) => Some(ids),
             _ => None,
         }
     }

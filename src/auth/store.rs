@@ -38,8 +38,7 @@ pub async fn load_current(db: &PgPool, id: Uuid) -> sqlx::Result<Option<(Current
     let row = sqlx::query!(
         r#"SELECT u.id, u.username, u.display_name, u.role AS "role: Role", u.region_code,
                   u.volunteer_id, u.must_change_password, u.active, u.session_epoch,
-                  (SELECT string_agg(r.name, ' / ' ORDER BY length(r.code)) FROM region r
-                    WHERE u.region_code IS NOT NULL AND starts_with(u.region_code, r.code)) AS region_name,
+                  region_path(u.region_code) AS region_name,
                   ARRAY(SELECT us.station_id FROM user_station us WHERE us.user_id = u.id
                         ORDER BY us.station_id) AS "station_ids!",
                   coalesce(u.region_code, v.region_code,

@@ -66,3 +66,40 @@ pub async fn children(
     .await?;
     Ok((items, total))
 }
+
+/// A place to choose in a form: code, name, level.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub level: RegionLevel,
+}
+
+/// The townships and villages of a county, each township followed by its villages.
+pub async fn places_in_county(db: &PgPool, county: &str) -> sqlx::Result<Vec<Choice>> {
+    sqlx::query_as!(
+        Choice,
+        r#"SELECT code, name, level AS "level: RegionLevel" FROM region
+           WHERE code LIKE $1 || '%' AND level IN ('township', 'village') AND length($1) = 6
+           ORDER BY code"#,
+        county
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The counties inside a region (the region itself when it is a county or below).
+pub async fn counties_in(db: &PgPool, region: &str) -> sqlx::Result<Vec<Choice>> {
+    sqlx::query_as!(
+        Choice,
+        r#"SELECT code, region_path(code) AS "name!", level AS "level: RegionLevel" FROM region
+           WHERE level = 'county' AND (code LIKE $1 || '%' OR starts_with($1, code))
+           ORDER BY code"#,
+        region
+    )
+    .fetch_all(db)
+    .await
+}

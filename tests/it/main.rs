@@ -10,4 +10,5 @@ mod cluster;
 mod policy;
 mod regions;
 mod schema;
+mod stations;
 mod web;

@@ -7,7 +7,9 @@ use aixin::auth::policy::{Access, POLICY, access};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::fixtures::{self, LONGJU};
+use uuid::Uuid;
+
+use crate::fixtures::{self, LONGJU, YUNDING};
 use crate::harness::{Browser, PASSWORD, TestApp};
 
 #[test]
@@ -41,58 +43,77 @@ enum Caller {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_route_answers_every_role_as_the_policy_says() {
     let app = TestApp::spawn().await;
-    // The callers: an admin of 德阳市 (5106), staff of 中江县, a manager and a volunteer of a
-    // station in 广汉市.
-    let station = fixtures::station(app.pool(), LONGJU).await;
-    let volunteer = fixtures::volunteer(app.pool(), station, "active", 2).await;
+    let p = app.pool();
+    // The callers: an admin of 德阳市 (5106), staff of 广汉市 (510681), and the manager and a
+    // volunteer of a station in 广汉市.
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
     let admin = app.regional_user("admin", "5106").await;
-    let staff = app.regional_user("staff", "510623").await;
+    let staff = app.regional_user("staff", "510681").await;
     let manager = app.station_manager(&[station]).await;
     let volunteer_user = app.volunteer_user(volunteer).await;
-    // The records: an account inside 5106 and one in 5117 (达州市), outside it.
-    let inside = app.regional_user("staff", "510681").await;
-    let outside = app.regional_user("staff", "5117").await;
+    // The records, by the path they are reached under: one inside every caller's scope, one
+    // outside all of them (in 南江县 or 达州市).
+    let inside_user = app.regional_user("staff", "510681").await.id;
+    let outside_user = app.regional_user("staff", "5117").await.id;
+    let outside_station = fixtures::station(p, YUNDING).await;
+    let records = |pattern: &str| -> (Uuid, Uuid) {
+        if pattern.contains("/users/") {
+            (inside_user, outside_user)
+        } else if pattern.contains("/stations/") {
+            (station, outside_station)
+        } else {
+            panic!("the matrix test does not know the records of {pattern}: add them")
+        }
+    };
 
     let callers = [
         (Caller::Anonymous, None),
-        (Caller::As(Role::Admin), Some(admin.username.clone())),
-        (Caller::As(Role::Staff), Some(staff.username.clone())),
+        (Caller::As(Role::Admin), Some(admin.username.as_str())),
+        (Caller::As(Role::Staff), Some(staff.username.as_str())),
         (
             Caller::As(Role::StationManager),
-            Some(manager.username.clone()),
+            Some(manager.username.as_str()),
         ),
         (
             Caller::As(Role::Volunteer),
-            Some(volunteer_user.username.clone()),
+            Some(volunteer_user.username.as_str()),
         ),
     ];
+    let mut browsers = Vec::new();
+    for (_, username) in &callers {
+        browsers.push(log_in(&app, *username).await);
+    }
 
     let mut failures = Vec::new();
     for (method, pattern) in route_table() {
         let rule = access(&method, pattern).expect("checked by the test above");
-        for (record, record_in_scope) in [(inside.id, true), (outside.id, false)] {
-            if !pattern.contains("{id}") && !record_in_scope {
-                continue;
-            }
-            let path = pattern
-                .replace("{id}", &record.to_string())
-                .replace("{code}", "510623")
-                .replace("{*path}", "app.css");
-            for (caller, username) in &callers {
-                // A fresh login for every call: some routes log out or change the account.
-                let browser = app.browser();
-                if let Some(username) = username {
-                    browser.log_in(username, PASSWORD).await;
-                }
-                let status = call(&browser, &method, &path).await;
-                if let Some(why) = judge(
-                    rule,
-                    *caller,
-                    status,
-                    pattern.contains("{id}"),
-                    record_in_scope,
-                ) {
+        let targets: Vec<(String, bool)> = if pattern.contains("{id}") {
+            let (inside, outside) = records(pattern);
+            vec![
+                (pattern.replace("{id}", &inside.to_string()), true),
+                (pattern.replace("{id}", &outside.to_string()), false),
+            ]
+        } else {
+            vec![(
+                pattern
+                    .replace("{code}", "510623")
+                    .replace("{*path}", "app.css"),
+                true,
+            )]
+        };
+        for (path, in_scope) in targets {
+            for (i, (caller, username)) in callers.iter().enumerate() {
+                let status = call(&browsers[i], &method, &path).await;
+                if let Some(why) = judge(rule, *caller, status, pattern.contains("{id}"), in_scope)
+                {
                     failures.push(format!("{method} {path} as {caller:?}: {status} — {why}"));
+                }
+                // Some calls end the session (logging out); start a fresh one for the next.
+                if username.is_some()
+                    && browsers[i].get_json("/api/v1/me").await.0 != StatusCode::OK
+                {
+                    browsers[i] = log_in(&app, *username).await;
                 }
             }
         }
@@ -103,6 +124,14 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+async fn log_in(app: &TestApp, username: Option<&str>) -> Browser {
+    let browser = app.browser();
+    if let Some(username) = username {
+        browser.log_in(username, PASSWORD).await;
+    }
+    browser
 }
 
 /// The status, with a redirect to the login page reported as 401 (what a page does instead).

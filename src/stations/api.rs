@@ -1,0 +1,124 @@
+//! `/api/v1/stations`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::model::{BuildMode, Station, StationInput, StationStatus};
+use super::store::{self, Filter, ListedStation};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::json::ApiJson;
+use crate::web::paging::{Page, Paging};
+
+/// Query of the station list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Within this region.
+    pub region_code: Option<String>,
+    /// `standalone`, `joint`, `embedded`.
+    pub build_mode: Option<String>,
+    /// `active`, `paused`, `closed`.
+    pub status: Option<String>,
+    /// Part of the name.
+    pub q: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+impl ListQuery {
+    /// Checks the filters and paging.
+    pub fn checked(&self) -> Result<(Filter, crate::web::paging::PageRequest), AppError> {
+        let mut fields = FieldErrors::new();
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let region_code = nonempty(&self.region_code);
+        if let Some(code) = &region_code
+            && let Err(e) = crate::regions::model::RegionCode::parse(code)
+        {
+            fields.insert("region_code".into(), e);
+        }
+        let build_mode = nonempty(&self.build_mode).and_then(|m| {
+            BuildMode::parse(&m).or_else(|| {
+                fields.insert("build_mode".into(), FieldError::new("error.choice"));
+                None
+            })
+        });
+        let status = nonempty(&self.status).and_then(|s| {
+            StationStatus::parse(&s).or_else(|| {
+                fields.insert("status".into(), FieldError::new("error.choice"));
+                None
+            })
+        });
+        let paging = self.paging.checked();
+        if !fields.is_empty() {
+            return Err(AppError::validation(fields));
+        }
+        Ok((
+            Filter {
+                region_code,
+                build_mode,
+                status,
+                q: nonempty(&self.q),
+            },
+            paging?,
+        ))
+    }
+}
+
+/// `GET /api/v1/stations`.
+pub async fn list(
+    State(db): State<PgPool>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Page<ListedStation>>, AppError> {
+    let (filter, paging) = query.checked()?;
+    let (items, total) =
+        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+    Ok(Json(paging.page(items, total)))
+}
+
+/// `POST /api/v1/stations`: 201 with the station.
+pub async fn create(
+    State(db): State<PgPool>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<StationInput>,
+) -> Result<Response, AppError> {
+    let station = super::create(&db, &user, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(station)).into_response())
+}
+
+/// `GET /api/v1/stations/{id}`.
+pub async fn get(
+    State(db): State<PgPool>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Station>, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    store::find(&db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
+        .map(Json)
+}
+
+/// `PATCH /api/v1/stations/{id}`: the fields to change and `version`.
+pub async fn update(
+    State(db): State<PgPool>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StationInput>,
+) -> Result<Json<Station>, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    super::update(&db, &user, id, input, ip).await.map(Json)
+}
