@@ -140,6 +140,7 @@ fn all_routes() -> Routes {
         .merge(crate::audit::routes())
         .merge(crate::regions::routes())
         .merge(crate::stations::routes())
+        .merge(crate::volunteers::routes())
 }
 
 /// Every route the service has: method and path pattern.

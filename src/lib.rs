@@ -25,6 +25,8 @@ pub mod i18n;
 pub mod regions;
 /// Stations (驿站).
 pub mod stations;
+/// Volunteer mothers (爱心妈妈).
+pub mod volunteers;
 /// Shared page plumbing: preferences, layout context, static files, paging.
 pub mod web;
 

@@ -24,6 +24,8 @@ pub enum Access {
 const ADMIN: &[Role] = &[Role::Admin];
 /// Federation staff and the admins above them.
 const FEDERATION: &[Role] = &[Role::Admin, Role::Staff];
+/// Federation staff, admins and station managers (at their own stations).
+const REGISTRARS: &[Role] = &[Role::Admin, Role::Staff, Role::StationManager];
 /// Everyone who works for or at a station.
 const ANY_ROLE: &[Role] = &[
     Role::Admin,
@@ -67,6 +69,14 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("GET", "/stations/{id}", Access::Roles(ANY_ROLE)),
     ("GET", "/stations/{id}/edit", Access::Roles(FEDERATION)),
     ("POST", "/stations/{id}/edit", Access::Roles(FEDERATION)),
+    // Volunteers: federation staff, and managers at their own stations
+    ("GET", "/volunteers", Access::Roles(REGISTRARS)),
+    ("GET", "/volunteers/new", Access::Roles(REGISTRARS)),
+    ("POST", "/volunteers", Access::Roles(REGISTRARS)),
+    ("GET", "/volunteers/{id}", Access::Roles(REGISTRARS)),
+    ("GET", "/volunteers/{id}/edit", Access::Roles(REGISTRARS)),
+    ("POST", "/volunteers/{id}/edit", Access::Roles(REGISTRARS)),
+    ("POST", "/volunteers/{id}/reveal", Access::Roles(REGISTRARS)),
     // JSON API
     ("POST", "/api/v1/session", Access::Public),
     ("DELETE", "/api/v1/session", Access::LoggedIn),
@@ -78,6 +88,19 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/stations", Access::Roles(FEDERATION)),
     ("GET", "/api/v1/stations/{id}", Access::Roles(ANY_ROLE)),
     ("PATCH", "/api/v1/stations/{id}", Access::Roles(FEDERATION)),
+    ("GET", "/api/v1/volunteers", Access::Roles(REGISTRARS)),
+    ("POST", "/api/v1/volunteers", Access::Roles(REGISTRARS)),
+    ("GET", "/api/v1/volunteers/{id}", Access::Roles(REGISTRARS)),
+    (
+        "PATCH",
+        "/api/v1/volunteers/{id}",
+        Access::Roles(REGISTRARS),
+    ),
+    (
+        "POST",
+        "/api/v1/volunteers/{id}/reveal",
+        Access::Roles(REGISTRARS),
+    ),
     ("GET", "/api/v1/users", Access::Roles(ADMIN)),
     ("POST", "/api/v1/users", Access::Roles(ADMIN)),
     ("GET", "/api/v1/users/{id}", Access::Roles(ADMIN)),

@@ -16,7 +16,7 @@ use super::model::{BuildMode, SlotInput, Station, StationInput, StationStatus};
 use super::store::{self, ListedStation, Overview};
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::{AppError, FieldErrors};
-use crate::regions::store::{Choice, counties_in, places_in_county};
+use crate::regions::Picker;
 use crate::web::paging::PageRequest;
 use crate::web::{PageContext, flash, render};
 
@@ -250,9 +250,7 @@ struct FormPage {
     days: Vec<DayRow>,
     errors: Errors,
     stale: bool,
-    county: String,
-    counties: Vec<Choice>,
-    places: Vec<Choice>,
+    picker: Picker,
 }
 
 impl FormPage {
@@ -274,10 +272,6 @@ impl FormPage {
     fn weekday(&self, day: &u8) -> &'static str {
         self.ctx.t(weekday_key(*day))
     }
-
-    fn is_village(&self, place: &Choice) -> bool {
-        place.level == crate::regions::model::RegionLevel::Village
-    }
 }
 
 /// `?county=` of the form pages.
@@ -287,8 +281,7 @@ pub struct CountyQuery {
     county: Option<String>,
 }
 
-/// The county whose places the form offers: the one asked for (if inside the user's scope),
-/// else the county of the record, else the user's own county.
+/// The form page, with the region picker for the user's region.
 async fn form_page(
     db: &PgPool,
     ctx: PageContext,
@@ -298,18 +291,7 @@ async fn form_page(
     asked: Option<String>,
 ) -> Result<FormPage, AppError> {
     let region = user.region_code.clone().unwrap_or_default();
-    let counties = counties_in(db, &region).await?;
-    let from_form = form.region_code.get(..6).map(str::to_owned);
-    let county = asked
-        .filter(|c| counties.iter().any(|k| &k.code == c))
-        .or(from_form.filter(|c| counties.iter().any(|k| &k.code == c)))
-        .or_else(|| (counties.len() == 1).then(|| counties[0].code.clone()))
-        .unwrap_or_default();
-    let places = if county.is_empty() {
-        Vec::new()
-    } else {
-        places_in_county(db, &county).await?
-    };
+    let picker = Picker::load(db, &region, asked.as_deref(), &form.region_code).await?;
     let days = form.day_rows();
     Ok(FormPage {
         ctx,
@@ -318,9 +300,7 @@ async fn form_page(
         days,
         errors,
         stale,
-        county,
-        counties,
-        places,
+        picker,
     })
 }
 

@@ -271,3 +271,23 @@ pub async fn overview(db: &PgPool, id: Uuid) -> sqlx::Result<Overview> {
         recent_activities,
     })
 }
+
+/// Stations a form may offer: those in scope that are not closed, by name.
+pub async fn choices(db: &PgPool, scope: &Scope) -> sqlx::Result<Vec<(Uuid, String)>> {
+    Ok(sqlx::query!(
+        r#"SELECT s.id, s.name FROM station s
+           WHERE s.status <> 'closed'
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+             AND ($3::uuid IS NULL OR s.id = (SELECT v.station_id FROM volunteer v WHERE v.id = $3))
+           ORDER BY s.name LIMIT 1000"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id()
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect())
+}

@@ -11,4 +11,5 @@ mod policy;
 mod regions;
 mod schema;
 mod stations;
+mod volunteers;
 mod web;

@@ -57,11 +57,14 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let inside_user = app.regional_user("staff", "510681").await.id;
     let outside_user = app.regional_user("staff", "5117").await.id;
     let outside_station = fixtures::station(p, YUNDING).await;
+    let outside_volunteer = fixtures::volunteer(p, outside_station, "applied", 2).await;
     let records = |pattern: &str| -> (Uuid, Uuid) {
         if pattern.contains("/users/") {
             (inside_user, outside_user)
         } else if pattern.contains("/stations/") {
             (station, outside_station)
+        } else if pattern.contains("/volunteers/") {
+            (volunteer, outside_volunteer)
         } else {
             panic!("the matrix test does not know the records of {pattern}: add them")
         }

@@ -1,0 +1,179 @@
+//! `/api/v1/volunteers`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::RevealField;
+use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
+use super::store::{self, Filter, ListedVolunteer};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::crypto::Cipher;
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::json::ApiJson;
+use crate::web::paging::{Page, PageRequest, Paging};
+
+/// Query of the volunteer list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Part of the name, or a whole mobile number.
+    pub q: Option<String>,
+    /// At this station.
+    pub station_id: Option<String>,
+    /// In this status.
+    pub status: Option<String>,
+    /// Within this region.
+    pub region_code: Option<String>,
+    /// With this skill.
+    pub skill: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+impl ListQuery {
+    /// Checks filters and paging.
+    pub fn checked(&self) -> Result<(Filter, PageRequest), AppError> {
+        let mut fields = FieldErrors::new();
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let station_id = nonempty(&self.station_id).and_then(|s| {
+            Uuid::parse_str(&s)
+                .map_err(|_| {
+                    fields.insert(
+                        "station_id".into(),
+                        FieldError::new("error.station_unknown"),
+                    )
+                })
+                .ok()
+        });
+        let status = nonempty(&self.status).and_then(|s| {
+            VolunteerStatus::parse(&s).or_else(|| {
+                fields.insert("status".into(), FieldError::new("error.choice"));
+                None
+            })
+        });
+        let region_code = nonempty(&self.region_code);
+        if let Some(code) = &region_code
+            && let Err(e) = crate::regions::model::RegionCode::parse(code)
+        {
+            fields.insert("region_code".into(), e);
+        }
+        let paging = self.paging.checked();
+        if !fields.is_empty() {
+            return Err(AppError::validation(fields));
+        }
+        Ok((
+            Filter {
+                q: nonempty(&self.q),
+                station_id,
+                status,
+                region_code,
+                skill: nonempty(&self.skill),
+            },
+            paging?,
+        ))
+    }
+}
+
+/// `GET /api/v1/volunteers`.
+pub async fn list(
+    State(db): State<PgPool>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<ListedVolunteer>>, AppError> {
+    let (filter, paging) = q.checked()?;
+    let (items, total) =
+        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+    Ok(Json(paging.page(items, total)))
+}
+
+/// `POST /api/v1/volunteers`: 201 with the volunteer (ID and phone masked).
+pub async fn create(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<VolunteerInput>,
+) -> Result<Response, AppError> {
+    let v = super::create(&db, &cipher, &user, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// `GET /api/v1/volunteers/{id}`.
+pub async fn get(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Volunteer>, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    Ok(Json(
+        store::find(&db, &user.scope, id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .masked(&cipher),
+    ))
+}
+
+/// `PATCH /api/v1/volunteers/{id}`: the fields to change, `version`; a status change brings
+/// what the new status needs.
+pub async fn update(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<VolunteerInput>,
+) -> Result<Json<Volunteer>, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    super::update(&db, &cipher, &user, id, input, ip)
+        .await
+        .map(Json)
+}
+
+/// Which value to reveal.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevealBody {
+    field: String,
+}
+
+/// The revealed value.
+#[derive(Debug, Serialize)]
+pub struct Revealed {
+    field: RevealField,
+    value: Option<String>,
+}
+
+impl Serialize for RevealField {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            RevealField::IdNumber => "id_number",
+            RevealField::Phone => "phone",
+        })
+    }
+}
+
+/// `POST /api/v1/volunteers/{id}/reveal` `{"field": "id_number" | "phone"}`: the full value,
+/// audited.
+pub async fn reveal(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RevealBody>,
+) -> Result<Json<Revealed>, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let (field, value) = super::reveal(&db, &cipher, &user, id, &body.field, ip).await?;
+    Ok(Json(Revealed { field, value }))
+}

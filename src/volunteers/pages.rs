@@ -1,0 +1,451 @@
+//! Volunteer pages: the list, registration, the volunteer's page (with audited reveals) and
+//! editing, including moving her along the pipeline.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sqlx::PgPool;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::RevealField;
+use super::api::ListQuery;
+use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
+use super::store::{self, ListedVolunteer};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::crypto::Cipher;
+use crate::error::{AppError, FieldErrors};
+use crate::regions::Picker;
+use crate::web::paging::PageRequest;
+use crate::web::{PageContext, flash, render};
+
+type Errors = BTreeMap<String, String>;
+
+fn localise(ctx: &PageContext, fields: &FieldErrors) -> Errors {
+    fields
+        .iter()
+        .map(|(k, e)| (k.clone(), e.message(ctx.lang)))
+        .collect()
+}
+
+fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "volunteers/list.html")]
+struct ListPage {
+    ctx: PageContext,
+    volunteers: Vec<ListedVolunteer>,
+    total: i64,
+    paging: PageRequest,
+    query: ListQuery,
+}
+
+impl ListPage {
+    fn statuses(&self) -> [VolunteerStatus; 6] {
+        VolunteerStatus::ALL
+    }
+
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
+
+    fn page_link(&self, page: u32) -> String {
+        let enc = crate::auth::policy::urlencode;
+        format!(
+            "/volunteers?q={}&status={}&station_id={}&skill={}&page={page}",
+            enc(self.value(&self.query.q)),
+            enc(self.value(&self.query.status)),
+            enc(self.value(&self.query.station_id)),
+            enc(self.value(&self.query.skill))
+        )
+    }
+
+    fn last_page(&self) -> u32 {
+        ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
+    }
+}
+
+/// `GET /volunteers`.
+pub async fn list(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (filter, paging) = query.checked()?;
+    let (volunteers, total) =
+        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+    Ok(render(&ListPage {
+        ctx,
+        volunteers,
+        total,
+        paging,
+        query,
+    }))
+}
+
+/// The volunteer form as posted.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct VolunteerForm {
+    name: String,
+    gender: String,
+    phone: String,
+    id_number: String,
+    birth_date: String,
+    region_code: String,
+    station_id: String,
+    organization: String,
+    occupation: String,
+    skills: String,
+    status: String,
+    background_check_on: String,
+    interviewed_on: String,
+    trained_on: String,
+    capacity: String,
+    version: Option<i32>,
+}
+
+impl VolunteerForm {
+    fn input(&self) -> Result<VolunteerInput, FieldErrors> {
+        let capacity = match self.capacity.trim() {
+            "" => None,
+            n => Some(n.parse::<i64>().map_err(|_| {
+                FieldErrors::from([(
+                    "capacity".to_owned(),
+                    crate::error::FieldError::new("error.capacity_range"),
+                )])
+            })?),
+        };
+        let some = |s: &str| Some(s.to_owned());
+        Ok(VolunteerInput {
+            name: some(&self.name),
+            gender: some(&self.gender),
+            phone: some(&self.phone),
+            id_number: some(&self.id_number),
+            birth_date: some(&self.birth_date),
+            region_code: some(&self.region_code),
+            station_id: some(&self.station_id),
+            organization: some(&self.organization),
+            occupation: some(&self.occupation),
+            skills: Some(vec![self.skills.clone()]),
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            background_check_on: some(&self.background_check_on),
+            interviewed_on: some(&self.interviewed_on),
+            trained_on: some(&self.trained_on),
+            capacity,
+            version: self.version,
+        })
+    }
+
+    fn from_volunteer(v: &Volunteer) -> VolunteerForm {
+        let date = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+        VolunteerForm {
+            name: v.name.clone(),
+            gender: v.gender.as_str().to_owned(),
+            phone: String::new(),
+            id_number: String::new(),
+            birth_date: date(v.birth_date),
+            region_code: v.region_code.clone(),
+            station_id: v.station_id.map(|s| s.to_string()).unwrap_or_default(),
+            organization: v.organization.clone().unwrap_or_default(),
+            occupation: v.occupation.clone().unwrap_or_default(),
+            skills: v.skills.join("、"),
+            status: v.status.as_str().to_owned(),
+            background_check_on: date(v.background_check_on),
+            interviewed_on: date(v.interviewed_on),
+            trained_on: date(v.trained_on),
+            capacity: v.capacity.to_string(),
+            version: Some(v.version),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "volunteers/form.html")]
+struct FormPage {
+    ctx: PageContext,
+    volunteer: Option<Volunteer>,
+    form: VolunteerForm,
+    errors: Errors,
+    stale: bool,
+    picker: Picker,
+    stations: Vec<(Uuid, String)>,
+    statuses: Vec<VolunteerStatus>,
+}
+
+impl FormPage {
+    fn action(&self) -> String {
+        match &self.volunteer {
+            Some(v) => format!("/volunteers/{}/edit", v.id),
+            None => "/volunteers".to_owned(),
+        }
+    }
+
+    fn station_selected(&self, id: &Uuid) -> bool {
+        self.form.station_id == id.to_string()
+    }
+}
+
+/// `?county=` of the form pages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CountyQuery {
+    county: Option<String>,
+}
+
+async fn form_page(
+    db: &PgPool,
+    ctx: PageContext,
+    user: &CurrentUser,
+    volunteer: Option<Volunteer>,
+    (form, errors, stale): (VolunteerForm, Errors, bool),
+    asked: Option<String>,
+) -> Result<FormPage, AppError> {
+    // A station manager's region is that of her stations.
+    let region = match &user.region_code {
+        Some(r) => r.clone(),
+        None => user
+            .audit_region
+            .clone()
+            .unwrap_or_default()
+            .chars()
+            .take(6)
+            .collect(),
+    };
+    let picker = Picker::load(db, &region, asked.as_deref(), &form.region_code).await?;
+    let stations = crate::stations::store::choices(db, &user.scope).await?;
+    let statuses = match &volunteer {
+        None => vec![
+            VolunteerStatus::Applied,
+            VolunteerStatus::Screened,
+            VolunteerStatus::Trained,
+            VolunteerStatus::Active,
+        ],
+        Some(v) => std::iter::once(v.status)
+            .chain(v.status.next().iter().copied())
+            .collect(),
+    };
+    Ok(FormPage {
+        ctx,
+        volunteer,
+        form,
+        errors,
+        stale,
+        picker,
+        stations,
+        statuses,
+    })
+}
+
+/// `GET /volunteers/new`.
+pub async fn new_form(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(q): Query<CountyQuery>,
+) -> Result<Response, AppError> {
+    let form = VolunteerForm {
+        gender: "female".into(),
+        capacity: "2".into(),
+        status: "applied".into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &form_page(
+            &db,
+            ctx,
+            &user,
+            None,
+            (form, Errors::new(), false),
+            q.county,
+        )
+        .await?,
+    ))
+}
+
+/// `POST /volunteers`.
+pub async fn create(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    axum::Form(form): axum::Form<VolunteerForm>,
+) -> Result<Response, AppError> {
+    let outcome = match form.input() {
+        Ok(input) => super::create(&db, &cipher, &user, &input, ip).await,
+        Err(fields) => Err(AppError::validation(fields)),
+    };
+    match outcome {
+        Ok(v) => {
+            flash(&session, "flash.volunteer_created").await;
+            Ok(Redirect::to(&format!("/volunteers/{}", v.id)).into_response())
+        }
+        Err(AppError::Unprocessable { fields, .. } | AppError::Conflict { fields, .. })
+            if !fields.is_empty() =>
+        {
+            let errors = localise(&ctx, &fields);
+            let page = form_page(&db, ctx, &user, None, (form, errors, false), None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "volunteers/detail.html")]
+struct DetailPage {
+    ctx: PageContext,
+    volunteer: Volunteer,
+    revealed_phone: Option<String>,
+    revealed_id: Option<String>,
+}
+
+/// `GET /volunteers/{id}`.
+pub async fn detail(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let volunteer = store::find(&db, &user.scope, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .masked(&cipher);
+    Ok(render(&DetailPage {
+        ctx,
+        volunteer,
+        revealed_phone: None,
+        revealed_id: None,
+    }))
+}
+
+/// The reveal form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevealForm {
+    field: String,
+}
+
+/// `POST /volunteers/{id}/reveal`: the page again, with the one full value asked for
+/// (audited).
+pub async fn reveal(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RevealForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let (field, value) = super::reveal(&db, &cipher, &user, id, &form.field, ip).await?;
+    let volunteer = store::find(&db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .masked(&cipher);
+    let (revealed_phone, revealed_id) = match field {
+        RevealField::Phone => (value, None),
+        RevealField::IdNumber => (None, value),
+    };
+    Ok(render(&DetailPage {
+        ctx,
+        volunteer,
+        revealed_phone,
+        revealed_id,
+    }))
+}
+
+/// `GET /volunteers/{id}/edit`.
+pub async fn edit_form(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<CountyQuery>,
+) -> Result<Response, AppError> {
+    let volunteer = store::find(&db, &user.scope, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .masked(&cipher);
+    let form = VolunteerForm::from_volunteer(&volunteer);
+    Ok(render(
+        &form_page(
+            &db,
+            ctx,
+            &user,
+            Some(volunteer),
+            (form, Errors::new(), false),
+            q.county,
+        )
+        .await?,
+    ))
+}
+
+/// `POST /volunteers/{id}/edit`. Phone and ID number left empty keep the stored values.
+pub async fn update(
+    State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<VolunteerForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let outcome = match form.input() {
+        Ok(mut input) => {
+            if form.phone.trim().is_empty() {
+                input.phone = None;
+            }
+            super::update(&db, &cipher, &user, id, input, ip).await
+        }
+        Err(fields) => Err(AppError::validation(fields)),
+    };
+    let (status, errors, stale) = match outcome {
+        Ok(_) => {
+            flash(&session, "flash.volunteer_saved").await;
+            return Ok(Redirect::to(&format!("/volunteers/{id}")).into_response());
+        }
+        Err(AppError::Unprocessable { fields, .. } | AppError::Conflict { fields, .. })
+            if !fields.is_empty() =>
+        {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                localise(&ctx, &fields),
+                false,
+            )
+        }
+        Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
+        Err(e) => return Err(e),
+    };
+    let volunteer = store::find(&db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .masked(&cipher);
+    let mut form = form;
+    if stale {
+        form.version = Some(volunteer.version);
+    }
+    let page = form_page(
+        &db,
+        ctx,
+        &user,
+        Some(volunteer),
+        (form, errors, stale),
+        None,
+    )
+    .await?;
+    Ok((status, render(&page)).into_response())
+}

@@ -1,0 +1,333 @@
+//! The SQL of volunteers. Lists and loads take the caller's [`Scope`].
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::model::{ValidVolunteer, Volunteer, VolunteerStatus};
+use crate::auth::Scope;
+use crate::crypto::Cipher;
+use crate::domain::{Gender, id_number, phone};
+
+/// Filters of the volunteer list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Part of the name, or a whole mobile number.
+    pub q: Option<String>,
+    /// At this station.
+    pub station_id: Option<Uuid>,
+    /// In this status.
+    pub status: Option<VolunteerStatus>,
+    /// Within this region.
+    pub region_code: Option<String>,
+    /// With this skill.
+    pub skill: Option<String>,
+}
+
+/// A volunteer in a list (phone masked, no ID number).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListedVolunteer {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// 138****5678.
+    pub phone_masked: String,
+    /// Region code.
+    pub region_code: String,
+    /// Station.
+    pub station_id: Option<Uuid>,
+    /// Station name.
+    pub station_name: Option<String>,
+    /// Skills.
+    pub skills: Vec<String>,
+    /// Status.
+    pub status: VolunteerStatus,
+    /// Capacity.
+    pub capacity: i16,
+    /// Children paired now.
+    pub active_pairings: i64,
+    /// Version.
+    pub version: i32,
+}
+
+/// A page of the volunteers in scope and their total.
+pub async fn list(
+    db: &PgPool,
+    scope: &Scope,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<ListedVolunteer>, i64)> {
+    let region = f
+        .region_code
+        .as_deref()
+        .map(|r| format!("{}%", crate::auth::store::escape_like(r)));
+    let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let name_like = q.map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
+    let rows = sqlx::query!(
+        r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.region_code, v.station_id,
+                  s.name AS "station_name?", v.skills, v.status AS "status: VolunteerStatus", v.capacity, v.version,
+                  (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "active_pairings!"
+           FROM volunteer v LEFT JOIN station s ON s.id = v.station_id
+           WHERE ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR v.id = $3)
+             AND ($4::text IS NULL OR v.name ILIKE $4 OR v.phone = $5)
+             AND ($6::uuid IS NULL OR v.station_id = $6)
+             AND ($7::volunteer_status IS NULL OR v.status = $7)
+             AND ($8::text IS NULL OR v.region_code LIKE $8)
+             AND ($9::text IS NULL OR $9 = ANY(v.skills))
+           ORDER BY v.name, v.id
+           LIMIT $10 OFFSET $11"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        name_like,
+        q,
+        f.station_id,
+        f.status as Option<VolunteerStatus>,
+        region,
+        f.skill,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM volunteer v
+           WHERE ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR v.id = $3)
+             AND ($4::text IS NULL OR v.name ILIKE $4 OR v.phone = $5)
+             AND ($6::uuid IS NULL OR v.station_id = $6)
+             AND ($7::volunteer_status IS NULL OR v.status = $7)
+             AND ($8::text IS NULL OR v.region_code LIKE $8)
+             AND ($9::text IS NULL OR $9 = ANY(v.skills))"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        name_like,
+        q,
+        f.station_id,
+        f.status as Option<VolunteerStatus>,
+        region,
+        f.skill,
+    )
+    .fetch_one(db)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| ListedVolunteer {
+            id: r.id,
+            name: r.name,
+            gender: r.gender,
+            phone_masked: phone::mask(&r.phone),
+            region_code: r.region_code,
+            station_id: r.station_id,
+            station_name: r.station_name,
+            skills: r.skills,
+            status: r.status,
+            capacity: r.capacity,
+            active_pairings: r.active_pairings,
+            version: r.version,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// A volunteer's full row, sensitive values still sealed.
+pub struct Row {
+    volunteer: Volunteer,
+    phone: String,
+    id_number: Option<Vec<u8>>,
+}
+
+impl Row {
+    /// The volunteer as the API shows it (masked).
+    pub fn masked(mut self, cipher: &Cipher) -> Volunteer {
+        self.volunteer.phone_masked = phone::mask(&self.phone);
+        self.volunteer.id_number_masked = self.id_number.map(|sealed| {
+            cipher
+                .decrypt(&sealed)
+                .map(|id| id_number::mask(&id))
+                .unwrap_or_else(|_| "******".into())
+        });
+        self.volunteer
+    }
+
+    /// The full mobile number (for an audited reveal).
+    pub fn phone(&self) -> &str {
+        &self.phone
+    }
+
+    /// The sealed ID number (for an audited reveal).
+    pub fn sealed_id_number(&self) -> Option<&[u8]> {
+        self.id_number.as_deref()
+    }
+
+    /// The current status.
+    pub fn status(&self) -> VolunteerStatus {
+        self.volunteer.status
+    }
+
+    /// The record's version.
+    pub fn version(&self) -> i32 {
+        self.volunteer.version
+    }
+}
+
+/// One volunteer, if in `scope`.
+pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<Row>> {
+    let row = sqlx::query!(
+        r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.id_number, v.birth_date, v.region_code,
+                  region_path(v.region_code) AS "region_name!", v.station_id, s.name AS "station_name?",
+                  v.organization, v.occupation, v.skills, v.status AS "status: VolunteerStatus",
+                  v.background_check_on, v.interviewed_on, v.trained_on, v.capacity, v.version, v.created_at, v.updated_at,
+                  (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "active_pairings!"
+           FROM volunteer v LEFT JOIN station s ON s.id = v.station_id
+           WHERE v.id = $4
+             AND ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR v.id = $3)"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| Row {
+        phone: r.phone,
+        id_number: r.id_number,
+        volunteer: Volunteer {
+            id: r.id,
+            name: r.name,
+            gender: r.gender,
+            phone_masked: String::new(),
+            id_number_masked: None,
+            birth_date: r.birth_date,
+            region_code: r.region_code,
+            region_name: r.region_name,
+            station_id: r.station_id,
+            station_name: r.station_name,
+            organization: r.organization,
+            occupation: r.occupation,
+            skills: r.skills,
+            status: r.status,
+            background_check_on: r.background_check_on,
+            interviewed_on: r.interviewed_on,
+            trained_on: r.trained_on,
+            capacity: r.capacity,
+            active_pairings: r.active_pairings,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        },
+    }))
+}
+
+/// The volunteer already registered with this ID-number hash, and her region.
+pub async fn by_id_hash(db: &PgPool, hash: &[u8]) -> sqlx::Result<Option<(Uuid, String)>> {
+    Ok(sqlx::query!(
+        "SELECT id, region_code FROM volunteer WHERE id_number_hash = $1",
+        hash
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.id, r.region_code)))
+}
+
+/// Whether the station lies in `scope` (by region or by being one of the scope's stations).
+pub async fn station_in_scope(db: &PgPool, scope: &Scope, station: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM station s WHERE s.id = $3
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))) AS "ok!""#,
+        scope.region_like(),
+        scope.station_ids(),
+        station
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Sealed ID number: ciphertext and keyed hash.
+pub type Sealed = Option<(Vec<u8>, Vec<u8>)>;
+
+/// Inserts a volunteer; returns her id.
+pub async fn insert(
+    tx: &mut sqlx::PgConnection,
+    v: &ValidVolunteer,
+    sealed: Sealed,
+) -> sqlx::Result<Uuid> {
+    let (cipher, hash) = sealed.unzip();
+    sqlx::query_scalar!(
+        r#"INSERT INTO volunteer (name, gender, phone, id_number, id_number_hash, birth_date, region_code, station_id,
+                                  organization, occupation, skills, status, background_check_on, interviewed_on,
+                                  trained_on, capacity)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id"#,
+        v.name,
+        v.gender as Gender,
+        v.phone.as_str(),
+        cipher,
+        hash,
+        v.birth_date,
+        v.region_code.as_str(),
+        v.station_id,
+        v.organization,
+        v.occupation,
+        &v.skills,
+        v.status as VolunteerStatus,
+        v.background_check_on,
+        v.interviewed_on,
+        v.trained_on,
+        v.capacity
+    )
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Rewrites a volunteer if `version` is current (an absent ID number keeps the stored one).
+pub async fn update(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    version: i32,
+    v: &ValidVolunteer,
+    sealed: Sealed,
+) -> sqlx::Result<bool> {
+    let replace_id = sealed.is_some();
+    let (cipher, hash) = sealed.unzip();
+    let done = sqlx::query!(
+        r#"UPDATE volunteer SET name = $3, gender = $4, phone = $5,
+                  id_number = CASE WHEN $6 THEN $7 ELSE id_number END,
+                  id_number_hash = CASE WHEN $6 THEN $8 ELSE id_number_hash END,
+                  birth_date = $9, region_code = $10, station_id = $11, organization = $12, occupation = $13,
+                  skills = $14, status = $15, background_check_on = $16, interviewed_on = $17, trained_on = $18,
+                  capacity = $19
+           WHERE id = $1 AND version = $2"#,
+        id,
+        version,
+        v.name,
+        v.gender as Gender,
+        v.phone.as_str(),
+        replace_id,
+        cipher,
+        hash,
+        v.birth_date,
+        v.region_code.as_str(),
+        v.station_id,
+        v.organization,
+        v.occupation,
+        &v.skills,
+        v.status as VolunteerStatus,
+        v.background_check_on,
+        v.interviewed_on,
+        v.trained_on,
+        v.capacity
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
