@@ -16,6 +16,7 @@ use super::RevealField;
 use super::api::ListQuery;
 use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
 use super::store::{self, ListedVolunteer};
+use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
 use crate::error::{AppError, FieldErrors};
@@ -394,8 +395,7 @@ pub async fn edit_form(
 
 /// `POST /volunteers/{id}/edit`. Phone and ID number left empty keep the stored values.
 pub async fn update(
-    State(db): State<PgPool>,
-    State(cipher): State<Cipher>,
+    State(AppState { db, cipher, .. }): State<AppState>,
     ctx: PageContext,
     session: Session,
     user: CurrentUser,
