@@ -141,6 +141,7 @@ fn all_routes() -> Routes {
         .merge(crate::regions::routes())
         .merge(crate::stations::routes())
         .merge(crate::volunteers::routes())
+        .merge(crate::children::routes())
 }
 
 /// Every route the service has: method and path pattern.

@@ -7,6 +7,8 @@ pub mod app;
 pub mod audit;
 /// Accounts, sessions, roles, scope, policy, CSRF.
 pub mod auth;
+/// Children, guardians and consent.
+pub mod children;
 /// Typed configuration from the environment.
 pub mod config;
 /// Encryption of ID numbers and their keyed hashes.

@@ -77,6 +77,21 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("GET", "/volunteers/{id}/edit", Access::Roles(REGISTRARS)),
     ("POST", "/volunteers/{id}/edit", Access::Roles(REGISTRARS)),
     ("POST", "/volunteers/{id}/reveal", Access::Roles(REGISTRARS)),
+    // Children, guardians and consent: federation staff, and managers at their own stations
+    ("GET", "/children", Access::Roles(REGISTRARS)),
+    ("GET", "/children/new", Access::Roles(REGISTRARS)),
+    ("POST", "/children", Access::Roles(REGISTRARS)),
+    ("GET", "/children/{id}", Access::Roles(REGISTRARS)),
+    ("GET", "/children/{id}/edit", Access::Roles(REGISTRARS)),
+    ("POST", "/children/{id}/edit", Access::Roles(REGISTRARS)),
+    (
+        "POST",
+        "/children/{id}/guardians",
+        Access::Roles(REGISTRARS),
+    ),
+    ("POST", "/children/{id}/consents", Access::Roles(REGISTRARS)),
+    ("POST", "/children/{id}/reveal", Access::Roles(REGISTRARS)),
+    ("POST", "/consents/{id}/withdraw", Access::Roles(REGISTRARS)),
     // JSON API
     ("POST", "/api/v1/session", Access::Public),
     ("DELETE", "/api/v1/session", Access::LoggedIn),
@@ -99,6 +114,30 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/api/v1/volunteers/{id}/reveal",
+        Access::Roles(REGISTRARS),
+    ),
+    ("GET", "/api/v1/children", Access::Roles(REGISTRARS)),
+    ("POST", "/api/v1/children", Access::Roles(REGISTRARS)),
+    ("GET", "/api/v1/children/{id}", Access::Roles(REGISTRARS)),
+    ("PATCH", "/api/v1/children/{id}", Access::Roles(REGISTRARS)),
+    (
+        "POST",
+        "/api/v1/children/{id}/guardians",
+        Access::Roles(REGISTRARS),
+    ),
+    (
+        "POST",
+        "/api/v1/children/{id}/consents",
+        Access::Roles(REGISTRARS),
+    ),
+    (
+        "POST",
+        "/api/v1/children/{id}/reveal",
+        Access::Roles(REGISTRARS),
+    ),
+    (
+        "POST",
+        "/api/v1/consents/{id}/withdraw",
         Access::Roles(REGISTRARS),
     ),
     ("GET", "/api/v1/users", Access::Roles(ADMIN)),

@@ -6,6 +6,7 @@ mod fixtures;
 mod harness;
 
 mod auth;
+mod children;
 mod cluster;
 mod policy;
 mod regions;

@@ -58,6 +58,10 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let outside_user = app.regional_user("staff", "5117").await.id;
     let outside_station = fixtures::station(p, YUNDING).await;
     let outside_volunteer = fixtures::volunteer(p, outside_station, "applied", 2).await;
+    let (inside_child, inside_guardian) = fixtures::child(p, station).await;
+    let inside_consent = fixtures::consent(p, inside_child, inside_guardian, "pairing").await;
+    let (outside_child, outside_guardian) = fixtures::child(p, outside_station).await;
+    let outside_consent = fixtures::consent(p, outside_child, outside_guardian, "pairing").await;
     let records = |pattern: &str| -> (Uuid, Uuid) {
         if pattern.contains("/users/") {
             (inside_user, outside_user)
@@ -65,6 +69,10 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             (station, outside_station)
         } else if pattern.contains("/volunteers/") {
             (volunteer, outside_volunteer)
+        } else if pattern.contains("/children/") {
+            (inside_child, outside_child)
+        } else if pattern.contains("/consents/") {
+            (inside_consent, outside_consent)
         } else {
             panic!("the matrix test does not know the records of {pattern}: add them")
         }

@@ -1,0 +1,249 @@
+//! `/api/v1/children`, guardians, consent.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::ChildDetail;
+use super::model::{
+    Category, ChildInput, ChildStatus, Consent, ConsentInput, Guardian, GuardianInput,
+};
+use super::store::{self, Filter, ListedChild};
+use crate::app::AppState;
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::json::ApiJson;
+use crate::web::paging::{Page, PageRequest, Paging};
+
+/// Query of the child list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Part of the name.
+    pub q: Option<String>,
+    /// At this station.
+    pub station_id: Option<String>,
+    /// In this status.
+    pub status: Option<String>,
+    /// In this category.
+    pub category: Option<String>,
+    /// Within this region.
+    pub region_code: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+impl ListQuery {
+    /// Checks filters and paging.
+    pub fn checked(&self) -> Result<(Filter, PageRequest), AppError> {
+        let mut fields = FieldErrors::new();
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let station_id = nonempty(&self.station_id).and_then(|s| {
+            Uuid::parse_str(&s)
+                .map_err(|_| {
+                    fields.insert(
+                        "station_id".into(),
+                        FieldError::new("error.station_unknown"),
+                    )
+                })
+                .ok()
+        });
+        let status = nonempty(&self.status).and_then(|s| {
+            ChildStatus::parse(&s).or_else(|| {
+                fields.insert("status".into(), FieldError::new("error.choice"));
+                None
+            })
+        });
+        let category = nonempty(&self.category).and_then(|s| {
+            Category::parse(&s).or_else(|| {
+                fields.insert("category".into(), FieldError::new("error.choice"));
+                None
+            })
+        });
+        let region_code = nonempty(&self.region_code);
+        if let Some(code) = &region_code
+            && let Err(e) = crate::regions::model::RegionCode::parse(code)
+        {
+            fields.insert("region_code".into(), e);
+        }
+        let paging = self.paging.checked();
+        if !fields.is_empty() {
+            return Err(AppError::validation(fields));
+        }
+        Ok((
+            Filter {
+                q: nonempty(&self.q),
+                station_id,
+                status,
+                category,
+                region_code,
+            },
+            paging?,
+        ))
+    }
+}
+
+fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
+}
+
+/// `GET /api/v1/children`.
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<ListedChild>>, AppError> {
+    let (filter, paging) = q.checked()?;
+    let (items, total) = store::list(
+        &state.db,
+        &user.scope,
+        &filter,
+        paging.limit(),
+        paging.offset(),
+    )
+    .await?;
+    Ok(Json(paging.page(items, total)))
+}
+
+/// `POST /api/v1/children`: 201 with the child, guardians and consents.
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<ChildInput>,
+) -> Result<Response, AppError> {
+    let child = super::create(&state.db, &state.cipher, &user, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(child)).into_response())
+}
+
+/// `GET /api/v1/children/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ChildDetail>, AppError> {
+    super::detail(&state.db, &state.cipher, &user, parse_id(&id)?)
+        .await
+        .map(Json)
+}
+
+/// `PATCH /api/v1/children/{id}`.
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ChildInput>,
+) -> Result<Json<ChildDetail>, AppError> {
+    super::update(&state.db, &state.cipher, &user, parse_id(&id)?, input, ip)
+        .await
+        .map(Json)
+}
+
+/// `POST /api/v1/children/{id}/guardians`: 201 with the guardian.
+pub async fn add_guardian(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<GuardianInput>,
+) -> Result<(StatusCode, Json<Guardian>), AppError> {
+    let g =
+        super::add_guardian(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(g)))
+}
+
+/// `POST /api/v1/children/{id}/consents`: 201 with the consent.
+pub async fn add_consent(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ConsentInput>,
+) -> Result<(StatusCode, Json<Consent>), AppError> {
+    let c = super::add_consent(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// Body of a withdrawal.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WithdrawBody {
+    withdrawn_on: Option<String>,
+}
+
+/// `POST /api/v1/consents/{id}/withdraw`: records the withdrawal (today unless dated).
+pub async fn withdraw(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Consent>, AppError> {
+    // The body is optional: an empty one withdraws as of today.
+    let body: WithdrawBody = if body.is_empty() {
+        WithdrawBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|_| AppError::BadRequest("the body is not valid JSON".into()))?
+    };
+    let on = body.withdrawn_on;
+    super::withdraw(
+        &state.db,
+        &state.cipher,
+        &user,
+        parse_id(&id)?,
+        on.as_deref(),
+        ip,
+    )
+    .await
+    .map(Json)
+}
+
+/// Body of a reveal.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevealBody {
+    field: String,
+    guardian_id: Option<String>,
+}
+
+/// The revealed value.
+#[derive(Debug, Serialize)]
+pub struct Revealed {
+    field: String,
+    value: Option<String>,
+}
+
+/// `POST /api/v1/children/{id}/reveal` `{"field": "id_number"}` or
+/// `{"field": "guardian_phone", "guardian_id": …}`: the full value, audited.
+pub async fn reveal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RevealBody>,
+) -> Result<Json<Revealed>, AppError> {
+    let value = super::reveal(
+        &state.db,
+        &state.cipher,
+        &user,
+        parse_id(&id)?,
+        &body.field,
+        body.guardian_id.as_deref(),
+        ip,
+    )
+    .await?;
+    Ok(Json(Revealed {
+        field: body.field,
+        value,
+    }))
+}

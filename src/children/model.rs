@@ -1,0 +1,657 @@
+//! Children (留守儿童 / 困境儿童), their guardians and the guardians' consent.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::domain::{self, Gender, IdNumber, Phone, text};
+use crate::error::{FieldError, FieldErrors};
+use crate::regions::model::{RegionCode, RegionLevel};
+
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident, $sql:literal, $prefix:literal, [$($variant:ident = $word:literal),+ $(,)?]) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+        #[sqlx(type_name = $sql, rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $(#[doc = $word] $variant),+ }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The API word.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            /// Parses the API word.
+            pub fn parse(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == text.trim())
+            }
+
+            /// Message key of its name.
+            pub fn label_key(self) -> &'static str {
+                match self { $($name::$variant => concat!($prefix, ".", $word)),+ }
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// Why a child is in the programme.
+    Category, "child_category", "child.category", [LeftBehind = "left_behind", InDifficulty = "in_difficulty"]
+);
+word_enum!(
+    /// What makes a child's situation difficult.
+    Difficulty, "child_difficulty", "child.difficulty",
+    [Orphan = "orphan", Unsupported = "unsupported", Disabled = "disabled", LowIncome = "low_income", SeriousIllness = "serious_illness", Other = "other"]
+);
+word_enum!(
+    /// What a child needs from a volunteer.
+    Need, "child_need", "child.need",
+    [Academic = "academic", Emotional = "emotional", Behavioural = "behavioural", Safety = "safety", Companionship = "companionship"]
+);
+word_enum!(
+    /// Where a child stands.
+    ChildStatus, "child_status", "child.status", [Registered = "registered", Paired = "paired", Exited = "exited"]
+);
+word_enum!(
+    /// Who the child lives with.
+    LivingWith, "child_living_with", "child.living_with",
+    [OneParent = "one_parent", Grandparents = "grandparents", Relatives = "relatives", Alone = "alone", Institution = "institution", Other = "other"]
+);
+word_enum!(
+    /// The parents' situation.
+    ParentsStatus, "child_parents_status", "child.parents_status",
+    [BothMigrant = "both_migrant", FatherMigrant = "father_migrant", MotherMigrant = "mother_migrant", Divorced = "divorced",
+     OneDeceased = "one_deceased", BothDeceased = "both_deceased", Incarcerated = "incarcerated", DisabledOrIll = "disabled_or_ill", Other = "other"]
+);
+word_enum!(
+    /// Why a child left the programme.
+    ExitReason, "child_exit_reason", "child.exit_reason",
+    [AgedOut = "aged_out", FamilyMoved = "family_moved", ParentsReturned = "parents_returned", GuardianRequest = "guardian_request", Other = "other"]
+);
+word_enum!(
+    /// A guardian's relation to the child.
+    Relation, "guardian_relation", "guardian.relation",
+    [Father = "father", Mother = "mother", Grandfather = "grandfather", Grandmother = "grandmother", Relative = "relative", Other = "other"]
+);
+word_enum!(
+    /// What a consent covers.
+    ConsentScope, "consent_scope", "consent.scope", [Registration = "registration", Pairing = "pairing"]
+);
+word_enum!(
+    /// How consent was given.
+    ConsentMethod, "consent_method", "consent.method",
+    [SignedForm = "signed_form", InPerson = "in_person", Phone = "phone", Electronic = "electronic"]
+);
+
+/// Children younger than this need a guardian's consent to be registered (PIPL art. 31).
+pub const CONSENT_AGE: i32 = 14;
+
+/// A child as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Child {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// Birth date.
+    pub birth_date: Date,
+    /// Age today.
+    pub age: i32,
+    /// ID number, masked.
+    pub id_number_masked: Option<String>,
+    /// Category.
+    pub category: Category,
+    /// Difficulty types (困境儿童).
+    pub difficulty_types: Vec<Difficulty>,
+    /// Residence.
+    pub region_code: String,
+    /// Its full name.
+    pub region_name: String,
+    /// Station.
+    pub station_id: Uuid,
+    /// Station name.
+    pub station_name: String,
+    /// School.
+    pub school: Option<String>,
+    /// Grade.
+    pub grade: Option<String>,
+    /// Lives with.
+    pub living_with: Option<LivingWith>,
+    /// Parents' situation.
+    pub parents_status: Option<ParentsStatus>,
+    /// Needs.
+    pub needs: Vec<Need>,
+    /// Status.
+    pub status: ChildStatus,
+    /// Why the child left.
+    pub exit_reason: Option<ExitReason>,
+    /// When the child left.
+    pub exited_on: Option<Date>,
+    /// Version.
+    pub version: i32,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A guardian as the API shows it (phone masked).
+#[derive(Debug, Clone, Serialize)]
+pub struct Guardian {
+    /// Id.
+    pub id: Uuid,
+    /// Child.
+    pub child_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Relation.
+    pub relation: Relation,
+    /// Phone, masked.
+    pub phone_masked: Option<String>,
+    /// Whether the paired volunteer may see the phone.
+    pub share_contact_with_volunteer: bool,
+    /// Version.
+    pub version: i32,
+}
+
+/// A consent record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Consent {
+    /// Id.
+    pub id: Uuid,
+    /// Child.
+    pub child_id: Uuid,
+    /// The consenting guardian.
+    pub guardian_id: Uuid,
+    /// Her or his name.
+    pub guardian_name: String,
+    /// What it covers.
+    pub scope: ConsentScope,
+    /// Given on.
+    pub given_on: Date,
+    /// How.
+    pub method: ConsentMethod,
+    /// Withdrawn on.
+    pub withdrawn_on: Option<Date>,
+}
+
+/// A child as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ChildInput {
+    /// Name.
+    pub name: Option<String>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<String>,
+    /// ID number (write only).
+    pub id_number: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Difficulty types.
+    pub difficulty_types: Option<Vec<String>>,
+    /// Residence.
+    pub region_code: Option<String>,
+    /// Station.
+    pub station_id: Option<String>,
+    /// School.
+    pub school: Option<String>,
+    /// Grade.
+    pub grade: Option<String>,
+    /// Lives with.
+    pub living_with: Option<String>,
+    /// Parents' situation.
+    pub parents_status: Option<String>,
+    /// Needs.
+    pub needs: Option<Vec<String>>,
+    /// `registered` or `exited` (pairing sets `paired`).
+    pub status: Option<String>,
+    /// Exit reason.
+    pub exit_reason: Option<String>,
+    /// Exit date.
+    pub exited_on: Option<String>,
+    /// The first guardian, registered with the child.
+    pub guardian: Option<GuardianInput>,
+    /// That guardian's registration consent.
+    pub consent: Option<ConsentInput>,
+    /// Register even though a child of the same name and birth date lives in the county.
+    pub confirm_duplicate: bool,
+    /// The version edited (PATCH).
+    pub version: Option<i32>,
+}
+
+/// A guardian as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GuardianInput {
+    /// Name.
+    pub name: Option<String>,
+    /// Relation.
+    pub relation: Option<String>,
+    /// Mobile number.
+    pub phone: Option<String>,
+    /// Share the phone with the paired volunteer.
+    pub share_contact_with_volunteer: bool,
+}
+
+/// A consent as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ConsentInput {
+    /// The consenting guardian (not needed when registering with the child).
+    pub guardian_id: Option<String>,
+    /// `registration` or `pairing`.
+    pub scope: Option<String>,
+    /// Date.
+    pub given_on: Option<String>,
+    /// Method.
+    pub method: Option<String>,
+}
+
+/// A checked child.
+#[derive(Debug, Clone)]
+pub struct ValidChild {
+    /// Name.
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// Birth date.
+    pub birth_date: Date,
+    /// ID number given in this input.
+    pub id_number: Option<IdNumber>,
+    /// Category.
+    pub category: Category,
+    /// Difficulty types.
+    pub difficulty_types: Vec<Difficulty>,
+    /// Residence.
+    pub region_code: RegionCode,
+    /// Station.
+    pub station_id: Uuid,
+    /// School.
+    pub school: Option<String>,
+    /// Grade.
+    pub grade: Option<String>,
+    /// Lives with.
+    pub living_with: Option<LivingWith>,
+    /// Parents' situation.
+    pub parents_status: Option<ParentsStatus>,
+    /// Needs.
+    pub needs: Vec<Need>,
+    /// Exit, when the child leaves with this edit.
+    pub exit: Option<(ExitReason, Date)>,
+}
+
+/// A checked guardian.
+#[derive(Debug, Clone)]
+pub struct ValidGuardian {
+    /// Name.
+    pub name: String,
+    /// Relation.
+    pub relation: Relation,
+    /// Mobile number.
+    pub phone: Option<Phone>,
+    /// Share it with the paired volunteer.
+    pub share: bool,
+}
+
+/// The guardian registered with a child, and her or his registration consent.
+pub type FirstGuardian = (ValidGuardian, Option<ValidConsent>);
+
+/// A checked consent (guardian resolved by the service).
+#[derive(Debug, Clone)]
+pub struct ValidConsent {
+    /// Scope.
+    pub scope: ConsentScope,
+    /// Date.
+    pub given_on: Date,
+    /// Method.
+    pub method: ConsentMethod,
+}
+
+fn choice<T>(
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    field: &str,
+    required: bool,
+    errors: &mut FieldErrors,
+) -> Option<T> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => {
+            if required {
+                errors.insert(field.to_owned(), FieldError::new("error.required"));
+            }
+            None
+        }
+        Some(t) => parse(t).or_else(|| {
+            errors.insert(field.to_owned(), FieldError::new("error.choice"));
+            None
+        }),
+    }
+}
+
+fn choices<T: PartialEq>(
+    items: &[String],
+    parse: impl Fn(&str) -> Option<T>,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        match parse(item) {
+            Some(v) if !out.contains(&v) => out.push(v),
+            Some(_) => {}
+            None => {
+                errors.insert(field.to_owned(), FieldError::new("error.choice"));
+            }
+        }
+    }
+    out
+}
+
+impl GuardianInput {
+    /// Checks a guardian; `prefix` names the fields (`guardian.` when nested).
+    pub fn validate(&self, prefix: &str, errors: &mut FieldErrors) -> Option<ValidGuardian> {
+        let f = |name: &str| format!("{prefix}{name}");
+        let name = text::required(self.name.as_deref().unwrap_or(""), 50)
+            .map_err(|e| errors.insert(f("name"), e))
+            .ok();
+        let relation = choice(
+            self.relation.as_deref(),
+            Relation::parse,
+            &f("relation"),
+            true,
+            errors,
+        );
+        let phone = match self
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            None => None,
+            Some(p) => Phone::parse(p)
+                .map_err(|e| errors.insert(f("phone"), e))
+                .ok(),
+        };
+        if self.share_contact_with_volunteer && phone.is_none() && !errors.contains_key(&f("phone"))
+        {
+            errors.insert(f("phone"), FieldError::new("error.share_needs_phone"));
+        }
+        Some(ValidGuardian {
+            name: name?,
+            relation: relation?,
+            phone,
+            share: self.share_contact_with_volunteer,
+        })
+    }
+}
+
+impl ConsentInput {
+    /// Checks a consent; `default_scope` applies when none is given.
+    pub fn validate(
+        &self,
+        prefix: &str,
+        default_scope: Option<ConsentScope>,
+        errors: &mut FieldErrors,
+    ) -> Option<ValidConsent> {
+        let f = |name: &str| format!("{prefix}{name}");
+        let scope = match self
+            .scope
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => default_scope.or_else(|| {
+                errors.insert(f("scope"), FieldError::new("error.required"));
+                None
+            }),
+            Some(s) => ConsentScope::parse(s).or_else(|| {
+                errors.insert(f("scope"), FieldError::new("error.choice"));
+                None
+            }),
+        };
+        let given_on = domain::past_date(self.given_on.as_deref().unwrap_or(""))
+            .map_err(|e| errors.insert(f("given_on"), e))
+            .ok();
+        let method = choice(
+            self.method.as_deref(),
+            ConsentMethod::parse,
+            &f("method"),
+            true,
+            errors,
+        );
+        Some(ValidConsent {
+            scope: scope?,
+            given_on: given_on?,
+            method: method?,
+        })
+    }
+}
+
+impl ChildInput {
+    /// Checks every field of a child; on create (`current` none) a child under 14 needs a
+    /// guardian and that guardian's registration consent.
+    pub fn validate(
+        &self,
+        current: Option<ChildStatus>,
+    ) -> Result<(ValidChild, Option<FirstGuardian>), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let e = &mut errors;
+        let name = text::required(self.name.as_deref().unwrap_or(""), 50)
+            .map_err(|x| e.insert("name".into(), x))
+            .ok();
+        let gender = Gender::parse(self.gender.as_deref().unwrap_or(""))
+            .map_err(|x| e.insert("gender".into(), x))
+            .ok();
+        let birth_date = domain::past_date(self.birth_date.as_deref().unwrap_or(""))
+            .map_err(|x| e.insert("birth_date".into(), x))
+            .ok();
+        if let Some(born) = birth_date
+            && domain::age_on(born, domain::today()) >= 18
+        {
+            e.insert("birth_date".into(), FieldError::new("error.child_age"));
+        }
+        let id_number = match self
+            .id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        {
+            None => None,
+            Some(t) => IdNumber::parse(t)
+                .and_then(|id| id.matches(birth_date, gender).map(|()| id))
+                .map_err(|x| e.insert("id_number".into(), x))
+                .ok(),
+        };
+        let category = choice(
+            self.category.as_deref(),
+            Category::parse,
+            "category",
+            true,
+            e,
+        );
+        let difficulty_types = choices(
+            self.difficulty_types.as_deref().unwrap_or(&[]),
+            Difficulty::parse,
+            "difficulty_types",
+            e,
+        );
+        if category == Some(Category::InDifficulty)
+            && difficulty_types.is_empty()
+            && !e.contains_key("difficulty_types")
+        {
+            e.insert(
+                "difficulty_types".into(),
+                FieldError::new("error.difficulty_required"),
+            );
+        }
+        let region_code = match RegionCode::parse(self.region_code.as_deref().unwrap_or("")) {
+            Ok(code) if code.level() >= RegionLevel::County => Some(code),
+            Ok(_) => {
+                e.insert(
+                    "region_code".into(),
+                    FieldError::new("error.residence_region_level"),
+                );
+                None
+            }
+            Err(x) => {
+                let blank = self.region_code.as_deref().unwrap_or("").trim().is_empty();
+                e.insert(
+                    "region_code".into(),
+                    if blank {
+                        FieldError::new("error.required")
+                    } else {
+                        x
+                    },
+                );
+                None
+            }
+        };
+        let station_id = match self
+            .station_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => {
+                e.insert("station_id".into(), FieldError::new("error.required"));
+                None
+            }
+            Some(s) => Uuid::parse_str(s)
+                .map_err(|_| {
+                    e.insert(
+                        "station_id".into(),
+                        FieldError::new("error.station_unknown"),
+                    )
+                })
+                .ok(),
+        };
+        let school = text::optional(self.school.as_deref(), 100)
+            .map_err(|x| e.insert("school".into(), x))
+            .ok()
+            .flatten();
+        let grade = text::optional(self.grade.as_deref(), 20)
+            .map_err(|x| e.insert("grade".into(), x))
+            .ok()
+            .flatten();
+        let living_with = choice(
+            self.living_with.as_deref(),
+            LivingWith::parse,
+            "living_with",
+            false,
+            e,
+        );
+        let parents_status = choice(
+            self.parents_status.as_deref(),
+            ParentsStatus::parse,
+            "parents_status",
+            false,
+            e,
+        );
+        let needs = choices(
+            self.needs.as_deref().unwrap_or(&[]),
+            Need::parse,
+            "needs",
+            e,
+        );
+        let exit = match self
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some("exited") if current.is_some_and(|c| c != ChildStatus::Exited) => {
+                let reason = choice(
+                    self.exit_reason.as_deref(),
+                    ExitReason::parse,
+                    "exit_reason",
+                    true,
+                    e,
+                );
+                let on = domain::past_date(self.exited_on.as_deref().unwrap_or(""))
+                    .map_err(|x| e.insert("exited_on".into(), x))
+                    .ok();
+                reason.zip(on)
+            }
+            Some(s) if Some(s) == current.map(ChildStatus::as_str) => None,
+            Some(_) => {
+                e.insert(
+                    "status".into(),
+                    FieldError::new("error.child_status_change"),
+                );
+                None
+            }
+        };
+        // A child under 14 is registered only with a guardian's consent.
+        let mut first_guardian = None;
+        if current.is_none() {
+            let young =
+                birth_date.is_some_and(|b| domain::age_on(b, domain::today()) < CONSENT_AGE);
+            match (&self.guardian, &self.consent) {
+                (Some(g), c) => {
+                    let guardian = g.validate("guardian.", e);
+                    let consent = match c {
+                        Some(c) => c.validate("consent.", Some(ConsentScope::Registration), e),
+                        None if young => {
+                            e.insert(
+                                "consent.given_on".into(),
+                                FieldError::new("error.consent_required"),
+                            );
+                            None
+                        }
+                        None => None,
+                    };
+                    if let Some(g) = guardian {
+                        first_guardian = Some((g, consent));
+                    }
+                }
+                (None, _) if young => {
+                    e.insert(
+                        "guardian.name".into(),
+                        FieldError::new("error.consent_required"),
+                    );
+                }
+                (None, _) => {}
+            }
+        }
+        match (name, gender, birth_date, category, region_code, station_id) {
+            (
+                Some(name),
+                Some(gender),
+                Some(birth_date),
+                Some(category),
+                Some(region_code),
+                Some(station_id),
+            ) if errors.is_empty() => Ok((
+                ValidChild {
+                    name,
+                    gender,
+                    birth_date,
+                    id_number,
+                    category,
+                    difficulty_types,
+                    region_code,
+                    station_id,
+                    school,
+                    grade,
+                    living_with,
+                    parents_status,
+                    needs,
+                    exit,
+                },
+                first_guardian,
+            )),
+            _ => Err(errors),
+        }
+    }
+}

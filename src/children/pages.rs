@@ -1,0 +1,673 @@
+//! Child pages: the list, registration (with the guardian's consent for a child under 14),
+//! the child's page with guardians and consent records, editing and exit.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::ChildDetail;
+use super::api::ListQuery;
+use super::model::{
+    Category, ChildInput, ChildStatus, ConsentInput, ConsentMethod, Difficulty, ExitReason,
+    GuardianInput, LivingWith, Need, ParentsStatus, Relation,
+};
+use super::store::{self, ListedChild};
+use crate::app::AppState;
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::{AppError, FieldErrors};
+use crate::regions::Picker;
+use crate::web::paging::PageRequest;
+use crate::web::{PageContext, flash, render};
+
+type Errors = BTreeMap<String, String>;
+
+fn localise(ctx: &PageContext, fields: &FieldErrors) -> Errors {
+    fields
+        .iter()
+        .map(|(k, e)| (k.clone(), e.message(ctx.lang)))
+        .collect()
+}
+
+fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "children/list.html")]
+struct ListPage {
+    ctx: PageContext,
+    children: Vec<ListedChild>,
+    total: i64,
+    paging: PageRequest,
+    query: ListQuery,
+}
+
+impl ListPage {
+    fn statuses(&self) -> &'static [ChildStatus] {
+        ChildStatus::ALL
+    }
+
+    fn categories(&self) -> &'static [Category] {
+        Category::ALL
+    }
+
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
+
+    fn page_link(&self, page: u32) -> String {
+        let enc = crate::auth::policy::urlencode;
+        format!(
+            "/children?q={}&status={}&category={}&station_id={}&page={page}",
+            enc(self.value(&self.query.q)),
+            enc(self.value(&self.query.status)),
+            enc(self.value(&self.query.category)),
+            enc(self.value(&self.query.station_id))
+        )
+    }
+
+    fn last_page(&self) -> u32 {
+        ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
+    }
+}
+
+/// `GET /children`.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (filter, paging) = query.checked()?;
+    let (children, total) = store::list(
+        &state.db,
+        &user.scope,
+        &filter,
+        paging.limit(),
+        paging.offset(),
+    )
+    .await?;
+    Ok(render(&ListPage {
+        ctx,
+        children,
+        total,
+        paging,
+        query,
+    }))
+}
+
+/// The child form as posted (checkbox groups repeat their name).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ChildForm {
+    name: String,
+    gender: String,
+    birth_date: String,
+    id_number: String,
+    category: String,
+    difficulty_types: Vec<String>,
+    region_code: String,
+    station_id: String,
+    school: String,
+    grade: String,
+    living_with: String,
+    parents_status: String,
+    needs: Vec<String>,
+    status: String,
+    exit_reason: String,
+    exited_on: String,
+    version: Option<i32>,
+    guardian_name: String,
+    guardian_relation: String,
+    guardian_phone: String,
+    guardian_share: Option<String>,
+    consent_given_on: String,
+    consent_method: String,
+    confirm_duplicate: Option<String>,
+}
+
+impl ChildForm {
+    fn input(&self, creating: bool) -> ChildInput {
+        let some = |s: &str| Some(s.to_owned());
+        let guardian_given =
+            !self.guardian_name.trim().is_empty() || !self.guardian_relation.is_empty();
+        let consent_given =
+            !self.consent_given_on.trim().is_empty() || !self.consent_method.is_empty();
+        ChildInput {
+            name: some(&self.name),
+            gender: some(&self.gender),
+            birth_date: some(&self.birth_date),
+            id_number: some(&self.id_number),
+            category: some(&self.category),
+            difficulty_types: Some(self.difficulty_types.clone()),
+            region_code: some(&self.region_code),
+            station_id: some(&self.station_id),
+            school: some(&self.school),
+            grade: some(&self.grade),
+            living_with: some(&self.living_with),
+            parents_status: some(&self.parents_status),
+            needs: Some(self.needs.clone()),
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            exit_reason: some(&self.exit_reason),
+            exited_on: some(&self.exited_on),
+            guardian: (creating && guardian_given).then(|| GuardianInput {
+                name: some(&self.guardian_name),
+                relation: some(&self.guardian_relation),
+                phone: some(&self.guardian_phone),
+                share_contact_with_volunteer: self.guardian_share.is_some(),
+            }),
+            consent: (creating && consent_given).then(|| ConsentInput {
+                guardian_id: None,
+                scope: Some("registration".into()),
+                given_on: some(&self.consent_given_on),
+                method: some(&self.consent_method),
+            }),
+            confirm_duplicate: self.confirm_duplicate.is_some(),
+            version: self.version,
+        }
+    }
+
+    fn from_child(d: &ChildDetail) -> ChildForm {
+        let c = &d.child;
+        ChildForm {
+            name: c.name.clone(),
+            gender: c.gender.as_str().to_owned(),
+            birth_date: c.birth_date.to_string(),
+            category: c.category.as_str().to_owned(),
+            difficulty_types: c
+                .difficulty_types
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            region_code: c.region_code.clone(),
+            station_id: c.station_id.to_string(),
+            school: c.school.clone().unwrap_or_default(),
+            grade: c.grade.clone().unwrap_or_default(),
+            living_with: c
+                .living_with
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            parents_status: c
+                .parents_status
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            needs: c.needs.iter().map(|x| x.as_str().to_owned()).collect(),
+            status: c.status.as_str().to_owned(),
+            version: Some(c.version),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "children/form.html")]
+struct FormPage {
+    ctx: PageContext,
+    child: Option<ChildDetail>,
+    form: ChildForm,
+    errors: Errors,
+    stale: bool,
+    duplicate: bool,
+    picker: Picker,
+    stations: Vec<(Uuid, String)>,
+}
+
+impl FormPage {
+    fn action(&self) -> String {
+        match &self.child {
+            Some(c) => format!("/children/{}/edit", c.child.id),
+            None => "/children".to_owned(),
+        }
+    }
+
+    fn categories(&self) -> &'static [Category] {
+        Category::ALL
+    }
+    fn difficulties(&self) -> &'static [Difficulty] {
+        Difficulty::ALL
+    }
+    fn needs(&self) -> &'static [Need] {
+        Need::ALL
+    }
+    fn living(&self) -> &'static [LivingWith] {
+        LivingWith::ALL
+    }
+    fn parents(&self) -> &'static [ParentsStatus] {
+        ParentsStatus::ALL
+    }
+    fn relations(&self) -> &'static [Relation] {
+        Relation::ALL
+    }
+    fn methods(&self) -> &'static [ConsentMethod] {
+        ConsentMethod::ALL
+    }
+    fn exit_reasons(&self) -> &'static [ExitReason] {
+        ExitReason::ALL
+    }
+    fn has_difficulty(&self, d: &Difficulty) -> bool {
+        self.form.difficulty_types.iter().any(|x| x == d.as_str())
+    }
+    fn has_need(&self, n: &Need) -> bool {
+        self.form.needs.iter().any(|x| x == n.as_str())
+    }
+    fn station_selected(&self, id: &Uuid) -> bool {
+        self.form.station_id == id.to_string()
+    }
+    fn err(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+/// `?county=` of the form pages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CountyQuery {
+    county: Option<String>,
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: PageContext,
+    user: &CurrentUser,
+    child: Option<ChildDetail>,
+    (form, errors, stale, duplicate): (ChildForm, Errors, bool, bool),
+    asked: Option<String>,
+) -> Result<FormPage, AppError> {
+    let region = match &user.region_code {
+        Some(r) => r.clone(),
+        None => user
+            .audit_region
+            .clone()
+            .unwrap_or_default()
+            .chars()
+            .take(6)
+            .collect(),
+    };
+    let picker = Picker::load(&state.db, &region, asked.as_deref(), &form.region_code).await?;
+    let stations = crate::stations::store::choices(&state.db, &user.scope).await?;
+    Ok(FormPage {
+        ctx,
+        child,
+        form,
+        errors,
+        stale,
+        duplicate,
+        picker,
+        stations,
+    })
+}
+
+/// `GET /children/new`.
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(q): Query<CountyQuery>,
+) -> Result<Response, AppError> {
+    let form = ChildForm {
+        category: "left_behind".into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &form_page(
+            &state,
+            ctx,
+            &user,
+            None,
+            (form, Errors::new(), false, false),
+            q.county,
+        )
+        .await?,
+    ))
+}
+
+/// `POST /children`.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<ChildForm>,
+) -> Result<Response, AppError> {
+    match super::create(&state.db, &state.cipher, &user, &form.input(true), ip).await {
+        Ok(child) => {
+            flash(&session, "flash.child_created").await;
+            Ok(Redirect::to(&format!("/children/{}", child.child.id)).into_response())
+        }
+        Err(AppError::Unprocessable { fields, .. } | AppError::Conflict { fields, .. })
+            if !fields.is_empty() =>
+        {
+            let duplicate = fields
+                .get("name")
+                .is_some_and(|e| e.key == "error.possible_duplicate");
+            let errors = localise(&ctx, &fields);
+            let page = form_page(
+                &state,
+                ctx,
+                &user,
+                None,
+                (form, errors, false, duplicate),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "children/detail.html")]
+struct DetailPage {
+    ctx: PageContext,
+    d: ChildDetail,
+    revealed_id: Option<String>,
+    revealed_phone: Option<(Uuid, String)>,
+    errors: Errors,
+}
+
+impl DetailPage {
+    fn relations(&self) -> &'static [Relation] {
+        Relation::ALL
+    }
+    fn methods(&self) -> &'static [ConsentMethod] {
+        ConsentMethod::ALL
+    }
+    fn revealed_for(&self, guardian: &Uuid) -> Option<&String> {
+        self.revealed_phone
+            .as_ref()
+            .filter(|(g, _)| g == guardian)
+            .map(|(_, p)| p)
+    }
+    fn difficulty_list(&self) -> String {
+        self.d
+            .child
+            .difficulty_types
+            .iter()
+            .map(|x| self.ctx.t(x.label_key()))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    fn need_list(&self) -> String {
+        self.d
+            .child
+            .needs
+            .iter()
+            .map(|x| self.ctx.t(x.label_key()))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+async fn detail_page(
+    state: &AppState,
+    ctx: PageContext,
+    user: &CurrentUser,
+    id: Uuid,
+    errors: Errors,
+) -> Result<DetailPage, AppError> {
+    let d = super::detail(&state.db, &state.cipher, user, id).await?;
+    Ok(DetailPage {
+        ctx,
+        d,
+        revealed_id: None,
+        revealed_phone: None,
+        errors,
+    })
+}
+
+/// `GET /children/{id}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    Ok(render(
+        &detail_page(&state, ctx, &user, parse_id(&id)?, Errors::new()).await?,
+    ))
+}
+
+/// `GET /children/{id}/edit`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<CountyQuery>,
+) -> Result<Response, AppError> {
+    let d = super::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
+    let form = ChildForm::from_child(&d);
+    Ok(render(
+        &form_page(
+            &state,
+            ctx,
+            &user,
+            Some(d),
+            (form, Errors::new(), false, false),
+            q.county,
+        )
+        .await?,
+    ))
+}
+
+/// `POST /children/{id}/edit` (also records an exit).
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<ChildForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let (status, errors, stale) =
+        match super::update(&state.db, &state.cipher, &user, id, form.input(false), ip).await {
+            Ok(_) => {
+                flash(&session, "flash.child_saved").await;
+                return Ok(Redirect::to(&format!("/children/{id}")).into_response());
+            }
+            Err(AppError::Unprocessable { fields, .. } | AppError::Conflict { fields, .. })
+                if !fields.is_empty() =>
+            {
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    localise(&ctx, &fields),
+                    false,
+                )
+            }
+            Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
+            Err(e) => return Err(e),
+        };
+    let d = super::detail(&state.db, &state.cipher, &user, id).await?;
+    let mut form = form;
+    if stale {
+        form.version = Some(d.child.version);
+    }
+    let page = form_page(
+        &state,
+        ctx,
+        &user,
+        Some(d),
+        (form, errors, stale, false),
+        None,
+    )
+    .await?;
+    Ok((status, render(&page)).into_response())
+}
+
+/// The add-guardian form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GuardianForm {
+    name: String,
+    relation: String,
+    phone: String,
+    share: Option<String>,
+}
+
+/// `POST /children/{id}/guardians`.
+pub async fn add_guardian(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<GuardianForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let input = GuardianInput {
+        name: Some(form.name),
+        relation: Some(form.relation),
+        phone: Some(form.phone),
+        share_contact_with_volunteer: form.share.is_some(),
+    };
+    match super::add_guardian(&state.db, &state.cipher, &user, id, &input, ip).await {
+        Ok(_) => {
+            flash(&session, "flash.guardian_added").await;
+            Ok(Redirect::to(&format!("/children/{id}")).into_response())
+        }
+        Err(AppError::Unprocessable { fields, .. }) => {
+            let errors = fields
+                .iter()
+                .map(|(k, e)| (format!("guardian.{k}"), e.message(ctx.lang)))
+                .collect();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&detail_page(&state, ctx, &user, id, errors).await?),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The add-consent form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConsentForm {
+    guardian_id: String,
+    scope: String,
+    given_on: String,
+    method: String,
+}
+
+/// `POST /children/{id}/consents`.
+pub async fn add_consent(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let input = ConsentInput {
+        guardian_id: Some(form.guardian_id),
+        scope: Some(form.scope),
+        given_on: Some(form.given_on),
+        method: Some(form.method),
+    };
+    match super::add_consent(&state.db, &state.cipher, &user, id, &input, ip).await {
+        Ok(_) => {
+            flash(&session, "flash.consent_recorded").await;
+            Ok(Redirect::to(&format!("/children/{id}")).into_response())
+        }
+        Err(AppError::Unprocessable { fields, .. }) => {
+            let errors = fields
+                .iter()
+                .map(|(k, e)| (format!("consent.{k}"), e.message(ctx.lang)))
+                .collect();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&detail_page(&state, ctx, &user, id, errors).await?),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The withdrawal form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WithdrawForm {
+    withdrawn_on: String,
+}
+
+/// `POST /consents/{id}/withdraw`.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, AppError> {
+    let consent = super::withdraw(
+        &state.db,
+        &state.cipher,
+        &user,
+        parse_id(&id)?,
+        Some(&form.withdrawn_on),
+        ip,
+    )
+    .await?;
+    flash(&session, "flash.consent_withdrawn").await;
+    Ok(Redirect::to(&format!("/children/{}", consent.child_id)).into_response())
+}
+
+/// The reveal form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevealForm {
+    field: String,
+    guardian_id: Option<String>,
+}
+
+/// `POST /children/{id}/reveal`: the page with one full value (audited).
+pub async fn reveal(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let value = super::reveal(
+        &state.db,
+        &state.cipher,
+        &user,
+        id,
+        &form.field,
+        form.guardian_id.as_deref(),
+        ip,
+    )
+    .await?;
+    let mut page = detail_page(&state, ctx, &user, id, Errors::new()).await?;
+    match (form.field.as_str(), value) {
+        ("id_number", v) => page.revealed_id = v,
+        (_, Some(phone)) => {
+            let gid = form
+                .guardian_id
+                .as_deref()
+                .and_then(|g| Uuid::parse_str(g).ok())
+                .unwrap_or_default();
+            page.revealed_phone = Some((gid, phone));
+        }
+        _ => {}
+    }
+    Ok(render(&page))
+}

@@ -1,0 +1,414 @@
+//! The SQL of children, guardians and consent. Lists and loads take the caller's [`Scope`].
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::model::{
+    Category, Child, ChildStatus, Consent, ConsentMethod, ConsentScope, Difficulty, ExitReason,
+    Guardian, LivingWith, Need, ParentsStatus, Relation, ValidChild, ValidConsent, ValidGuardian,
+};
+use crate::auth::Scope;
+use crate::crypto::Cipher;
+use crate::domain::{self, Gender, id_number, phone};
+
+/// Filters of the child list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Part of the name.
+    pub q: Option<String>,
+    /// At this station.
+    pub station_id: Option<Uuid>,
+    /// In this status.
+    pub status: Option<ChildStatus>,
+    /// In this category.
+    pub category: Option<Category>,
+    /// Within this region.
+    pub region_code: Option<String>,
+}
+
+/// A child in a list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListedChild {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// Birth date.
+    pub birth_date: time::Date,
+    /// Age today.
+    pub age: i32,
+    /// Category.
+    pub category: Category,
+    /// Station.
+    pub station_id: Uuid,
+    /// Station name.
+    pub station_name: String,
+    /// Residence code.
+    pub region_code: String,
+    /// Status.
+    pub status: ChildStatus,
+    /// Version.
+    pub version: i32,
+}
+
+/// A page of the children in scope and their total. Volunteers see only the children of their
+/// active pairings.
+pub async fn list(
+    db: &PgPool,
+    scope: &Scope,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<ListedChild>, i64)> {
+    let region = f
+        .region_code
+        .as_deref()
+        .map(|r| format!("{}%", crate::auth::store::escape_like(r)));
+    let q =
+        f.q.as_deref()
+            .map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.name, c.gender AS "gender: Gender", c.birth_date, c.category AS "category: Category",
+                  c.station_id, s.name AS station_name, c.region_code, c.status AS "status: ChildStatus", c.version
+           FROM child c JOIN station s ON s.id = c.station_id
+           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
+                                               AND p.volunteer_id = $3 AND p.status = 'active'))
+             AND ($4::text IS NULL OR c.name ILIKE $4)
+             AND ($5::uuid IS NULL OR c.station_id = $5)
+             AND ($6::child_status IS NULL OR c.status = $6)
+             AND ($7::child_category IS NULL OR c.category = $7)
+             AND ($8::text IS NULL OR c.region_code LIKE $8)
+           ORDER BY c.name, c.id
+           LIMIT $9 OFFSET $10"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        q,
+        f.station_id,
+        f.status as Option<ChildStatus>,
+        f.category as Option<Category>,
+        region,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM child c
+           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
+                                               AND p.volunteer_id = $3 AND p.status = 'active'))
+             AND ($4::text IS NULL OR c.name ILIKE $4)
+             AND ($5::uuid IS NULL OR c.station_id = $5)
+             AND ($6::child_status IS NULL OR c.status = $6)
+             AND ($7::child_category IS NULL OR c.category = $7)
+             AND ($8::text IS NULL OR c.region_code LIKE $8)"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        q,
+        f.station_id,
+        f.status as Option<ChildStatus>,
+        f.category as Option<Category>,
+        region,
+    )
+    .fetch_one(db)
+    .await?;
+    let today = domain::today();
+    let items = rows
+        .into_iter()
+        .map(|r| ListedChild {
+            id: r.id,
+            name: r.name,
+            gender: r.gender,
+            birth_date: r.birth_date,
+            age: domain::age_on(r.birth_date, today),
+            category: r.category,
+            station_id: r.station_id,
+            station_name: r.station_name,
+            region_code: r.region_code,
+            status: r.status,
+            version: r.version,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// One child (ID number masked) if in `scope`, with the sealed ID number for reveals.
+pub async fn find(
+    db: &PgPool,
+    cipher: &Cipher,
+    scope: &Scope,
+    id: Uuid,
+) -> sqlx::Result<Option<(Child, Option<Vec<u8>>)>> {
+    let row = sqlx::query!(
+        r#"SELECT c.id, c.name, c.gender AS "gender: Gender", c.birth_date, c.id_number, c.category AS "category: Category",
+                  c.difficulty_types AS "difficulty_types: Vec<Difficulty>", c.region_code,
+                  region_path(c.region_code) AS "region_name!", c.station_id, s.name AS station_name, c.school, c.grade,
+                  c.living_with AS "living_with: LivingWith", c.parents_status AS "parents_status: ParentsStatus",
+                  c.needs AS "needs: Vec<Need>", c.status AS "status: ChildStatus", c.exit_reason AS "exit_reason: ExitReason",
+                  c.exited_on, c.version, c.created_at, c.updated_at
+           FROM child c JOIN station s ON s.id = c.station_id
+           WHERE c.id = $4
+             AND ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
+                                               AND p.volunteer_id = $3 AND p.status = 'active'))"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        let masked = r.id_number.as_deref().map(|s| {
+            cipher
+                .decrypt(s)
+                .map(|i| id_number::mask(&i))
+                .unwrap_or_else(|_| "******".into())
+        });
+        (
+            Child {
+                id: r.id,
+                name: r.name,
+                gender: r.gender,
+                birth_date: r.birth_date,
+                age: domain::age_on(r.birth_date, domain::today()),
+                id_number_masked: masked,
+                category: r.category,
+                difficulty_types: r.difficulty_types,
+                region_code: r.region_code,
+                region_name: r.region_name,
+                station_id: r.station_id,
+                station_name: r.station_name,
+                school: r.school,
+                grade: r.grade,
+                living_with: r.living_with,
+                parents_status: r.parents_status,
+                needs: r.needs,
+                status: r.status,
+                exit_reason: r.exit_reason,
+                exited_on: r.exited_on,
+                version: r.version,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
+            r.id_number,
+        )
+    }))
+}
+
+/// The child already registered with this ID-number hash.
+pub async fn by_id_hash(db: &PgPool, hash: &[u8]) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!("SELECT id FROM child WHERE id_number_hash = $1", hash)
+        .fetch_optional(db)
+        .await
+}
+
+/// Children of the same name and birth date in the same county (a likely duplicate).
+pub async fn same_person(
+    db: &PgPool,
+    name: &str,
+    birth_date: time::Date,
+    county: &str,
+    except: Option<Uuid>,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM child WHERE name = $1 AND birth_date = $2 AND region_code LIKE $3 || '%'
+           AND ($4::uuid IS NULL OR id <> $4) AND status <> 'exited'",
+        name,
+        birth_date,
+        county,
+        except
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Sealed ID number.
+pub type Sealed = Option<(Vec<u8>, Vec<u8>)>;
+
+/// Inserts a child; returns the id.
+pub async fn insert(
+    tx: &mut sqlx::PgConnection,
+    c: &ValidChild,
+    sealed: Sealed,
+) -> sqlx::Result<Uuid> {
+    let (cipher, hash) = sealed.unzip();
+    sqlx::query_scalar!(
+        r#"INSERT INTO child (name, gender, birth_date, id_number, id_number_hash, category, difficulty_types, region_code,
+                              station_id, school, grade, living_with, parents_status, needs)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id"#,
+        c.name,
+        c.gender as Gender,
+        c.birth_date,
+        cipher,
+        hash,
+        c.category as Category,
+        &c.difficulty_types as &[Difficulty],
+        c.region_code.as_str(),
+        c.station_id,
+        c.school,
+        c.grade,
+        c.living_with as Option<LivingWith>,
+        c.parents_status as Option<ParentsStatus>,
+        &c.needs as &[Need]
+    )
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Rewrites a child if `version` is current.
+pub async fn update(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    version: i32,
+    c: &ValidChild,
+    sealed: Sealed,
+) -> sqlx::Result<bool> {
+    let replace_id = sealed.is_some();
+    let (cipher, hash) = sealed.unzip();
+    let (exit_reason, exited_on) = c.exit.unzip();
+    let done = sqlx::query!(
+        r#"UPDATE child SET name = $3, gender = $4, birth_date = $5,
+                  id_number = CASE WHEN $6 THEN $7 ELSE id_number END,
+                  id_number_hash = CASE WHEN $6 THEN $8 ELSE id_number_hash END,
+                  category = $9, difficulty_types = $10, region_code = $11, station_id = $12, school = $13, grade = $14,
+                  living_with = $15, parents_status = $16, needs = $17,
+                  status = CASE WHEN $18::child_exit_reason IS NULL THEN status ELSE 'exited' END,
+                  exit_reason = coalesce($18, exit_reason), exited_on = coalesce($19, exited_on)
+           WHERE id = $1 AND version = $2"#,
+        id,
+        version,
+        c.name,
+        c.gender as Gender,
+        c.birth_date,
+        replace_id,
+        cipher,
+        hash,
+        c.category as Category,
+        &c.difficulty_types as &[Difficulty],
+        c.region_code.as_str(),
+        c.station_id,
+        c.school,
+        c.grade,
+        c.living_with as Option<LivingWith>,
+        c.parents_status as Option<ParentsStatus>,
+        &c.needs as &[Need],
+        exit_reason as Option<ExitReason>,
+        exited_on
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Adds a guardian; returns the id.
+pub async fn insert_guardian(
+    tx: &mut sqlx::PgConnection,
+    child: Uuid,
+    g: &ValidGuardian,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "INSERT INTO guardian (child_id, name, relation, phone, share_contact_with_volunteer)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        child,
+        g.name,
+        g.relation as Relation,
+        g.phone.as_ref().map(|p| p.as_str()),
+        g.share
+    )
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Records a consent; returns the id.
+pub async fn insert_consent(
+    tx: &mut sqlx::PgConnection,
+    child: Uuid,
+    guardian: Uuid,
+    c: &ValidConsent,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "INSERT INTO consent (child_id, guardian_id, scope, given_on, method) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        child,
+        guardian,
+        c.scope as ConsentScope,
+        c.given_on,
+        c.method as ConsentMethod
+    )
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// The guardians of a child, phones masked, with the raw phones for reveals.
+pub async fn guardians(db: &PgPool, child: Uuid) -> sqlx::Result<Vec<(Guardian, Option<String>)>> {
+    Ok(sqlx::query!(
+        r#"SELECT id, child_id, name, relation AS "relation: Relation", phone, share_contact_with_volunteer, version
+           FROM guardian WHERE child_id = $1 ORDER BY created_at"#,
+        child
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        (
+            Guardian {
+                id: r.id,
+                child_id: r.child_id,
+                name: r.name,
+                relation: r.relation,
+                phone_masked: r.phone.as_deref().map(phone::mask),
+                share_contact_with_volunteer: r.share_contact_with_volunteer,
+                version: r.version,
+            },
+            r.phone,
+        )
+    })
+    .collect())
+}
+
+/// The consent records of a child, newest first.
+pub async fn consents(db: &PgPool, child: Uuid) -> sqlx::Result<Vec<Consent>> {
+    sqlx::query_as!(
+        Consent,
+        r#"SELECT c.id, c.child_id, c.guardian_id, g.name AS guardian_name, c.scope AS "scope: ConsentScope",
+                  c.given_on, c.method AS "method: ConsentMethod", c.withdrawn_on
+           FROM consent c JOIN guardian g ON g.id = c.guardian_id
+           WHERE c.child_id = $1 ORDER BY c.given_on DESC, c.created_at DESC"#,
+        child
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One consent and its child.
+pub async fn consent(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Consent>> {
+    sqlx::query_as!(
+        Consent,
+        r#"SELECT c.id, c.child_id, c.guardian_id, g.name AS guardian_name, c.scope AS "scope: ConsentScope",
+                  c.given_on, c.method AS "method: ConsentMethod", c.withdrawn_on
+           FROM consent c JOIN guardian g ON g.id = c.guardian_id WHERE c.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records a withdrawal (once; the row is never deleted).
+pub async fn withdraw(tx: &mut sqlx::PgConnection, id: Uuid, on: time::Date) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE consent SET withdrawn_on = $2 WHERE id = $1 AND withdrawn_on IS NULL",
+        id,
+        on
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
