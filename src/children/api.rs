@@ -11,12 +11,14 @@ use super::ChildDetail;
 use super::model::{
     Category, ChildInput, ChildStatus, Consent, ConsentInput, Guardian, GuardianInput,
 };
-use super::store::{self, Filter, ListedChild};
+use super::store::{self, Filter};
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::Prefs;
+use crate::web::export;
 use crate::web::json::ApiJson;
-use crate::web::paging::{Page, PageRequest, Paging};
+use crate::web::paging::{PageRequest, Paging};
 
 /// Query of the child list.
 #[derive(Debug, Default, Deserialize)]
@@ -32,6 +34,8 @@ pub struct ListQuery {
     pub category: Option<String>,
     /// Within this region.
     pub region_code: Option<String>,
+    /// `xlsx` for a spreadsheet of the whole list.
+    pub format: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -95,13 +99,53 @@ fn parse_id(id: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound)
 }
 
-/// `GET /api/v1/children`.
+/// `GET /api/v1/children` (`format=xlsx`: the whole list as a spreadsheet, audited).
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
+    prefs: Prefs,
+    ClientIp(ip): ClientIp,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Page<ListedChild>>, AppError> {
+) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
+    if export::wanted(q.format.as_deref())? {
+        let (items, _) = store::list(&state.db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let t = |k: &str| prefs.lang.t(k);
+        let headers = [
+            t("children.name"),
+            t("volunteers.gender"),
+            t("children.birth_date"),
+            t("children.category"),
+            t("children.station"),
+            t("children.status"),
+        ];
+        let rows = items
+            .into_iter()
+            .map(|c| {
+                let gender = if c.gender == crate::domain::Gender::Female {
+                    "gender.female"
+                } else {
+                    "gender.male"
+                };
+                vec![
+                    c.name,
+                    t(gender).to_owned(),
+                    c.birth_date.to_string(),
+                    t(c.category.label_key()).to_owned(),
+                    c.station_name,
+                    t(c.status.label_key()).to_owned(),
+                ]
+            })
+            .collect();
+        return export::audited(
+            &state.db,
+            &user,
+            ip,
+            "children",
+            (t("children.title"), &headers, rows),
+        )
+        .await;
+    }
     let (items, total) = store::list(
         &state.db,
         &user.scope,
@@ -110,7 +154,7 @@ pub async fn list(
         paging.offset(),
     )
     .await?;
-    Ok(Json(paging.page(items, total)))
+    Ok(Json(paging.page(items, total)).into_response())
 }
 
 /// `POST /api/v1/children`: 201 with the child, guardians and consents.

@@ -9,11 +9,13 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::model::{BuildMode, Station, StationInput, StationStatus};
-use super::store::{self, Filter, ListedStation};
+use super::store::{self, Filter};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::Prefs;
+use crate::web::export;
 use crate::web::json::ApiJson;
-use crate::web::paging::{Page, Paging};
+use crate::web::paging::Paging;
 
 /// Query of the station list.
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +29,8 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Part of the name.
     pub q: Option<String>,
+    /// `xlsx` for a spreadsheet of the whole list.
+    pub format: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -75,16 +79,53 @@ impl ListQuery {
     }
 }
 
-/// `GET /api/v1/stations`.
+/// `GET /api/v1/stations` (`format=xlsx`: the whole list as a spreadsheet, audited).
 pub async fn list(
     State(db): State<PgPool>,
     user: CurrentUser,
+    prefs: Prefs,
+    ClientIp(ip): ClientIp,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<ListedStation>>, AppError> {
+) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
+    if export::wanted(query.format.as_deref())? {
+        let (items, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let t = |k: &str| prefs.lang.t(k);
+        let headers = [
+            t("stations.name"),
+            t("stations.region"),
+            t("stations.build_mode"),
+            t("stations.open_days"),
+            t("stations.volunteers"),
+            t("stations.children"),
+            t("stations.status"),
+        ];
+        let rows = items
+            .into_iter()
+            .map(|s| {
+                vec![
+                    s.name,
+                    s.region_name,
+                    t(s.build_mode.label_key()).to_owned(),
+                    s.open_days_per_week.to_string(),
+                    s.volunteers.to_string(),
+                    s.children.to_string(),
+                    t(s.status.label_key()).to_owned(),
+                ]
+            })
+            .collect();
+        return export::audited(
+            &db,
+            &user,
+            ip,
+            "stations",
+            (t("stations.title"), &headers, rows),
+        )
+        .await;
+    }
     let (items, total) =
         store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
-    Ok(Json(paging.page(items, total)))
+    Ok(Json(paging.page(items, total)).into_response())
 }
 
 /// `POST /api/v1/stations`: 201 with the station.

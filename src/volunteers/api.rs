@@ -10,12 +10,14 @@ use uuid::Uuid;
 
 use super::RevealField;
 use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
-use super::store::{self, Filter, ListedVolunteer};
+use super::store::{self, Filter};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::Prefs;
+use crate::web::export;
 use crate::web::json::ApiJson;
-use crate::web::paging::{Page, PageRequest, Paging};
+use crate::web::paging::{PageRequest, Paging};
 
 /// Query of the volunteer list.
 #[derive(Debug, Default, Deserialize)]
@@ -31,6 +33,8 @@ pub struct ListQuery {
     pub region_code: Option<String>,
     /// With this skill.
     pub skill: Option<String>,
+    /// `xlsx` for a spreadsheet of the whole list.
+    pub format: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -84,16 +88,52 @@ impl ListQuery {
     }
 }
 
-/// `GET /api/v1/volunteers`.
+/// `GET /api/v1/volunteers` (`format=xlsx`: the whole list as a spreadsheet, phones masked,
+/// audited).
 pub async fn list(
     State(db): State<PgPool>,
     user: CurrentUser,
+    prefs: Prefs,
+    ClientIp(ip): ClientIp,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Page<ListedVolunteer>>, AppError> {
+) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
+    if export::wanted(q.format.as_deref())? {
+        let (items, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let t = |k: &str| prefs.lang.t(k);
+        let headers = [
+            t("volunteers.name"),
+            t("volunteers.phone"),
+            t("volunteers.station"),
+            t("volunteers.skills"),
+            t("volunteers.status"),
+            t("volunteers.paired"),
+        ];
+        let rows = items
+            .into_iter()
+            .map(|v| {
+                vec![
+                    v.name,
+                    v.phone_masked,
+                    v.station_name.unwrap_or_default(),
+                    v.skills.join("、"),
+                    t(v.status.label_key()).to_owned(),
+                    format!("{} / {}", v.active_pairings, v.capacity),
+                ]
+            })
+            .collect();
+        return export::audited(
+            &db,
+            &user,
+            ip,
+            "volunteers",
+            (t("volunteers.title"), &headers, rows),
+        )
+        .await;
+    }
     let (items, total) =
         store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
-    Ok(Json(paging.page(items, total)))
+    Ok(Json(paging.page(items, total)).into_response())
 }
 
 /// `POST /api/v1/volunteers`: 201 with the volunteer (ID and phone masked).

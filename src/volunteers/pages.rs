@@ -67,6 +67,12 @@ impl ListPage {
         )
     }
 
+    fn export_link(&self) -> String {
+        let link = self.page_link(1);
+        let query = link.split_once('?').map(|(_, q)| q).unwrap_or("");
+        format!("/api/v1/volunteers?format=xlsx&{query}")
+    }
+
     fn last_page(&self) -> u32 {
         ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
     }

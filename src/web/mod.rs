@@ -2,6 +2,7 @@
 //! the layout needs, static assets, and the pages that belong to no area (home, errors).
 
 pub mod assets;
+pub mod export;
 pub mod json;
 pub mod pages;
 pub mod paging;

@@ -8,6 +8,7 @@ mod harness;
 mod auth;
 mod children;
 mod cluster;
+mod export;
 mod policy;
 mod regions;
 mod schema;
