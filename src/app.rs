@@ -142,6 +142,7 @@ fn all_routes() -> Routes {
         .merge(crate::stations::routes())
         .merge(crate::volunteers::routes())
         .merge(crate::children::routes())
+        .merge(crate::imports::routes())
 }
 
 /// Every route the service has: method and path pattern.
@@ -158,6 +159,8 @@ pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let routes = all_routes()
         .router
+        // Spreadsheet uploads are larger than forms.
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
         // On matched routes only: the policy table, which needs the route's pattern.
         .route_layer(middleware::from_fn(crate::auth::policy::enforce))
         .fallback(|| async { AppError::NotFound });

@@ -23,6 +23,8 @@ pub mod error;
 pub mod health;
 /// zh-CN and English messages.
 pub mod i18n;
+/// Error reports of refused spreadsheet imports.
+pub mod imports;
 /// The region tree and region scoping.
 pub mod regions;
 /// Stations (驿站).
@@ -78,7 +80,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
     Ok(database)
 }
 
-/// Every hour: removes expired sessions and login attempts older than 30 days.
+/// Every hour: removes expired sessions, login attempts older than 30 days and import error
+/// reports older than a week.
 pub async fn housekeeping(db: sqlx::PgPool) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -90,7 +93,11 @@ pub async fn housekeeping(db: sqlx::PgPool) {
             sqlx::query("DELETE FROM login_attempt WHERE at < now() - interval '30 days'")
                 .execute(&db)
                 .await;
-        if let Err(e) = sessions.and(attempts) {
+        let reports =
+            sqlx::query("DELETE FROM import_report WHERE created_at < now() - interval '7 days'")
+                .execute(&db)
+                .await;
+        if let Err(e) = sessions.and(attempts).and(reports) {
             tracing::warn!(error = %e, "housekeeping failed");
         }
     }

@@ -72,6 +72,14 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     // Volunteers: federation staff, and managers at their own stations
     ("GET", "/volunteers", Access::Roles(REGISTRARS)),
     ("GET", "/volunteers/new", Access::Roles(REGISTRARS)),
+    ("GET", "/volunteers/import", Access::Roles(REGISTRARS)),
+    (
+        "GET",
+        "/volunteers/import/template",
+        Access::Roles(REGISTRARS),
+    ),
+    ("POST", "/volunteers/import", Access::Roles(REGISTRARS)),
+    ("GET", "/imports/{id}/report", Access::Roles(REGISTRARS)),
     ("POST", "/volunteers", Access::Roles(REGISTRARS)),
     ("GET", "/volunteers/{id}", Access::Roles(REGISTRARS)),
     ("GET", "/volunteers/{id}/edit", Access::Roles(REGISTRARS)),

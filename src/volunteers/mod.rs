@@ -2,6 +2,7 @@
 //! ID and phone numbers.
 
 pub mod api;
+pub mod import;
 pub mod model;
 pub mod pages;
 pub mod store;
@@ -23,6 +24,9 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/volunteers", pages::list)
         .get("/volunteers/new", pages::new_form)
+        .get("/volunteers/import", pages::import_form)
+        .get("/volunteers/import/template", pages::import_template)
+        .post("/volunteers/import", pages::import)
         .post("/volunteers", pages::create)
         .get("/volunteers/{id}", pages::detail)
         .get("/volunteers/{id}/edit", pages::edit_form)

@@ -6,6 +6,7 @@ pub mod export;
 pub mod json;
 pub mod pages;
 pub mod paging;
+pub mod sheet;
 
 use askama::Template;
 use axum::extract::FromRequestParts;

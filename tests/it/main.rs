@@ -4,6 +4,7 @@
 
 mod fixtures;
 mod harness;
+mod imports;
 
 mod auth;
 mod children;

@@ -1,0 +1,125 @@
+//! Importing volunteers from spreadsheets: all rows or none, with a per-row report.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+
+use crate::fixtures::{self, LONGJU};
+use crate::harness::{Browser, TestApp};
+
+fn csv(rows: &[String]) -> Vec<u8> {
+    let mut text = String::from("姓名,性别,手机号,居住地区代码,驿站名称,特长,状态\n");
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    text.into_bytes()
+}
+
+fn rows(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            format!("志愿者{i},女,139{i:08},510681002006,龙居社区爱心妈妈驿站,学业辅导,已报名")
+        })
+        .collect()
+}
+
+async fn upload(browser: &Browser, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    browser
+        .http
+        .post(browser.url("/volunteers/import"))
+        .header("origin", browser.url(""))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM volunteer")
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_bad_row_among_500_writes_nothing_and_the_fixed_file_imports_all() {
+    let app = TestApp::spawn().await;
+    fixtures::station(app.pool(), LONGJU).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let mut lines = rows(500);
+    lines[241] = "志愿者241,女,1391234,510681002006,龙居社区爱心妈妈驿站,学业辅导,已报名".into();
+
+    let refused = upload(&staff, "volunteers.csv", csv(&lines)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("<td class=\"num\">243</td><td>手机号</td>"),
+        "row 243 (header is row 1), column 手机号"
+    );
+    assert!(html.contains("本次没有导入任何数据"));
+    assert_eq!(count(&app).await, 0);
+    let report = html
+        .split("/imports/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let download = staff.get(&format!("/imports/{report}")).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    let other = app.logged_in("staff", "510681").await.0;
+    assert_eq!(
+        other.get(&format!("/imports/{report}")).await.status(),
+        StatusCode::NOT_FOUND,
+        "only its author reads a report"
+    );
+
+    lines[241] =
+        "志愿者241,女,13900000241,510681002006,龙居社区爱心妈妈驿站,学业辅导,已报名".into();
+    let imported = upload(&staff, "volunteers.csv", csv(&lines)).await;
+    assert_eq!(imported.status(), StatusCode::OK);
+    assert!(imported.text().await.unwrap().contains("已导入 500 位"));
+    assert_eq!(count(&app).await, 500);
+}
+
+#[tokio::test]
+async fn duplicates_in_the_file_and_in_the_database_are_reported() {
+    let app = TestApp::spawn().await;
+    fixtures::station(app.pool(), LONGJU).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    assert_eq!(
+        upload(&staff, "first.csv", csv(&rows(2))).await.status(),
+        StatusCode::OK
+    );
+
+    let mut lines = rows(2);
+    lines.push("新人,女,13700000001,510681002006,,心理,已报名".into());
+    lines.push("又一人,女,13700000001,510681002006,,心理,已报名".into());
+    let refused = upload(&staff, "second.csv", csv(&lines)).await;
+
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("该手机号已登记"),
+        "rows already in the database"
+    );
+    assert!(html.contains("与第 4 行重复"), "a repeat inside the file");
+    assert_eq!(count(&app).await, 2);
+}
+
+#[tokio::test]
+async fn the_template_downloads_and_a_bad_file_is_explained() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let template = staff.get("/volunteers/import/template").await;
+    assert_eq!(template.status(), StatusCode::OK);
+    let bytes = template.bytes().await.unwrap();
+    let sheet = aixin::web::sheet::read(&bytes).unwrap();
+    assert_eq!(sheet[0][0], "姓名");
+
+    let refused = upload(&staff, "photo.jpg", vec![0xff, 0xd8, 0xff, 0x00, 0x10]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("无法读取这个文件"));
+    let missing = upload(&staff, "x.csv", "姓名,性别\n王,女\n".as_bytes().to_vec()).await;
+    assert!(missing.text().await.unwrap().contains("缺少这一列"));
+}
