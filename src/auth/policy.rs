@@ -88,6 +88,13 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     // Children, guardians and consent: federation staff, and managers at their own stations
     ("GET", "/children", Access::Roles(REGISTRARS)),
     ("GET", "/children/new", Access::Roles(REGISTRARS)),
+    ("GET", "/children/import", Access::Roles(REGISTRARS)),
+    (
+        "GET",
+        "/children/import/template",
+        Access::Roles(REGISTRARS),
+    ),
+    ("POST", "/children/import", Access::Roles(REGISTRARS)),
     ("POST", "/children", Access::Roles(REGISTRARS)),
     ("GET", "/children/{id}", Access::Roles(REGISTRARS)),
     ("GET", "/children/{id}/edit", Access::Roles(REGISTRARS)),

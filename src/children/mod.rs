@@ -2,6 +2,7 @@
 //! care for their privacy.
 
 pub mod api;
+pub mod import;
 pub mod model;
 pub mod pages;
 pub mod store;
@@ -24,6 +25,9 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/children", pages::list)
         .get("/children/new", pages::new_form)
+        .get("/children/import", pages::import_form)
+        .get("/children/import/template", pages::import_template)
+        .post("/children/import", pages::import)
         .post("/children", pages::create)
         .get("/children/{id}", pages::detail)
         .get("/children/{id}/edit", pages::edit_form)

@@ -677,3 +677,32 @@ pub async fn reveal(
     }
     Ok(render(&page))
 }
+
+/// `GET /children/import`.
+pub async fn import_form(ctx: PageContext) -> Response {
+    crate::imports::form(crate::imports::Kind::Children, ctx)
+}
+
+/// `GET /children/import/template`.
+pub async fn import_template(prefs: crate::web::Prefs) -> Result<Response, AppError> {
+    crate::imports::template(crate::imports::Kind::Children, prefs)
+}
+
+/// `POST /children/import` (multipart, field `file`): all rows or none.
+pub async fn import(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    crate::imports::upload(
+        crate::imports::Kind::Children,
+        &state,
+        ctx,
+        &user,
+        ip,
+        multipart,
+    )
+    .await
+}

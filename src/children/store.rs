@@ -412,3 +412,39 @@ pub async fn withdraw(tx: &mut sqlx::PgConnection, id: Uuid, on: time::Date) -> 
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Which of these ID-number hashes are already registered.
+pub async fn known_id_hashes(
+    db: &PgPool,
+    hashes: &[Vec<u8>],
+) -> sqlx::Result<std::collections::HashSet<Vec<u8>>> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id_number_hash AS "h!" FROM child WHERE id_number_hash = ANY($1)"#,
+        hashes
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect())
+}
+
+/// Children (not exited) registered under these names and birth dates: (name, birth date,
+/// county) → id.
+pub async fn known_people(
+    db: &PgPool,
+    names: &[String],
+    births: &[time::Date],
+) -> sqlx::Result<std::collections::HashMap<(String, time::Date, String), Uuid>> {
+    Ok(sqlx::query!(
+        r#"SELECT c.id, c.name, c.birth_date, left(c.region_code, 6) AS "county!"
+           FROM child c JOIN unnest($1::text[], $2::date[]) AS u(name, birth) ON c.name = u.name AND c.birth_date = u.birth
+           WHERE c.status <> 'exited'"#,
+        names,
+        births
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| ((r.name, r.birth_date, r.county), r.id))
+    .collect())
+}

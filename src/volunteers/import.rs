@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
-use serde::Serialize;
 use sqlx::PgPool;
 
 use super::model::{VolunteerInput, VolunteerStatus};
@@ -15,6 +14,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::crypto::Cipher;
 use crate::error::AppError;
 use crate::i18n::Lang;
+pub use crate::imports::{Outcome, RowError};
 
 /// A column of the template: field, Chinese header, English header, required.
 pub const COLUMNS: &[(&str, &str, &str, bool)] = &[
@@ -40,26 +40,6 @@ pub const COLUMNS: &[(&str, &str, &str, bool)] = &[
     ("capacity", "可结对人数", "capacity", false),
 ];
 
-/// One problem in the file.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RowError {
-    /// Spreadsheet row number (the header is row 1).
-    pub row: usize,
-    /// Column header.
-    pub column: String,
-    /// What is wrong, in the reader's language.
-    pub message: String,
-}
-
-/// What an import did.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Every row was written.
-    Imported(usize),
-    /// Nothing was written; these rows need fixing.
-    Refused(Vec<RowError>),
-}
-
 fn header_of(field: &str, lang: Lang) -> String {
     COLUMNS
         .iter()
@@ -72,15 +52,6 @@ fn header_of(field: &str, lang: Lang) -> String {
             }
         })
         .unwrap_or_else(|| field.to_owned())
-}
-
-/// A status as typed: the English word or the Chinese label.
-fn status_word(text: &str) -> String {
-    VolunteerStatus::ALL
-        .into_iter()
-        .find(|s| Lang::ZhCn.t(s.label_key()) == text.trim())
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_else(|| text.trim().to_owned())
 }
 
 /// Checks and, when every row is good, imports `rows` (header first).
@@ -174,7 +145,16 @@ pub async fn run(
             organization: cell(row, "organization"),
             occupation: cell(row, "occupation"),
             skills: cell(row, "skills").map(|s| vec![s]),
-            status: cell(row, "status").map(|s| status_word(&s)),
+            status: cell(row, "status").map(|s| {
+                crate::imports::word(
+                    &s,
+                    &VolunteerStatus::ALL,
+                    VolunteerStatus::as_str,
+                    VolunteerStatus::label_key,
+                )
+                .map(|v| v.as_str().to_owned())
+                .unwrap_or(s)
+            }),
             background_check_on: cell(row, "background_check_on"),
             interviewed_on: cell(row, "interviewed_on"),
             trained_on: cell(row, "trained_on"),

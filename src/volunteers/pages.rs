@@ -456,78 +456,14 @@ pub async fn update(
     Ok((status, render(&page)).into_response())
 }
 
-#[derive(Template)]
-#[template(path = "volunteers/import.html")]
-struct ImportPage {
-    ctx: PageContext,
-    imported: Option<usize>,
-    errors: Vec<super::import::RowError>,
-    problem: Option<String>,
-    report: Option<Uuid>,
-}
-
-impl ImportPage {
-    fn columns(&self) -> Vec<(&'static str, bool)> {
-        super::import::COLUMNS
-            .iter()
-            .map(|(_, zh, en, required)| {
-                (
-                    if self.ctx.lang == crate::i18n::Lang::En {
-                        *en
-                    } else {
-                        *zh
-                    },
-                    *required,
-                )
-            })
-            .collect()
-    }
-}
-
 /// `GET /volunteers/import`.
 pub async fn import_form(ctx: PageContext) -> Response {
-    render(&ImportPage {
-        ctx,
-        imported: None,
-        errors: Vec::new(),
-        problem: None,
-        report: None,
-    })
+    crate::imports::form(crate::imports::Kind::Volunteers, ctx)
 }
 
-/// `GET /volunteers/import/template`: the columns and one example row.
+/// `GET /volunteers/import/template`.
 pub async fn import_template(prefs: crate::web::Prefs) -> Result<Response, AppError> {
-    let en = prefs.lang == crate::i18n::Lang::En;
-    let headers: Vec<&str> = super::import::COLUMNS
-        .iter()
-        .map(|(_, zh, e, _)| if en { *e } else { *zh })
-        .collect();
-    let example = [
-        "王秀兰",
-        "女",
-        "13912345678",
-        "",
-        "1985-03-12",
-        "510681002006",
-        "",
-        "汉州街道卫生院",
-        "护士",
-        "学业辅导、医疗",
-        "已报名",
-        "",
-        "",
-        "",
-        "2",
-    ];
-    let bytes = crate::web::export::xlsx(
-        "volunteers",
-        &headers,
-        &[example.iter().map(|s| (*s).to_owned()).collect()],
-    )?;
-    Ok(crate::web::export::download(
-        "volunteer-import-template",
-        bytes,
-    ))
+    crate::imports::template(crate::imports::Kind::Volunteers, prefs)
 }
 
 /// `POST /volunteers/import` (multipart, field `file`): all rows or none.
@@ -536,63 +472,15 @@ pub async fn import(
     ctx: PageContext,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let mut bytes = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
-    {
-        if field.name() == Some("file") {
-            bytes = Some(
-                field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?,
-            );
-        }
-    }
-    let lang = ctx.lang;
-    let refuse = |ctx: PageContext, key: &str| {
-        let problem = Some(ctx.t(key).to_owned());
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&ImportPage {
-                ctx,
-                imported: None,
-                errors: Vec::new(),
-                problem,
-                report: None,
-            }),
-        )
-            .into_response()
-    };
-    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
-        return Ok(refuse(ctx, "import.no_file"));
-    };
-    let rows = match crate::web::sheet::read(&bytes) {
-        Ok(rows) => rows,
-        Err(e) => return Ok(refuse(ctx, e.key())),
-    };
-    match super::import::run(&state.db, &state.cipher, &user, &rows, lang, ip).await? {
-        super::import::Outcome::Imported(n) => Ok(render(&ImportPage {
-            ctx,
-            imported: Some(n),
-            errors: Vec::new(),
-            problem: None,
-            report: None,
-        })),
-        super::import::Outcome::Refused(errors) => {
-            let report = crate::imports::save(&state.db, &user, "volunteer", &errors).await?;
-            let page = ImportPage {
-                ctx,
-                imported: None,
-                errors,
-                problem: None,
-                report: Some(report),
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
-        }
-    }
+    crate::imports::upload(
+        crate::imports::Kind::Volunteers,
+        &state,
+        ctx,
+        &user,
+        ip,
+        multipart,
+    )
+    .await
 }

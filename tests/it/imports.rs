@@ -123,3 +123,72 @@ async fn the_template_downloads_and_a_bad_file_is_explained() {
     let missing = upload(&staff, "x.csv", "姓名,性别\n王,女\n".as_bytes().to_vec()).await;
     assert!(missing.text().await.unwrap().contains("缺少这一列"));
 }
+
+fn children_csv(rows: &[String]) -> Vec<u8> {
+    let mut text = String::from(
+        "姓名,性别,出生日期,类别,居住地区代码,驿站名称,需求,监护人姓名,监护人关系,监护人电话,同意日期,同意方式\n",
+    );
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    text.into_bytes()
+}
+
+fn child_rows(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("孩子{i},女,2016-05-04,留守儿童,510681002006,龙居社区爱心妈妈驿站,学业、陪伴,家长{i},祖母/外祖母,138{i:08},2026-09-01,纸质签字"))
+        .collect()
+}
+
+async fn upload_children(browser: &Browser, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name("children.csv"));
+    browser
+        .http
+        .post(browser.url("/children/import"))
+        .header("origin", browser.url(""))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn children_import_with_guardians_and_consent_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    fixtures::station(app.pool(), LONGJU).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let mut lines = child_rows(500);
+    // A 9-year-old without a guardian's consent, and a repeated child.
+    lines[99] = "孩子99,女,2016-05-04,留守儿童,510681002006,龙居社区爱心妈妈驿站,学业,,,,,".into();
+    lines.push(lines[0].clone());
+
+    let refused = upload_children(&staff, children_csv(&lines)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("<td class=\"num\">101</td><td>监护人姓名</td>"),
+        "row 101 needs a guardian"
+    );
+    assert!(html.contains("与第 2 行重复"), "row 502 repeats row 2");
+    let children: i64 = sqlx::query_scalar("SELECT count(*) FROM child")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(children, 0);
+
+    let imported = upload_children(&staff, children_csv(&child_rows(500))).await;
+    assert_eq!(imported.status(), StatusCode::OK);
+    let (children, guardians, consents): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM child), (SELECT count(*) FROM guardian), (SELECT count(*) FROM consent WHERE scope = 'registration')",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!((children, guardians, consents), (500, 500, 500));
+
+    // The same file again: every child is already there.
+    let again = upload_children(&staff, children_csv(&child_rows(3))).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().await.unwrap().contains("同名同出生日期"));
+}
