@@ -36,6 +36,8 @@ pub struct ListQuery {
     pub region_code: Option<String>,
     /// `xlsx` for a spreadsheet of the whole list.
     pub format: Option<String>,
+    /// With `format=xlsx`, admins may ask for full ID numbers (audited).
+    pub full: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -109,9 +111,16 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
+        let full = export::full_values(q.full.as_deref(), &user)?;
         let (items, _) = store::list(&state.db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
+        let sealed = if full {
+            store::sealed_id_numbers(&state.db, &ids).await?
+        } else {
+            Default::default()
+        };
         let t = |k: &str| prefs.lang.t(k);
-        let headers = [
+        let mut headers = vec![
             t("children.name"),
             t("volunteers.gender"),
             t("children.birth_date"),
@@ -119,30 +128,40 @@ pub async fn list(
             t("children.station"),
             t("children.status"),
         ];
-        let rows = items
-            .into_iter()
-            .map(|c| {
-                let gender = if c.gender == crate::domain::Gender::Female {
-                    "gender.female"
-                } else {
-                    "gender.male"
-                };
-                vec![
-                    c.name,
-                    t(gender).to_owned(),
-                    c.birth_date.to_string(),
-                    t(c.category.label_key()).to_owned(),
-                    c.station_name,
-                    t(c.status.label_key()).to_owned(),
-                ]
-            })
-            .collect();
+        if full {
+            headers.push(t("volunteers.id_number"));
+        }
+        let mut rows = Vec::with_capacity(items.len());
+        for c in items {
+            let gender = if c.gender == crate::domain::Gender::Female {
+                "gender.female"
+            } else {
+                "gender.male"
+            };
+            let id_number = match sealed.get(&c.id) {
+                Some(s) => state.cipher.decrypt(s)?,
+                None => String::new(),
+            };
+            let mut row = vec![
+                c.name,
+                t(gender).to_owned(),
+                c.birth_date.to_string(),
+                t(c.category.label_key()).to_owned(),
+                c.station_name,
+                t(c.status.label_key()).to_owned(),
+            ];
+            if full {
+                row.push(id_number);
+            }
+            rows.push(row);
+        }
         return export::audited(
             &state.db,
             &user,
             ip,
             "children",
             (t("children.title"), &headers, rows),
+            full,
         )
         .await;
     }

@@ -120,6 +120,7 @@ pub async fn list(
             ip,
             "stations",
             (t("stations.title"), &headers, rows),
+            false,
         )
         .await;
     }

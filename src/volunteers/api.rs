@@ -35,6 +35,8 @@ pub struct ListQuery {
     pub skill: Option<String>,
     /// `xlsx` for a spreadsheet of the whole list.
     pub format: Option<String>,
+    /// With `format=xlsx`, admins may ask for full ID and phone numbers (audited).
+    pub full: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -92,6 +94,7 @@ impl ListQuery {
 /// audited).
 pub async fn list(
     State(db): State<PgPool>,
+    State(cipher): State<Cipher>,
     user: CurrentUser,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
@@ -99,9 +102,16 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
+        let full = export::full_values(q.full.as_deref(), &user)?;
         let (items, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let ids: Vec<Uuid> = items.iter().map(|v| v.id).collect();
+        let sensitive = if full {
+            store::sensitive(&db, &ids).await?
+        } else {
+            Default::default()
+        };
         let t = |k: &str| prefs.lang.t(k);
-        let headers = [
+        let mut headers = vec![
             t("volunteers.name"),
             t("volunteers.phone"),
             t("volunteers.station"),
@@ -109,25 +119,39 @@ pub async fn list(
             t("volunteers.status"),
             t("volunteers.paired"),
         ];
-        let rows = items
-            .into_iter()
-            .map(|v| {
-                vec![
-                    v.name,
-                    v.phone_masked,
-                    v.station_name.unwrap_or_default(),
-                    v.skills.join("、"),
-                    t(v.status.label_key()).to_owned(),
-                    format!("{} / {}", v.active_pairings, v.capacity),
-                ]
-            })
-            .collect();
+        if full {
+            headers.push(t("volunteers.id_number"));
+        }
+        let mut rows = Vec::with_capacity(items.len());
+        for v in items {
+            let (phone, id_number) = match sensitive.get(&v.id) {
+                Some((phone, sealed)) => {
+                    let id = match sealed {
+                        Some(s) => cipher.decrypt(s)?,
+                        None => String::new(),
+                    };
+                    (phone.clone(), Some(id))
+                }
+                None => (v.phone_masked, None),
+            };
+            let mut row = vec![
+                v.name,
+                phone,
+                v.station_name.unwrap_or_default(),
+                v.skills.join("、"),
+                t(v.status.label_key()).to_owned(),
+                format!("{} / {}", v.active_pairings, v.capacity),
+            ];
+            row.extend(id_number);
+            rows.push(row);
+        }
         return export::audited(
             &db,
             &user,
             ip,
             "volunteers",
             (t("volunteers.title"), &headers, rows),
+            full,
         )
         .await;
     }

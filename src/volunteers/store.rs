@@ -331,3 +331,19 @@ pub async fn update(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The full phone and sealed ID number of these volunteers (for an admin's audited export).
+pub async fn sensitive(
+    db: &PgPool,
+    ids: &[Uuid],
+) -> sqlx::Result<std::collections::HashMap<Uuid, (String, Option<Vec<u8>>)>> {
+    Ok(sqlx::query!(
+        "SELECT id, phone, id_number FROM volunteer WHERE id = ANY($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, (r.phone, r.id_number)))
+    .collect())
+}

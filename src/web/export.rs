@@ -66,18 +66,29 @@ pub fn download(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// Writes the spreadsheet, audits the export (kind, row count — never the values) and answers
-/// the download.
+/// Whether an export asks for full ID and phone numbers: only admins may, and it is audited
+/// as such.
+pub fn full_values(full: Option<&str>, user: &crate::auth::CurrentUser) -> Result<bool, AppError> {
+    match full.map(str::trim) {
+        None | Some("" | "false" | "0") => Ok(false),
+        Some(_) if user.role == crate::auth::Role::Admin => Ok(true),
+        Some(_) => Err(AppError::Forbidden("forbidden")),
+    }
+}
+
+/// Writes the spreadsheet, audits the export (kind, row count, whether full values were
+/// included — never the values) and answers the download.
 pub async fn audited(
     db: &sqlx::PgPool,
     user: &crate::auth::CurrentUser,
     ip: Option<std::net::IpAddr>,
     entity: &'static str,
     (sheet, headers, rows): (&str, &[&str], Vec<Vec<String>>),
+    full: bool,
 ) -> Result<Response, AppError> {
     let bytes = xlsx(sheet, headers, &rows)?;
     let entry = crate::audit::Entry::by(user, crate::audit::Action::Export, entity, None, ip)
-        .with_detail(serde_json::json!({ "rows": rows.len() }));
+        .with_detail(serde_json::json!({ "rows": rows.len(), "full": full }));
     crate::audit::record(db, entry).await?;
     Ok(download(entity, bytes))
 }

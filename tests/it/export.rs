@@ -90,3 +90,37 @@ async fn county_staff_export_only_their_county() {
     let (status, body) = bazhong.get_json("/api/v1/children?format=pdf").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
+
+#[tokio::test]
+async fn only_an_admin_exports_full_values_and_it_is_audited_as_such() {
+    let app = TestApp::spawn().await;
+    let here = fixtures::station(app.pool(), LONGJU).await;
+    let (admin, _) = app.logged_in("admin", "5106").await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let id = crate::volunteers::id_number("51068119850312002");
+    let (status, _) = staff
+        .post_json(
+            "/api/v1/volunteers",
+            &json!({ "name": "王秀兰", "phone": "13912345678", "id_number": id, "region_code": "510681002006", "station_id": here }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    assert_eq!(
+        staff
+            .get("/api/v1/volunteers?format=xlsx&full=true")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let rows = sheet(&admin, "/api/v1/volunteers?format=xlsx&full=true").await;
+    assert_eq!(rows[1][1], "13912345678");
+    assert_eq!(rows[1][6], id);
+    let full: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_event WHERE action = 'export' AND detail ->> 'full' = 'true'",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(full, 1);
+}
