@@ -20,6 +20,18 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import volunteers or children from an .xlsx or .csv file (the pages' template), acting
+    /// as an account: its scope applies and the import is audited under its name.
+    Import {
+        /// `volunteers` or `children`.
+        #[arg(value_parser = ["volunteers", "children"])]
+        kind: String,
+        /// The spreadsheet.
+        file: std::path::PathBuf,
+        /// The account the import is made as.
+        #[arg(long = "as")]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +95,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let database = aixin::open_database(&config).await?;
             database.close().await
+        }
+        Command::Import {
+            kind,
+            file,
+            username,
+        } => {
+            let database = aixin::open_database(&config).await?;
+            let outcome =
+                aixin::imports::from_command_line(&database.pool, &config, &kind, &file, &username)
+                    .await;
+            database.close().await?;
+            outcome
         }
         Command::User(command) => {
             let database = aixin::open_database(&config).await?;

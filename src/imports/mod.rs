@@ -330,3 +330,48 @@ pub async fn upload(
         }
     }
 }
+
+/// `aixin import volunteers|children FILE --as USERNAME`: the same checks as the page; prints
+/// the count imported, or every problem (and exits non-zero).
+pub async fn from_command_line(
+    db: &PgPool,
+    config: &crate::config::Config,
+    kind: &str,
+    file: &std::path::Path,
+    username: &str,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let id = crate::auth::store::id_by_username(db, username)
+        .await?
+        .context("no account has this username")?;
+    let (user, active, _) = crate::auth::store::load_current(db, id)
+        .await?
+        .context("no account has this username")?;
+    anyhow::ensure!(active, "the account {username} is disabled");
+    anyhow::ensure!(
+        user.role != crate::auth::Role::Volunteer,
+        "a volunteer's account cannot import"
+    );
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = crate::web::sheet::read(&bytes)
+        .map_err(|e| anyhow::anyhow!(crate::i18n::Lang::ZhCn.t(e.key())))?;
+    let cipher = crate::crypto::Cipher::new(&config.secret_key);
+    let lang = crate::i18n::Lang::ZhCn;
+    let outcome = match kind {
+        "volunteers" => crate::volunteers::import::run(db, &cipher, &user, &rows, lang, None).await,
+        _ => crate::children::import::run(db, &cipher, &user, &rows, lang, None).await,
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match outcome {
+        Outcome::Imported(n) => {
+            println!("imported {n} {kind}");
+            Ok(())
+        }
+        Outcome::Refused(errors) => {
+            for e in &errors {
+                eprintln!("row {} · {} · {}", e.row, e.column, e.message);
+            }
+            anyhow::bail!("{} problems; nothing was imported", errors.len())
+        }
+    }
+}

@@ -192,3 +192,48 @@ async fn children_import_with_guardians_and_consent_all_or_nothing() {
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.text().await.unwrap().contains("同名同出生日期"));
 }
+
+#[tokio::test]
+async fn the_command_line_imports_as_an_account_and_refuses_bad_files() {
+    let app = TestApp::spawn().await;
+    fixtures::station(app.pool(), LONGJU).await;
+    let staff = app.regional_user("staff", "510681").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("volunteers.csv");
+    let config = crate::harness::test_config("127.0.0.1:0".parse().unwrap());
+
+    std::fs::write(
+        &file,
+        csv(&["王秀兰,女,1391234,510681002006,,心理,已报名".into()]),
+    )
+    .unwrap();
+    let refused = aixin::imports::from_command_line(
+        app.pool(),
+        &config,
+        "volunteers",
+        &file,
+        &staff.username,
+    )
+    .await;
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("nothing was imported")
+    );
+    assert_eq!(count(&app).await, 0);
+
+    std::fs::write(&file, csv(&rows(3))).unwrap();
+    aixin::imports::from_command_line(app.pool(), &config, "volunteers", &file, &staff.username)
+        .await
+        .unwrap();
+    assert_eq!(count(&app).await, 3);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_event WHERE actor_id = $1 AND detail ->> 'imported' = '3'",
+    )
+    .bind(staff.id)
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}
