@@ -73,7 +73,7 @@ impl AuditPage {
     }
 
     fn last_page(&self) -> u32 {
-        ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
+        self.paging.last_page(self.total)
     }
 }
 

@@ -1,7 +1,5 @@
 //! Account pages: login, logout, one's own password, and the admins' user management.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -15,20 +13,10 @@ use super::accounts::{self, UserEdit, UserInput};
 use super::api::UserQuery;
 use super::model::{Role, User};
 use super::{ClientIp, CurrentUser, session, store};
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::web::pages::is_local_path;
 use crate::web::paging::PageRequest;
-use crate::web::{PageContext, flash, render};
-
-/// Field name → message in the reader's language.
-type Errors = BTreeMap<String, String>;
-
-fn localise(ctx: &PageContext, fields: &FieldErrors) -> Errors {
-    fields
-        .iter()
-        .map(|(k, e)| (k.clone(), e.message(ctx.lang)))
-        .collect()
-}
+use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -213,7 +201,7 @@ impl UsersPage {
     }
 
     fn last_page(&self) -> u32 {
-        ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
+        self.paging.last_page(self.total)
     }
 }
 
@@ -343,10 +331,6 @@ impl UserDetailPage {
     fn station_checked(&self, id: &Uuid) -> bool {
         self.user.station_ids.contains(id)
     }
-}
-
-fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
 }
 
 /// `GET /admin/users/{id}`.

@@ -1,8 +1,6 @@
 //! Child pages: the list, registration (with the guardian's consent for a child under 14),
 //! the child's page with guardians and consent records, editing and exit.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -21,23 +19,10 @@ use super::model::{
 use super::store::{self, ListedChild};
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::regions::Picker;
 use crate::web::paging::PageRequest;
-use crate::web::{PageContext, flash, render};
-
-type Errors = BTreeMap<String, String>;
-
-fn localise(ctx: &PageContext, fields: &FieldErrors) -> Errors {
-    fields
-        .iter()
-        .map(|(k, e)| (k.clone(), e.message(ctx.lang)))
-        .collect()
-}
-
-fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
-}
+use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
 #[template(path = "children/list.html")]
@@ -80,7 +65,7 @@ impl ListPage {
     }
 
     fn last_page(&self) -> u32 {
-        ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
+        self.paging.last_page(self.total)
     }
 }
 

@@ -1,7 +1,5 @@
 //! Station pages: the list, registration, the station's page and editing.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -9,29 +7,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sqlx::PgPool;
 use tower_sessions::Session;
-use uuid::Uuid;
 
 use super::api::ListQuery;
 use super::model::{BuildMode, SlotInput, Station, StationInput, StationStatus};
 use super::store::{self, ListedStation, Overview};
 use crate::auth::{ClientIp, CurrentUser, Role};
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::regions::Picker;
 use crate::web::paging::PageRequest;
-use crate::web::{PageContext, flash, render};
-
-type Errors = BTreeMap<String, String>;
-
-fn localise(ctx: &PageContext, fields: &FieldErrors) -> Errors {
-    fields
-        .iter()
-        .map(|(k, e)| (k.clone(), e.message(ctx.lang)))
-        .collect()
-}
-
-fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
-}
+use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 /// Message key of a weekday (1 = Monday).
 pub fn weekday_key(day: u8) -> &'static str {
@@ -92,7 +76,7 @@ impl ListPage {
     }
 
     fn last_page(&self) -> u32 {
-        ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
+        self.paging.last_page(self.total)
     }
 }
 

@@ -1,8 +1,6 @@
 //! Volunteer pages: the list, registration, the volunteer's page (with audited reveals) and
 //! editing, including moving her along the pipeline.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -22,20 +20,7 @@ use crate::crypto::Cipher;
 use crate::error::{AppError, FieldErrors};
 use crate::regions::Picker;
 use crate::web::paging::PageRequest;
-use crate::web::{PageContext, flash, render};
-
-type Errors = BTreeMap<String, String>;
-
-fn localise(ctx: &PageContext, fields: &FieldErrors) -> Errors {
-    fields
-        .iter()
-        .map(|(k, e)| (k.clone(), e.message(ctx.lang)))
-        .collect()
-}
-
-fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
-}
+use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
 #[template(path = "volunteers/list.html")]
@@ -74,7 +59,7 @@ impl ListPage {
     }
 
     fn last_page(&self) -> u32 {
-        ((self.total.max(1) as u32) - 1) / self.paging.per_page + 1
+        self.paging.last_page(self.total)
     }
 }
 

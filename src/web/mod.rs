@@ -210,6 +210,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
     }
 }
 
+/// Field name → message in the reader's language, as forms show them.
+pub type Errors = std::collections::BTreeMap<String, String>;
+
+/// Field errors in the page's language.
+pub fn localise(ctx: &PageContext, fields: &crate::error::FieldErrors) -> Errors {
+    fields
+        .iter()
+        .map(|(k, e)| (k.clone(), e.message(ctx.lang)))
+        .collect()
+}
+
+/// A record id from a path; a malformed one is a missing record.
+pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)
+}
+
 /// Renders a page template into a response (a template error is a 500, logged).
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {

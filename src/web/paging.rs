@@ -82,6 +82,11 @@ impl PageRequest {
         i64::from(self.page - 1) * i64::from(self.per_page)
     }
 
+    /// The number of the last page of a list of `total` rows (1 for an empty list).
+    pub fn last_page(&self, total: i64) -> u32 {
+        ((total.max(1) as u32) - 1) / self.per_page + 1
+    }
+
     /// Wraps a page of rows.
     pub fn page<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
         Page {
