@@ -211,6 +211,13 @@ struct FormPage {
 }
 
 impl FormPage {
+    fn picker_action(&self) -> String {
+        match &self.child {
+            Some(c) => format!("/children/{}/edit", c.child.id),
+            None => "/children/new".to_owned(),
+        }
+    }
+
     fn action(&self) -> String {
         match &self.child {
             Some(c) => format!("/children/{}/edit", c.child.id),

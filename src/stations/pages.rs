@@ -252,6 +252,13 @@ impl FormPage {
         StationStatus::ALL
     }
 
+    fn picker_action(&self) -> String {
+        match &self.station {
+            Some(s) => format!("/stations/{}/edit", s.id),
+            None => "/stations/new".to_owned(),
+        }
+    }
+
     fn action(&self) -> String {
         match &self.station {
             Some(s) => format!("/stations/{}/edit", s.id),

@@ -173,6 +173,13 @@ struct FormPage {
 }
 
 impl FormPage {
+    fn picker_action(&self) -> String {
+        match &self.volunteer {
+            Some(v) => format!("/volunteers/{}/edit", v.id),
+            None => "/volunteers/new".to_owned(),
+        }
+    }
+
     fn action(&self) -> String {
         match &self.volunteer {
             Some(v) => format!("/volunteers/{}/edit", v.id),

@@ -284,3 +284,38 @@ async fn an_empty_list_says_what_to_do_next() {
     let html = staff.get("/stations").await.text().await.unwrap();
     assert!(html.contains("还没有登记驿站") && html.contains(r#"href="/stations/new""#));
 }
+
+#[tokio::test]
+async fn city_staff_choose_a_county_then_a_place() {
+    let app = TestApp::spawn().await;
+    let (city, _) = app.logged_in("staff", "5106").await;
+
+    let page = city.get("/stations/new").await.text().await.unwrap();
+    assert!(
+        page.contains(r#"name="county""#) && page.contains("广汉市") && page.contains("中江县")
+    );
+    assert!(
+        !page.contains("龙居社区居民委员会"),
+        "no places until a county is chosen"
+    );
+
+    let page = city
+        .get("/stations/new?county=510681")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<option value="510681" selected>"#) && page.contains("龙居社区居民委员会")
+    );
+    let outside = city
+        .get("/stations/new?county=511922")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !outside.contains("云顶镇"),
+        "a county outside the scope is not offered"
+    );
+}
