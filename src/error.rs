@@ -243,6 +243,7 @@ fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
         "pairing_consent_current" => (false, "consent_missing", None),
         "pairing_child_not_exited" => (false, "child_exited", None),
         "attendance_child_same_station" => (false, "child_not_at_station", None),
+        "child_exit_without_active_pairing" => (true, "child_has_active_pairing", None),
         "wish_status_transition" => (true, "invalid_transition", None),
         "contact_concern_kept" => (true, "concern_kept", None),
         "consent_only_withdrawn" | "consent_append_only" | "audit_event_append_only" => {

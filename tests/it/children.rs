@@ -357,3 +357,27 @@ async fn the_pages_register_a_child_with_guardian_and_consent() {
     );
     assert!(!page.contains("13700001234"));
 }
+
+#[tokio::test]
+async fn a_paired_child_cannot_exit_before_the_pairing_closes() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    let (status, error) = staff
+        .patch_json(&format!("/api/v1/children/{child}"), &json!({ "status": "exited", "exit_reason": "family_moved", "exited_on": "2026-10-20", "version": 2 }))
+        .await;
+
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_error(&error, "child_has_active_pairing");
+    let status: String = sqlx::query_scalar("SELECT status::text FROM child WHERE id = $1")
+        .bind(child)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(status, "paired");
+}
