@@ -13,13 +13,13 @@ use uuid::Uuid;
 use super::RevealField;
 use super::api::ListQuery;
 use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
-use super::store::{self, ListedVolunteer};
+use super::store::{self, ListedVolunteer, VolunteerOrder};
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
 use crate::error::{AppError, FieldErrors};
 use crate::regions::Picker;
-use crate::web::paging::PageRequest;
+use crate::web::paging::{PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
@@ -44,12 +44,17 @@ impl ListPage {
     fn page_link(&self, page: u32) -> String {
         let enc = crate::auth::policy::urlencode;
         format!(
-            "/volunteers?q={}&status={}&station_id={}&skill={}&page={page}",
+            "/volunteers?q={}&status={}&station_id={}&skill={}&sort={}&page={page}",
             enc(self.value(&self.query.q)),
             enc(self.value(&self.query.status)),
             enc(self.value(&self.query.station_id)),
-            enc(self.value(&self.query.skill))
+            enc(self.value(&self.query.skill)),
+            enc(self.value(&self.query.sort)),
         )
+    }
+
+    fn sorts(&self) -> Vec<SortChoice> {
+        VolunteerOrder::choices(&self.query.sort)
     }
 
     fn export_link(&self) -> String {
