@@ -5,6 +5,7 @@
 mod fixtures;
 mod harness;
 mod imports;
+mod journey;
 
 mod auth;
 mod children;
