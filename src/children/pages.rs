@@ -372,6 +372,7 @@ pub async fn create(
 struct DetailPage {
     ctx: PageContext,
     d: ChildDetail,
+    pairings: Vec<crate::pairings::model::Pairing>,
     revealed_id: Option<String>,
     revealed_phone: Option<(Uuid, String)>,
     errors: Errors,
@@ -418,9 +419,11 @@ async fn detail_page(
     errors: Errors,
 ) -> Result<DetailPage, AppError> {
     let d = super::detail(&state.db, &state.cipher, user, id).await?;
+    let pairings = crate::pairings::of_child(&state.db, id, state.config.check_in_days).await?;
     Ok(DetailPage {
         ctx,
         d,
+        pairings,
         revealed_id: None,
         revealed_phone: None,
         errors,

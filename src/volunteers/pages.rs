@@ -311,26 +311,43 @@ struct DetailPage {
     volunteer: Volunteer,
     revealed_phone: Option<String>,
     revealed_id: Option<String>,
+    pairings: Vec<crate::pairings::model::Pairing>,
+}
+
+impl DetailPage {
+    /// The page for a volunteer in scope, with her pairing history and a revealed value.
+    async fn load(
+        state: &AppState,
+        ctx: PageContext,
+        user: &CurrentUser,
+        id: Uuid,
+        (revealed_phone, revealed_id): (Option<String>, Option<String>),
+    ) -> Result<DetailPage, AppError> {
+        let volunteer = store::find(&state.db, &user.scope, id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .masked(&state.cipher);
+        let pairings =
+            crate::pairings::of_volunteer(&state.db, id, state.config.check_in_days).await?;
+        Ok(DetailPage {
+            ctx,
+            volunteer,
+            revealed_phone,
+            revealed_id,
+            pairings,
+        })
+    }
 }
 
 /// `GET /volunteers/{id}`.
 pub async fn detail(
-    State(db): State<PgPool>,
-    State(cipher): State<Cipher>,
+    State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let volunteer = store::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(&cipher);
-    Ok(render(&DetailPage {
-        ctx,
-        volunteer,
-        revealed_phone: None,
-        revealed_id: None,
-    }))
+    let page = DetailPage::load(&state, ctx, &user, parse_id(&id)?, (None, None)).await?;
+    Ok(render(&page))
 }
 
 /// The reveal form.
@@ -343,8 +360,7 @@ pub struct RevealForm {
 /// `POST /volunteers/{id}/reveal`: the page again, with the one full value asked for
 /// (audited).
 pub async fn reveal(
-    State(db): State<PgPool>,
-    State(cipher): State<Cipher>,
+    State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
@@ -352,21 +368,14 @@ pub async fn reveal(
     axum::Form(form): axum::Form<RevealForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let (field, value) = super::reveal(&db, &cipher, &user, id, &form.field, ip).await?;
-    let volunteer = store::find(&db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(&cipher);
-    let (revealed_phone, revealed_id) = match field {
+    let (field, value) =
+        super::reveal(&state.db, &state.cipher, &user, id, &form.field, ip).await?;
+    let revealed = match field {
         RevealField::Phone => (value, None),
         RevealField::IdNumber => (None, value),
     };
-    Ok(render(&DetailPage {
-        ctx,
-        volunteer,
-        revealed_phone,
-        revealed_id,
-    }))
+    let page = DetailPage::load(&state, ctx, &user, id, revealed).await?;
+    Ok(render(&page))
 }
 
 /// `GET /volunteers/{id}/edit`.
