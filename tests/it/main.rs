@@ -6,6 +6,7 @@ mod fixtures;
 mod harness;
 mod imports;
 mod journey;
+mod pairings;
 
 mod auth;
 mod children;
