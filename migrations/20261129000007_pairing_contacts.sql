@@ -32,3 +32,5 @@ CREATE INDEX pairing_active_quiet_since ON pairing ((coalesce(last_contact_on, s
     WHERE status = 'active';
 -- Children waiting for a pairing, longest first.
 CREATE INDEX child_registered_since ON child (created_at) WHERE status = 'registered';
+-- The pairing list, newest first.
+CREATE INDEX pairing_started_on ON pairing (started_on DESC, id);

@@ -143,6 +143,8 @@ fn all_routes() -> Routes {
         .merge(crate::volunteers::routes())
         .merge(crate::children::routes())
         .merge(crate::pairings::routes())
+        .merge(crate::contacts::routes())
+        .merge(crate::portal::routes())
         .merge(crate::imports::routes())
 }
 

@@ -11,6 +11,8 @@ pub mod auth;
 pub mod children;
 /// Typed configuration from the environment.
 pub mod config;
+/// Contacts volunteers log with their children, and the concerns they raise.
+pub mod contacts;
 /// Encryption of ID numbers and their keyed hashes.
 pub mod crypto;
 /// The database: pool, embedded PostgreSQL, migrations, region data.
@@ -27,6 +29,8 @@ pub mod i18n;
 pub mod imports;
 /// Pairing children with volunteers: suggestions, guards, the pairing record, closing.
 pub mod pairings;
+/// The volunteer's portal (`/me`): her children, contacts, concerns, reminders.
+pub mod portal;
 /// The region tree and region scoping.
 pub mod regions;
 /// Stations (驿站).

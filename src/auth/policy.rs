@@ -26,6 +26,8 @@ const ADMIN: &[Role] = &[Role::Admin];
 const FEDERATION: &[Role] = &[Role::Admin, Role::Staff];
 /// Federation staff, admins and station managers (at their own stations).
 const REGISTRARS: &[Role] = &[Role::Admin, Role::Staff, Role::StationManager];
+/// Volunteer mothers, in their own portal.
+const VOLUNTEER: &[Role] = &[Role::Volunteer];
 /// Everyone who works for or at a station.
 const ANY_ROLE: &[Role] = &[
     Role::Admin,
@@ -116,6 +118,20 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("POST", "/pairings/batch", Access::Roles(REGISTRARS)),
     ("GET", "/pairings/{id}", Access::Roles(REGISTRARS)),
     ("POST", "/pairings/{id}/close", Access::Roles(REGISTRARS)),
+    // Concerns and contacts: read by staff and the station's manager, resolved by staff
+    ("GET", "/concerns", Access::Roles(REGISTRARS)),
+    ("POST", "/concerns/{id}/resolve", Access::Roles(FEDERATION)),
+    ("POST", "/contacts/{id}/seen", Access::Roles(REGISTRARS)),
+    // The volunteer's portal
+    ("GET", "/me", Access::Roles(VOLUNTEER)),
+    ("GET", "/me/pairings/{id}", Access::Roles(VOLUNTEER)),
+    (
+        "POST",
+        "/me/pairings/{id}/contacts",
+        Access::Roles(VOLUNTEER),
+    ),
+    ("GET", "/me/contacts/{id}/edit", Access::Roles(VOLUNTEER)),
+    ("POST", "/me/contacts/{id}/edit", Access::Roles(VOLUNTEER)),
     // JSON API
     ("POST", "/api/v1/session", Access::Public),
     ("DELETE", "/api/v1/session", Access::LoggedIn),
@@ -179,6 +195,30 @@ pub const POLICY: &[(&str, &str, Access)] = &[
         "/api/v1/children/{id}/match-suggestions",
         Access::Roles(REGISTRARS),
     ),
+    // Contacts: a volunteer logs and corrects her own; staff and managers read them
+    (
+        "GET",
+        "/api/v1/pairings/{id}/contacts",
+        Access::Roles(ANY_ROLE),
+    ),
+    (
+        "POST",
+        "/api/v1/pairings/{id}/contacts",
+        Access::Roles(VOLUNTEER),
+    ),
+    ("PATCH", "/api/v1/contacts/{id}", Access::Roles(VOLUNTEER)),
+    (
+        "POST",
+        "/api/v1/contacts/{id}/seen",
+        Access::Roles(REGISTRARS),
+    ),
+    (
+        "POST",
+        "/api/v1/contacts/{id}/resolve",
+        Access::Roles(FEDERATION),
+    ),
+    ("GET", "/api/v1/concerns", Access::Roles(REGISTRARS)),
+    ("GET", "/api/v1/me/children", Access::Roles(VOLUNTEER)),
     ("GET", "/api/v1/users", Access::Roles(ADMIN)),
     ("POST", "/api/v1/users", Access::Roles(ADMIN)),
     ("GET", "/api/v1/users/{id}", Access::Roles(ADMIN)),

@@ -83,6 +83,33 @@ pub fn today() -> Date {
         .date()
 }
 
+/// Two-character family names (复姓): the given name starts after them.
+const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "轩辕", "令狐", "端木", "独孤", "南宫", "西门", "百里", "呼延", "澹台",
+];
+
+/// The given name (名) of a full Chinese name — what a child is called by the people who care
+/// for her without being family: 王小明 → 小明, 欧阳娜娜 → 娜娜. Names written with a middle
+/// dot (most minority names in Chinese script) keep their first part; a name too short to
+/// split stays whole.
+pub fn given_name(full: &str) -> String {
+    let full = full.trim();
+    if let Some((first, _)) = full.split_once(['·', '•', '・']) {
+        return first.trim().to_owned();
+    }
+    let surname = COMPOUND_SURNAMES
+        .iter()
+        .find(|s| full.starts_with(*s) && full.chars().count() > 2)
+        .map_or(1, |s| s.chars().count());
+    let given: String = full.chars().skip(surname).collect();
+    if given.is_empty() {
+        full.to_owned()
+    } else {
+        given
+    }
+}
+
 /// Parses an ISO date (2026-10-03) that is not in the future.
 pub fn past_date(text: &str) -> Result<Date, FieldError> {
     let date = parse_date(text)?;
@@ -117,6 +144,15 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_names_drop_the_family_name() {
+        assert_eq!(given_name("王小明"), "小明");
+        assert_eq!(given_name("欧阳娜娜"), "娜娜");
+        assert_eq!(given_name("李雨"), "雨");
+        assert_eq!(given_name("阿依古丽·买买提"), "阿依古丽");
+        assert_eq!(given_name("王"), "王");
+    }
     use time::macros::date;
 
     #[test]

@@ -377,6 +377,18 @@ pub async fn close(
         .ok_or(AppError::NotFound)
 }
 
+/// A pairing in the caller's scope.
+pub async fn find(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+    check_in_days: u16,
+) -> Result<Pairing, AppError> {
+    store::find(db, &user.scope, id, crate::domain::today(), check_in_days)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// Every pairing of a child, newest first, for the child's page (the caller has loaded the
 /// child within scope).
 pub async fn of_child(

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::api::ListQuery;
 use super::model::{CloseInput, ClosureReason, Health, Pairing, PairingInput, PairingStatus};
-use super::store::{self, ContactLine, WaitingChild};
+use super::store::{self, WaitingChild};
 use super::{BatchInput, BatchPair, Suggestion};
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
@@ -332,7 +332,7 @@ fn explain(ctx: &PageContext, e: &AppError) -> (Errors, String) {
 struct DetailPage {
     ctx: PageContext,
     p: Pairing,
-    contacts: Vec<ContactLine>,
+    contacts: Vec<crate::contacts::model::Contact>,
     check_in_days: u16,
     close: CloseForm,
     errors: Errors,
@@ -352,20 +352,12 @@ impl DetailPage {
         self.errors.get(field)
     }
 
-    fn mode_key(&self, mode: &str) -> String {
-        format!("contact.mode.{mode}")
-    }
-
-    fn topic_list(&self, topics: &[String]) -> String {
+    fn topic_list(&self, topics: &[crate::contacts::model::Topic]) -> String {
         topics
             .iter()
-            .map(|t| self.ctx.t(&format!("contact.topic.{t}")))
+            .map(|t| self.ctx.t(t.label_key()))
             .collect::<Vec<_>>()
             .join("、")
-    }
-
-    fn concern_key(&self, category: &str) -> String {
-        format!("concern.{category}")
     }
 }
 
@@ -397,7 +389,8 @@ async fn detail_page(
     )
     .await?
     .ok_or(AppError::NotFound)?;
-    let contacts = store::contacts(&state.db, id).await?;
+    let contacts =
+        crate::contacts::of_pairing(&state.db, user, id, state.config.check_in_days).await?;
     let close = CloseForm {
         ended_on: if close.ended_on.is_empty() {
             crate::domain::today().to_string()

@@ -209,16 +209,15 @@ pub async fn list(
     )
     .fetch_all(db)
     .await?;
+    // The count reads pairing rows alone (names and regions through semi-joins), so that a
+    // province's total does not join three tables row by row.
     let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!"
-           FROM pairing p
-           JOIN child c ON c.id = p.child_id
-           JOIN volunteer v ON v.id = p.volunteer_id
-           JOIN station s ON s.id = p.station_id
-           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+        r#"SELECT count(*) AS "n!" FROM pairing p
+           WHERE ($1::text IS NULL OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
              AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
              AND ($3::uuid IS NULL OR p.volunteer_id = $3)
-             AND ($4::text IS NULL OR c.name ILIKE $4 OR v.name ILIKE $4)
+             AND ($4::text IS NULL OR p.child_id IN (SELECT id FROM child WHERE name ILIKE $4)
+                  OR p.volunteer_id IN (SELECT id FROM volunteer WHERE name ILIKE $4))
              AND ($5::uuid IS NULL OR p.station_id = $5)
              AND ($6::uuid IS NULL OR p.child_id = $6)
              AND ($7::uuid IS NULL OR p.volunteer_id = $7)
@@ -495,7 +494,8 @@ pub async fn candidates(
              AND $3::uuid IS NULL
              AND CASE WHEN $6::text IS NOT NULL THEN v.name ILIKE $6
                       ELSE v.status = 'active'
-                           AND (v.region_code LIKE $5 OR s.region_code LIKE $5)
+                           AND (v.region_code LIKE $5
+                                OR v.station_id IN (SELECT id FROM station WHERE region_code LIKE $5))
                            AND (SELECT count(*) FROM pairing p
                                 WHERE p.volunteer_id = v.id AND p.status = 'active') < v.capacity
                  END
@@ -629,42 +629,4 @@ pub async fn station_region(db: &PgPool, station: Uuid) -> sqlx::Result<String> 
     sqlx::query_scalar!("SELECT region_code FROM station WHERE id = $1", station)
         .fetch_one(db)
         .await
-}
-
-/// A contact as the pairing record lists it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ContactLine {
-    /// Id.
-    pub id: Uuid,
-    /// Date.
-    pub contacted_on: Date,
-    /// Mode (API word).
-    pub mode: String,
-    /// Minutes.
-    pub duration_minutes: Option<i32>,
-    /// Topics (API words).
-    pub topics: Vec<String>,
-    /// Note.
-    pub note: Option<String>,
-    /// Concern category (API word), when one was raised.
-    pub concern_category: Option<String>,
-    /// Whether staff have resolved the concern.
-    pub concern_resolved: bool,
-    /// Whether staff have read the contact.
-    pub seen: bool,
-}
-
-/// The contacts of a pairing, newest first (the caller has checked the pairing is in scope).
-pub async fn contacts(db: &PgPool, pairing: Uuid) -> sqlx::Result<Vec<ContactLine>> {
-    sqlx::query_as!(
-        ContactLine,
-        r#"SELECT id, contacted_on, mode::text AS "mode!", duration_minutes,
-                  topics::text[] AS "topics!", note, concern_category::text AS concern_category,
-                  concern_resolved_at IS NOT NULL AS "concern_resolved!", seen_at IS NOT NULL AS "seen!"
-           FROM contact WHERE pairing_id = $1
-           ORDER BY contacted_on DESC, created_at DESC LIMIT 200"#,
-        pairing
-    )
-    .fetch_all(db)
-    .await
 }

@@ -100,6 +100,7 @@ const NAV: &[(&str, &str)] = &[
     ("/volunteers", "nav.volunteers"),
     ("/children", "nav.children"),
     ("/pairings", "nav.pairings"),
+    ("/concerns", "nav.concerns"),
     ("/activities", "nav.activities"),
     ("/wishes", "nav.wishes"),
     ("/me", "nav.me"),

@@ -69,6 +69,17 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let outside_pairing = fixtures::pair(p, outside_child, outside_partner, outside_station)
         .await
         .unwrap();
+    let contact = |pairing: Uuid, by: Uuid| {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO contact (pairing_id, contacted_on, mode, duration_minutes, concern_category, concern_detail, created_by)
+             VALUES ($1, current_date, 'call', 20, 'health', '咳嗽', $2) RETURNING id",
+        )
+        .bind(pairing)
+        .bind(by)
+        .fetch_one(p)
+    };
+    let inside_contact = contact(inside_pairing, volunteer_user.id).await.unwrap();
+    let outside_contact = contact(outside_pairing, outside_user).await.unwrap();
     // An import report is its author's alone: every caller here gets 404 for someone else's.
     let stranger = app.regional_user("staff", "510681").await;
     let report: Uuid = sqlx::query_scalar("INSERT INTO import_report (user_id, entity, errors) VALUES ($1, 'volunteer', '[]') RETURNING id")
@@ -87,6 +98,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             (inside_child, outside_child)
         } else if pattern.contains("/consents/") {
             (inside_consent, outside_consent)
+        } else if pattern.contains("/contacts/") || pattern.contains("/concerns/") {
+            (inside_contact, outside_contact)
         } else if pattern.contains("/pairings/") {
             (inside_pairing, outside_pairing)
         } else if pattern.contains("/imports/") {

@@ -1,0 +1,114 @@
+//! `/api/v1/pairings/{id}/contacts`, `/api/v1/contacts/{id}…`, `/api/v1/concerns`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::model::{Contact, ContactInput};
+use super::store::{self, OpenConcern};
+use crate::app::AppState;
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::AppError;
+use crate::web::json::ApiJson;
+use crate::web::paging::{Page, Paging};
+use crate::web::parse_id;
+
+/// `GET /api/v1/pairings/{id}/contacts`: newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let items =
+        super::of_pairing(&state.db, &user, parse_id(&id)?, state.config.check_in_days).await?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// `POST /api/v1/pairings/{id}/contacts`: 201 with the contact.
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> Result<(StatusCode, Json<Contact>), AppError> {
+    let contact = super::create(
+        &state.db,
+        &user,
+        parse_id(&id)?,
+        &input,
+        (ip, state.config.check_in_days),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(contact)))
+}
+
+/// `PATCH /api/v1/contacts/{id}`: the volunteer's correction, within 24 hours.
+pub async fn correct(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> Result<Json<Contact>, AppError> {
+    super::correct(
+        &state.db,
+        &user,
+        parse_id(&id)?,
+        &input,
+        (ip, state.config.check_in_days),
+    )
+    .await
+    .map(Json)
+}
+
+/// `POST /api/v1/contacts/{id}/seen`.
+pub async fn mark_seen(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Contact>, AppError> {
+    super::mark_seen(&state.db, &user, parse_id(&id)?)
+        .await
+        .map(Json)
+}
+
+/// Body of a resolution.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResolveInput {
+    /// What was done.
+    pub resolution: Option<String>,
+}
+
+/// `POST /api/v1/contacts/{id}/resolve`.
+pub async fn resolve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ResolveInput>,
+) -> Result<Json<Contact>, AppError> {
+    super::resolve(
+        &state.db,
+        &user,
+        parse_id(&id)?,
+        input.resolution.as_deref(),
+        ip,
+    )
+    .await
+    .map(Json)
+}
+
+/// `GET /api/v1/concerns`: open concerns in scope, oldest first.
+pub async fn concerns(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(paging): Query<Paging>,
+) -> Result<Json<Page<OpenConcern>>, AppError> {
+    let paging = paging.checked()?;
+    let (items, total) =
+        store::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset())).await?;
+    Ok(Json(paging.page(items, total)))
+}

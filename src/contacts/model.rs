@@ -1,0 +1,249 @@
+//! Contacts a volunteer logs with her paired child (the "five hearts" service), and the
+//! concerns they raise.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::domain::{self, text, word_enum};
+use crate::error::{FieldError, FieldErrors};
+
+word_enum!(
+    /// How the volunteer was in touch.
+    ContactMode, "contact_mode", "contact.mode",
+    [HomeVisit = "home_visit", Call = "call", Video = "video", Station = "station", School = "school", Message = "message"]
+);
+word_enum!(
+    /// What they talked about.
+    Topic, "contact_topic", "contact.topic",
+    [Study = "study", Emotions = "emotions", Safety = "safety", Health = "health", DailyLife = "daily_life"]
+);
+word_enum!(
+    /// What kind of worry a contact raises.
+    ConcernCategory, "concern_category", "concern",
+    [Safety = "safety", Health = "health", AbuseNeglect = "abuse_neglect", School = "school", Family = "family", Other = "other"]
+);
+
+/// How long a volunteer may correct her own entry.
+pub const CORRECTION_WINDOW: time::Duration = time::Duration::hours(24);
+
+/// A contact as the API answers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    /// Id.
+    pub id: Uuid,
+    /// The pairing.
+    pub pairing_id: Uuid,
+    /// When.
+    pub contacted_on: Date,
+    /// How.
+    pub mode: ContactMode,
+    /// Minutes.
+    pub duration_minutes: Option<i32>,
+    /// Topics.
+    pub topics: Vec<Topic>,
+    /// What happened.
+    pub note: Option<String>,
+    /// A concern raised, if any.
+    pub concern_category: Option<ConcernCategory>,
+    /// The concern, described.
+    pub concern_detail: Option<String>,
+    /// When staff resolved it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub concern_resolved_at: Option<OffsetDateTime>,
+    /// How staff resolved it.
+    pub concern_resolution: Option<String>,
+    /// When staff read the contact.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub seen_at: Option<OffsetDateTime>,
+    /// Until when the volunteer may correct it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub editable_until: OffsetDateTime,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// Logged.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A contact as typed (create, or a correction that sends all of it again).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactInput {
+    /// ISO date (default today).
+    pub contacted_on: Option<String>,
+    /// One of the modes.
+    pub mode: Option<String>,
+    /// Minutes, 1 to 1440.
+    pub duration_minutes: Option<i64>,
+    /// Topics.
+    pub topics: Vec<String>,
+    /// What happened (up to 2000 characters).
+    pub note: Option<String>,
+    /// A concern's category.
+    pub concern_category: Option<String>,
+    /// The concern, described.
+    pub concern_detail: Option<String>,
+    /// For a correction: the version edited.
+    pub version: Option<i32>,
+}
+
+/// A checked contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidContact {
+    /// When.
+    pub contacted_on: Date,
+    /// How.
+    pub mode: ContactMode,
+    /// Minutes.
+    pub duration_minutes: i32,
+    /// Topics, each once.
+    pub topics: Vec<Topic>,
+    /// Note.
+    pub note: Option<String>,
+    /// Concern.
+    pub concern: Option<(ConcernCategory, String)>,
+}
+
+impl ContactInput {
+    /// Checks the input; `contacted_on` defaults to today.
+    pub fn validate(&self) -> Result<ValidContact, FieldErrors> {
+        let mut fields = FieldErrors::new();
+        let contacted_on = match self.contacted_on.as_deref().map(str::trim) {
+            None | Some("") => Some(domain::today()),
+            Some(text) => domain::past_date(text)
+                .map_err(|e| fields.insert("contacted_on".into(), e))
+                .ok(),
+        };
+        let mode = match self.mode.as_deref().map(str::trim) {
+            None | Some("") => {
+                fields.insert("mode".into(), FieldError::new("error.required"));
+                None
+            }
+            Some(word) => ContactMode::parse(word).or_else(|| {
+                fields.insert("mode".into(), FieldError::new("error.choice"));
+                None
+            }),
+        };
+        let duration = match self.duration_minutes {
+            None => {
+                fields.insert("duration_minutes".into(), FieldError::new("error.required"));
+                None
+            }
+            Some(n) if (1..=1440).contains(&n) => Some(n as i32),
+            Some(_) => {
+                fields.insert(
+                    "duration_minutes".into(),
+                    FieldError::new("error.duration_range"),
+                );
+                None
+            }
+        };
+        let mut topics = Vec::new();
+        for word in self
+            .topics
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+        {
+            match Topic::parse(word) {
+                Some(t) if !topics.contains(&t) => topics.push(t),
+                Some(_) => {}
+                None => {
+                    fields.insert("topics".into(), FieldError::new("error.choice"));
+                }
+            }
+        }
+        let note = text::optional(self.note.as_deref(), 2000)
+            .map_err(|e| fields.insert("note".into(), e))
+            .ok()
+            .flatten();
+        let category = match self.concern_category.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(word) => ConcernCategory::parse(word).or_else(|| {
+                fields.insert("concern_category".into(), FieldError::new("error.choice"));
+                None
+            }),
+        };
+        let detail = text::optional(self.concern_detail.as_deref(), 2000)
+            .map_err(|e| fields.insert("concern_detail".into(), e))
+            .ok()
+            .flatten();
+        let concern = match (category, detail) {
+            (Some(c), Some(d)) => Some((c, d)),
+            (None, None) => None,
+            (Some(_), None) => {
+                fields
+                    .entry("concern_detail".into())
+                    .or_insert(FieldError::new("error.concern_detail_required"));
+                None
+            }
+            (None, Some(_)) => {
+                fields
+                    .entry("concern_category".into())
+                    .or_insert(FieldError::new("error.concern_category_required"));
+                None
+            }
+        };
+        match (contacted_on, mode, duration) {
+            (Some(contacted_on), Some(mode), Some(duration_minutes)) if fields.is_empty() => {
+                Ok(ValidContact {
+                    contacted_on,
+                    mode,
+                    duration_minutes,
+                    topics,
+                    note,
+                    concern,
+                })
+            }
+            _ => Err(fields),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ContactInput {
+        ContactInput {
+            mode: Some("home_visit".into()),
+            duration_minutes: Some(45),
+            topics: vec!["study".into(), "study".into(), "emotions".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_contact_needs_a_mode_and_a_duration() {
+        let c = input().validate().unwrap();
+        assert_eq!(c.contacted_on, domain::today());
+        assert_eq!(c.topics, [Topic::Study, Topic::Emotions]);
+        let fields = ContactInput::default().validate().unwrap_err();
+        assert!(fields.contains_key("mode") && fields.contains_key("duration_minutes"));
+        let mut long = input();
+        long.duration_minutes = Some(1441);
+        assert_eq!(
+            long.validate().unwrap_err()["duration_minutes"].key,
+            "error.duration_range"
+        );
+    }
+
+    #[test]
+    fn a_concern_is_a_category_with_a_description() {
+        let mut i = input();
+        i.concern_category = Some("abuse_neglect".into());
+        assert_eq!(
+            i.validate().unwrap_err()["concern_detail"].key,
+            "error.concern_detail_required"
+        );
+        i.concern_detail = Some("孩子身上有淤青".into());
+        assert_eq!(
+            i.validate().unwrap().concern,
+            Some((ConcernCategory::AbuseNeglect, "孩子身上有淤青".into()))
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! The SQL of contacts. A contact is in scope when its pairing is: the pairing's station for
+//! staff and managers, the pairing's volunteer for a volunteer.
+
+use sqlx::{PgConnection, PgPool};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::model::{CORRECTION_WINDOW, ConcernCategory, Contact, ContactMode, Topic, ValidContact};
+use crate::auth::Scope;
+
+/// A contact row, with who logged it.
+struct Row {
+    id: Uuid,
+    pairing_id: Uuid,
+    contacted_on: Date,
+    mode: ContactMode,
+    duration_minutes: Option<i32>,
+    topics: Vec<Topic>,
+    note: Option<String>,
+    concern_category: Option<ConcernCategory>,
+    concern_detail: Option<String>,
+    concern_resolved_at: Option<OffsetDateTime>,
+    concern_resolution: Option<String>,
+    seen_at: Option<OffsetDateTime>,
+    created_by: Option<Uuid>,
+    version: i32,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl Row {
+    fn into_contact(self) -> (Contact, Option<Uuid>) {
+        let contact = Contact {
+            id: self.id,
+            pairing_id: self.pairing_id,
+            contacted_on: self.contacted_on,
+            mode: self.mode,
+            duration_minutes: self.duration_minutes,
+            topics: self.topics,
+            note: self.note,
+            concern_category: self.concern_category,
+            concern_detail: self.concern_detail,
+            concern_resolved_at: self.concern_resolved_at,
+            concern_resolution: self.concern_resolution,
+            seen_at: self.seen_at,
+            editable_until: self.created_at + CORRECTION_WINDOW,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        (contact, self.created_by)
+    }
+}
+
+/// A query for contact rows: the shared SELECT (with the pairing and its station joined for
+/// scope), then `$tail`.
+macro_rules! contacts_where {
+    ($tail:literal, $($arg:expr),* $(,)?) => {
+        sqlx::query_as!(
+            Row,
+            r#"SELECT k.id, k.pairing_id, k.contacted_on, k.mode AS "mode: ContactMode", k.duration_minutes,
+                      k.topics AS "topics: Vec<Topic>", k.note,
+                      k.concern_category AS "concern_category: ConcernCategory", k.concern_detail,
+                      k.concern_resolved_at, k.concern_resolution, k.seen_at, k.created_by,
+                      k.version, k.created_at, k.updated_at
+               FROM contact k
+               JOIN pairing p ON p.id = k.pairing_id
+               JOIN station s ON s.id = p.station_id
+               "# + $tail,
+            $($arg),*
+        )
+    };
+}
+
+/// A contact in scope, and who logged it.
+pub async fn find(
+    db: impl sqlx::PgExecutor<'_>,
+    scope: &Scope,
+    id: Uuid,
+) -> sqlx::Result<Option<(Contact, Option<Uuid>)>> {
+    let row = contacts_where!(
+        "WHERE k.id = $1
+           AND ($2::text IS NULL OR s.region_code LIKE $2)
+           AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
+           AND ($4::uuid IS NULL OR p.volunteer_id = $4)",
+        id,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Row::into_contact))
+}
+
+/// The contacts of a pairing, newest first (the caller has checked the pairing is in scope).
+pub async fn of_pairing(db: &PgPool, pairing: Uuid) -> sqlx::Result<Vec<(Contact, Option<Uuid>)>> {
+    let rows = contacts_where!(
+        "WHERE k.pairing_id = $1 ORDER BY k.contacted_on DESC, k.created_at DESC LIMIT 500",
+        pairing
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Row::into_contact).collect())
+}
+
+/// Writes a contact.
+pub async fn insert(
+    tx: &mut PgConnection,
+    pairing: Uuid,
+    c: &ValidContact,
+    by: Uuid,
+) -> sqlx::Result<Uuid> {
+    let (category, detail) = c.concern.clone().unzip();
+    sqlx::query_scalar!(
+        "INSERT INTO contact (pairing_id, contacted_on, mode, duration_minutes, topics, note,
+                              concern_category, concern_detail, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        pairing,
+        c.contacted_on,
+        c.mode as ContactMode,
+        c.duration_minutes,
+        &c.topics as &[Topic],
+        c.note,
+        category as Option<ConcernCategory>,
+        detail,
+        by
+    )
+    .fetch_one(tx)
+    .await
+}
+
+/// Rewrites a contact the volunteer is correcting, if it is still at `version`; false when
+/// someone saved it since.
+pub async fn update(
+    tx: &mut PgConnection,
+    id: Uuid,
+    c: &ValidContact,
+    version: i32,
+) -> sqlx::Result<bool> {
+    let (category, detail) = c.concern.clone().unzip();
+    let done = sqlx::query!(
+        "UPDATE contact SET contacted_on = $3, mode = $4, duration_minutes = $5, topics = $6,
+                            note = $7, concern_category = $8, concern_detail = $9
+         WHERE id = $1 AND version = $2",
+        id,
+        version,
+        c.contacted_on,
+        c.mode as ContactMode,
+        c.duration_minutes,
+        &c.topics as &[Topic],
+        c.note,
+        category as Option<ConcernCategory>,
+        detail
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a contact as read by staff (once; bookkeeping, so the version stays).
+pub async fn mark_seen(db: &PgPool, id: Uuid, by: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE contact SET seen_at = now(), seen_by = $2, version = version - 1
+         WHERE id = $1 AND seen_at IS NULL",
+        id,
+        by
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Resolves an open concern; false when there is none open (resolved meanwhile).
+pub async fn resolve(
+    tx: &mut PgConnection,
+    id: Uuid,
+    by: Uuid,
+    resolution: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE contact SET concern_resolved_at = now(), concern_resolved_by = $2,
+                            concern_resolution = $3
+         WHERE id = $1 AND concern_category IS NOT NULL AND concern_resolved_at IS NULL",
+        id,
+        by,
+        resolution
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An open concern, as staff and managers see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpenConcern {
+    /// The contact.
+    pub contact_id: Uuid,
+    /// Its pairing.
+    pub pairing_id: Uuid,
+    /// The child.
+    pub child_id: Uuid,
+    /// The child's name.
+    pub child_name: String,
+    /// The volunteer's name.
+    pub volunteer_name: String,
+    /// The station.
+    pub station_id: Uuid,
+    /// Its name.
+    pub station_name: String,
+    /// Category.
+    pub concern_category: ConcernCategory,
+    /// Description.
+    pub concern_detail: String,
+    /// The contact's date.
+    pub contacted_on: Date,
+    /// When it was raised.
+    #[serde(with = "time::serde::rfc3339")]
+    pub raised_at: OffsetDateTime,
+}
+
+/// The open concerns in scope, oldest first, and their total.
+pub async fn open_concerns(
+    db: &PgPool,
+    scope: &Scope,
+    (limit, offset): (i64, i64),
+) -> sqlx::Result<(Vec<OpenConcern>, i64)> {
+    let items = sqlx::query_as!(
+        OpenConcern,
+        r#"SELECT k.id AS contact_id, k.pairing_id, p.child_id, c.name AS child_name,
+                  v.name AS volunteer_name, p.station_id, s.name AS station_name,
+                  k.concern_category AS "concern_category!: ConcernCategory",
+                  k.concern_detail AS "concern_detail!", k.contacted_on, k.created_at AS raised_at
+           FROM contact k
+           JOIN pairing p ON p.id = k.pairing_id
+           JOIN child c ON c.id = p.child_id
+           JOIN volunteer v ON v.id = p.volunteer_id
+           JOIN station s ON s.id = p.station_id
+           WHERE k.concern_category IS NOT NULL AND k.concern_resolved_at IS NULL
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+             AND $3::uuid IS NULL
+           ORDER BY k.created_at, k.id
+           LIMIT $4 OFFSET $5"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!"
+           FROM contact k JOIN pairing p ON p.id = k.pairing_id JOIN station s ON s.id = p.station_id
+           WHERE k.concern_category IS NOT NULL AND k.concern_resolved_at IS NULL
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+             AND $3::uuid IS NULL"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((items, total))
+}
+
+/// A volunteer's contacts and minutes since `from` (for the month's encouragement).
+pub async fn volunteer_totals(
+    db: &PgPool,
+    volunteer: Uuid,
+    from: Date,
+) -> sqlx::Result<(i64, i64)> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "contacts!", coalesce(sum(k.duration_minutes), 0)::bigint AS "minutes!"
+           FROM contact k JOIN pairing p ON p.id = k.pairing_id
+           WHERE p.volunteer_id = $1 AND k.contacted_on >= $2"#,
+        volunteer,
+        from
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.contacts, row.minutes))
+}

@@ -1,0 +1,358 @@
+//! The portal's pages: a phone-sized home with her children, one child with the contact form,
+//! and correcting an entry within 24 hours. They work without JavaScript.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::{MonthTotals, MyChild};
+use crate::app::AppState;
+use crate::auth::{ClientIp, CurrentUser};
+use crate::contacts::model::{ConcernCategory, Contact, ContactInput, ContactMode, Topic};
+use crate::error::AppError;
+use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
+
+#[derive(Template)]
+#[template(path = "me/home.html")]
+struct HomePage {
+    ctx: PageContext,
+    children: Vec<MyChild>,
+    month: MonthTotals,
+    check_in_days: u16,
+}
+
+impl HomePage {
+    fn need_list(&self, child: &MyChild) -> String {
+        need_list(&self.ctx, child)
+    }
+}
+
+fn need_list(ctx: &PageContext, child: &MyChild) -> String {
+    child
+        .needs
+        .iter()
+        .map(|n| ctx.t(n.label_key()))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// `GET /me`: her children, who is due a check-in, and this month's work.
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let children = super::my_children(&state.db, &user, state.config.check_in_days).await?;
+    let month = super::month_totals(&state.db, &user).await?;
+    Ok(render(&HomePage {
+        ctx,
+        children,
+        month,
+        check_in_days: state.config.check_in_days,
+    }))
+}
+
+/// The contact form as posted.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    contacted_on: String,
+    mode: String,
+    duration_minutes: String,
+    topics: Vec<String>,
+    note: String,
+    concern_category: String,
+    concern_detail: String,
+    version: Option<i32>,
+}
+
+impl ContactForm {
+    fn input(&self) -> Result<ContactInput, Errors> {
+        let duration_minutes = match self.duration_minutes.trim() {
+            "" => None,
+            n => Some(n.parse::<i64>().unwrap_or(-1)),
+        };
+        let some = |s: &str| Some(s.to_owned());
+        Ok(ContactInput {
+            contacted_on: some(&self.contacted_on),
+            mode: some(&self.mode),
+            duration_minutes,
+            topics: self.topics.clone(),
+            note: some(&self.note),
+            concern_category: some(&self.concern_category),
+            concern_detail: some(&self.concern_detail),
+            version: self.version,
+        })
+    }
+
+    fn from_contact(c: &Contact) -> ContactForm {
+        ContactForm {
+            contacted_on: c.contacted_on.to_string(),
+            mode: c.mode.as_str().to_owned(),
+            duration_minutes: c
+                .duration_minutes
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            topics: c.topics.iter().map(|t| t.as_str().to_owned()).collect(),
+            note: c.note.clone().unwrap_or_default(),
+            concern_category: c
+                .concern_category
+                .map(|k| k.as_str().to_owned())
+                .unwrap_or_default(),
+            concern_detail: c.concern_detail.clone().unwrap_or_default(),
+            version: Some(c.version),
+        }
+    }
+}
+
+/// What the contact form needs to draw itself.
+struct FormView {
+    form: ContactForm,
+    errors: Errors,
+    /// A concern already raised on this entry: shown, not editable.
+    concern_locked: bool,
+}
+
+impl FormView {
+    fn modes(&self) -> &'static [ContactMode] {
+        ContactMode::ALL
+    }
+
+    fn topics(&self) -> &'static [Topic] {
+        Topic::ALL
+    }
+
+    fn concerns(&self) -> &'static [ConcernCategory] {
+        ConcernCategory::ALL
+    }
+
+    fn mode_chosen(&self, m: &ContactMode) -> bool {
+        self.form.mode == m.as_str()
+    }
+
+    fn topic_chosen(&self, t: &Topic) -> bool {
+        self.form.topics.iter().any(|x| x == t.as_str())
+    }
+
+    fn concern_chosen(&self, c: &ConcernCategory) -> bool {
+        self.form.concern_category == c.as_str()
+    }
+
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "me/child.html")]
+struct ChildPage {
+    ctx: PageContext,
+    child: MyChild,
+    contacts: Vec<Contact>,
+    view: FormView,
+    now: OffsetDateTime,
+}
+
+impl ChildPage {
+    fn need_list(&self) -> String {
+        need_list(&self.ctx, &self.child)
+    }
+
+    fn topic_list(&self, c: &Contact) -> String {
+        c.topics
+            .iter()
+            .map(|t| self.ctx.t(t.label_key()))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
+    fn editable(&self, c: &Contact) -> bool {
+        self.now < c.editable_until
+    }
+
+    fn weekday(&self, n: &u8) -> &'static str {
+        self.ctx.t(&format!("weekday.{n}"))
+    }
+}
+
+async fn child_page(
+    state: &AppState,
+    ctx: PageContext,
+    user: &CurrentUser,
+    pairing: Uuid,
+    view: FormView,
+) -> Result<ChildPage, AppError> {
+    let child = super::my_child(&state.db, user, pairing, state.config.check_in_days).await?;
+    let contacts =
+        crate::contacts::of_pairing(&state.db, user, pairing, state.config.check_in_days).await?;
+    Ok(ChildPage {
+        ctx,
+        child,
+        contacts,
+        view,
+        now: OffsetDateTime::now_utc(),
+    })
+}
+
+/// `GET /me/pairings/{id}`: one child, her contacts, the form to log one.
+pub async fn child(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let form = ContactForm {
+        contacted_on: crate::domain::today().to_string(),
+        ..Default::default()
+    };
+    let view = FormView {
+        form,
+        errors: Errors::new(),
+        concern_locked: false,
+    };
+    let page = child_page(&state, ctx, &user, parse_id(&id)?, view).await?;
+    Ok(render(&page))
+}
+
+/// `POST /me/pairings/{id}/contacts`.
+pub async fn log_contact(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let pairing = parse_id(&id)?;
+    let input = form.input().unwrap_or_default();
+    let result = crate::contacts::create(
+        &state.db,
+        &user,
+        pairing,
+        &input,
+        (ip, state.config.check_in_days),
+    )
+    .await;
+    match result {
+        Ok(c) => {
+            let key = if c.concern_category.is_some() {
+                "flash.contact_logged_with_concern"
+            } else {
+                "flash.contact_logged"
+            };
+            flash(&session, key).await;
+            Ok(Redirect::to(&format!("/me/pairings/{pairing}")).into_response())
+        }
+        Err(e @ (AppError::Unprocessable { .. } | AppError::Conflict { .. })) => {
+            let status = e.status();
+            let errors = refused(&ctx, &e);
+            let view = FormView {
+                form,
+                errors,
+                concern_locked: false,
+            };
+            let page = child_page(&state, ctx, &user, pairing, view).await?;
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Field messages of a refused write, with the headline under `_`.
+fn refused(ctx: &PageContext, e: &AppError) -> Errors {
+    let mut errors = match e {
+        AppError::Unprocessable { fields, .. } | AppError::Conflict { fields, .. } => {
+            localise(ctx, fields)
+        }
+        _ => Errors::new(),
+    };
+    errors.insert("_".into(), ctx.t(&format!("error.{}", e.code())).to_owned());
+    errors
+}
+
+#[derive(Template)]
+#[template(path = "me/edit.html")]
+struct EditPage {
+    ctx: PageContext,
+    contact: Contact,
+    view: FormView,
+}
+
+async fn load_own(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
+    let contact = crate::contacts::find(&state.db, user, id).await?;
+    if OffsetDateTime::now_utc() > contact.editable_until {
+        return Err(AppError::conflict("correction_window_closed"));
+    }
+    Ok(contact)
+}
+
+/// `GET /me/contacts/{id}/edit`: within 24 hours of logging it.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let contact = load_own(&state, &user, parse_id(&id)?).await?;
+    let view = FormView {
+        form: ContactForm::from_contact(&contact),
+        errors: Errors::new(),
+        concern_locked: contact.concern_category.is_some(),
+    };
+    Ok(render(&EditPage { ctx, contact, view }))
+}
+
+/// `POST /me/contacts/{id}/edit`.
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let contact = load_own(&state, &user, id).await?;
+    let mut input = form.input().unwrap_or_default();
+    if contact.concern_category.is_some() {
+        // A raised concern is not part of the form any more: it stays as it was.
+        input.concern_category = contact.concern_category.map(|c| c.as_str().to_owned());
+        input.concern_detail = contact.concern_detail.clone();
+    }
+    let result = crate::contacts::correct(
+        &state.db,
+        &user,
+        id,
+        &input,
+        (ip, state.config.check_in_days),
+    )
+    .await;
+    match result {
+        Ok(c) => {
+            flash(&session, "flash.contact_corrected").await;
+            Ok(Redirect::to(&format!("/me/pairings/{}", c.pairing_id)).into_response())
+        }
+        Err(
+            e @ (AppError::Unprocessable { .. }
+            | AppError::Conflict { .. }
+            | AppError::Stale { .. }),
+        ) => {
+            let status = e.status();
+            let errors = refused(&ctx, &e);
+            let view = FormView {
+                form,
+                errors,
+                concern_locked: contact.concern_category.is_some(),
+            };
+            Ok((status, render(&EditPage { ctx, contact, view })).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

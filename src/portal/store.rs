@@ -1,0 +1,111 @@
+//! What a volunteer's portal reads: her active pairings with just enough of each child, the
+//! guardians' phones that were agreed to be shared, open micro-wishes, the station's week.
+//! Everything is keyed by her volunteer id, never by an id she sends.
+
+use sqlx::PgPool;
+use sqlx::types::Json;
+use time::Date;
+use uuid::Uuid;
+
+use crate::children::model::{Need, Relation};
+use crate::stations::model::Slot;
+
+/// One active pairing, as the volunteer's store reads it.
+#[derive(Debug, Clone)]
+pub struct PairingRow {
+    /// The pairing.
+    pub pairing_id: Uuid,
+    /// Its start.
+    pub started_on: Date,
+    /// The last contact.
+    pub last_contact_on: Option<Date>,
+    /// The child.
+    pub child_id: Uuid,
+    /// The child's full name (the portal shows the given name only).
+    pub child_name: String,
+    /// Birth date.
+    pub birth_date: Date,
+    /// School.
+    pub school: Option<String>,
+    /// Grade.
+    pub grade: Option<String>,
+    /// Needs.
+    pub needs: Vec<Need>,
+    /// The station.
+    pub station_id: Uuid,
+    /// Its name.
+    pub station_name: String,
+    /// Its planned week.
+    pub schedule: Json<Vec<Slot>>,
+}
+
+/// The volunteer's active pairings, oldest first.
+pub async fn active_pairings(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Vec<PairingRow>> {
+    sqlx::query_as!(
+        PairingRow,
+        r#"SELECT p.id AS pairing_id, p.started_on, p.last_contact_on, c.id AS child_id,
+                  c.name AS child_name, c.birth_date, c.school, c.grade, c.needs AS "needs: Vec<Need>",
+                  s.id AS station_id, s.name AS station_name, s.schedule AS "schedule: Json<Vec<Slot>>"
+           FROM pairing p
+           JOIN child c ON c.id = p.child_id
+           JOIN station s ON s.id = p.station_id
+           WHERE p.volunteer_id = $1 AND p.status = 'active'
+           ORDER BY p.started_on, p.id"#,
+        volunteer
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A guardian's phone that the guardian agreed to share with the paired volunteer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SharedContact {
+    /// The child.
+    #[serde(skip)]
+    pub child_id: Uuid,
+    /// How the guardian is related to the child.
+    pub relation: Relation,
+    /// The phone.
+    pub phone: String,
+}
+
+/// The shared guardian phones of these children.
+pub async fn shared_contacts(db: &PgPool, children: &[Uuid]) -> sqlx::Result<Vec<SharedContact>> {
+    sqlx::query_as!(
+        SharedContact,
+        r#"SELECT child_id, relation AS "relation: Relation", phone AS "phone!"
+           FROM guardian
+           WHERE child_id = ANY($1) AND share_contact_with_volunteer AND phone IS NOT NULL
+           ORDER BY created_at"#,
+        children
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// An open micro-wish of one of her children.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpenWish {
+    /// Id.
+    pub id: Uuid,
+    /// The child.
+    #[serde(skip)]
+    pub child_id: Uuid,
+    /// The wish.
+    pub text: String,
+    /// `posted` or `claimed`.
+    pub status: String,
+}
+
+/// The posted or claimed wishes of these children.
+pub async fn open_wishes(db: &PgPool, children: &[Uuid]) -> sqlx::Result<Vec<OpenWish>> {
+    sqlx::query_as!(
+        OpenWish,
+        r#"SELECT id, child_id, text, status::text AS "status!"
+           FROM wish WHERE child_id = ANY($1) AND status IN ('posted', 'claimed')
+           ORDER BY created_at"#,
+        children
+    )
+    .fetch_all(db)
+    .await
+}
