@@ -259,6 +259,7 @@ fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
             "duplicate_id_number",
             Some(("id_number", "error.duplicate_id_number")),
         ),
+        "app_user_volunteer_key" => (true, "account_exists", None),
         "app_user_username_key" => (
             true,
             "username_taken",

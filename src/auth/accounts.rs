@@ -129,6 +129,56 @@ pub async fn create(
     })
 }
 
+/// The username of a volunteer's account, if she has one.
+pub async fn login_of_volunteer(db: &PgPool, volunteer: Uuid) -> Result<Option<String>, AppError> {
+    Ok(store::username_of_volunteer(db, volunteer).await?)
+}
+
+/// Creates the login of a volunteer the caller may see (checked by the caller): her mobile
+/// number is the username, and a one-time password is handed over to be changed at first
+/// login. A volunteer has one account at most.
+pub async fn create_for_volunteer(
+    db: &PgPool,
+    by: &CurrentUser,
+    (volunteer, name, phone): (Uuid, &str, &str),
+    ip: Option<IpAddr>,
+) -> Result<Created, AppError> {
+    let one_time = password::one_time();
+    let plain = one_time.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&plain))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let mut tx = db.begin().await?;
+    let id = store::insert(
+        &mut tx,
+        &store::NewUser {
+            username: phone,
+            display_name: name,
+            password_hash: &hash,
+            role: Role::Volunteer,
+            region_code: None,
+            volunteer_id: Some(volunteer),
+            station_ids: &[],
+            must_change_password: true,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        Entry::by(by, Action::Create, "user", Some(id), ip)
+            .with_detail(serde_json::json!({ "role": "volunteer", "volunteer_id": volunteer })),
+    )
+    .await?;
+    tx.commit().await?;
+    let user = store::find_in_scope(db, &crate::auth::Scope::Region(String::new()), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Created {
+        user,
+        one_time_password: Some(one_time),
+    })
+}
+
 /// The scope fields of an account, checked against the role and the admin's own subtree.
 struct CheckedScope {
     region_code: Option<String>,

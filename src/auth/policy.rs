@@ -87,6 +87,11 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("GET", "/volunteers/{id}/edit", Access::Roles(REGISTRARS)),
     ("POST", "/volunteers/{id}/edit", Access::Roles(REGISTRARS)),
     ("POST", "/volunteers/{id}/reveal", Access::Roles(REGISTRARS)),
+    (
+        "POST",
+        "/volunteers/{id}/account",
+        Access::Roles(FEDERATION),
+    ),
     // Children, guardians and consent: federation staff, and managers at their own stations
     ("GET", "/children", Access::Roles(REGISTRARS)),
     ("GET", "/children/new", Access::Roles(REGISTRARS)),
@@ -155,6 +160,11 @@ pub const POLICY: &[(&str, &str, Access)] = &[
         "POST",
         "/api/v1/volunteers/{id}/reveal",
         Access::Roles(REGISTRARS),
+    ),
+    (
+        "POST",
+        "/api/v1/volunteers/{id}/account",
+        Access::Roles(FEDERATION),
     ),
     ("GET", "/api/v1/children", Access::Roles(REGISTRARS)),
     ("POST", "/api/v1/children", Access::Roles(REGISTRARS)),

@@ -387,3 +387,13 @@ pub fn escape_like(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// The username of a volunteer's account, if she has one.
+pub async fn username_of_volunteer(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "SELECT username FROM app_user WHERE volunteer_id = $1",
+        volunteer
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -212,3 +212,15 @@ pub async fn reveal(
     let (field, value) = super::reveal(&db, &cipher, &user, id, &body.field, ip).await?;
     Ok(Json(Revealed { field, value }))
 }
+
+/// `POST /api/v1/volunteers/{id}/account`: 201 with the account and its one-time password.
+pub async fn create_account(
+    State(db): State<PgPool>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<crate::auth::accounts::Created>), AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let created = super::create_account(&db, &user, id, ip).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}

@@ -32,11 +32,13 @@ pub fn routes() -> Routes {
         .get("/volunteers/{id}/edit", pages::edit_form)
         .post("/volunteers/{id}/edit", pages::update)
         .post("/volunteers/{id}/reveal", pages::reveal)
+        .post("/volunteers/{id}/account", pages::create_account)
         .get("/api/v1/volunteers", api::list)
         .post("/api/v1/volunteers", api::create)
         .get("/api/v1/volunteers/{id}", api::get)
         .patch("/api/v1/volunteers/{id}", api::update)
         .post("/api/v1/volunteers/{id}/reveal", api::reveal)
+        .post("/api/v1/volunteers/{id}/account", api::create_account)
 }
 
 /// Checks the input against the pipeline and the user's scope: the region and the station
@@ -114,6 +116,23 @@ async fn seal(
         });
     }
     Ok(Some((cipher.encrypt(id.expose()), hash)))
+}
+
+/// Gives a volunteer her login (one click on her page): her mobile number as the username
+/// and a one-time password to hand over. Withdrawn volunteers get none; one account each.
+pub async fn create_account(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+    ip: Option<IpAddr>,
+) -> Result<crate::auth::accounts::Created, AppError> {
+    let row = store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.status() == VolunteerStatus::Withdrawn {
+        return Err(AppError::rule("volunteer_withdrawn"));
+    }
+    crate::auth::accounts::create_for_volunteer(db, user, (id, row.name(), row.phone()), ip).await
 }
 
 /// Registers a volunteer.

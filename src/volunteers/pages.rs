@@ -312,9 +312,19 @@ struct DetailPage {
     revealed_phone: Option<String>,
     revealed_id: Option<String>,
     pairings: Vec<crate::pairings::model::Pairing>,
+    /// Her login, once she has one.
+    login: Option<String>,
 }
 
 impl DetailPage {
+    /// Federation staff give a volunteer who has not withdrawn her login.
+    fn may_create_login(&self) -> bool {
+        self.volunteer.status != VolunteerStatus::Withdrawn
+            && self.ctx.user.as_ref().is_some_and(|u| {
+                matches!(u.role, crate::auth::Role::Admin | crate::auth::Role::Staff)
+            })
+    }
+
     /// The page for a volunteer in scope, with her pairing history and a revealed value.
     async fn load(
         state: &AppState,
@@ -329,12 +339,14 @@ impl DetailPage {
             .masked(&state.cipher);
         let pairings =
             crate::pairings::of_volunteer(&state.db, id, state.config.check_in_days).await?;
+        let login = crate::auth::accounts::login_of_volunteer(&state.db, id).await?;
         Ok(DetailPage {
             ctx,
             volunteer,
             revealed_phone,
             revealed_id,
             pairings,
+            login,
         })
     }
 }
@@ -489,4 +501,33 @@ pub async fn import(
         multipart,
     )
     .await
+}
+
+#[derive(Template)]
+#[template(path = "volunteers/account.html")]
+struct AccountPage {
+    ctx: PageContext,
+    volunteer_id: Uuid,
+    name: String,
+    username: String,
+    one_time_password: String,
+}
+
+/// `POST /volunteers/{id}/account`: her login, and the one-time password shown this once.
+pub async fn create_account(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let created = super::create_account(&state.db, &user, id, ip).await?;
+    Ok(render(&AccountPage {
+        ctx,
+        volunteer_id: id,
+        name: created.user.display_name.clone(),
+        username: created.user.username.clone(),
+        one_time_password: created.one_time_password.unwrap_or_default(),
+    }))
 }

@@ -194,7 +194,7 @@ impl Row {
         self.volunteer
     }
 
-    /// The full mobile number (for an audited reveal).
+    /// The full mobile number (for an audited reveal, and her login name).
     pub fn phone(&self) -> &str {
         &self.phone
     }
@@ -202,6 +202,11 @@ impl Row {
     /// The sealed ID number (for an audited reveal).
     pub fn sealed_id_number(&self) -> Option<&[u8]> {
         self.id_number.as_deref()
+    }
+
+    /// Her name.
+    pub fn name(&self) -> &str {
+        &self.volunteer.name
     }
 
     /// The current status.
