@@ -143,6 +143,8 @@ fn all_routes() -> Routes {
         .merge(crate::volunteers::routes())
         .merge(crate::children::routes())
         .merge(crate::imports::routes())
+        .merge(crate::activities::routes())
+        .merge(crate::wishes::routes())
 }
 
 /// Every route the service has: method and path pattern.

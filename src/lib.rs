@@ -33,6 +33,10 @@ pub mod stations;
 pub mod volunteers;
 /// Shared page plumbing: preferences, layout context, static files, paging.
 pub mod web;
+/// Station life: sessions, trainings and events, attendance, person-visits, open days.
+pub mod activities;
+/// Micro-wishes (微心愿) of children: posted, claimed, fulfilled, and the wish wall.
+pub mod wishes;
 
 use std::future::Future;
 

@@ -306,6 +306,7 @@ struct DetailPage {
     volunteer: Volunteer,
     revealed_phone: Option<String>,
     revealed_id: Option<String>,
+    trainings: Vec<crate::activities::store::TrainingAttended>,
 }
 
 /// `GET /volunteers/{id}`.
@@ -320,11 +321,13 @@ pub async fn detail(
         .await?
         .ok_or(AppError::NotFound)?
         .masked(&cipher);
+    let trainings = crate::activities::store::trainings_of(&db, volunteer.id).await?;
     Ok(render(&DetailPage {
         ctx,
         volunteer,
         revealed_phone: None,
         revealed_id: None,
+        trainings,
     }))
 }
 
@@ -356,11 +359,13 @@ pub async fn reveal(
         RevealField::Phone => (value, None),
         RevealField::IdNumber => (None, value),
     };
+    let trainings = crate::activities::store::trainings_of(&db, volunteer.id).await?;
     Ok(render(&DetailPage {
         ctx,
         volunteer,
         revealed_phone,
         revealed_id,
+        trainings,
     }))
 }
 
