@@ -117,9 +117,8 @@ async fn record_training(
         };
         audit::record(
             &mut *tx,
-            Entry::by(user, Action::Update, "volunteer", Some(volunteer), ip).with_detail(
-                serde_json::json!({ "fields": fields, "activity_id": activity }),
-            ),
+            Entry::by(user, Action::Update, "volunteer", Some(volunteer), ip)
+                .with_detail(serde_json::json!({ "fields": fields, "activity_id": activity })),
         )
         .await?;
     }
@@ -181,7 +180,10 @@ pub async fn update(
             FieldError::new("error.required"),
         )])));
     };
-    let a = input.over(&current).validate().map_err(AppError::validation)?;
+    let a = input
+        .over(&current)
+        .validate()
+        .map_err(AppError::validation)?;
     let people_now = current.child_count + current.volunteer_count > 0;
     if a.held_on > crate::domain::today() && a.attendance.is_none() && people_now {
         return Err(AppError::validation(FieldErrors::from([(

@@ -414,7 +414,34 @@ impl ActivityInput {
         }
         self.guardian_count
             .get_or_insert(i64::from(current.guardian_count));
-        self.other_count.get_or_insert(i64::from(current.other_count));
+        self.other_count
+            .get_or_insert(i64::from(current.other_count));
+        // Each list left out keeps who is on record; all three left out keep the attendance
+        // as it is without touching it.
+        if self.child_ids.is_some() || self.volunteer_ids.is_some() || self.host_ids.is_some() {
+            let ids = |people: &mut dyn Iterator<Item = &Attendee>| {
+                people.map(|p| p.id.to_string()).collect::<Vec<_>>()
+            };
+            self.child_ids
+                .get_or_insert_with(|| ids(&mut current.children.iter()));
+            match (&self.volunteer_ids, &self.host_ids) {
+                (Some(volunteers), None) => {
+                    // Hosts on record stay hosts only if they are still listed as present.
+                    let hosts = current
+                        .volunteers
+                        .iter()
+                        .filter(|v| v.is_host && volunteers.contains(&v.id.to_string()));
+                    self.host_ids = Some(ids(&mut hosts.into_iter()));
+                }
+                (None, _) => {
+                    self.volunteer_ids = Some(ids(&mut current.volunteers.iter()));
+                    self.host_ids.get_or_insert_with(|| {
+                        ids(&mut current.volunteers.iter().filter(|v| v.is_host))
+                    });
+                }
+                (Some(_), Some(_)) => {}
+            }
+        }
         self
     }
 
@@ -578,7 +605,10 @@ mod tests {
     fn a_training_needs_its_topic_and_only_a_training_keeps_one() {
         let mut i = input();
         i.kind = Some("training".into());
-        assert_eq!(i.validate().unwrap_err()["topic"].key, "error.topic_required");
+        assert_eq!(
+            i.validate().unwrap_err()["topic"].key,
+            "error.topic_required"
+        );
         i.topic = Some("care_precautions".into());
         assert_eq!(i.validate().unwrap().topic, Some(Topic::CarePrecautions));
         i.kind = Some("arts".into());

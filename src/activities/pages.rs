@@ -64,7 +64,10 @@ impl ListPage {
 
     fn new_link(&self) -> String {
         match self.query.station_id.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => format!("/activities/new?station_id={}", crate::auth::policy::urlencode(s)),
+            Some(s) => format!(
+                "/activities/new?station_id={}",
+                crate::auth::policy::urlencode(s)
+            ),
             None => "/activities/new".to_owned(),
         }
     }
@@ -482,7 +485,11 @@ pub async fn detail(
     }))
 }
 
-async fn editable(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<(Activity, Station), AppError> {
+async fn editable(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(Activity, Station), AppError> {
     let a = store::find(db, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;

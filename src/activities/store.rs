@@ -414,11 +414,7 @@ pub async fn volunteer_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Ve
 }
 
 /// Who came to the station's latest session held before `before` (for "same as last time").
-pub async fn last_attendance(
-    db: &PgPool,
-    station: Uuid,
-    before: Date,
-) -> sqlx::Result<Attendance> {
+pub async fn last_attendance(db: &PgPool, station: Uuid, before: Date) -> sqlx::Result<Attendance> {
     let rows = sqlx::query!(
         r#"SELECT t.child_id, t.volunteer_id, t.is_host FROM attendance t
            WHERE t.activity_id = (SELECT a.id FROM activity a
@@ -519,10 +515,7 @@ pub async fn trainings_of(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Vec<Trai
 }
 
 /// The planned opening hours of a station on a weekday (1 = Monday), for the form's defaults.
-pub fn planned_hours(
-    schedule: &[crate::stations::model::Slot],
-    day: Date,
-) -> Option<(Time, Time)> {
+pub fn planned_hours(schedule: &[crate::stations::model::Slot], day: Date) -> Option<(Time, Time)> {
     let weekday = day.weekday().number_from_monday();
     let slot = schedule.iter().find(|s| s.weekday == weekday)?;
     let opens = super::model::parse_hhmm(&slot.opens).ok()?;

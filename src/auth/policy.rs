@@ -183,7 +183,11 @@ pub const POLICY: &[(&str, &str, Access)] = &[
         Access::Roles(REGISTRARS),
     ),
     ("GET", "/api/v1/activities/{id}", Access::Roles(REGISTRARS)),
-    ("PATCH", "/api/v1/activities/{id}", Access::Roles(REGISTRARS)),
+    (
+        "PATCH",
+        "/api/v1/activities/{id}",
+        Access::Roles(REGISTRARS),
+    ),
     // Micro-wishes: posted, fulfilled and cancelled by those who register children; a
     // volunteer reads and claims her own paired children's; the wall is for printing
     ("GET", "/wishes", Access::Roles(ANY_ROLE)),

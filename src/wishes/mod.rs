@@ -91,7 +91,11 @@ async fn refused(
 
 /// Whom a claim names: a volunteer claims for herself; staff and managers name a volunteer in
 /// their scope or a partner organization.
-async fn claimant(db: &PgPool, user: &CurrentUser, input: &ClaimInput) -> Result<Claimant, AppError> {
+async fn claimant(
+    db: &PgPool,
+    user: &CurrentUser,
+    input: &ClaimInput,
+) -> Result<Claimant, AppError> {
     let named = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -113,12 +117,14 @@ async fn claimant(db: &PgPool, user: &CurrentUser, input: &ClaimInput) -> Result
         (Some(_), Some(_)) => Err(field("organization", "error.claim_one")),
         (None, None) => Err(field("organization", "error.claim_who")),
         (None, Some(org)) => {
-            let org = crate::domain::text::required(&org, 100)
-                .map_err(|e| AppError::validation(FieldErrors::from([("organization".to_owned(), e)])))?;
+            let org = crate::domain::text::required(&org, 100).map_err(|e| {
+                AppError::validation(FieldErrors::from([("organization".to_owned(), e)]))
+            })?;
             Ok(Claimant::Organization(org))
         }
         (Some(v), None) => {
-            let id = Uuid::parse_str(&v).map_err(|_| field("volunteer_id", "error.unknown_person"))?;
+            let id =
+                Uuid::parse_str(&v).map_err(|_| field("volunteer_id", "error.unknown_person"))?;
             let reachable = crate::volunteers::store::find(db, &user.scope, id)
                 .await?
                 .is_some_and(|row| {

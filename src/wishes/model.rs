@@ -355,7 +355,10 @@ pub struct FulfilInput {
 
 impl FulfilInput {
     /// The day and the note, checked (the day is not before the claim).
-    pub fn validate(&self, claimed_on: Option<Date>) -> Result<(Date, Option<String>), FieldErrors> {
+    pub fn validate(
+        &self,
+        claimed_on: Option<Date>,
+    ) -> Result<(Date, Option<String>), FieldErrors> {
         let mut errors = FieldErrors::new();
         let on = match self
             .fulfilled_on
@@ -397,10 +400,10 @@ pub struct CancelInput {
 
 /// Compound surnames (复姓) that stay together when a name is cut to its given name.
 const COMPOUND_SURNAMES: &[&str] = &[
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
-    "司徒", "令狐", "夏侯", "轩辕", "端木", "澹台", "独孤", "南宫", "西门", "百里", "呼延",
-    "赫连", "万俟", "闻人", "申屠", "太史", "钟离", "宗政", "濮阳", "公冶", "单于", "仲孙",
-    "司空", "鲜于", "闾丘", "拓跋", "段干", "东郭", "左丘", "梁丘", "第五", "公羊", "谷梁",
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "令狐", "夏侯", "轩辕", "端木", "澹台", "独孤", "南宫", "西门", "百里", "呼延", "赫连", "万俟",
+    "闻人", "申屠", "太史", "钟离", "宗政", "濮阳", "公冶", "单于", "仲孙", "司空", "鲜于", "闾丘",
+    "拓跋", "段干", "东郭", "左丘", "梁丘", "第五", "公羊", "谷梁",
 ];
 
 /// The given name (名) of a full name, which is what a wish wall may show: 王小明 → 小明,
@@ -454,7 +457,10 @@ mod tests {
         for bad in ["-1", "1.234", "abc", "", "1e3", "100000000"] {
             assert!(Yuan::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(serde_json::to_string(&Yuan::from_fen(2550)).unwrap(), "25.5");
+        assert_eq!(
+            serde_json::to_string(&Yuan::from_fen(2550)).unwrap(),
+            "25.5"
+        );
     }
 
     #[test]

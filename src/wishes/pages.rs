@@ -322,7 +322,16 @@ pub async fn fulfil(
         version: form.version,
     };
     let outcome = super::fulfil(&db, &user, id, &input, ip).await;
-    after_step(&db, ctx, &session, &user, id, outcome, "flash.wish_fulfilled").await
+    after_step(
+        &db,
+        ctx,
+        &session,
+        &user,
+        id,
+        outcome,
+        "flash.wish_fulfilled",
+    )
+    .await
 }
 
 /// `POST /wishes/{id}/cancel`: asks first (the form's confirmation box).
@@ -337,7 +346,16 @@ pub async fn cancel(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let outcome = if form.confirm.is_some() {
-        super::cancel(&db, &user, id, &CancelInput { version: form.version }, ip).await
+        super::cancel(
+            &db,
+            &user,
+            id,
+            &CancelInput {
+                version: form.version,
+            },
+            ip,
+        )
+        .await
     } else {
         // Looked up first, so a wish out of scope is still a 404.
         match store::find(&db, &user.scope, id).await? {
@@ -348,7 +366,16 @@ pub async fn cancel(
             )]))),
         }
     };
-    after_step(&db, ctx, &session, &user, id, outcome, "flash.wish_cancelled").await
+    after_step(
+        &db,
+        ctx,
+        &session,
+        &user,
+        id,
+        outcome,
+        "flash.wish_cancelled",
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -6,13 +6,16 @@ mod fixtures;
 mod harness;
 mod imports;
 
+mod activities;
 mod auth;
 mod children;
 mod cluster;
 mod export;
+mod phone;
 mod policy;
 mod regions;
 mod schema;
 mod stations;
 mod volunteers;
 mod web;
+mod wishes;
