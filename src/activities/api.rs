@@ -12,7 +12,7 @@ use super::store::{self, Filter};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::web::paging::{PageRequest, Paging};
-use crate::web::{json::ApiJson, parse_id};
+use crate::web::{Prefs, export, json::ApiJson, parse_id};
 
 /// Query of an activity list.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -28,6 +28,8 @@ pub struct ListQuery {
     pub to: Option<String>,
     /// Part of the title.
     pub q: Option<String>,
+    /// `xlsx` for a spreadsheet of the whole list.
+    pub format: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -85,10 +87,13 @@ impl ListQuery {
 }
 
 /// `GET /api/v1/stations/{id}/activities`: the station's sessions, newest first (counts, not
-/// names: volunteers read their station's schedule here too).
+/// names: volunteers read their station's schedule here too). `format=xlsx`: the whole list
+/// as a spreadsheet, audited.
 pub async fn list(
     State(db): State<PgPool>,
     user: CurrentUser,
+    prefs: Prefs,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
@@ -97,6 +102,45 @@ pub async fn list(
         .ok_or(AppError::NotFound)?;
     let (mut filter, paging) = query.checked()?;
     filter.station_id = Some(station.id);
+    if export::wanted(query.format.as_deref())? {
+        let (items, _, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let t = |k: &str| prefs.lang.t(k);
+        let headers = [
+            t("activity.held_on"),
+            t("activities.starts_at"),
+            t("activities.ends_at"),
+            t("activities.kind"),
+            t("activities.topic"),
+            t("activity.title"),
+            t("activity.children"),
+            t("activity.volunteers"),
+            t("activity.guardians"),
+            t("activity.others"),
+            t("activity.person_visits"),
+        ];
+        let rows = items
+            .into_iter()
+            .map(|a| {
+                vec![
+                    a.held_on.to_string(),
+                    a.starts_at.unwrap_or_default(),
+                    a.ends_at.unwrap_or_default(),
+                    t(a.kind.label_key()).to_owned(),
+                    a.topic
+                        .map(|x| t(x.label_key()).to_owned())
+                        .unwrap_or_default(),
+                    a.title,
+                    a.child_count.to_string(),
+                    a.volunteer_count.to_string(),
+                    a.guardian_count.to_string(),
+                    a.other_count.to_string(),
+                    a.person_visits.to_string(),
+                ]
+            })
+            .collect();
+        let sheet = (t("activities.title"), &headers[..], rows);
+        return export::audited(&db, &user, ip, "activities", sheet, false).await;
+    }
     let (items, total, _) =
         store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
     Ok(Json(paging.page(items, total)).into_response())

@@ -22,7 +22,7 @@ use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, FieldError, FieldErrors};
-use crate::stations::model::Station;
+use crate::stations::model::{Station, StationStatus};
 use model::{Activity, ActivityInput, Attendance, Kind, MANAGER_CORRECTION_DAYS, ValidActivity};
 
 /// The activity routes.
@@ -304,7 +304,11 @@ pub async fn opening(db: &PgPool, station: &Station) -> Result<Opening, AppError
         .await?
         .remove(&station.id)
         .unwrap_or_default();
-    let planned = i64::from(station.open_days_per_week);
+    // A paused or closed station plans no opening.
+    let planned = match station.status {
+        StationStatus::Active => i64::from(station.open_days_per_week),
+        StationStatus::Paused | StationStatus::Closed => 0,
+    };
     let weeks: Vec<WeekOpening> = (0..4)
         .map(|w| {
             let start = from + Duration::weeks(w);

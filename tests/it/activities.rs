@@ -151,6 +151,27 @@ async fn person_visits_are_the_sum_of_the_parts() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["person_visits"], b["person_visits"]);
+
+    // As a spreadsheet, the export audited.
+    let sheet = manager
+        .get(&format!(
+            "/api/v1/stations/{station}/activities?format=xlsx"
+        ))
+        .await;
+    assert_eq!(sheet.status(), StatusCode::OK);
+    assert!(
+        sheet.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(sheet.bytes().await.unwrap().starts_with(b"PK"));
+    let exports = count(
+        &app,
+        "SELECT count(*) FROM audit_event WHERE action = 'export' AND entity = 'activities'",
+    )
+    .await;
+    assert_eq!(exports, 1);
 }
 
 async fn volunteer_row(app: &TestApp, id: Uuid) -> (String, Option<time::Date>) {
