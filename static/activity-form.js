@@ -1,6 +1,6 @@
 // The activity log form works without this script. With it, the children's list narrows as
-// one types a name (no round trip), Enter in the search box does not submit, and the
-// "n ticked" counts follow the ticks.
+// one types a name (no round trip), Enter in the search box does not submit, the "n ticked"
+// counts follow the ticks, and the training topic shows only for a training.
 (function () {
   "use strict";
   var form = document.getElementById("log-form");
@@ -23,6 +23,14 @@
     var n = form.querySelectorAll('input[name="' + name + '"]:checked').length;
     shown.textContent = shown.textContent.replace(/\d+/, String(n));
   }
+
+  var kind = document.getElementById("kind");
+  var topic = document.getElementById("topic-field");
+  function showTopic() {
+    if (kind && topic) topic.hidden = kind.value !== "training";
+  }
+  if (kind) kind.addEventListener("change", showTopic);
+  showTopic();
 
   if (search) {
     search.addEventListener("input", filter);

@@ -146,6 +146,33 @@ async fn a_manager_logs_a_session_of_twenty_children_on_a_phone() {
     let started = Instant::now();
     phone.goto(&app.url("/activities/new")).await.unwrap();
     fits_the_phone(&phone).await;
+    // With the page's script: the training topic hides for a tutoring session, and the list
+    // narrows as she types a name.
+    let topic_hidden = phone
+        .execute(
+            "return document.getElementById('topic-field').hidden",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(topic_hidden, json!(true));
+    field("#q")
+        .await
+        .unwrap()
+        .send_keys("没有这个名字")
+        .await
+        .unwrap();
+    let shown =
+        "return [...document.querySelectorAll('#children .tick')].filter(t => !t.hidden).length";
+    assert_eq!(phone.execute(shown, vec![]).await.unwrap(), json!(0));
+    phone
+        .execute(
+            "const q = document.getElementById('q'); q.value = ''; q.dispatchEvent(new Event('input'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(phone.execute(shown, vec![]).await.unwrap(), json!(20));
     let children = phone
         .find_all(Locator::Css("input[name=child]"))
         .await
