@@ -363,14 +363,17 @@ pub struct Candidate {
 }
 
 /// The station's children (not exited), the ones who came most in the last eight weeks first:
-/// the regulars are at the top of the list a manager ticks.
+/// the regulars are at the top of the list a manager ticks. (The counts come from the
+/// station's own recent sessions, found by the station-and-day index.)
 pub async fn child_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<Candidate>> {
     let today = crate::domain::today();
     Ok(sqlx::query!(
-        r#"SELECT c.id, c.name, c.birth_date,
-                  (SELECT count(*) FROM attendance t JOIN activity a ON a.id = t.activity_id
-                   WHERE t.child_id = c.id AND a.held_on >= $2) AS "visits!"
+        r#"SELECT c.id, c.name, c.birth_date, coalesce(r.visits, 0) AS "visits!"
            FROM child c
+           LEFT JOIN (SELECT t.child_id, count(*) AS visits
+                      FROM activity a JOIN attendance t ON t.activity_id = a.id
+                      WHERE a.station_id = $1 AND a.held_on >= $2 AND t.child_id IS NOT NULL
+                      GROUP BY t.child_id) r ON r.child_id = c.id
            WHERE c.station_id = $1 AND c.status <> 'exited'
            ORDER BY 4 DESC, c.name, c.id
            LIMIT 2000"#,
@@ -392,10 +395,12 @@ pub async fn child_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<Ca
 pub async fn volunteer_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<Candidate>> {
     let since = crate::domain::today() - time::Duration::weeks(8);
     Ok(sqlx::query!(
-        r#"SELECT v.id, v.name, v.status::text AS "status!",
-                  (SELECT count(*) FROM attendance t JOIN activity a ON a.id = t.activity_id
-                   WHERE t.volunteer_id = v.id AND a.held_on >= $2) AS "visits!"
+        r#"SELECT v.id, v.name, v.status::text AS "status!", coalesce(r.visits, 0) AS "visits!"
            FROM volunteer v
+           LEFT JOIN (SELECT t.volunteer_id, count(*) AS visits
+                      FROM activity a JOIN attendance t ON t.activity_id = a.id
+                      WHERE a.station_id = $1 AND a.held_on >= $2 AND t.volunteer_id IS NOT NULL
+                      GROUP BY t.volunteer_id) r ON r.volunteer_id = v.id
            WHERE v.station_id = $1 AND v.status <> 'withdrawn'
            ORDER BY 4 DESC, v.name, v.id
            LIMIT 1000"#,

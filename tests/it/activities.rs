@@ -547,4 +547,9 @@ async fn the_quick_log_form_keeps_every_tick_when_a_submit_fails() {
     let html = again.text().await.unwrap();
     assert_eq!(html.matches(r#"name="child" value=""#).count(), 25);
     assert_eq!(html.matches("\" checked> <span>").count(), 21);
+    // The regulars come first on the list.
+    let position = |id: &str| html.find(&format!(r#"value="{id}""#)).unwrap();
+    for c in ticked {
+        assert!(position(c) < position(&children[24]));
+    }
 }
