@@ -142,6 +142,7 @@ fn all_routes() -> Routes {
         .merge(crate::stations::routes())
         .merge(crate::volunteers::routes())
         .merge(crate::children::routes())
+        .merge(crate::pairings::routes())
         .merge(crate::imports::routes())
         .merge(crate::activities::routes())
         .merge(crate::wishes::routes())

@@ -23,6 +23,9 @@ pub struct Config {
     /// `AIXIN_SECURE_COOKIES` (default false): mark cookies `Secure`; set it when the service is
     /// reached over HTTPS (behind a TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// `AIXIN_CHECK_IN_DAYS` (default 30): a pairing with no contact for this many days needs
+    /// a check-in.
+    pub check_in_days: u16,
 }
 
 impl fmt::Debug for Config {
@@ -33,6 +36,7 @@ impl fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("db_max_connections", &self.db_max_connections)
             .field("secure_cookies", &self.secure_cookies)
+            .field("check_in_days", &self.check_in_days)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +102,15 @@ impl Config {
             Some("1" | "true" | "yes") => true,
             Some(_) => bail!("AIXIN_SECURE_COOKIES must be true or false"),
         };
+        let check_in_days = match get("AIXIN_CHECK_IN_DAYS") {
+            Some(n) => n
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=365).contains(n))
+                .context("AIXIN_CHECK_IN_DAYS must be a number of days from 1 to 365")?,
+            None => 30,
+        };
         Ok(Config {
             database_url: get("DATABASE_URL"),
             data_dir,
@@ -105,6 +118,7 @@ impl Config {
             secret_key,
             db_max_connections,
             secure_cookies,
+            check_in_days,
         })
     }
 }

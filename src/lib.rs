@@ -27,6 +27,8 @@ pub mod health;
 pub mod i18n;
 /// Error reports of refused spreadsheet imports.
 pub mod imports;
+/// Pairing children with volunteers: suggestions, guards, the pairing record, closing.
+pub mod pairings;
 /// The region tree and region scoping.
 pub mod regions;
 /// Stations (驿站).

@@ -107,6 +107,15 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("POST", "/children/{id}/consents", Access::Roles(REGISTRARS)),
     ("POST", "/children/{id}/reveal", Access::Roles(REGISTRARS)),
     ("POST", "/consents/{id}/withdraw", Access::Roles(REGISTRARS)),
+    // Pairings: federation staff, and managers at their own stations
+    ("GET", "/pairings", Access::Roles(REGISTRARS)),
+    ("GET", "/pairings/waiting", Access::Roles(REGISTRARS)),
+    ("GET", "/pairings/new", Access::Roles(REGISTRARS)),
+    ("POST", "/pairings", Access::Roles(REGISTRARS)),
+    ("GET", "/pairings/batch", Access::Roles(REGISTRARS)),
+    ("POST", "/pairings/batch", Access::Roles(REGISTRARS)),
+    ("GET", "/pairings/{id}", Access::Roles(REGISTRARS)),
+    ("POST", "/pairings/{id}/close", Access::Roles(REGISTRARS)),
     // JSON API
     ("POST", "/api/v1/session", Access::Public),
     ("DELETE", "/api/v1/session", Access::LoggedIn),
@@ -153,6 +162,21 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/api/v1/consents/{id}/withdraw",
+        Access::Roles(REGISTRARS),
+    ),
+    // A volunteer reads her own pairings; staff and managers pair and close
+    ("GET", "/api/v1/pairings", Access::Roles(ANY_ROLE)),
+    ("POST", "/api/v1/pairings", Access::Roles(REGISTRARS)),
+    ("POST", "/api/v1/pairings/batch", Access::Roles(REGISTRARS)),
+    ("GET", "/api/v1/pairings/{id}", Access::Roles(ANY_ROLE)),
+    (
+        "POST",
+        "/api/v1/pairings/{id}/close",
+        Access::Roles(REGISTRARS),
+    ),
+    (
+        "GET",
+        "/api/v1/children/{id}/match-suggestions",
         Access::Roles(REGISTRARS),
     ),
     ("GET", "/api/v1/users", Access::Roles(ADMIN)),

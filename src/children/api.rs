@@ -11,14 +11,14 @@ use super::ChildDetail;
 use super::model::{
     Category, ChildInput, ChildStatus, Consent, ConsentInput, Guardian, GuardianInput,
 };
-use super::store::{self, Filter};
+use super::store::{self, ChildOrder, Filter};
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::AppError;
 use crate::web::Prefs;
 use crate::web::export;
 use crate::web::json::ApiJson;
-use crate::web::paging::{PageRequest, Paging};
+use crate::web::paging::{Filters, PageRequest, Paging};
 
 /// Query of the child list.
 #[derive(Debug, Default, Deserialize)]
@@ -34,6 +34,8 @@ pub struct ListQuery {
     pub category: Option<String>,
     /// Within this region.
     pub region_code: Option<String>,
+    /// `name` (default), `newest` or `birth_date` (oldest first).
+    pub sort: Option<String>,
     /// `xlsx` for a spreadsheet of the whole list.
     pub format: Option<String>,
     /// With `format=xlsx`, admins may ask for full ID numbers (audited).
@@ -45,55 +47,18 @@ pub struct ListQuery {
 impl ListQuery {
     /// Checks filters and paging.
     pub fn checked(&self) -> Result<(Filter, PageRequest), AppError> {
-        let mut fields = FieldErrors::new();
-        let nonempty = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+        let mut check = Filters::default();
+        let filter = Filter {
+            q: Filters::text(&self.q),
+            station_id: check.id("station_id", &self.station_id, "error.station_unknown"),
+            status: check.choice("status", &self.status, ChildStatus::parse),
+            category: check.choice("category", &self.category, Category::parse),
+            region_code: check.region(&self.region_code),
+            sort: check
+                .choice("sort", &self.sort, ChildOrder::parse)
+                .unwrap_or_default(),
         };
-        let station_id = nonempty(&self.station_id).and_then(|s| {
-            Uuid::parse_str(&s)
-                .map_err(|_| {
-                    fields.insert(
-                        "station_id".into(),
-                        FieldError::new("error.station_unknown"),
-                    )
-                })
-                .ok()
-        });
-        let status = nonempty(&self.status).and_then(|s| {
-            ChildStatus::parse(&s).or_else(|| {
-                fields.insert("status".into(), FieldError::new("error.choice"));
-                None
-            })
-        });
-        let category = nonempty(&self.category).and_then(|s| {
-            Category::parse(&s).or_else(|| {
-                fields.insert("category".into(), FieldError::new("error.choice"));
-                None
-            })
-        });
-        let region_code = nonempty(&self.region_code);
-        if let Some(code) = &region_code
-            && let Err(e) = crate::regions::model::RegionCode::parse(code)
-        {
-            fields.insert("region_code".into(), e);
-        }
-        let paging = self.paging.checked();
-        if !fields.is_empty() {
-            return Err(AppError::validation(fields));
-        }
-        Ok((
-            Filter {
-                q: nonempty(&self.q),
-                station_id,
-                status,
-                category,
-                region_code,
-            },
-            paging?,
-        ))
+        check.finish(filter, &self.paging)
     }
 }
 

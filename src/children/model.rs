@@ -4,39 +4,9 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::domain::{self, Gender, IdNumber, Phone, text};
+use crate::domain::{self, Gender, IdNumber, Phone, text, word_enum};
 use crate::error::{FieldError, FieldErrors};
 use crate::regions::model::{RegionCode, RegionLevel};
-
-macro_rules! word_enum {
-    ($(#[$meta:meta])* $name:ident, $sql:literal, $prefix:literal, [$($variant:ident = $word:literal),+ $(,)?]) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-        #[sqlx(type_name = $sql, rename_all = "snake_case")]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $(#[doc = $word] $variant),+ }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The API word.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $word),+ }
-            }
-
-            /// Parses the API word.
-            pub fn parse(text: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == text.trim())
-            }
-
-            /// Message key of its name.
-            pub fn label_key(self) -> &'static str {
-                match self { $($name::$variant => concat!($prefix, ".", $word)),+ }
-            }
-        }
-    };
-}
 
 word_enum!(
     /// Why a child is in the programme.

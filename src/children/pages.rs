@@ -16,12 +16,12 @@ use super::model::{
     Category, ChildInput, ChildStatus, ConsentInput, ConsentMethod, Difficulty, ExitReason,
     GuardianInput, LivingWith, Need, ParentsStatus, Relation,
 };
-use super::store::{self, ListedChild};
+use super::store::{self, ChildOrder, ListedChild};
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::AppError;
 use crate::regions::Picker;
-use crate::web::paging::PageRequest;
+use crate::web::paging::{PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
@@ -50,12 +50,17 @@ impl ListPage {
     fn page_link(&self, page: u32) -> String {
         let enc = crate::auth::policy::urlencode;
         format!(
-            "/children?q={}&status={}&category={}&station_id={}&page={page}",
+            "/children?q={}&status={}&category={}&station_id={}&sort={}&page={page}",
             enc(self.value(&self.query.q)),
             enc(self.value(&self.query.status)),
             enc(self.value(&self.query.category)),
-            enc(self.value(&self.query.station_id))
+            enc(self.value(&self.query.station_id)),
+            enc(self.value(&self.query.sort)),
         )
+    }
+
+    fn sorts(&self) -> Vec<SortChoice> {
+        ChildOrder::choices(&self.query.sort)
     }
 
     fn export_link(&self) -> String {
@@ -367,6 +372,7 @@ pub async fn create(
 struct DetailPage {
     ctx: PageContext,
     d: ChildDetail,
+    pairings: Vec<crate::pairings::model::Pairing>,
     revealed_id: Option<String>,
     revealed_phone: Option<(Uuid, String)>,
     errors: Errors,
@@ -413,9 +419,11 @@ async fn detail_page(
     errors: Errors,
 ) -> Result<DetailPage, AppError> {
     let d = super::detail(&state.db, &state.cipher, user, id).await?;
+    let pairings = crate::pairings::of_child(&state.db, id, state.config.check_in_days).await?;
     Ok(DetailPage {
         ctx,
         d,
+        pairings,
         revealed_id: None,
         revealed_phone: None,
         errors,

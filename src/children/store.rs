@@ -10,6 +10,7 @@ use super::model::{
 use crate::auth::Scope;
 use crate::crypto::Cipher;
 use crate::domain::{self, Gender, id_number, phone};
+use crate::web::paging::sort_order;
 
 /// Filters of the child list.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +25,27 @@ pub struct Filter {
     pub category: Option<Category>,
     /// Within this region.
     pub region_code: Option<String>,
+    /// Order of the rows.
+    pub sort: ChildOrder,
+}
+
+sort_order!(
+    /// Orders of the child list.
+    ChildOrder, "child.sort", [Name = "name", Newest = "newest", BirthDate = "birth_date"]
+);
+
+/// A row of the child list as the database answers it.
+struct ListRow {
+    id: Uuid,
+    name: String,
+    gender: Gender,
+    birth_date: time::Date,
+    category: Category,
+    station_id: Uuid,
+    station_name: String,
+    region_code: String,
+    status: ChildStatus,
+    version: i32,
 }
 
 /// A child in a list.
@@ -69,34 +91,44 @@ pub async fn list(
     let q =
         f.q.as_deref()
             .map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
-    let rows = sqlx::query!(
-        r#"SELECT c.id, c.name, c.gender AS "gender: Gender", c.birth_date, c.category AS "category: Category",
-                  c.station_id, s.name AS station_name, c.region_code, c.status AS "status: ChildStatus", c.version
-           FROM child c JOIN station s ON s.id = c.station_id
-           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
-                                               AND p.volunteer_id = $3 AND p.status = 'active'))
-             AND ($4::text IS NULL OR c.name ILIKE $4)
-             AND ($5::uuid IS NULL OR c.station_id = $5)
-             AND ($6::child_status IS NULL OR c.status = $6)
-             AND ($7::child_category IS NULL OR c.category = $7)
-             AND ($8::text IS NULL OR c.region_code LIKE $8)
-           ORDER BY c.name, c.id
-           LIMIT $9 OFFSET $10"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        q,
-        f.station_id,
-        f.status as Option<ChildStatus>,
-        f.category as Option<Category>,
-        region,
-        limit,
-        offset
-    )
-    .fetch_all(db)
-    .await?;
+    // One compile-time checked query per order, so each can walk its own index.
+    macro_rules! page_ordered_by {
+        ($order:literal) => {
+            sqlx::query_as!(
+                ListRow,
+                r#"SELECT c.id, c.name, c.gender AS "gender: Gender", c.birth_date, c.category AS "category: Category",
+                          c.station_id, s.name AS station_name, c.region_code, c.status AS "status: ChildStatus", c.version
+                   FROM child c JOIN station s ON s.id = c.station_id
+                   WHERE ($1::text IS NULL OR c.region_code LIKE $1)
+                     AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+                     AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
+                                                       AND p.volunteer_id = $3 AND p.status = 'active'))
+                     AND ($4::text IS NULL OR c.name ILIKE $4)
+                     AND ($5::uuid IS NULL OR c.station_id = $5)
+                     AND ($6::child_status IS NULL OR c.status = $6)
+                     AND ($7::child_category IS NULL OR c.category = $7)
+                     AND ($8::text IS NULL OR c.region_code LIKE $8)
+                   ORDER BY "# + $order + " LIMIT $9 OFFSET $10",
+                scope.region_like(),
+                scope.station_ids(),
+                scope.volunteer_id(),
+                q,
+                f.station_id,
+                f.status as Option<ChildStatus>,
+                f.category as Option<Category>,
+                region,
+                limit,
+                offset
+            )
+            .fetch_all(db)
+            .await?
+        };
+    }
+    let rows = match f.sort {
+        ChildOrder::Name => page_ordered_by!("c.name, c.id"),
+        ChildOrder::Newest => page_ordered_by!("c.created_at DESC, c.id DESC"),
+        ChildOrder::BirthDate => page_ordered_by!("c.birth_date, c.id"),
+    };
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM child c
            WHERE ($1::text IS NULL OR c.region_code LIKE $1)

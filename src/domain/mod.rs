@@ -43,6 +43,39 @@ impl Gender {
     }
 }
 
+/// Declares an enumeration stored as a PostgreSQL enum and spoken as English words in the API
+/// (`left_behind`), with the message key of its label (`child.category.left_behind`).
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident, $sql:literal, $prefix:literal, [$($variant:ident = $word:literal),+ $(,)?]) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize, ::sqlx::Type)]
+        #[sqlx(type_name = $sql, rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $(#[doc = $word] $variant),+ }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The API word.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            /// Parses the API word.
+            pub fn parse(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == text.trim())
+            }
+
+            /// Message key of its name.
+            pub fn label_key(self) -> &'static str {
+                match self { $($name::$variant => concat!($prefix, ".", $word)),+ }
+            }
+        }
+    };
+}
+pub(crate) use word_enum;
+
 /// Today in China (UTC+8), the day the federation's staff live in.
 pub fn today() -> Date {
     OffsetDateTime::now_utc()

@@ -9,13 +9,13 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::model::{BuildMode, Station, StationInput, StationStatus};
-use super::store::{self, Filter};
+use super::store::{self, Filter, StationOrder};
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::AppError;
 use crate::web::Prefs;
 use crate::web::export;
 use crate::web::json::ApiJson;
-use crate::web::paging::Paging;
+use crate::web::paging::{Filters, Paging};
 
 /// Query of the station list.
 #[derive(Debug, Default, Deserialize)]
@@ -29,6 +29,8 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Part of the name.
     pub q: Option<String>,
+    /// `region` (default), `name` or `opened_on` (newest first).
+    pub sort: Option<String>,
     /// `xlsx` for a spreadsheet of the whole list.
     pub format: Option<String>,
     #[serde(flatten)]
@@ -38,44 +40,17 @@ pub struct ListQuery {
 impl ListQuery {
     /// Checks the filters and paging.
     pub fn checked(&self) -> Result<(Filter, crate::web::paging::PageRequest), AppError> {
-        let mut fields = FieldErrors::new();
-        let nonempty = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+        let mut check = Filters::default();
+        let filter = Filter {
+            region_code: check.region(&self.region_code),
+            build_mode: check.choice("build_mode", &self.build_mode, BuildMode::parse),
+            status: check.choice("status", &self.status, StationStatus::parse),
+            q: Filters::text(&self.q),
+            sort: check
+                .choice("sort", &self.sort, StationOrder::parse)
+                .unwrap_or_default(),
         };
-        let region_code = nonempty(&self.region_code);
-        if let Some(code) = &region_code
-            && let Err(e) = crate::regions::model::RegionCode::parse(code)
-        {
-            fields.insert("region_code".into(), e);
-        }
-        let build_mode = nonempty(&self.build_mode).and_then(|m| {
-            BuildMode::parse(&m).or_else(|| {
-                fields.insert("build_mode".into(), FieldError::new("error.choice"));
-                None
-            })
-        });
-        let status = nonempty(&self.status).and_then(|s| {
-            StationStatus::parse(&s).or_else(|| {
-                fields.insert("status".into(), FieldError::new("error.choice"));
-                None
-            })
-        });
-        let paging = self.paging.checked();
-        if !fields.is_empty() {
-            return Err(AppError::validation(fields));
-        }
-        Ok((
-            Filter {
-                region_code,
-                build_mode,
-                status,
-                q: nonempty(&self.q),
-            },
-            paging?,
-        ))
+        check.finish(filter, &self.paging)
     }
 }
 

@@ -10,11 +10,11 @@ use tower_sessions::Session;
 
 use super::api::ListQuery;
 use super::model::{BuildMode, SlotInput, Station, StationInput, StationStatus};
-use super::store::{self, ListedStation, Overview};
+use super::store::{self, ListedStation, Overview, StationOrder};
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::AppError;
 use crate::regions::Picker;
-use crate::web::paging::PageRequest;
+use crate::web::paging::{PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 /// Message key of a weekday (1 = Monday).
@@ -61,12 +61,17 @@ impl ListPage {
     fn page_link(&self, page: u32) -> String {
         let enc = crate::auth::policy::urlencode;
         format!(
-            "/stations?q={}&region_code={}&build_mode={}&status={}&page={page}",
+            "/stations?q={}&region_code={}&build_mode={}&status={}&sort={}&page={page}",
             enc(self.value(&self.query.q)),
             enc(self.value(&self.query.region_code)),
             enc(self.value(&self.query.build_mode)),
-            enc(self.value(&self.query.status))
+            enc(self.value(&self.query.status)),
+            enc(self.value(&self.query.sort)),
         )
+    }
+
+    fn sorts(&self) -> Vec<SortChoice> {
+        StationOrder::choices(&self.query.sort)
     }
 
     fn export_link(&self) -> String {

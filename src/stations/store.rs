@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::model::{BuildMode, Slot, Station, StationStatus, ValidStation};
 use crate::auth::Scope;
+use crate::web::paging::sort_order;
 
 /// Filters of the station list.
 #[derive(Debug, Clone, Default)]
@@ -18,7 +19,14 @@ pub struct Filter {
     pub status: Option<StationStatus>,
     /// Part of the name.
     pub q: Option<String>,
+    /// Order of the rows.
+    pub sort: StationOrder,
 }
+
+sort_order!(
+    /// Orders of the station list.
+    StationOrder, "station.sort", [Region = "region", Name = "name", OpenedOn = "opened_on"]
+);
 
 /// A station in a list.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -61,35 +69,44 @@ pub async fn list(
         .q
         .as_deref()
         .map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
-    let items = sqlx::query_as!(
-        ListedStation,
-        r#"SELECT s.id, s.name, s.region_code, region_path(s.region_code) AS "region_name!",
-                  s.build_mode AS "build_mode: BuildMode", s.status AS "status: StationStatus",
-                  s.open_days_per_week, s.version,
-                  (SELECT count(*) FROM volunteer v WHERE v.station_id = s.id) AS "volunteers!",
-                  (SELECT count(*) FROM child c WHERE c.station_id = s.id AND c.status <> 'exited') AS "children!"
-           FROM station s
-           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-             AND ($3::uuid IS NULL OR s.id = (SELECT v.station_id FROM volunteer v WHERE v.id = $3))
-             AND ($4::text IS NULL OR s.region_code LIKE $4)
-             AND ($5::station_build_mode IS NULL OR s.build_mode = $5)
-             AND ($6::station_status IS NULL OR s.status = $6)
-             AND ($7::text IS NULL OR s.name ILIKE $7)
-           ORDER BY s.region_code, s.name, s.id
-           LIMIT $8 OFFSET $9"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        region,
-        filter.build_mode as Option<BuildMode>,
-        filter.status as Option<StationStatus>,
-        q,
-        limit,
-        offset
-    )
-    .fetch_all(db)
-    .await?;
+    // One compile-time checked query per order.
+    macro_rules! page_ordered_by {
+        ($order:literal) => {
+            sqlx::query_as!(
+                ListedStation,
+                r#"SELECT s.id, s.name, s.region_code, region_path(s.region_code) AS "region_name!",
+                          s.build_mode AS "build_mode: BuildMode", s.status AS "status: StationStatus",
+                          s.open_days_per_week, s.version,
+                          (SELECT count(*) FROM volunteer v WHERE v.station_id = s.id) AS "volunteers!",
+                          (SELECT count(*) FROM child c WHERE c.station_id = s.id AND c.status <> 'exited') AS "children!"
+                   FROM station s
+                   WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+                     AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+                     AND ($3::uuid IS NULL OR s.id = (SELECT v.station_id FROM volunteer v WHERE v.id = $3))
+                     AND ($4::text IS NULL OR s.region_code LIKE $4)
+                     AND ($5::station_build_mode IS NULL OR s.build_mode = $5)
+                     AND ($6::station_status IS NULL OR s.status = $6)
+                     AND ($7::text IS NULL OR s.name ILIKE $7)
+                   ORDER BY "# + $order + " LIMIT $8 OFFSET $9",
+                scope.region_like(),
+                scope.station_ids(),
+                scope.volunteer_id(),
+                region,
+                filter.build_mode as Option<BuildMode>,
+                filter.status as Option<StationStatus>,
+                q,
+                limit,
+                offset
+            )
+            .fetch_all(db)
+            .await?
+        };
+    }
+    let items = match filter.sort {
+        StationOrder::Region => page_ordered_by!("s.region_code, s.name, s.id"),
+        StationOrder::Name => page_ordered_by!("s.name, s.id"),
+        StationOrder::OpenedOn => page_ordered_by!("s.opened_on DESC NULLS LAST, s.name, s.id"),
+    };
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM station s
            WHERE ($1::text IS NULL OR s.region_code LIKE $1)

@@ -14,10 +14,10 @@ use crate::auth::{CurrentUser, Role};
 use crate::crypto::Cipher;
 use crate::error::AppError;
 use crate::i18n::Lang;
-pub use crate::imports::{Outcome, RowError};
+use crate::imports::{Column, Outcome, Sheet, numbered};
 
-/// A column of the template: field, Chinese header, English header, required.
-pub const COLUMNS: &[(&str, &str, &str, bool)] = &[
+/// The template's columns.
+pub const COLUMNS: &[Column] = &[
     ("name", "姓名", "name", true),
     ("gender", "性别", "gender", false),
     ("phone", "手机号", "phone", true),
@@ -40,20 +40,6 @@ pub const COLUMNS: &[(&str, &str, &str, bool)] = &[
     ("capacity", "可结对人数", "capacity", false),
 ];
 
-fn header_of(field: &str, lang: Lang) -> String {
-    COLUMNS
-        .iter()
-        .find(|(f, ..)| *f == field)
-        .map(|(_, zh, en, _)| {
-            if lang == Lang::En {
-                (*en).to_owned()
-            } else {
-                (*zh).to_owned()
-            }
-        })
-        .unwrap_or_else(|| field.to_owned())
-}
-
 /// Checks and, when every row is good, imports `rows` (header first).
 pub async fn run(
     db: &PgPool,
@@ -63,89 +49,37 @@ pub async fn run(
     lang: Lang,
     ip: Option<IpAddr>,
 ) -> Result<Outcome, AppError> {
-    let mut errors = Vec::new();
-    let header = &rows[0];
-    let index: HashMap<&str, usize> = COLUMNS
-        .iter()
-        .filter_map(|(field, zh, en, _)| {
-            header
-                .iter()
-                .position(|h| h == zh || h == en)
-                .map(|i| (*field, i))
-        })
-        .collect();
-    for (field, ..) in COLUMNS.iter().filter(|(_, _, _, required)| *required) {
-        if !index.contains_key(field) {
-            errors.push(RowError {
-                row: 1,
-                column: header_of(field, lang),
-                message: lang.t("import.missing_column").to_owned(),
-            });
-        }
+    let mut sheet = Sheet::open(db, user, COLUMNS, rows, lang).await?;
+    if sheet.lacks_columns() {
+        return Ok(sheet.refusal().expect("missing columns are errors"));
     }
-    if !errors.is_empty() {
-        return Ok(Outcome::Refused(errors));
-    }
-    let cell = |row: &Vec<String>, field: &str| {
-        index
-            .get(field)
-            .and_then(|&i| row.get(i))
-            .cloned()
-            .filter(|c| !c.is_empty())
-    };
-
-    let stations: HashMap<String, uuid::Uuid> = crate::stations::store::choices(db, &user.scope)
-        .await?
-        .into_iter()
-        .map(|(id, name)| (name, id))
-        .collect();
-    let regions: Vec<String> = rows[1..]
-        .iter()
-        .filter_map(|r| cell(r, "region_code"))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let known_regions: HashSet<String> =
-        sqlx::query_scalar!("SELECT code FROM region WHERE code = ANY($1)", &regions)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .collect();
 
     let mut valid = Vec::new();
     let mut phones_seen: HashMap<String, usize> = HashMap::new();
     let mut ids_seen: HashMap<Vec<u8>, usize> = HashMap::new();
-    for (i, row) in rows[1..].iter().enumerate() {
-        let n = i + 2;
-        let mut push = |field: &str, message: String| {
-            errors.push(RowError {
-                row: n,
-                column: header_of(field, lang),
-                message,
-            })
-        };
-        let station_id = match cell(row, "station") {
+    for (n, row) in numbered(rows) {
+        let station_id = match sheet.cell(row, "station") {
             None => None,
-            Some(name) => match stations.get(&name) {
+            Some(name) => match sheet.station(&name) {
                 Some(id) => Some(id.to_string()),
                 None => {
-                    push("station", lang.t("import.station_unknown").to_owned());
+                    sheet.error_t(n, "station", "import.station_unknown");
                     continue;
                 }
             },
         };
         let input = VolunteerInput {
-            name: cell(row, "name"),
-            gender: cell(row, "gender"),
-            phone: cell(row, "phone"),
-            id_number: cell(row, "id_number"),
-            birth_date: cell(row, "birth_date"),
-            region_code: cell(row, "region_code"),
+            name: sheet.cell(row, "name"),
+            gender: sheet.cell(row, "gender"),
+            phone: sheet.cell(row, "phone"),
+            id_number: sheet.cell(row, "id_number"),
+            birth_date: sheet.cell(row, "birth_date"),
+            region_code: sheet.cell(row, "region_code"),
             station_id,
-            organization: cell(row, "organization"),
-            occupation: cell(row, "occupation"),
-            skills: cell(row, "skills").map(|s| vec![s]),
-            status: cell(row, "status").map(|s| {
+            organization: sheet.cell(row, "organization"),
+            occupation: sheet.cell(row, "occupation"),
+            skills: sheet.cell(row, "skills").map(|s| vec![s]),
+            status: sheet.cell(row, "status").map(|s| {
                 crate::imports::word(
                     &s,
                     &VolunteerStatus::ALL,
@@ -155,15 +89,15 @@ pub async fn run(
                 .map(|v| v.as_str().to_owned())
                 .unwrap_or(s)
             }),
-            background_check_on: cell(row, "background_check_on"),
-            interviewed_on: cell(row, "interviewed_on"),
-            trained_on: cell(row, "trained_on"),
-            capacity: match cell(row, "capacity") {
+            background_check_on: sheet.cell(row, "background_check_on"),
+            interviewed_on: sheet.cell(row, "interviewed_on"),
+            trained_on: sheet.cell(row, "trained_on"),
+            capacity: match sheet.cell(row, "capacity") {
                 None => None,
                 Some(c) => match c.parse() {
                     Ok(c) => Some(c),
                     Err(_) => {
-                        push("capacity", lang.t("error.capacity_range").to_owned());
+                        sheet.error_t(n, "capacity", "error.capacity_range");
                         continue;
                     }
                 },
@@ -174,31 +108,17 @@ pub async fn run(
             Ok(v) => v,
             Err(fields) => {
                 for (field, e) in &fields {
-                    push(field, e.message(lang));
+                    sheet.error(n, field, e.message(lang));
                 }
                 continue;
             }
         };
-        let region_ok = match user.role {
-            Role::Admin | Role::Staff => user.scope.covers_region(v.region_code.as_str()),
-            _ => true,
-        };
-        if !region_ok {
-            push(
-                "region_code",
-                lang.t("error.region_outside_scope").to_owned(),
-            );
-        } else if !known_regions.contains(v.region_code.as_str()) {
-            push("region_code", lang.t("error.region_unknown").to_owned());
-        }
+        sheet.check_region(n, user, v.region_code.as_str());
         if user.role == Role::StationManager && v.station_id.is_none() {
-            push("station", lang.t("error.required").to_owned());
+            sheet.error_t(n, "station", "error.required");
         }
         if let Some(first) = phones_seen.insert(v.phone.as_str().to_owned(), n) {
-            push(
-                "phone",
-                lang.tf("import.duplicate_in_file", &[("row", &first.to_string())]),
-            );
+            sheet.duplicate_of(n, "phone", first);
         }
         let sealed = v
             .id_number
@@ -207,10 +127,7 @@ pub async fn run(
         if let Some((_, hash)) = &sealed
             && let Some(first) = ids_seen.insert(hash.clone(), n)
         {
-            push(
-                "id_number",
-                lang.tf("import.duplicate_in_file", &[("row", &first.to_string())]),
-            );
+            sheet.duplicate_of(n, "id_number", first);
         }
         valid.push((n, v, sealed));
     }
@@ -240,23 +157,14 @@ pub async fn run(
     .collect();
     for (n, v, sealed) in &valid {
         if taken.contains(v.phone.as_str()) {
-            errors.push(RowError {
-                row: *n,
-                column: header_of("phone", lang),
-                message: lang.t("error.duplicate_phone").to_owned(),
-            });
+            sheet.error_t(*n, "phone", "error.duplicate_phone");
         }
         if sealed.as_ref().is_some_and(|(_, h)| known.contains(h)) {
-            errors.push(RowError {
-                row: *n,
-                column: header_of("id_number", lang),
-                message: lang.t("error.duplicate_id_number").to_owned(),
-            });
+            sheet.error_t(*n, "id_number", "error.duplicate_id_number");
         }
     }
-    if !errors.is_empty() {
-        errors.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
-        return Ok(Outcome::Refused(errors));
+    if let Some(refused) = sheet.refusal() {
+        return Ok(refused);
     }
 
     let mut tx = db.begin().await?;

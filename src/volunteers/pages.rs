@@ -13,13 +13,13 @@ use uuid::Uuid;
 use super::RevealField;
 use super::api::ListQuery;
 use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
-use super::store::{self, ListedVolunteer};
+use super::store::{self, ListedVolunteer, VolunteerOrder};
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
 use crate::error::{AppError, FieldErrors};
 use crate::regions::Picker;
-use crate::web::paging::PageRequest;
+use crate::web::paging::{PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
@@ -44,12 +44,17 @@ impl ListPage {
     fn page_link(&self, page: u32) -> String {
         let enc = crate::auth::policy::urlencode;
         format!(
-            "/volunteers?q={}&status={}&station_id={}&skill={}&page={page}",
+            "/volunteers?q={}&status={}&station_id={}&skill={}&sort={}&page={page}",
             enc(self.value(&self.query.q)),
             enc(self.value(&self.query.status)),
             enc(self.value(&self.query.station_id)),
-            enc(self.value(&self.query.skill))
+            enc(self.value(&self.query.skill)),
+            enc(self.value(&self.query.sort)),
         )
+    }
+
+    fn sorts(&self) -> Vec<SortChoice> {
+        VolunteerOrder::choices(&self.query.sort)
     }
 
     fn export_link(&self) -> String {
@@ -306,29 +311,46 @@ struct DetailPage {
     volunteer: Volunteer,
     revealed_phone: Option<String>,
     revealed_id: Option<String>,
+    pairings: Vec<crate::pairings::model::Pairing>,
     trainings: Vec<crate::activities::store::TrainingAttended>,
+}
+
+impl DetailPage {
+    /// The page for a volunteer in scope, with her pairing history and a revealed value.
+    async fn load(
+        state: &AppState,
+        ctx: PageContext,
+        user: &CurrentUser,
+        id: Uuid,
+        (revealed_phone, revealed_id): (Option<String>, Option<String>),
+    ) -> Result<DetailPage, AppError> {
+        let volunteer = store::find(&state.db, &user.scope, id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .masked(&state.cipher);
+        let pairings =
+            crate::pairings::of_volunteer(&state.db, id, state.config.check_in_days).await?;
+        let trainings = crate::activities::store::trainings_of(&state.db, id).await?;
+        Ok(DetailPage {
+            ctx,
+            volunteer,
+            revealed_phone,
+            revealed_id,
+            pairings,
+            trainings,
+        })
+    }
 }
 
 /// `GET /volunteers/{id}`.
 pub async fn detail(
-    State(db): State<PgPool>,
-    State(cipher): State<Cipher>,
+    State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let volunteer = store::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(&cipher);
-    let trainings = crate::activities::store::trainings_of(&db, volunteer.id).await?;
-    Ok(render(&DetailPage {
-        ctx,
-        volunteer,
-        revealed_phone: None,
-        revealed_id: None,
-        trainings,
-    }))
+    let page = DetailPage::load(&state, ctx, &user, parse_id(&id)?, (None, None)).await?;
+    Ok(render(&page))
 }
 
 /// The reveal form.
@@ -341,8 +363,7 @@ pub struct RevealForm {
 /// `POST /volunteers/{id}/reveal`: the page again, with the one full value asked for
 /// (audited).
 pub async fn reveal(
-    State(db): State<PgPool>,
-    State(cipher): State<Cipher>,
+    State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
@@ -350,23 +371,14 @@ pub async fn reveal(
     axum::Form(form): axum::Form<RevealForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let (field, value) = super::reveal(&db, &cipher, &user, id, &form.field, ip).await?;
-    let volunteer = store::find(&db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(&cipher);
-    let (revealed_phone, revealed_id) = match field {
+    let (field, value) =
+        super::reveal(&state.db, &state.cipher, &user, id, &form.field, ip).await?;
+    let revealed = match field {
         RevealField::Phone => (value, None),
         RevealField::IdNumber => (None, value),
     };
-    let trainings = crate::activities::store::trainings_of(&db, volunteer.id).await?;
-    Ok(render(&DetailPage {
-        ctx,
-        volunteer,
-        revealed_phone,
-        revealed_id,
-        trainings,
-    }))
+    let page = DetailPage::load(&state, ctx, &user, id, revealed).await?;
+    Ok(render(&page))
 }
 
 /// `GET /volunteers/{id}/edit`.

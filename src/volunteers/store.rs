@@ -7,6 +7,7 @@ use super::model::{ValidVolunteer, Volunteer, VolunteerStatus};
 use crate::auth::Scope;
 use crate::crypto::Cipher;
 use crate::domain::{Gender, id_number, phone};
+use crate::web::paging::sort_order;
 
 /// Filters of the volunteer list.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,30 @@ pub struct Filter {
     pub region_code: Option<String>,
     /// With this skill.
     pub skill: Option<String>,
+    /// Order of the rows.
+    pub sort: VolunteerOrder,
+}
+
+sort_order!(
+    /// Orders of the volunteer list.
+    VolunteerOrder, "volunteer.sort",
+    [Name = "name", Newest = "newest", BackgroundCheckOn = "background_check_on"]
+);
+
+/// A row of the volunteer list as the database answers it.
+struct ListRow {
+    id: Uuid,
+    name: String,
+    gender: Gender,
+    phone: String,
+    region_code: String,
+    station_id: Option<Uuid>,
+    station_name: Option<String>,
+    skills: Vec<String>,
+    status: VolunteerStatus,
+    capacity: i16,
+    version: i32,
+    active_pairings: i64,
 }
 
 /// A volunteer in a list (phone masked, no ID number).
@@ -66,35 +91,47 @@ pub async fn list(
         .map(|r| format!("{}%", crate::auth::store::escape_like(r)));
     let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let name_like = q.map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
-    let rows = sqlx::query!(
-        r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.region_code, v.station_id,
-                  s.name AS "station_name?", v.skills, v.status AS "status: VolunteerStatus", v.capacity, v.version,
-                  (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "active_pairings!"
-           FROM volunteer v LEFT JOIN station s ON s.id = v.station_id
-           WHERE ($1::text IS NULL OR v.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR v.id = $3)
-             AND ($4::text IS NULL OR v.name ILIKE $4 OR v.phone = $5)
-             AND ($6::uuid IS NULL OR v.station_id = $6)
-             AND ($7::volunteer_status IS NULL OR v.status = $7)
-             AND ($8::text IS NULL OR v.region_code LIKE $8)
-             AND ($9::text IS NULL OR $9 = ANY(v.skills))
-           ORDER BY v.name, v.id
-           LIMIT $10 OFFSET $11"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        name_like,
-        q,
-        f.station_id,
-        f.status as Option<VolunteerStatus>,
-        region,
-        f.skill,
-        limit,
-        offset
-    )
-    .fetch_all(db)
-    .await?;
+    // One compile-time checked query per order, so each can walk its own index.
+    macro_rules! page_ordered_by {
+        ($order:literal) => {
+            sqlx::query_as!(
+                ListRow,
+                r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.region_code, v.station_id,
+                          s.name AS "station_name?", v.skills, v.status AS "status: VolunteerStatus", v.capacity, v.version,
+                          (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "active_pairings!"
+                   FROM volunteer v LEFT JOIN station s ON s.id = v.station_id
+                   WHERE ($1::text IS NULL OR v.region_code LIKE $1)
+                     AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+                     AND ($3::uuid IS NULL OR v.id = $3)
+                     AND ($4::text IS NULL OR v.name ILIKE $4 OR v.phone = $5)
+                     AND ($6::uuid IS NULL OR v.station_id = $6)
+                     AND ($7::volunteer_status IS NULL OR v.status = $7)
+                     AND ($8::text IS NULL OR v.region_code LIKE $8)
+                     AND ($9::text IS NULL OR $9 = ANY(v.skills))
+                   ORDER BY "# + $order + " LIMIT $10 OFFSET $11",
+                scope.region_like(),
+                scope.station_ids(),
+                scope.volunteer_id(),
+                name_like,
+                q,
+                f.station_id,
+                f.status as Option<VolunteerStatus>,
+                region,
+                f.skill,
+                limit,
+                offset
+            )
+            .fetch_all(db)
+            .await?
+        };
+    }
+    let rows = match f.sort {
+        VolunteerOrder::Name => page_ordered_by!("v.name, v.id"),
+        VolunteerOrder::Newest => page_ordered_by!("v.created_at DESC, v.id DESC"),
+        VolunteerOrder::BackgroundCheckOn => {
+            page_ordered_by!("v.background_check_on NULLS LAST, v.name, v.id")
+        }
+    };
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM volunteer v
            WHERE ($1::text IS NULL OR v.region_code LIKE $1)

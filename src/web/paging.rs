@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use uuid::Uuid;
+
 use crate::error::{AppError, FieldError, FieldErrors};
 
 /// Largest page a client may ask for.
@@ -95,6 +97,139 @@ impl PageRequest {
             page: self.page,
             per_page: self.per_page,
         }
+    }
+}
+
+/// Declares the orders a list may be sorted in: an enum whose first variant is the default,
+/// with its API word (`sort=`) and the message key of its label.
+macro_rules! sort_order {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal, [$first:ident = $first_word:literal $(, $variant:ident = $word:literal)* $(,)?]) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub enum $name {
+            #[default]
+            #[doc = $first_word]
+            $first,
+            $(#[doc = $word] $variant),*
+        }
+
+        impl $name {
+            /// Every order, the default first.
+            pub const ALL: &'static [$name] = &[$name::$first $(, $name::$variant)*];
+
+            /// The API word.
+            pub fn as_str(self) -> &'static str {
+                match self { $name::$first => $first_word $(, $name::$variant => $word)* }
+            }
+
+            /// Parses the API word.
+            pub fn parse(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == text.trim())
+            }
+
+            /// Message key of its label.
+            pub fn label_key(self) -> &'static str {
+                match self {
+                    $name::$first => concat!($prefix, ".", $first_word)
+                    $(, $name::$variant => concat!($prefix, ".", $word))*
+                }
+            }
+
+            /// The choices of the list page's sort menu, `sort` (the parameter as sent) chosen.
+            pub fn choices(sort: &Option<String>) -> Vec<$crate::web::paging::SortChoice> {
+                let current = sort.as_deref().and_then($name::parse).unwrap_or_default();
+                $name::ALL
+                    .iter()
+                    .map(|o| $crate::web::paging::SortChoice {
+                        word: o.as_str(),
+                        label_key: o.label_key(),
+                        chosen: *o == current,
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+pub(crate) use sort_order;
+
+/// One entry of a list page's sort menu.
+#[derive(Debug, Clone, Copy)]
+pub struct SortChoice {
+    /// The `sort=` word.
+    pub word: &'static str,
+    /// Message key of its label.
+    pub label_key: &'static str,
+    /// Whether the list is in this order now.
+    pub chosen: bool,
+}
+
+/// Reads a list's filters from their text, collecting a field message for each bad one, so
+/// that every list answers bad filters the same way: one 422 naming every bad field.
+#[derive(Debug, Default)]
+pub struct Filters {
+    fields: FieldErrors,
+}
+
+impl Filters {
+    /// The trimmed text of a parameter, when there is any.
+    pub fn text(value: &Option<String>) -> Option<String> {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// An id; a bad one is reported with `message` (e.g. `error.station_unknown`).
+    pub fn id(
+        &mut self,
+        field: &str,
+        value: &Option<String>,
+        message: &'static str,
+    ) -> Option<Uuid> {
+        let text = Self::text(value)?;
+        let id = Uuid::parse_str(&text).ok();
+        if id.is_none() {
+            self.fields.insert(field.into(), FieldError::new(message));
+        }
+        id
+    }
+
+    /// One of a fixed set of words (a status, a category, a sort order).
+    pub fn choice<T>(
+        &mut self,
+        field: &str,
+        value: &Option<String>,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let text = Self::text(value)?;
+        let choice = parse(&text);
+        if choice.is_none() {
+            self.fields
+                .insert(field.into(), FieldError::new("error.choice"));
+        }
+        choice
+    }
+
+    /// A region code (`region_code`) that is well formed.
+    pub fn region(&mut self, value: &Option<String>) -> Option<String> {
+        let code = Self::text(value)?;
+        match crate::regions::model::RegionCode::parse(&code) {
+            Ok(_) => Some(code),
+            Err(e) => {
+                self.fields.insert("region_code".into(), e);
+                None
+            }
+        }
+    }
+
+    /// The filters with the checked paging, or one validation error naming every bad field.
+    pub fn finish<F>(self, filter: F, paging: &Paging) -> Result<(F, PageRequest), AppError> {
+        let paging = paging.checked();
+        if !self.fields.is_empty() {
+            return Err(AppError::validation(self.fields));
+        }
+        Ok((filter, paging?))
     }
 }
 

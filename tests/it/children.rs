@@ -381,3 +381,60 @@ async fn a_paired_child_cannot_exit_before_the_pairing_closes() {
         .unwrap();
     assert_eq!(status, "paired");
 }
+
+#[tokio::test]
+async fn the_child_list_sorts_by_name_newest_or_age_and_refuses_other_orders() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    // Registered in this order: 张 (oldest child), 王, 李 (youngest child).
+    for (name, born) in [
+        ("张小军", "2012-01-02"),
+        ("王小红", "2014-03-04"),
+        ("李小雨", "2018-05-06"),
+    ] {
+        sqlx::query(
+            "INSERT INTO child (name, gender, birth_date, category, region_code, station_id, created_at)
+             SELECT $1, 'female', $2::date, 'left_behind', s.region_code, s.id, now() + (SELECT count(*) FROM child) * interval '1 minute'
+             FROM station s WHERE s.id = $3",
+        )
+        .bind(name)
+        .bind(born)
+        .bind(station)
+        .execute(p)
+        .await
+        .unwrap();
+    }
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let names = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let (_, by_name) = staff.get_json("/api/v1/children").await;
+    let (_, newest) = staff.get_json("/api/v1/children?sort=newest").await;
+    let (_, by_age) = staff.get_json("/api/v1/children?sort=birth_date").await;
+    let (status, refused) = staff.get_json("/api/v1/children?sort=shoe_size").await;
+
+    assert_eq!(names(&by_name), ["张小军", "李小雨", "王小红"]); // code-point order of the names
+    assert_eq!(names(&newest), ["李小雨", "王小红", "张小军"]);
+    assert_eq!(names(&by_age), ["张小军", "王小红", "李小雨"]);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused["error"]["fields"]["sort"].is_string());
+    let page = staff
+        .get("/children?sort=newest")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<option value="newest" selected>"#));
+    let first = page.find("李小雨").unwrap();
+    assert!(
+        first < page.find("张小军").unwrap(),
+        "newest first on the page too"
+    );
+}

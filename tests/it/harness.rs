@@ -261,6 +261,11 @@ pub struct TestApp {
 }
 
 /// A configuration for tests: a fixed key, no files written.
+/// Today in China, as an ISO date (what the forms default to).
+pub fn today() -> String {
+    aixin::domain::today().to_string()
+}
+
 pub fn test_config(addr: SocketAddr) -> Config {
     let mut config = Config::from_lookup(|name| match name {
         "AIXIN_SECRET_KEY" => Some("ab".repeat(32)),
@@ -371,7 +376,9 @@ pub struct TestUser {
     pub username: String,
 }
 
-/// One person's browser: its own cookie jar, talking to the app.
+/// One person's browser: its own cookie jar, talking to the app. A clone shares the jar (a
+/// second tab).
+#[derive(Clone)]
 pub struct Browser {
     base: String,
     /// The underlying client.

@@ -117,6 +117,19 @@ async fn the_template_downloads_and_a_bad_file_is_explained() {
     let sheet = aixin::web::sheet::read(&bytes).unwrap();
     assert_eq!(sheet[0][0], "姓名");
 
+    // Large files show their upload and checking progress (the form still posts without it).
+    let form = staff.get("/children/import").await.text().await.unwrap();
+    assert!(form.contains("data-progress") && form.contains("正在逐行检查"));
+    let script = staff.get("/static/import.js").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(
+        script
+            .text()
+            .await
+            .unwrap()
+            .contains("upload.addEventListener(\"progress\"")
+    );
+
     let refused = upload(&staff, "photo.jpg", vec![0xff, 0xd8, 0xff, 0x00, 0x10]).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("无法读取这个文件"));
@@ -124,7 +137,7 @@ async fn the_template_downloads_and_a_bad_file_is_explained() {
     assert!(missing.text().await.unwrap().contains("缺少这一列"));
 }
 
-fn children_csv(rows: &[String]) -> Vec<u8> {
+pub fn children_csv(rows: &[String]) -> Vec<u8> {
     let mut text = String::from(
         "姓名,性别,出生日期,类别,居住地区代码,驿站名称,需求,监护人姓名,监护人关系,监护人电话,同意日期,同意方式\n",
     );
@@ -135,13 +148,13 @@ fn children_csv(rows: &[String]) -> Vec<u8> {
     text.into_bytes()
 }
 
-fn child_rows(n: usize) -> Vec<String> {
+pub fn child_rows(n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("孩子{i},女,2016-05-04,留守儿童,510681002006,龙居社区爱心妈妈驿站,学业、陪伴,家长{i},祖母/外祖母,138{i:08},2026-09-01,纸质签字"))
         .collect()
 }
 
-async fn upload_children(browser: &Browser, bytes: Vec<u8>) -> reqwest::Response {
+pub async fn upload_children(browser: &Browser, bytes: Vec<u8>) -> reqwest::Response {
     let form = Form::new().part("file", Part::bytes(bytes).file_name("children.csv"));
     browser
         .http

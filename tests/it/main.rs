@@ -5,6 +5,8 @@
 mod fixtures;
 mod harness;
 mod imports;
+mod journey;
+mod pairings;
 
 mod activities;
 mod auth;

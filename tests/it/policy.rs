@@ -62,6 +62,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let inside_consent = fixtures::consent(p, inside_child, inside_guardian, "pairing").await;
     let (outside_child, outside_guardian) = fixtures::child(p, outside_station).await;
     let outside_consent = fixtures::consent(p, outside_child, outside_guardian, "pairing").await;
+    let inside_pairing = fixtures::pair(p, inside_child, volunteer, station)
+        .await
+        .unwrap();
+    let outside_partner = fixtures::volunteer(p, outside_station, "active", 2).await;
+    let outside_pairing = fixtures::pair(p, outside_child, outside_partner, outside_station)
+        .await
+        .unwrap();
     // An import report is its author's alone: every caller here gets 404 for someone else's.
     let stranger = app.regional_user("staff", "510681").await;
     let report: Uuid = sqlx::query_scalar("INSERT INTO import_report (user_id, entity, errors) VALUES ($1, 'volunteer', '[]') RETURNING id")
@@ -96,6 +103,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             (inside_child, outside_child)
         } else if pattern.contains("/consents/") {
             (inside_consent, outside_consent)
+        } else if pattern.contains("/pairings/") {
+            (inside_pairing, outside_pairing)
         } else if pattern.contains("/imports/") {
             (report, report)
         } else {
