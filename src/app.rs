@@ -146,6 +146,8 @@ fn all_routes() -> Routes {
         .merge(crate::contacts::routes())
         .merge(crate::portal::routes())
         .merge(crate::imports::routes())
+        .merge(crate::activities::routes())
+        .merge(crate::wishes::routes())
 }
 
 /// Every route the service has: method and path pattern.

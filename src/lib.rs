@@ -1,6 +1,8 @@
 //! Aixin: the service women's federations use to run 爱心妈妈 stations — stations, volunteers,
 //! children, pairings, station life and the numbers that report them.
 
+/// Station life: sessions, trainings and events, attendance, person-visits, open days.
+pub mod activities;
 /// Application state, router and middleware.
 pub mod app;
 /// The append-only audit trail.
@@ -39,6 +41,8 @@ pub mod stations;
 pub mod volunteers;
 /// Shared page plumbing: preferences, layout context, static files, paging.
 pub mod web;
+/// Micro-wishes (微心愿) of children: posted, claimed, fulfilled, and the wish wall.
+pub mod wishes;
 
 use std::future::Future;
 

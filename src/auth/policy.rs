@@ -238,6 +238,60 @@ pub const POLICY: &[(&str, &str, Access)] = &[
         "/api/v1/users/{id}/reset-password",
         Access::Roles(ADMIN),
     ),
+    // Station life: managers log and correct sessions at their own stations (the correction
+    // window is the service's to check); volunteers read their station's schedule
+    ("GET", "/activities", Access::Roles(ANY_ROLE)),
+    ("GET", "/activities/new", Access::Roles(REGISTRARS)),
+    ("POST", "/activities", Access::Roles(REGISTRARS)),
+    ("GET", "/activities/{id}", Access::Roles(REGISTRARS)),
+    ("GET", "/activities/{id}/edit", Access::Roles(REGISTRARS)),
+    ("POST", "/activities/{id}/edit", Access::Roles(REGISTRARS)),
+    (
+        "GET",
+        "/api/v1/stations/{id}/activities",
+        Access::Roles(ANY_ROLE),
+    ),
+    (
+        "POST",
+        "/api/v1/stations/{id}/activities",
+        Access::Roles(REGISTRARS),
+    ),
+    ("GET", "/api/v1/activities/{id}", Access::Roles(REGISTRARS)),
+    (
+        "PATCH",
+        "/api/v1/activities/{id}",
+        Access::Roles(REGISTRARS),
+    ),
+    // Micro-wishes: posted, fulfilled and cancelled by those who register children; a
+    // volunteer reads and claims her own paired children's; the wall is for printing
+    ("GET", "/wishes", Access::Roles(ANY_ROLE)),
+    ("GET", "/children/{id}/wishes", Access::Roles(ANY_ROLE)),
+    ("POST", "/children/{id}/wishes", Access::Roles(REGISTRARS)),
+    ("POST", "/wishes/{id}/claim", Access::Roles(ANY_ROLE)),
+    ("POST", "/wishes/{id}/fulfil", Access::Roles(REGISTRARS)),
+    ("POST", "/wishes/{id}/cancel", Access::Roles(REGISTRARS)),
+    ("GET", "/stations/{id}/wishes", Access::Roles(REGISTRARS)),
+    (
+        "GET",
+        "/api/v1/children/{id}/wishes",
+        Access::Roles(ANY_ROLE),
+    ),
+    (
+        "POST",
+        "/api/v1/children/{id}/wishes",
+        Access::Roles(REGISTRARS),
+    ),
+    ("POST", "/api/v1/wishes/{id}/claim", Access::Roles(ANY_ROLE)),
+    (
+        "POST",
+        "/api/v1/wishes/{id}/fulfil",
+        Access::Roles(REGISTRARS),
+    ),
+    (
+        "POST",
+        "/api/v1/wishes/{id}/cancel",
+        Access::Roles(REGISTRARS),
+    ),
 ];
 
 /// Routes a user who must change their password may still use.

@@ -125,7 +125,7 @@ pub async fn correct(
         return Err(AppError::Forbidden("not_your_contact"));
     }
     if time::OffsetDateTime::now_utc() > current.created_at + CORRECTION_WINDOW {
-        return Err(AppError::conflict("correction_window_closed"));
+        return Err(AppError::Forbidden("correction_window_closed"));
     }
     let valid = input.validate().map_err(AppError::validation)?;
     let Some(version) = input.version else {

@@ -83,31 +83,40 @@ pub fn today() -> Date {
         .date()
 }
 
-/// Two-character family names (复姓): the given name starts after them.
+/// Compound surnames (复姓) that stay together when a name is cut to its given name.
 const COMPOUND_SURNAMES: &[&str] = &[
     "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "轩辕", "令狐", "端木", "独孤", "南宫", "西门", "百里", "呼延", "澹台",
+    "令狐", "夏侯", "轩辕", "端木", "澹台", "独孤", "南宫", "西门", "百里", "呼延", "赫连", "万俟",
+    "闻人", "申屠", "太史", "钟离", "宗政", "濮阳", "公冶", "单于", "仲孙", "司空", "鲜于", "闾丘",
+    "拓跋", "段干", "东郭", "左丘", "梁丘", "第五", "公羊", "谷梁",
 ];
 
-/// The given name (名) of a full Chinese name — what a child is called by the people who care
-/// for her without being family: 王小明 → 小明, 欧阳娜娜 → 娜娜. Names written with a middle
-/// dot (most minority names in Chinese script) keep their first part; a name too short to
-/// split stays whole.
+/// The given name (名) of a full name — what a wish wall and a volunteer see of a child: 王小明 → 小明,
+/// 欧阳晓琳 → 晓琳. A two-character name keeps its last character (李雨 → 雨); a name written
+/// with a middle dot (阿依古丽·买买提) keeps its part before the dot, which is the given name
+/// in those names; a one-character name, or one that is not Chinese, keeps its first word.
 pub fn given_name(full: &str) -> String {
     let full = full.trim();
-    if let Some((first, _)) = full.split_once(['·', '•', '・']) {
-        return first.trim().to_owned();
+    if let Some((given, _)) = full.split_once(['·', '•', '・']) {
+        return given.trim().to_owned();
     }
-    let surname = COMPOUND_SURNAMES
-        .iter()
-        .find(|s| full.starts_with(*s) && full.chars().count() > 2)
-        .map_or(1, |s| s.chars().count());
-    let given: String = full.chars().skip(surname).collect();
-    if given.is_empty() {
-        full.to_owned()
+    if !full.chars().next().is_some_and(is_han) {
+        return full.split_whitespace().next().unwrap_or("").to_owned();
+    }
+    let chars: Vec<char> = full.chars().collect();
+    let surname = if chars.len() >= 3 && COMPOUND_SURNAMES.iter().any(|s| full.starts_with(s)) {
+        2
     } else {
-        given
+        1
+    };
+    if chars.len() <= surname {
+        return full.to_owned();
     }
+    chars[surname..].iter().collect()
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{20000}'..='\u{2ebef}')
 }
 
 /// Parses an ISO date (2026-10-03) that is not in the future.
@@ -144,16 +153,18 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::date;
 
     #[test]
-    fn given_names_drop_the_family_name() {
+    fn a_wall_shows_the_given_name_only() {
         assert_eq!(given_name("王小明"), "小明");
-        assert_eq!(given_name("欧阳娜娜"), "娜娜");
         assert_eq!(given_name("李雨"), "雨");
+        assert_eq!(given_name("欧阳晓琳"), "晓琳");
+        assert_eq!(given_name("司马光"), "光");
         assert_eq!(given_name("阿依古丽·买买提"), "阿依古丽");
+        assert_eq!(given_name("Anna Li"), "Anna");
         assert_eq!(given_name("王"), "王");
     }
-    use time::macros::date;
 
     #[test]
     fn ages_count_whole_years() {

@@ -287,7 +287,7 @@ struct EditPage {
 async fn load_own(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
     let contact = crate::contacts::find(&state.db, user, id).await?;
     if OffsetDateTime::now_utc() > contact.editable_until {
-        return Err(AppError::conflict("correction_window_closed"));
+        return Err(AppError::Forbidden("correction_window_closed"));
     }
     Ok(contact)
 }

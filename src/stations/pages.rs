@@ -360,6 +360,8 @@ struct DetailPage {
     station: Station,
     overview: Overview,
     can_edit: bool,
+    opening: crate::activities::Opening,
+    can_log: bool,
 }
 
 impl DetailPage {
@@ -384,11 +386,15 @@ pub async fn detail(
         .ok_or(AppError::NotFound)?;
     let overview = store::overview(&db, station.id).await?;
     let can_edit = user.is(&[Role::Admin, Role::Staff]);
+    let opening = crate::activities::opening(&db, &station).await?;
+    let can_log = user.role != Role::Volunteer;
     Ok(render(&DetailPage {
         ctx,
         station,
         overview,
         can_edit,
+        opening,
+        can_log,
     }))
 }
 

@@ -314,6 +314,7 @@ struct DetailPage {
     pairings: Vec<crate::pairings::model::Pairing>,
     /// Her login, once she has one.
     login: Option<String>,
+    trainings: Vec<crate::activities::store::TrainingAttended>,
 }
 
 impl DetailPage {
@@ -340,6 +341,7 @@ impl DetailPage {
         let pairings =
             crate::pairings::of_volunteer(&state.db, id, state.config.check_in_days).await?;
         let login = crate::auth::accounts::login_of_volunteer(&state.db, id).await?;
+        let trainings = crate::activities::store::trainings_of(&state.db, id).await?;
         Ok(DetailPage {
             ctx,
             volunteer,
@@ -347,6 +349,7 @@ impl DetailPage {
             revealed_id,
             pairings,
             login,
+            trainings,
         })
     }
 }

@@ -389,3 +389,31 @@ pub async fn sensitive(
     .map(|r| (r.id, (r.phone, r.id_number)))
     .collect())
 }
+
+/// Records a training on `on` for these volunteers: sets `trained_on` where none is on record
+/// and moves the screened ones to trained. Returns each volunteer changed and whether her
+/// status moved.
+pub async fn record_training(
+    tx: &mut sqlx::PgConnection,
+    volunteers: &[Uuid],
+    on: time::Date,
+) -> sqlx::Result<Vec<(Uuid, bool)>> {
+    Ok(sqlx::query!(
+        r#"WITH before AS (
+               SELECT id, status FROM volunteer
+               WHERE id = ANY($1) AND (trained_on IS NULL OR status = 'screened')
+               FOR UPDATE)
+           UPDATE volunteer v SET
+               trained_on = coalesce(v.trained_on, $2),
+               status = CASE WHEN v.status = 'screened' THEN 'trained'::volunteer_status ELSE v.status END
+           FROM before b WHERE v.id = b.id
+           RETURNING v.id, b.status = 'screened' AS "promoted!""#,
+        volunteers,
+        on
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.promoted))
+    .collect())
+}

@@ -119,3 +119,27 @@ pub fn violated<T: std::fmt::Debug>(result: Result<T, sqlx::Error>) -> String {
         Err(e) => panic!("expected a constraint violation, got {e}"),
     }
 }
+
+/// A tutoring session at `station`, held today and logged now.
+pub async fn activity(db: &PgPool, station: Uuid) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO activity (station_id, kind, title, held_on)
+         VALUES ($1, 'tutoring', '学业辅导', (now() AT TIME ZONE 'Asia/Shanghai')::date) RETURNING id",
+    )
+    .bind(station)
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+/// A posted micro-wish of `child`.
+pub async fn wish(db: &PgPool, child: Uuid) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO wish (child_id, text, category, estimated_cost)
+         VALUES ($1, '一套水彩笔', 'arts', 25.50) RETURNING id",
+    )
+    .bind(child)
+    .fetch_one(db)
+    .await
+    .unwrap()
+}

@@ -8,13 +8,16 @@ mod imports;
 mod journey;
 mod pairings;
 
+mod activities;
 mod auth;
 mod children;
 mod cluster;
 mod export;
+mod phone;
 mod policy;
 mod regions;
 mod schema;
 mod stations;
 mod volunteers;
 mod web;
+mod wishes;

@@ -87,8 +87,24 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         .fetch_one(p)
         .await
         .unwrap();
+    // Station life: a session at each station, and a wish of a child paired with the
+    // volunteer (so that a wish inside every caller's scope is inside hers too).
+    let inside_activity = fixtures::activity(p, station).await;
+    let outside_activity = fixtures::activity(p, outside_station).await;
+    let paired_child = fixtures::pairable_child(p, station).await;
+    fixtures::pair(p, paired_child, volunteer, station)
+        .await
+        .unwrap();
+    let inside_wish = fixtures::wish(p, paired_child).await;
+    let outside_wish = fixtures::wish(p, outside_child).await;
     let records = |pattern: &str| -> (Uuid, Uuid) {
-        if pattern.contains("/users/") {
+        if pattern.contains("/activities/") {
+            (inside_activity, outside_activity)
+        } else if pattern.contains("/wishes/") {
+            (inside_wish, outside_wish)
+        } else if pattern.contains("/children/") && pattern.ends_with("/wishes") {
+            (paired_child, outside_child)
+        } else if pattern.contains("/users/") {
             (inside_user, outside_user)
         } else if pattern.contains("/stations/") {
             (station, outside_station)

@@ -1,0 +1,561 @@
+//! Activity pages: the list (a volunteer's view of her station's schedule), the quick log form
+//! a manager fills on a phone, the session's page and corrections.
+//!
+//! The log form works without JavaScript: searching the lists and "same as last time" are
+//! submit buttons that send every tick back and get the form again, so nothing ticked is ever
+//! lost; only the save button writes. A small script filters the lists as one types.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use sqlx::PgPool;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::api::ListQuery;
+use super::model::{Activity, ActivityInput, Kind, Topic, hhmm};
+use super::store::{self, Candidate, ListedActivity};
+use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::stations::model::Station;
+use crate::web::paging::PageRequest;
+use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
+
+#[derive(Template)]
+#[template(path = "activities/list.html")]
+struct ListPage {
+    ctx: PageContext,
+    activities: Vec<ListedActivity>,
+    total: i64,
+    visits: i64,
+    paging: PageRequest,
+    query: ListQuery,
+    stations: Vec<(Uuid, String)>,
+    can_log: bool,
+}
+
+impl ListPage {
+    fn kinds(&self) -> [Kind; 13] {
+        Kind::ALL
+    }
+
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
+
+    fn page_link(&self, page: u32) -> String {
+        let enc = crate::auth::policy::urlencode;
+        format!(
+            "/activities?station_id={}&kind={}&from={}&to={}&q={}&page={page}",
+            enc(self.value(&self.query.station_id)),
+            enc(self.value(&self.query.kind)),
+            enc(self.value(&self.query.from)),
+            enc(self.value(&self.query.to)),
+            enc(self.value(&self.query.q))
+        )
+    }
+
+    fn last_page(&self) -> u32 {
+        self.paging.last_page(self.total)
+    }
+
+    fn new_link(&self) -> String {
+        match self.query.station_id.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => format!(
+                "/activities/new?station_id={}",
+                crate::auth::policy::urlencode(s)
+            ),
+            None => "/activities/new".to_owned(),
+        }
+    }
+
+    fn hours(&self, a: &ListedActivity) -> String {
+        match (&a.starts_at, &a.ends_at) {
+            (Some(s), Some(e)) => format!("{s}–{e}"),
+            (Some(s), None) => s.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// `GET /activities`: the sessions in scope, newest first.
+pub async fn list(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (filter, paging) = query.checked()?;
+    let (activities, total, visits) =
+        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+    let stations = crate::stations::store::choices(&db, &user.scope).await?;
+    let can_log = user.role != Role::Volunteer;
+    Ok(render(&ListPage {
+        ctx,
+        activities,
+        total,
+        visits,
+        paging,
+        query,
+        stations,
+        can_log,
+    }))
+}
+
+/// The log form as a browser posts it: one `child`, `volunteer` or `host` entry per tick.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogForm {
+    station_id: String,
+    kind: String,
+    topic: String,
+    title: String,
+    held_on: String,
+    starts_at: String,
+    ends_at: String,
+    description: String,
+    partners: String,
+    guardian_count: String,
+    other_count: String,
+    child: Vec<String>,
+    volunteer: Vec<String>,
+    host: Vec<String>,
+    /// Narrows the lists (the search button).
+    q: String,
+    /// `search`, `show_all`, `copy_last` or (saving) anything else.
+    action: String,
+    version: Option<i32>,
+}
+
+impl LogForm {
+    fn input(&self) -> Result<ActivityInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut number = |text: &str, field: &str| match text.trim() {
+            "" => None,
+            n => n
+                .parse::<i64>()
+                .map_err(|_| {
+                    errors.insert(field.to_owned(), FieldError::new("error.count_range"));
+                })
+                .ok(),
+        };
+        let guardian_count = number(&self.guardian_count, "guardian_count");
+        let other_count = number(&self.other_count, "other_count");
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let some = |s: &str| Some(s.to_owned());
+        Ok(ActivityInput {
+            kind: some(&self.kind),
+            title: some(&self.title),
+            topic: some(&self.topic),
+            held_on: some(&self.held_on),
+            starts_at: some(&self.starts_at),
+            ends_at: some(&self.ends_at),
+            description: some(&self.description),
+            partners: some(&self.partners),
+            guardian_count,
+            other_count,
+            child_ids: Some(self.child.clone()),
+            volunteer_ids: Some(self.volunteer.clone()),
+            host_ids: Some(self.host.clone()),
+            version: self.version,
+        })
+    }
+
+    fn from_activity(a: &Activity) -> LogForm {
+        let time = |t: &Option<time::Time>| t.as_ref().map(hhmm).unwrap_or_default();
+        LogForm {
+            station_id: a.station_id.to_string(),
+            kind: a.kind.as_str().to_owned(),
+            topic: a.topic.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+            title: a.title.clone(),
+            held_on: a.held_on.to_string(),
+            starts_at: time(&a.starts_at),
+            ends_at: time(&a.ends_at),
+            description: a.description.clone().unwrap_or_default(),
+            partners: a.partners.clone().unwrap_or_default(),
+            guardian_count: a.guardian_count.to_string(),
+            other_count: a.other_count.to_string(),
+            child: a.children.iter().map(|c| c.id.to_string()).collect(),
+            volunteer: a.volunteers.iter().map(|v| v.id.to_string()).collect(),
+            host: a
+                .volunteers
+                .iter()
+                .filter(|v| v.is_host)
+                .map(|v| v.id.to_string())
+                .collect(),
+            version: Some(a.version),
+            ..Default::default()
+        }
+    }
+
+    fn fresh(station: &Station) -> LogForm {
+        let today = crate::domain::today();
+        let (starts_at, ends_at) = store::planned_hours(&station.schedule, today)
+            .map(|(s, e)| (hhmm(&s), hhmm(&e)))
+            .unwrap_or_default();
+        LogForm {
+            station_id: station.id.to_string(),
+            kind: Kind::Tutoring.as_str().to_owned(),
+            held_on: today.to_string(),
+            starts_at,
+            ends_at,
+            guardian_count: "0".into(),
+            other_count: "0".into(),
+            ..Default::default()
+        }
+    }
+
+    fn ticked(list: &[String], id: &Uuid) -> bool {
+        let id = id.to_string();
+        list.iter().any(|x| x.trim() == id)
+    }
+}
+
+/// One person on the form's lists.
+pub struct Tick {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Age, or the message key of a volunteer's status.
+    pub note: String,
+    /// Ticked as present.
+    pub present: bool,
+    /// Ticked as host (volunteers).
+    pub host: bool,
+}
+
+#[derive(Template)]
+#[template(path = "activities/form.html")]
+struct FormPage {
+    ctx: PageContext,
+    /// The log being corrected; `None` for a new one.
+    activity: Option<Activity>,
+    station: Station,
+    form: LogForm,
+    children: Vec<Tick>,
+    volunteers: Vec<Tick>,
+    /// Children on the station's list that the search hides.
+    hidden: usize,
+    errors: Errors,
+    stale: bool,
+}
+
+impl FormPage {
+    fn kinds(&self) -> [Kind; 13] {
+        Kind::ALL
+    }
+
+    fn topics(&self) -> [Topic; 6] {
+        Topic::ALL
+    }
+
+    fn action(&self) -> String {
+        match &self.activity {
+            Some(a) => format!("/activities/{}/edit", a.id),
+            None => "/activities".to_owned(),
+        }
+    }
+
+    fn ticked_children(&self) -> usize {
+        self.children.iter().filter(|c| c.present).count()
+    }
+
+    fn ticked_volunteers(&self) -> usize {
+        self.volunteers.iter().filter(|v| v.present).count()
+    }
+}
+
+fn ticks(candidates: Vec<Candidate>, present: &[String], hosts: &[String]) -> Vec<Tick> {
+    candidates
+        .into_iter()
+        .map(|c| Tick {
+            present: LogForm::ticked(present, &c.id) || LogForm::ticked(hosts, &c.id),
+            host: LogForm::ticked(hosts, &c.id),
+            id: c.id,
+            name: c.name,
+            note: c.note,
+        })
+        .collect()
+}
+
+async fn form_page(
+    db: &PgPool,
+    ctx: PageContext,
+    station: Station,
+    activity: Option<Activity>,
+    form: LogForm,
+    (errors, stale): (Errors, bool),
+) -> Result<FormPage, AppError> {
+    let mut children = ticks(
+        store::child_candidates(db, station.id).await?,
+        &form.child,
+        &[],
+    );
+    let volunteers = ticks(
+        store::volunteer_candidates(db, station.id).await?,
+        &form.volunteer,
+        &form.host,
+    );
+    // A search narrows the children to those it matches; ticked children always stay.
+    let q = form.q.trim();
+    let before = children.len();
+    if !q.is_empty() {
+        children.retain(|c| c.present || c.name.contains(q));
+    }
+    let hidden = before - children.len();
+    Ok(FormPage {
+        ctx,
+        activity,
+        station,
+        form,
+        children,
+        volunteers,
+        hidden,
+        errors,
+        stale,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "activities/choose_station.html")]
+struct ChooseStationPage {
+    ctx: PageContext,
+    stations: Vec<(Uuid, String)>,
+}
+
+/// `?station_id=` of the new-log form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewQuery {
+    station_id: Option<String>,
+}
+
+/// `GET /activities/new`: the quick log form for a station (or the choice of station).
+pub async fn new_form(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    let stations = crate::stations::store::choices(&db, &user.scope).await?;
+    let chosen = match q.station_id.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(id) => Some(parse_id(id)?),
+        None if stations.len() == 1 => Some(stations[0].0),
+        None => None,
+    };
+    let Some(chosen) = chosen else {
+        return Ok(render(&ChooseStationPage { ctx, stations }));
+    };
+    let station = crate::stations::store::find(&db, &user.scope, chosen)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = LogForm::fresh(&station);
+    Ok(render(
+        &form_page(&db, ctx, station, None, form, (Errors::new(), false)).await?,
+    ))
+}
+
+/// The form again, unsaved: after a search, or with last session's people ticked as well.
+async fn redisplay(
+    db: &PgPool,
+    ctx: PageContext,
+    station: Station,
+    activity: Option<Activity>,
+    mut form: LogForm,
+) -> Result<Response, AppError> {
+    if form.action == "show_all" {
+        form.q.clear();
+    }
+    if form.action == "copy_last" {
+        let before = crate::domain::parse_date(&form.held_on).unwrap_or(crate::domain::today());
+        let last = store::last_attendance(db, station.id, before).await?;
+        let add = |list: &mut Vec<String>, ids: &[Uuid]| {
+            for id in ids {
+                if !LogForm::ticked(list, id) {
+                    list.push(id.to_string());
+                }
+            }
+        };
+        add(&mut form.child, &last.children);
+        add(&mut form.volunteer, &last.volunteers);
+        add(&mut form.host, &last.hosts);
+        form.q.clear();
+    }
+    let page = form_page(db, ctx, station, activity, form, (Errors::new(), false)).await?;
+    Ok(render(&page))
+}
+
+fn is_redisplay(form: &LogForm) -> bool {
+    matches!(form.action.as_str(), "search" | "copy_last" | "show_all")
+}
+
+/// `POST /activities`: saves the log, or shows the form again (search, last time's people).
+/// A refused log comes back with every field and tick as the manager left it.
+pub async fn create(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LogForm>,
+) -> Result<Response, AppError> {
+    let station_id = parse_id(form.station_id.trim())?;
+    let station = crate::stations::store::find(&db, &user.scope, station_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if is_redisplay(&form) {
+        return redisplay(&db, ctx, station, None, form).await;
+    }
+    let outcome = match form.input() {
+        Ok(input) => super::create(&db, &user, station_id, &input, ip).await,
+        Err(fields) => Err(AppError::validation(fields)),
+    };
+    match outcome {
+        Ok(activity) => {
+            flash(&session, "flash.activity_logged").await;
+            Ok(Redirect::to(&format!("/activities/{}", activity.id)).into_response())
+        }
+        Err(AppError::Unprocessable { fields, .. }) if !fields.is_empty() => {
+            let errors = localise(&ctx, &fields);
+            let page = form_page(&db, ctx, station, None, form, (errors, false)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activities/detail.html")]
+struct DetailPage {
+    ctx: PageContext,
+    a: Activity,
+    can_edit: bool,
+    /// A manager whose correction window has closed (she is told whom to ask).
+    window_closed: bool,
+}
+
+impl DetailPage {
+    fn hours(&self) -> String {
+        match (&self.a.starts_at, &self.a.ends_at) {
+            (Some(s), Some(e)) => format!("{}–{}", hhmm(s), hhmm(e)),
+            (Some(s), None) => hhmm(s),
+            _ => String::new(),
+        }
+    }
+
+    fn visits_sum(&self) -> String {
+        let t = |k| self.ctx.t(k);
+        format!(
+            "{} {} + {} {} + {} {} + {} {}",
+            t("activity.children"),
+            self.a.child_count,
+            t("activity.volunteers"),
+            self.a.volunteer_count,
+            t("activity.guardians"),
+            self.a.guardian_count,
+            t("activity.others"),
+            self.a.other_count
+        )
+    }
+}
+
+/// `GET /activities/{id}`.
+pub async fn detail(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let a = store::find(&db, &user.scope, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let can_edit = super::may_edit(&user, &a);
+    let window_closed = user.role == Role::StationManager && !can_edit;
+    Ok(render(&DetailPage {
+        ctx,
+        a,
+        can_edit,
+        window_closed,
+    }))
+}
+
+async fn editable(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(Activity, Station), AppError> {
+    let a = store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !super::may_edit(user, &a) {
+        return Err(AppError::Forbidden("correction_window_closed"));
+    }
+    let station = crate::stations::store::find(db, &user.scope, a.station_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((a, station))
+}
+
+/// `GET /activities/{id}/edit`.
+pub async fn edit_form(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (a, station) = editable(&db, &user, parse_id(&id)?).await?;
+    let form = LogForm::from_activity(&a);
+    Ok(render(
+        &form_page(&db, ctx, station, Some(a), form, (Errors::new(), false)).await?,
+    ))
+}
+
+/// `POST /activities/{id}/edit`: saves a correction; a stale version shows the log as saved
+/// now beside what the user typed, which is kept.
+pub async fn update(
+    State(db): State<PgPool>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(mut form): Form<LogForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let (current, station) = editable(&db, &user, id).await?;
+    if is_redisplay(&form) {
+        return redisplay(&db, ctx, station, Some(current), form).await;
+    }
+    let outcome = match form.input() {
+        Ok(input) => super::update(&db, &user, id, input, ip).await,
+        Err(fields) => Err(AppError::validation(fields)),
+    };
+    let (status, errors, stale) = match outcome {
+        Ok(_) => {
+            flash(&session, "flash.activity_saved").await;
+            return Ok(Redirect::to(&format!("/activities/{id}")).into_response());
+        }
+        Err(AppError::Unprocessable { fields, .. }) if !fields.is_empty() => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            localise(&ctx, &fields),
+            false,
+        ),
+        Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
+        Err(e) => return Err(e),
+    };
+    let now = store::find(&db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if stale {
+        // Saving again overwrites with what the user sees now, knowingly.
+        form.version = Some(now.version);
+    }
+    let page = form_page(&db, ctx, station, Some(now), form, (errors, stale)).await?;
+    Ok((status, render(&page)).into_response())
+}
