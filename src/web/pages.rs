@@ -19,10 +19,12 @@ pub struct HomePage {
 /// `GET /`: each role's home; visitors who are not logged in go to the login page.
 #[tracing::instrument(skip_all)]
 pub async fn home(ctx: PageContext) -> Response {
-    if ctx.user.is_none() {
-        return Redirect::to("/login").into_response();
+    match ctx.user.as_ref().map(|u| u.role) {
+        None => Redirect::to("/login").into_response(),
+        // A volunteer's home is her children.
+        Some(crate::auth::Role::Volunteer) => Redirect::to("/me").into_response(),
+        Some(_) => render(&HomePage { ctx }),
     }
-    render(&HomePage { ctx })
 }
 
 /// The form of the language and care-mode switches.

@@ -7,6 +7,7 @@ mod harness;
 mod imports;
 mod journey;
 mod pairings;
+mod portal;
 
 mod activities;
 mod auth;

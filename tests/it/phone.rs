@@ -230,3 +230,130 @@ async fn a_manager_logs_a_session_of_twenty_children_on_a_phone() {
     assert!(html.contains("人次: <strong>28</strong>"));
     phone.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_volunteer_logs_a_home_visit_with_a_concern_on_her_phone() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let mut pairings = Vec::new();
+    for name in ["王小明", "陈小雨"] {
+        let child = fixtures::pairable_child(p, station).await;
+        sqlx::query("UPDATE child SET name = $2 WHERE id = $1")
+            .bind(child)
+            .bind(name)
+            .execute(p)
+            .await
+            .unwrap();
+        pairings.push(fixtures::pair(p, child, volunteer, station).await.unwrap());
+    }
+    let mother = app.volunteer_user(volunteer).await;
+    let driver = Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let phone = driver.phone(profile.path()).await;
+
+    phone.goto(&app.url("/login")).await.unwrap();
+    let field = |css: &'static str| phone.find(Locator::Css(css));
+    field("#username")
+        .await
+        .unwrap()
+        .send_keys(&mother.username)
+        .await
+        .unwrap();
+    field("#password")
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    field("main form button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&phone, |p| p == "/me").await;
+    fits_the_phone(&phone).await;
+    let home = phone.source().await.unwrap();
+    assert!(home.contains("小明") && home.contains("小雨") && !home.contains("王小明"));
+
+    // Open her first child and log a home visit that raises a concern.
+    let started = Instant::now();
+    phone
+        .find(Locator::LinkText("小明"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&phone, |p| p.starts_with("/me/pairings/")).await;
+    fits_the_phone(&phone).await;
+    field("input[name=mode][value=home_visit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    field("#duration_minutes")
+        .await
+        .unwrap()
+        .send_keys("45")
+        .await
+        .unwrap();
+    field("input[name=topics][value=study]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    field("#note")
+        .await
+        .unwrap()
+        .send_keys("辅导数学作业，聊了学校的事")
+        .await
+        .unwrap();
+    field("#log details summary")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    field("#concern_category option[value=health]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    field("#concern_detail")
+        .await
+        .unwrap()
+        .send_keys("一直咳嗽，奶奶没带去看病")
+        .await
+        .unwrap();
+    field("#log button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&phone, |p| p.starts_with("/me/pairings/")).await;
+    assert!(started.elapsed() < Duration::from_secs(60));
+
+    // The entry is listed, with the concern, and the message says it was reported.
+    fits_the_phone(&phone).await;
+    let html = phone.source().await.unwrap();
+    assert!(html.contains("关注事项已报告给驿站和县妇联"), "{html}");
+    assert!(html.contains("辅导数学作业") && html.contains("健康问题"));
+    phone.close().await.unwrap();
+
+    // The staff member of her county sees it on the pairing's page.
+    let (county, _) = app.logged_in("staff", "510681").await;
+    let record = county
+        .get(&format!("/pairings/{}", pairings[0]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(record.contains("辅导数学作业") && record.contains("一直咳嗽"));
+}
