@@ -50,7 +50,7 @@ pub async fn active_pairings(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Vec<P
            JOIN child c ON c.id = p.child_id
            JOIN station s ON s.id = p.station_id
            WHERE p.volunteer_id = $1 AND p.status = 'active'
-           ORDER BY p.started_on, p.id"#,
+           ORDER BY p.started_on, p.created_at, p.id"#,
         volunteer
     )
     .fetch_all(db)

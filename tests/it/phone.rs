@@ -337,7 +337,13 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_on_her_phone() {
         .click()
         .await
         .unwrap();
-    wait_for_path(&phone, |p| p.starts_with("/me/pairings/")).await;
+    // The answer is the same page again, now with a message.
+    phone
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("main .flash"))
+        .await
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(60));
 
     // The entry is listed, with the concern, and the message says it was reported.
