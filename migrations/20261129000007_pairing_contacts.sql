@@ -34,3 +34,5 @@ CREATE INDEX pairing_active_quiet_since ON pairing ((coalesce(last_contact_on, s
 CREATE INDEX child_registered_since ON child (created_at) WHERE status = 'registered';
 -- The pairing list, newest first.
 CREATE INDEX pairing_started_on ON pairing (started_on DESC, id);
+-- A child's pairing history (and when the last one ended, for the waiting list).
+CREATE INDEX pairing_child_id ON pairing (child_id, ended_on);

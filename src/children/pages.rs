@@ -64,9 +64,7 @@ impl ListPage {
     }
 
     fn export_link(&self) -> String {
-        let link = self.page_link(1);
-        let query = link.split_once('?').map(|(_, q)| q).unwrap_or("");
-        format!("/api/v1/children?format=xlsx&{query}")
+        crate::web::export::link(&self.page_link(1), "/api/v1/children")
     }
 
     fn last_page(&self) -> u32 {

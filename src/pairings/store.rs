@@ -66,9 +66,10 @@ impl Row {
     }
 }
 
-/// A query for pairing rows: the shared SELECT, then `$tail` (WHERE, ORDER, LIMIT).
-macro_rules! pairings_where {
-    ($tail:literal, $($arg:expr),* $(,)?) => {
+/// A query for pairing rows: the shared SELECT over `$source` (the pairing table, or a page of
+/// it chosen first), then `$tail` (WHERE, ORDER, LIMIT).
+macro_rules! pairings_from {
+    ($source:literal, $tail:literal, $($arg:expr),* $(,)?) => {
         sqlx::query_as!(
             Row,
             r#"SELECT p.id, p.child_id, c.name AS child_name, p.volunteer_id, v.name AS volunteer_name,
@@ -77,7 +78,7 @@ macro_rules! pairings_where {
                       p.closure_note, p.agreement_signed_on, p.first_activity_id,
                       a.title AS "first_activity_title?", a.held_on AS "first_activity_on?",
                       p.contact_count, p.last_contact_on, p.version, p.created_at, p.updated_at
-               FROM pairing p
+               FROM "# + $source + r#"
                JOIN child c ON c.id = p.child_id
                JOIN volunteer v ON v.id = p.volunteer_id
                JOIN station s ON s.id = p.station_id
@@ -96,7 +97,8 @@ pub async fn find(
     today: Date,
     check_in_days: u16,
 ) -> sqlx::Result<Option<Pairing>> {
-    let row = pairings_where!(
+    let row = pairings_from!(
+        "pairing p",
         "WHERE p.id = $1
            AND ($2::text IS NULL OR s.region_code LIKE $2)
            AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
@@ -118,7 +120,8 @@ pub async fn of_child(
     today: Date,
     check_in_days: u16,
 ) -> sqlx::Result<Vec<Pairing>> {
-    let rows = pairings_where!(
+    let rows = pairings_from!(
+        "pairing p",
         "WHERE p.child_id = $1 ORDER BY p.started_on DESC, p.created_at DESC",
         child
     )
@@ -137,7 +140,8 @@ pub async fn of_volunteer(
     today: Date,
     check_in_days: u16,
 ) -> sqlx::Result<Vec<Pairing>> {
-    let rows = pairings_where!(
+    let rows = pairings_from!(
+        "pairing p",
         "WHERE p.volunteer_id = $1 ORDER BY p.started_on DESC, p.created_at DESC",
         volunteer
     )
@@ -179,21 +183,26 @@ pub async fn list(
             .map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
     let quiet_since = today - time::Duration::days(i64::from(check_in_days));
     let health = f.health.map(Health::as_str);
-    let rows = pairings_where!(
-        r#"WHERE ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR p.volunteer_id = $3)
-             AND ($4::text IS NULL OR c.name ILIKE $4 OR v.name ILIKE $4)
-             AND ($5::uuid IS NULL OR p.station_id = $5)
-             AND ($6::uuid IS NULL OR p.child_id = $6)
-             AND ($7::uuid IS NULL OR p.volunteer_id = $7)
-             AND ($8::pairing_status IS NULL OR p.status = $8)
-             AND ($9::text IS NULL OR (p.status = 'active' AND CASE $9
-                    WHEN 'new' THEN p.last_contact_on IS NULL AND p.started_on > $10
-                    WHEN 'on_track' THEN p.last_contact_on > $10
-                    ELSE coalesce(p.last_contact_on, p.started_on) <= $10 END))
-           ORDER BY p.started_on DESC, p.id
-           LIMIT $11 OFFSET $12"#,
+    // The page of pairing rows is chosen first (names and regions through semi-joins), and
+    // only its rows are joined to their names.
+    let rows = pairings_from!(
+        r#"(SELECT * FROM pairing p
+            WHERE ($1::text IS NULL OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
+              AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+              AND ($3::uuid IS NULL OR p.volunteer_id = $3)
+              AND ($4::text IS NULL OR p.child_id IN (SELECT id FROM child WHERE name ILIKE $4)
+                   OR p.volunteer_id IN (SELECT id FROM volunteer WHERE name ILIKE $4))
+              AND ($5::uuid IS NULL OR p.station_id = $5)
+              AND ($6::uuid IS NULL OR p.child_id = $6)
+              AND ($7::uuid IS NULL OR p.volunteer_id = $7)
+              AND ($8::pairing_status IS NULL OR p.status = $8)
+              AND ($9::text IS NULL OR (p.status = 'active' AND CASE $9
+                     WHEN 'new' THEN p.last_contact_on IS NULL AND p.started_on > $10
+                     WHEN 'on_track' THEN p.last_contact_on > $10
+                     ELSE coalesce(p.last_contact_on, p.started_on) <= $10 END))
+            ORDER BY p.started_on DESC, p.id
+            LIMIT $11 OFFSET $12) p"#,
+        "ORDER BY p.started_on DESC, p.id",
         scope.region_like(),
         scope.station_ids(),
         scope.volunteer_id(),

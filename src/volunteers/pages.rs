@@ -58,9 +58,7 @@ impl ListPage {
     }
 
     fn export_link(&self) -> String {
-        let link = self.page_link(1);
-        let query = link.split_once('?').map(|(_, q)| q).unwrap_or("");
-        format!("/api/v1/volunteers?format=xlsx&{query}")
+        crate::web::export::link(&self.page_link(1), "/api/v1/volunteers")
     }
 
     fn last_page(&self) -> u32 {

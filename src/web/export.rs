@@ -9,6 +9,13 @@ use crate::error::AppError;
 /// Most rows one export writes (a province's children fit).
 pub const MAX_ROWS: i64 = 500_000;
 
+/// The spreadsheet of a list page: its API list with the page's filters (from `page_link`,
+/// e.g. `/children?q=…&page=1`) and `format=xlsx`.
+pub fn link(page_link: &str, api_path: &str) -> String {
+    let query = page_link.split_once('?').map_or("", |(_, q)| q);
+    format!("{api_path}?format=xlsx&{query}")
+}
+
 /// Whether a list request asks for a spreadsheet.
 pub fn wanted(format: Option<&str>) -> Result<bool, AppError> {
     match format.map(str::trim).filter(|f| !f.is_empty()) {
