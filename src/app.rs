@@ -148,6 +148,7 @@ fn all_routes() -> Routes {
         .merge(crate::imports::routes())
         .merge(crate::activities::routes())
         .merge(crate::wishes::routes())
+        .merge(crate::dashboard::routes())
 }
 
 /// Every route the service has: method and path pattern.

@@ -17,6 +17,8 @@ pub mod config;
 pub mod contacts;
 /// Encryption of ID numbers and their keyed hashes.
 pub mod crypto;
+/// The dashboard: figures by region down to a station, trends and alerts.
+pub mod dashboard;
 /// The database: pool, embedded PostgreSQL, migrations, region data.
 pub mod db;
 /// Shared value types: phone, ID number, text, dates, gender.

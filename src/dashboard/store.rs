@@ -1,0 +1,449 @@
+//! The SQL of the dashboard: one grouped pass over each kind of record, split by area.
+//!
+//! Every query takes the focus as `$1` (a region `LIKE` pattern, or `NULL`), `$2` (station
+//! ids, or `NULL`) and `$3`, the length of region code to group by — or 0 to group by station.
+//! People are matched by their own region (as the registry's lists match them); stations'
+//! records (activities, pairings, contacts) by the station's region.
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+use time::Date;
+use uuid::Uuid;
+
+use super::model::{Figures, Focus, Month, Period};
+use crate::activities::model::Kind;
+use crate::children::model::Category;
+use crate::stations::model::{BuildMode, StationStatus};
+use crate::volunteers::model::VolunteerStatus;
+
+/// A station of the focus, with what its figures need.
+#[derive(Debug, Clone)]
+pub struct StationRow {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// The area it falls in.
+    pub key: Option<String>,
+    /// Build mode.
+    pub build_mode: BuildMode,
+    /// Status.
+    pub status: StationStatus,
+    /// Planned open days a week.
+    pub open_days_per_week: i16,
+    /// Opening day.
+    pub opened_on: Option<Date>,
+}
+
+/// Figures by area key (`None`: the records that fall in no area).
+pub type ByArea = HashMap<Option<String>, Figures>;
+
+/// The stations of the focus, by name.
+#[tracing::instrument(skip(db))]
+pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> sqlx::Result<Vec<StationRow>> {
+    sqlx::query_as!(
+        StationRow,
+        r#"SELECT s.id, s.name,
+                  CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  s.build_mode AS "build_mode: BuildMode", s.status AS "status: StationStatus",
+                  s.open_days_per_week, s.opened_on
+           FROM station s
+           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           ORDER BY s.name, s.id"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Volunteers by status, and how many have their training on record.
+#[tracing::instrument(skip(db, into))]
+pub async fn volunteers(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN v.station_id::text ELSE left(v.region_code, $3) END AS key,
+                  v.status AS "status!: VolunteerStatus", count(*) AS "n!",
+                  count(v.trained_on) AS "trained!",
+                  count(*) FILTER (WHERE v.trained_on BETWEEN $4 AND $5) AS "trained_in_period!"
+           FROM volunteer v
+           WHERE ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+           GROUP BY 1, 2"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        f.volunteers += r.n;
+        *f.volunteers_by_status.entry(r.status.as_str()).or_default() += r.n;
+        if r.status == VolunteerStatus::Active {
+            f.volunteers_active += r.n;
+        }
+        f.volunteers_trained += r.trained;
+        f.volunteers_trained_in_period += r.trained_in_period;
+    }
+    Ok(())
+}
+
+/// Children by category and status.
+#[tracing::instrument(skip(db, into))]
+pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN c.station_id::text ELSE left(c.region_code, $3) END AS key,
+                  c.category AS "category!: Category", c.status::text AS "status!", count(*) AS "n!"
+           FROM child c
+           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+           GROUP BY 1, 2, 3"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        if r.status == "exited" {
+            f.children_exited += r.n;
+            continue;
+        }
+        f.children_registered += r.n;
+        *f.children_by_category
+            .entry(r.category.as_str())
+            .or_default() += r.n;
+        if r.status == "paired" {
+            f.children_paired += r.n;
+        }
+    }
+    Ok(())
+}
+
+/// Active pairings, and pairings started within the period, at the focus's stations.
+#[tracing::instrument(skip(db, into))]
+pub async fn pairings(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  count(*) FILTER (WHERE p.status = 'active') AS "active!",
+                  count(*) FILTER (WHERE p.started_on BETWEEN $4 AND $5) AS "started!"
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        f.pairings_active += r.active;
+        f.pairings_started += r.started;
+    }
+    Ok(())
+}
+
+/// Activities held within the period, by kind, with their person-visits.
+#[tracing::instrument(skip(db, into))]
+pub async fn activities(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  a.kind AS "kind!: Kind", count(*) AS "n!",
+                  coalesce(sum(a.person_visits), 0)::bigint AS "visits!"
+           FROM activity a JOIN station s ON s.id = a.station_id
+           WHERE a.held_on BETWEEN $4 AND $5
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1, 2"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        f.activities += r.n;
+        *f.activities_by_kind.entry(r.kind.as_str()).or_default() += r.n;
+        f.person_visits += r.visits;
+        if r.kind == Kind::Training {
+            f.trainings += r.n;
+        }
+    }
+    Ok(())
+}
+
+/// Contacts logged within the period, from the per-day counts the contact trigger keeps.
+#[tracing::instrument(skip(db, into))]
+pub async fn contacts(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  coalesce(sum(d.contacts), 0)::bigint AS "n!"
+           FROM contact_day d JOIN station s ON s.id = d.station_id
+           WHERE d.day BETWEEN $4 AND $5
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        into.entry(r.key).or_default().contacts += r.n;
+    }
+    Ok(())
+}
+
+/// Micro-wishes fulfilled within the period, by the child's area.
+#[tracing::instrument(skip(db, into))]
+pub async fn wishes(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN c.station_id::text ELSE left(c.region_code, $3) END AS key,
+                  count(*) AS "n!"
+           FROM wish w JOIN child c ON c.id = w.child_id
+           WHERE w.status = 'fulfilled' AND w.fulfilled_on BETWEEN $4 AND $5
+             AND ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+           GROUP BY 1"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        into.entry(r.key).or_default().wishes_fulfilled += r.n;
+    }
+    Ok(())
+}
+
+/// The regions with codes of `len` characters in a region, in code order.
+#[tracing::instrument(skip(db))]
+pub async fn regions_in(db: &PgPool, code: &str, len: i32) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        "SELECT code, name FROM region WHERE code LIKE $1 AND length(code) = $2 ORDER BY code",
+        format!("{code}%"),
+        len
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.code, r.name)).collect())
+}
+
+/// Month by month from `first` on: activities, person-visits, pairings started, contacts.
+#[tracing::instrument(skip(db))]
+pub async fn months(
+    db: &PgPool,
+    focus: &Focus,
+    first: Date,
+    last: Date,
+) -> sqlx::Result<Vec<Month>> {
+    sqlx::query_as!(
+        Month,
+        r#"WITH s AS (
+               SELECT id FROM station s
+               WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+                 AND ($2::uuid[] IS NULL OR s.id = ANY($2))),
+           m AS (SELECT generate_series($3::date, $4::date, interval '1 month')::date AS month),
+           a AS (SELECT date_trunc('month', a.held_on)::date AS month, count(*) AS n,
+                        sum(a.person_visits) AS visits
+                 FROM activity a JOIN s ON s.id = a.station_id
+                 WHERE a.held_on >= $3 AND a.held_on < ($4::date + interval '1 month') GROUP BY 1),
+           p AS (SELECT date_trunc('month', p.started_on)::date AS month, count(*) AS n
+                 FROM pairing p JOIN s ON s.id = p.station_id
+                 WHERE p.started_on >= $3 AND p.started_on < ($4::date + interval '1 month') GROUP BY 1),
+           k AS (SELECT date_trunc('month', d.day)::date AS month, sum(d.contacts) AS n
+                 FROM contact_day d JOIN s ON s.id = d.station_id
+                 WHERE d.day >= $3 AND d.day < ($4::date + interval '1 month') GROUP BY 1)
+           SELECT to_char(m.month, 'YYYY-MM') AS "month!",
+                  coalesce(a.n, 0)::bigint AS "activities!",
+                  coalesce(a.visits, 0)::bigint AS "person_visits!",
+                  coalesce(p.n, 0)::bigint AS "pairings_started!",
+                  coalesce(k.n, 0)::bigint AS "contacts!"
+           FROM m LEFT JOIN a USING (month) LEFT JOIN p USING (month) LEFT JOIN k USING (month)
+           ORDER BY m.month"#,
+        focus.region_like(),
+        focus.station_ids(),
+        first,
+        last
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// An active pairing that has gone quiet.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuietPairing {
+    /// The pairing.
+    pub id: Uuid,
+    /// The child's name.
+    pub child_name: String,
+    /// The volunteer's name.
+    pub volunteer_name: String,
+    /// The station's name.
+    pub station_name: String,
+    /// Last contact, or the start when there was none.
+    pub quiet_since: Date,
+}
+
+/// Active pairings with no contact since `before` (longest quiet first, `limit` of them),
+/// and how many there are.
+#[tracing::instrument(skip(db))]
+pub async fn quiet_pairings(
+    db: &PgPool,
+    focus: &Focus,
+    before: Date,
+    limit: i64,
+) -> sqlx::Result<(Vec<QuietPairing>, i64)> {
+    let items = sqlx::query_as!(
+        QuietPairing,
+        r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
+                  coalesce(p.last_contact_on, p.started_on) AS "quiet_since!"
+           FROM pairing p
+           JOIN station s ON s.id = p.station_id
+           JOIN child c ON c.id = p.child_id
+           JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.status = 'active' AND coalesce(p.last_contact_on, p.started_on) <= $3
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           ORDER BY coalesce(p.last_contact_on, p.started_on), p.id
+           LIMIT $4"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.status = 'active' AND coalesce(p.last_contact_on, p.started_on) <= $3
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((items, total))
+}
+
+/// Children without a pairing since before `before` (registered then, or their last pairing
+/// ended then).
+#[tracing::instrument(skip(db))]
+pub async fn waiting_since_before(db: &PgPool, focus: &Focus, before: Date) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM child c
+           WHERE c.status = 'registered'
+             AND (c.created_at AT TIME ZONE 'Asia/Shanghai')::date <= $3
+             AND NOT EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id AND p.ended_on > $3)
+             AND ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// An active volunteer whose background check is due again.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckDue {
+    /// The volunteer.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Her station's name.
+    pub station_name: Option<String>,
+    /// The last check.
+    pub background_check_on: Date,
+}
+
+/// Active volunteers checked before `before` (oldest check first, `limit` of them), and how
+/// many there are.
+#[tracing::instrument(skip(db))]
+pub async fn checks_due(
+    db: &PgPool,
+    focus: &Focus,
+    before: Date,
+    limit: i64,
+) -> sqlx::Result<(Vec<CheckDue>, i64)> {
+    let items = sqlx::query_as!(
+        CheckDue,
+        r#"SELECT v.id, v.name, s.name AS "station_name?", v.background_check_on AS "background_check_on!"
+           FROM volunteer v LEFT JOIN station s ON s.id = v.station_id
+           WHERE v.status = 'active' AND v.background_check_on < $3
+             AND ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+           ORDER BY v.background_check_on, v.id
+           LIMIT $4"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM volunteer v
+           WHERE v.status = 'active' AND v.background_check_on < $3
+             AND ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((items, total))
+}
