@@ -21,3 +21,5 @@ mod stations;
 mod volunteers;
 mod web;
 mod wishes;
+
+mod dashboard;
