@@ -37,6 +37,8 @@ pub mod pairings;
 pub mod portal;
 /// The region tree and region scoping.
 pub mod regions;
+/// `seed-demo`: realistic demonstration and benchmark data, bulk-loaded.
+pub mod seed;
 /// Stations (驿站).
 pub mod stations;
 /// Volunteer mothers (爱心妈妈).
