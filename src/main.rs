@@ -78,13 +78,18 @@ enum UserCommand {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    // A bulk load's statements are slow by design: sqlx's slow-statement warnings would bury
+    // the progress lines.
+    let default_filter = match cli.command {
+        Some(Command::SeedDemo { .. }) => "info,sqlx=error",
+        _ => "info,sqlx=warn,tower_http=info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )
         .init();
-    let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -136,8 +136,16 @@ pub async fn run(db: &PgPool, scale: Scale) -> anyhow::Result<Loaded> {
     )
     .execute(db)
     .await?;
-    println!("  {:<28} {:>7.1} s", "vacuum, analyze", t.elapsed().as_secs_f64());
-    println!("  {:<28} {:>7.1} s", "total", started.elapsed().as_secs_f64());
+    println!(
+        "  {:<28} {:>7.1} s",
+        "vacuum, analyze",
+        t.elapsed().as_secs_f64()
+    );
+    println!(
+        "  {:<28} {:>7.1} s",
+        "total",
+        started.elapsed().as_secs_f64()
+    );
     count(db).await
 }
 
@@ -346,7 +354,7 @@ SELECT a.id, a.station_id, a.kind,
        CASE WHEN a.kind = 'training' THEN (ARRAY['minors_protection_law','delinquency_prevention_law','care_precautions','mental_health'])[1 + a.g % 4]::training_topic END,
        a.held_on, CASE WHEN a.u2 < 0.5 THEN TIME '15:30' ELSE TIME '09:00' END,
        CASE WHEN a.u2 < 0.5 THEN TIME '17:30' ELSE TIME '11:00' END,
-       CASE WHEN a.kind = 'training' THEN 0 ELSE (a.u2 * 8)::int END, (a.g % 3),
+       CASE WHEN a.kind = 'training' THEN 0 ELSE (a.u2 * 8)::int END, 1 + a.g % 3,
        a.held_on::timestamp AT TIME ZONE 'Asia/Shanghai' + interval '18 hours'
 FROM sa a;
 INSERT INTO attendance (activity_id, child_id)

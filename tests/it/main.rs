@@ -23,3 +23,4 @@ mod web;
 mod wishes;
 
 mod dashboard;
+mod seed;
