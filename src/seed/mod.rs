@@ -195,7 +195,7 @@ fn steps(s: &Size) -> Vec<(&'static str, String)> {
         wishes,
     } = *s;
     vec![
-        ("setup", format!(r#"
+        ("setup", r#"
 SELECT setseed(0.2026);
 CREATE TEMP TABLE seed_today ON COMMIT DROP AS SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date AS today;
 CREATE TEMP TABLE seed_words ON COMMIT DROP AS SELECT
@@ -210,7 +210,7 @@ CREATE TEMP TABLE seed_words ON COMMIT DROP AS SELECT
   ARRAY['退休教师','教师','村医','社区工作者','个体经营者','企业职工','农民','公务员','护士','家庭主妇'] AS occupations,
   ARRAY['县妇联','乡镇妇联','村妇联','社区妇联','县教育局','县卫健局','爱心企业','志愿者协会'] AS organizations,
   ARRAY['学业辅导','心理疏导','手工','绘画','音乐','阅读','安全教育','体育','烹饪','非遗手艺'] AS skills;
-"#)),
+"#.to_owned()),
         ("stations", format!(r#"
 INSERT INTO station (name, region_code, address, build_mode, host_site, open_days_per_week, schedule, phone, status, opened_on)
 SELECT regexp_replace(regexp_replace(v.name, '(村)?(村民委员会|村委会)$', '村'), '(居民委员会|居委会)$', '') || '爱心妈妈驿站',
