@@ -149,6 +149,7 @@ fn all_routes() -> Routes {
         .merge(crate::activities::routes())
         .merge(crate::wishes::routes())
         .merge(crate::dashboard::routes())
+        .merge(crate::reports::routes())
 }
 
 /// Every route the service has: method and path pattern.

@@ -37,6 +37,8 @@ pub mod pairings;
 pub mod portal;
 /// The region tree and region scoping.
 pub mod regions;
+/// The monthly report: a printable page and its `.xlsx`.
+pub mod reports;
 /// `seed-demo`: realistic demonstration and benchmark data, bulk-loaded.
 pub mod seed;
 /// Stations (驿站).

@@ -296,6 +296,8 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     // managers for their own stations
     ("GET", "/dashboard", Access::Roles(REGISTRARS)),
     ("GET", "/api/v1/stats", Access::Roles(REGISTRARS)),
+    ("GET", "/reports", Access::Roles(REGISTRARS)),
+    ("GET", "/reports/monthly", Access::Roles(REGISTRARS)),
 ];
 
 /// Routes a user who must change their password may still use.

@@ -23,4 +23,5 @@ mod web;
 mod wishes;
 
 mod dashboard;
+mod reports;
 mod seed;
