@@ -1,8 +1,9 @@
 //! The dashboard (工作台): the figures the federation reports, for the user's region drilled
 //! down to a station, month-by-month trends, and the alerts that say where help is needed.
 //!
-//! Every figure is counted from the records on each request (plain indexed queries, and the
-//! per-day contact counts a trigger keeps exact), so a write shows in the next request.
+//! Every figure is counted on each request, from the records (activities, wishes, stations) or
+//! from tallies the records' triggers keep exact in the writing transaction (people, pairings,
+//! contacts), so a write shows in the next request.
 
 pub mod api;
 pub mod model;
@@ -89,19 +90,19 @@ pub async fn breakdown(
     today: Date,
 ) -> Result<Breakdown, AppError> {
     let mut people = ByArea::new();
+    let mut children = ByArea::new();
     let mut pairings = ByArea::new();
     let mut activities = ByArea::new();
     let mut contacts = ByArea::new();
     let mut wishes = ByArea::new();
-    let mut children = ByArea::new();
     // Independent passes over different tables: run side by side, each on its connection.
     let (stations, (), (), (), (), (), ()) = tokio::try_join!(
         store::stations(db, focus, len),
-        store::volunteers(db, focus, len, period, &mut people),
+        store::volunteers(db, focus, len, &mut people),
         store::children(db, focus, len, &mut children),
-        store::pairings(db, focus, len, period, &mut pairings),
+        store::pairings(db, focus, len, &mut pairings),
         store::activities(db, focus, len, period, &mut activities),
-        store::contacts(db, focus, len, period, &mut contacts),
+        store::station_counts(db, focus, len, period, &mut contacts),
         store::wishes(db, focus, len, period, &mut wishes),
     )?;
     let mut by_area = station_figures(db, &stations, period.open_days_window(today)).await?;

@@ -150,6 +150,24 @@ impl Period {
         }
     }
 
+    /// The whole calendar months inside the period, as `[first day, first day after)`; an
+    /// empty range at `from` when there is none.
+    pub fn whole_months(&self) -> (Date, Date) {
+        let first = if self.from.day() == 1 {
+            Some(self.from)
+        } else {
+            next_month(self.from)
+        };
+        let after = match self.to.next_day() {
+            Some(next) if next.day() == 1 => Some(next),
+            _ => self.to.replace_day(1).ok(),
+        };
+        match (first, after) {
+            (Some(first), Some(after)) if first < after => (first, after),
+            _ => (self.from, self.from),
+        }
+    }
+
     /// The four weeks, ending on the period's last day (or today, if sooner), that stations'
     /// open days are held against their plan.
     pub fn open_days_window(&self, today: Date) -> Period {
@@ -159,6 +177,12 @@ impl Period {
             to,
         }
     }
+}
+
+/// The first day of the month after `day`'s.
+fn next_month(day: Date) -> Option<Date> {
+    let last = day.replace_day(day.month().length(day.year())).ok()?;
+    last.next_day()
 }
 
 /// Counts by the API words of an enumeration: every word present, zero or not.
@@ -195,8 +219,6 @@ pub struct Figures {
     pub volunteers_active: i64,
     /// Volunteers with their training on record.
     pub volunteers_trained: i64,
-    /// Volunteers trained within the period.
-    pub volunteers_trained_in_period: i64,
     /// By pipeline status.
     pub volunteers_by_status: Tally,
     /// Children in the programme (registered or paired; exited children are not).
@@ -236,7 +258,6 @@ impl Default for Figures {
             volunteers: 0,
             volunteers_active: 0,
             volunteers_trained: 0,
-            volunteers_trained_in_period: 0,
             volunteers_by_status: tally(VolunteerStatus::ALL.map(VolunteerStatus::as_str)),
             children_registered: 0,
             children_by_category: tally(Category::ALL.iter().map(|c| c.as_str())),
@@ -265,7 +286,6 @@ impl Figures {
         self.volunteers += o.volunteers;
         self.volunteers_active += o.volunteers_active;
         self.volunteers_trained += o.volunteers_trained;
-        self.volunteers_trained_in_period += o.volunteers_trained_in_period;
         add_tally(&mut self.volunteers_by_status, &o.volunteers_by_status);
         self.children_registered += o.children_registered;
         add_tally(&mut self.children_by_category, &o.children_by_category);
@@ -489,6 +509,25 @@ mod tests {
         );
         assert!(Period::month("2026-00").is_err());
         assert!(Period::month("May").is_err());
+    }
+
+    #[test]
+    fn whole_months_leave_the_split_ends_to_the_days() {
+        let p = |from, to| Period { from, to }.whole_months();
+        assert_eq!(
+            p(date!(2026 - 01 - 01), date!(2026 - 11 - 29)),
+            (date!(2026 - 01 - 01), date!(2026 - 11 - 01))
+        );
+        assert_eq!(
+            p(date!(2026 - 01 - 15), date!(2026 - 03 - 31)),
+            (date!(2026 - 02 - 01), date!(2026 - 04 - 01))
+        );
+        assert_eq!(
+            p(date!(2026 - 12 - 01), date!(2026 - 12 - 31)),
+            (date!(2026 - 12 - 01), date!(2027 - 01 - 01))
+        );
+        let (a, b) = p(date!(2026 - 05 - 03), date!(2026 - 05 - 20));
+        assert_eq!(a, b, "no whole month");
     }
 
     #[test]

@@ -60,29 +60,26 @@ pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> sqlx::Result<Vec<
     .await
 }
 
-/// Volunteers by status, and how many have their training on record.
+/// Volunteers by status, and how many have their training on record (from the tally the
+/// volunteer trigger keeps).
 #[tracing::instrument(skip(db, into))]
 pub async fn volunteers(
     db: &PgPool,
     focus: &Focus,
     len: i32,
-    period: Period,
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
     let rows = sqlx::query!(
-        r#"SELECT CASE WHEN $3::int = 0 THEN v.station_id::text ELSE left(v.region_code, $3) END AS key,
-                  v.status AS "status!: VolunteerStatus", count(*) AS "n!",
-                  count(v.trained_on) AS "trained!",
-                  count(*) FILTER (WHERE v.trained_on BETWEEN $4 AND $5) AS "trained_in_period!"
-           FROM volunteer v
-           WHERE ($1::text IS NULL OR v.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+        r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
+                  t.status AS "status!: VolunteerStatus", sum(t.n)::bigint AS "n!",
+                  coalesce(sum(t.n) FILTER (WHERE t.trained), 0)::bigint AS "trained!"
+           FROM volunteer_tally t
+           WHERE ($1::text IS NULL OR t.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR t.station_id = ANY($2))
            GROUP BY 1, 2"#,
         focus.region_like(),
         focus.station_ids(),
-        len,
-        period.from,
-        period.to
+        len
     )
     .fetch_all(db)
     .await?;
@@ -94,20 +91,19 @@ pub async fn volunteers(
             f.volunteers_active += r.n;
         }
         f.volunteers_trained += r.trained;
-        f.volunteers_trained_in_period += r.trained_in_period;
     }
     Ok(())
 }
 
-/// Children by category and status.
+/// Children by category and status (from the tally the child trigger keeps).
 #[tracing::instrument(skip(db, into))]
 pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
     let rows = sqlx::query!(
-        r#"SELECT CASE WHEN $3::int = 0 THEN c.station_id::text ELSE left(c.region_code, $3) END AS key,
-                  c.category AS "category!: Category", c.status::text AS "status!", count(*) AS "n!"
-           FROM child c
-           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+        r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
+                  t.category AS "category!: Category", t.status::text AS "status!", sum(t.n)::bigint AS "n!"
+           FROM child_tally t
+           WHERE ($1::text IS NULL OR t.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR t.station_id = ANY($2))
            GROUP BY 1, 2, 3"#,
         focus.region_like(),
         focus.station_ids(),
@@ -132,35 +128,24 @@ pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -
     Ok(())
 }
 
-/// Active pairings, and pairings started within the period, at the focus's stations.
+/// Active pairings at the focus's stations (from the tally the pairing trigger keeps).
 #[tracing::instrument(skip(db, into))]
-pub async fn pairings(
-    db: &PgPool,
-    focus: &Focus,
-    len: i32,
-    period: Period,
-    into: &mut ByArea,
-) -> sqlx::Result<()> {
+pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
     let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  count(*) FILTER (WHERE p.status = 'active') AS "active!",
-                  count(*) FILTER (WHERE p.started_on BETWEEN $4 AND $5) AS "started!"
-           FROM pairing p JOIN station s ON s.id = p.station_id
+                  sum(t.active)::bigint AS "active!"
+           FROM pairing_tally t JOIN station s ON s.id = t.station_id
            WHERE ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
            GROUP BY 1"#,
         focus.region_like(),
         focus.station_ids(),
-        len,
-        period.from,
-        period.to
+        len
     )
     .fetch_all(db)
     .await?;
     for r in rows {
-        let f = into.entry(r.key).or_default();
-        f.pairings_active += r.active;
-        f.pairings_started += r.started;
+        into.entry(r.key).or_default().pairings_active += r.active;
     }
     Ok(())
 }
@@ -203,33 +188,48 @@ pub async fn activities(
     Ok(())
 }
 
-/// Contacts logged within the period, from the per-day counts the contact trigger keeps.
+/// Contacts logged and pairings started within the period: the whole months from the
+/// per-month counts, the days of the months the period only partly covers from the per-day
+/// counts (both kept by the contact and pairing triggers).
 #[tracing::instrument(skip(db, into))]
-pub async fn contacts(
+pub async fn station_counts(
     db: &PgPool,
     focus: &Focus,
     len: i32,
     period: Period,
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
+    let (full_from, full_to) = period.whole_months();
     let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  coalesce(sum(d.contacts), 0)::bigint AS "n!"
-           FROM contact_day d JOIN station s ON s.id = d.station_id
-           WHERE d.day BETWEEN $4 AND $5
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
+                  coalesce(sum(x.contacts), 0)::bigint AS "contacts!",
+                  coalesce(sum(x.pairings_started), 0)::bigint AS "started!"
+           FROM (SELECT m.station_id, m.contacts, m.pairings_started FROM station_month m
+                 WHERE m.month >= $6 AND m.month < $7
+                 UNION ALL
+                 SELECT d.station_id, d.contacts, d.pairings_started FROM contact_day d
+                 WHERE d.day >= $4 AND d.day < $6
+                 UNION ALL
+                 SELECT d.station_id, d.contacts, d.pairings_started FROM contact_day d
+                 WHERE d.day >= $7 AND d.day <= $5) x
+           JOIN station s ON s.id = x.station_id
+           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
            GROUP BY 1"#,
         focus.region_like(),
         focus.station_ids(),
         len,
         period.from,
-        period.to
+        period.to,
+        full_from,
+        full_to
     )
     .fetch_all(db)
     .await?;
     for r in rows {
-        into.entry(r.key).or_default().contacts += r.n;
+        let f = into.entry(r.key).or_default();
+        f.contacts += r.contacts;
+        f.pairings_started += r.started;
     }
     Ok(())
 }
@@ -278,7 +278,8 @@ pub async fn regions_in(db: &PgPool, code: &str, len: i32) -> sqlx::Result<Vec<(
     Ok(rows.into_iter().map(|r| (r.code, r.name)).collect())
 }
 
-/// Month by month from `first` on: activities, person-visits, pairings started, contacts.
+/// Month by month from `first` to `last` (first days of months): activities, person-visits,
+/// pairings started, contacts.
 #[tracing::instrument(skip(db))]
 pub async fn months(
     db: &PgPool,
@@ -297,18 +298,15 @@ pub async fn months(
                         sum(a.person_visits) AS visits
                  FROM activity a JOIN s ON s.id = a.station_id
                  WHERE a.held_on >= $3 AND a.held_on < ($4::date + interval '1 month') GROUP BY 1),
-           p AS (SELECT date_trunc('month', p.started_on)::date AS month, count(*) AS n
-                 FROM pairing p JOIN s ON s.id = p.station_id
-                 WHERE p.started_on >= $3 AND p.started_on < ($4::date + interval '1 month') GROUP BY 1),
-           k AS (SELECT date_trunc('month', d.day)::date AS month, sum(d.contacts) AS n
-                 FROM contact_day d JOIN s ON s.id = d.station_id
-                 WHERE d.day >= $3 AND d.day < ($4::date + interval '1 month') GROUP BY 1)
+           k AS (SELECT t.month, sum(t.contacts) AS contacts, sum(t.pairings_started) AS started
+                 FROM station_month t JOIN s ON s.id = t.station_id
+                 WHERE t.month BETWEEN $3 AND $4 GROUP BY 1)
            SELECT to_char(m.month, 'YYYY-MM') AS "month!",
                   coalesce(a.n, 0)::bigint AS "activities!",
                   coalesce(a.visits, 0)::bigint AS "person_visits!",
-                  coalesce(p.n, 0)::bigint AS "pairings_started!",
-                  coalesce(k.n, 0)::bigint AS "contacts!"
-           FROM m LEFT JOIN a USING (month) LEFT JOIN p USING (month) LEFT JOIN k USING (month)
+                  coalesce(k.started, 0)::bigint AS "pairings_started!",
+                  coalesce(k.contacts, 0)::bigint AS "contacts!"
+           FROM m LEFT JOIN a USING (month) LEFT JOIN k USING (month)
            ORDER BY m.month"#,
         focus.region_like(),
         focus.station_ids(),

@@ -62,9 +62,6 @@ pub const COLUMNS: &[ReportColumn] = &[
     count("dashboard.activities", |f| f.activities as f64),
     count("dashboard.person_visits", |f| f.person_visits as f64),
     count("dashboard.trainings", |f| f.trainings as f64),
-    count("dashboard.volunteers_trained_in_period", |f| {
-        f.volunteers_trained_in_period as f64
-    }),
     count("dashboard.contacts", |f| f.contacts as f64),
     count("dashboard.wishes_fulfilled", |f| f.wishes_fulfilled as f64),
     ReportColumn {

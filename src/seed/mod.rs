@@ -5,8 +5,8 @@
 //! Everything is written with set-based SQL (`INSERT … SELECT` over `generate_series`) in one
 //! transaction: the province's million rows load in minutes, and a failure leaves nothing
 //! behind. The bookkeeping triggers are switched off for the load and their results (child
-//! status, attendance counts, contact roll-ups) written in one pass each, the same values the
-//! triggers would have written row by row.
+//! status, attendance counts, contact roll-ups, the dashboard's tallies) written in one pass
+//! each, the same values the triggers would have written row by row.
 
 use std::time::Instant;
 
@@ -132,7 +132,8 @@ pub async fn run(db: &PgPool, scale: Scale) -> anyhow::Result<Loaded> {
     let t = Instant::now();
     sqlx::raw_sql(
         "VACUUM (ANALYZE) station, volunteer, child, guardian, consent, pairing, activity, \
-         attendance, contact, contact_day, wish",
+         attendance, contact, wish, volunteer_tally, child_tally, pairing_tally, contact_day, \
+         station_month",
     )
     .execute(db)
     .await?;
@@ -394,9 +395,6 @@ CROSS JOIN LATERAL (SELECT (p.rn * 31 + j) % 700 = 0 AS concern) x;
 UPDATE pairing p SET contact_count = k.n, last_contact_on = k.last
 FROM (SELECT pairing_id, count(*) AS n, max(contacted_on) AS last FROM contact GROUP BY 1) k
 WHERE p.id = k.pairing_id;
-INSERT INTO contact_day (station_id, day, contacts)
-SELECT p.station_id, k.contacted_on, count(*) FROM contact k JOIN pairing p ON p.id = k.pairing_id
-GROUP BY 1, 2;
 "#)),
         ("wishes", format!(r#"
 INSERT INTO wish (child_id, text, category, estimated_cost, status, claimed_by_organization, claimed_on, fulfilled_on, created_at)
@@ -416,5 +414,6 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 20 < 8 THEN 'fulfilled' WHEN g % 20 < 1
                                 WHEN g % 20 < 18 THEN 'posted' ELSE 'cancelled' END AS status,
                            t.today - (g * 7 % 520) AS day) st;
 "#)),
+        ("tallies", "SELECT tally_rebuild();".to_owned()),
     ]
 }

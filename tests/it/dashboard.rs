@@ -388,6 +388,49 @@ async fn a_write_shows_in_the_next_request() {
         .await
         .unwrap();
     assert_eq!(per_day, counted, "the per-day counts follow every contact");
+
+    // Pairing, closing, exiting and a volunteer's status change keep every tally a recount.
+    let db = app.pool();
+    let child = fixtures::pairable_child(db, w.hanzhou).await;
+    let volunteer = fixtures::volunteer(db, w.hanzhou, "active", 2).await;
+    let pairing = fixtures::pair(db, child, volunteer, w.hanzhou)
+        .await
+        .unwrap();
+    let before_close = staff.get_json(&url).await.1;
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01', closure_reason = 'family_moved'
+         WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(db)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE child SET status = 'exited', exit_reason = 'aged_out', exited_on = DATE '2026-06-02' WHERE id = $1")
+        .bind(child)
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE volunteer SET status = 'paused' WHERE id = $1")
+        .bind(volunteer)
+        .execute(db)
+        .await
+        .unwrap();
+    let after_close = staff.get_json(&url).await.1;
+    let delta = |k: &str| after_close[k].as_i64().unwrap() - before_close[k].as_i64().unwrap();
+    assert_eq!(
+        [
+            delta("pairings_active"),
+            delta("children_paired"),
+            delta("children_registered"),
+            delta("children_exited"),
+            delta("volunteers_active")
+        ],
+        [-1, -1, -1, 1, -1]
+    );
+    for (rule, sql) in crate::seed::RULES {
+        let broken: i64 = sqlx::query_scalar(sql).fetch_one(db).await.unwrap();
+        assert_eq!(broken, 0, "{rule}");
+    }
 }
 
 #[tokio::test]

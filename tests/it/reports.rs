@@ -19,7 +19,6 @@ const COLUMNS: &[&str] = &[
     "activities",
     "person_visits",
     "trainings",
-    "volunteers_trained_in_period",
     "contacts",
     "wishes_fulfilled",
     "open_days_rate",

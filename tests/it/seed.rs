@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use crate::harness::TestApp;
 
 /// Rows that break a rule of the model (each query counts offenders; all must be zero).
-const RULES: &[(&str, &str)] = &[
+pub const RULES: &[(&str, &str)] = &[
     (
         "a child's status follows its pairings",
         "SELECT count(*) FROM child c WHERE c.status <> 'exited'
@@ -48,8 +48,41 @@ const RULES: &[(&str, &str)] = &[
         "contacts per station and day match the contacts",
         "SELECT count(*) FROM (SELECT p.station_id, k.contacted_on, count(*) AS n FROM contact k
            JOIN pairing p ON p.id = k.pairing_id GROUP BY 1, 2) x
-           FULL JOIN contact_day d ON d.station_id = x.station_id AND d.day = x.contacted_on
+           FULL JOIN (SELECT * FROM contact_day WHERE contacts > 0) d
+             ON d.station_id = x.station_id AND d.day = x.contacted_on
            WHERE x.n IS DISTINCT FROM d.contacts",
+    ),
+    (
+        "the volunteer tally is a recount",
+        "SELECT count(*) FROM (SELECT region_code, station_id, status, trained_on IS NOT NULL AS trained,
+           count(*)::int AS n FROM volunteer GROUP BY 1, 2, 3, 4) x
+           FULL JOIN (SELECT * FROM volunteer_tally WHERE n > 0) t ON t.region_code = x.region_code
+             AND t.station_id IS NOT DISTINCT FROM x.station_id AND t.status = x.status AND t.trained = x.trained
+           WHERE x.n IS DISTINCT FROM t.n",
+    ),
+    (
+        "the child tally is a recount",
+        "SELECT count(*) FROM (SELECT region_code, station_id, category, status, count(*)::int AS n
+           FROM child GROUP BY 1, 2, 3, 4) x
+           FULL JOIN (SELECT * FROM child_tally WHERE n > 0) t ON t.region_code = x.region_code
+             AND t.station_id = x.station_id AND t.category = x.category AND t.status = x.status
+           WHERE x.n IS DISTINCT FROM t.n",
+    ),
+    (
+        "the active pairings tally is a recount",
+        "SELECT count(*) FROM (SELECT station_id, count(*)::int AS n FROM pairing WHERE status = 'active'
+           GROUP BY 1) x FULL JOIN (SELECT * FROM pairing_tally WHERE active > 0) t ON t.station_id = x.station_id
+           WHERE x.n IS DISTINCT FROM t.active",
+    ),
+    (
+        "contacts and new pairings by station and month are a recount",
+        "SELECT count(*) FROM (SELECT station_id, date_trunc('month', day)::date AS month, sum(c)::int AS c,
+           sum(s)::int AS s FROM (SELECT p.station_id, k.contacted_on AS day, 1 AS c, 0 AS s
+           FROM contact k JOIN pairing p ON p.id = k.pairing_id
+           UNION ALL SELECT station_id, started_on, 0, 1 FROM pairing) y GROUP BY 1, 2) x
+           FULL JOIN (SELECT * FROM station_month WHERE contacts + pairings_started > 0) m
+             ON m.station_id = x.station_id AND m.month = x.month
+           WHERE (x.c, x.s) IS DISTINCT FROM (m.contacts, m.pairings_started)",
     ),
     (
         "nothing is dated in the future",
