@@ -20,10 +20,9 @@ use crate::app::Routes;
 use crate::auth::{CurrentUser, Role};
 use crate::contacts::store::OpenConcern;
 use crate::error::AppError;
-use crate::pairings::store::WaitingChild;
 use crate::regions::model::RegionCode;
 use model::{Area, Breakdown, Figures, Focus, Month, Period};
-use store::{ByArea, CheckDue, QuietPairing, StationRow};
+use store::{ByArea, CheckDue, QuietPairing, StationRow, WaitingChild};
 
 /// How many records each alert lists (the rest are counted, and linked to their list).
 pub const ALERT_ROWS: i64 = 10;
@@ -254,7 +253,7 @@ pub async fn alerts(
     let checked = today
         .replace_year(today.year() - model::CHECK_VALID_YEARS)
         .unwrap_or_else(|_| today - Duration::days(365 * 3 + 1));
-    let (concerns, check_ins, waiting_total, checks_due, stations) = tokio::try_join!(
+    let (concerns, check_ins, waiting, checks_due, stations) = tokio::try_join!(
         crate::contacts::store::open_concerns(db, &scope, (ALERT_ROWS, 0)),
         store::quiet_pairings(
             db,
@@ -262,16 +261,10 @@ pub async fn alerts(
             today - Duration::days(i64::from(check_in_days)),
             ALERT_ROWS
         ),
-        store::waiting_since_before(db, focus, waited),
+        store::waiting_since_before(db, focus, waited, ALERT_ROWS),
         store::checks_due(db, focus, checked, ALERT_ROWS),
         store::stations(db, focus, 0),
     )?;
-    let (longest, _) =
-        crate::pairings::store::waiting(db, &scope, None, (ALERT_ROWS, 0), today).await?;
-    let waiting: Vec<WaitingChild> = longest
-        .into_iter()
-        .filter(|c| c.days_waiting > model::WAITING_DAYS)
-        .collect();
 
     let assessed: Vec<&StationRow> = stations.iter().filter(|s| is_assessed(s, window)).collect();
     let ids: Vec<Uuid> = assessed.iter().map(|s| s.id).collect();
@@ -294,7 +287,7 @@ pub async fn alerts(
     Ok(Alerts {
         concerns,
         check_ins,
-        waiting: (waiting, waiting_total),
+        waiting,
         short_stations: (short, short_total),
         checks_due,
         window: (window.from, window.to),

@@ -375,23 +375,58 @@ pub async fn quiet_pairings(
     Ok((items, total))
 }
 
+/// A child waiting for a pairing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WaitingChild {
+    /// The child.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// The station's name.
+    pub station_name: String,
+    /// Registered then, or the last pairing ended then.
+    pub waiting_since: Date,
+}
+
 /// Children without a pairing since before `before` (registered then, or their last pairing
-/// ended then).
+/// ended then): the `limit` who have waited longest, and how many there are.
 #[tracing::instrument(skip(db))]
-pub async fn waiting_since_before(db: &PgPool, focus: &Focus, before: Date) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM child c
-           WHERE c.status = 'registered'
-             AND (c.created_at AT TIME ZONE 'Asia/Shanghai')::date <= $3
-             AND NOT EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id AND p.ended_on > $3)
+pub async fn waiting_since_before(
+    db: &PgPool,
+    focus: &Focus,
+    before: Date,
+    limit: i64,
+) -> sqlx::Result<(Vec<WaitingChild>, i64)> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.name, s.name AS station_name, w.since AS "since!", count(*) OVER () AS "total!"
+           FROM child c
+           JOIN station s ON s.id = c.station_id
+           CROSS JOIN LATERAL (
+               SELECT coalesce(max(p.ended_on), (c.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS since
+               FROM pairing p WHERE p.child_id = c.id) w
+           WHERE c.status = 'registered' AND w.since <= $3
              AND ($1::text IS NULL OR c.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))"#,
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+           ORDER BY w.since, c.id
+           LIMIT $4"#,
         focus.region_like(),
         focus.station_ids(),
-        before
+        before,
+        limit
     )
-    .fetch_one(db)
-    .await
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let items = rows
+        .into_iter()
+        .map(|r| WaitingChild {
+            id: r.id,
+            name: r.name,
+            station_name: r.station_name,
+            waiting_since: r.since,
+        })
+        .collect();
+    Ok((items, total))
 }
 
 /// An active volunteer whose background check is due again.
