@@ -246,7 +246,10 @@ pub async fn wishes(
     let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN c.station_id::text ELSE left(c.region_code, $3) END AS key,
                   count(*) AS "n!"
-           FROM wish w JOIN child c ON c.id = w.child_id
+           FROM wish w
+           -- A lookup per fulfilled wish: far fewer than the children a join would walk.
+           CROSS JOIN LATERAL (SELECT c.region_code, c.station_id FROM child c
+                               WHERE c.id = w.child_id OFFSET 0) c
            WHERE w.status = 'fulfilled' AND w.fulfilled_on BETWEEN $4 AND $5
              AND ($1::text IS NULL OR c.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
