@@ -148,6 +148,8 @@ fn all_routes() -> Routes {
         .merge(crate::imports::routes())
         .merge(crate::activities::routes())
         .merge(crate::wishes::routes())
+        .merge(crate::dashboard::routes())
+        .merge(crate::reports::routes())
 }
 
 /// Every route the service has: method and path pattern.

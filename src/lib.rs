@@ -17,6 +17,8 @@ pub mod config;
 pub mod contacts;
 /// Encryption of ID numbers and their keyed hashes.
 pub mod crypto;
+/// The dashboard: figures by region down to a station, trends and alerts.
+pub mod dashboard;
 /// The database: pool, embedded PostgreSQL, migrations, region data.
 pub mod db;
 /// Shared value types: phone, ID number, text, dates, gender.
@@ -35,6 +37,10 @@ pub mod pairings;
 pub mod portal;
 /// The region tree and region scoping.
 pub mod regions;
+/// The monthly report: a printable page and its `.xlsx`.
+pub mod reports;
+/// `seed-demo`: realistic demonstration and benchmark data, bulk-loaded.
+pub mod seed;
 /// Stations (驿站).
 pub mod stations;
 /// Volunteer mothers (爱心妈妈).

@@ -32,6 +32,13 @@ enum Command {
         #[arg(long = "as")]
         username: String,
     },
+    /// Fill an empty database with realistic demonstration data on the real region tree.
+    SeedDemo {
+        /// small (one county, 6 stations), county (20 stations) or sichuan (the province at
+        /// its published size: 419 stations, 173,000 volunteers, 170,000 children).
+        #[arg(long, value_enum, default_value = "small")]
+        scale: aixin::seed::Scale,
+    },
 }
 
 #[derive(Subcommand)]
@@ -71,13 +78,18 @@ enum UserCommand {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    // A bulk load's statements are slow by design: sqlx's slow-statement warnings would bury
+    // the progress lines.
+    let default_filter = match cli.command {
+        Some(Command::SeedDemo { .. }) => "info,sqlx=error",
+        _ => "info,sqlx=warn,tower_http=info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )
         .init();
-    let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -107,6 +119,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await;
             database.close().await?;
             outcome
+        }
+        Command::SeedDemo { scale } => {
+            let database = aixin::open_database(&config).await?;
+            println!("seeding {scale:?}…");
+            let outcome = aixin::seed::run(&database.pool, scale).await;
+            database.close().await?;
+            let loaded = outcome?;
+            for (what, n) in &loaded.counts {
+                println!("  {what:<16} {n:>10}");
+            }
+            println!("  {:<16} {:>10}", "person-visits", loaded.person_visits);
+            Ok(())
         }
         Command::User(command) => {
             let database = aixin::open_database(&config).await?;

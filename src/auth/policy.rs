@@ -292,6 +292,12 @@ pub const POLICY: &[(&str, &str, Access)] = &[
         "/api/v1/wishes/{id}/cancel",
         Access::Roles(REGISTRARS),
     ),
+    // Dashboard, reports and their downloads: federation staff for their region, station
+    // managers for their own stations
+    ("GET", "/dashboard", Access::Roles(REGISTRARS)),
+    ("GET", "/api/v1/stats", Access::Roles(REGISTRARS)),
+    ("GET", "/reports", Access::Roles(REGISTRARS)),
+    ("GET", "/reports/monthly", Access::Roles(REGISTRARS)),
 ];
 
 /// Routes a user who must change their password may still use.

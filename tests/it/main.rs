@@ -22,3 +22,7 @@ mod stations;
 mod volunteers;
 mod web;
 mod wishes;
+
+mod dashboard;
+mod reports;
+mod seed;

@@ -1,0 +1,224 @@
+//! `GET /dashboard`: the figures, the areas table, the trends and the alerts.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::model::{Area, Column, Figures, Focus, Month, Period, sort_areas};
+use super::{Alerts, api::StatsQuery};
+use crate::activities::model::Kind;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::children::model::Category;
+use crate::error::AppError;
+use crate::stations::model::{BuildMode, StationStatus};
+use crate::volunteers::model::VolunteerStatus;
+use crate::web::{PageContext, render};
+
+/// Query of the dashboard: the focus and period, and how the areas table is sorted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DashboardQuery {
+    #[serde(flatten)]
+    stats: StatsQuery,
+    /// A column of the areas table.
+    sort: Option<String>,
+    /// `asc` or `desc` (numbers sort largest first by default).
+    dir: Option<String>,
+}
+
+/// A figure with its label (message key).
+pub struct Labelled {
+    /// Message key.
+    pub key: &'static str,
+    /// Count.
+    pub n: i64,
+}
+
+fn labelled(
+    words: &super::model::Tally,
+    label: impl Fn(&str) -> Option<&'static str>,
+) -> Vec<Labelled> {
+    words
+        .iter()
+        .filter_map(|(w, n)| label(w).map(|key| Labelled { key, n: *n }))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/page.html")]
+struct DashboardPage {
+    ctx: PageContext,
+    /// The focus's name (`None`: a manager's stations).
+    name: Option<String>,
+    crumbs: Vec<(String, String)>,
+    focus_query: String,
+    /// Whether the focus is a single station (no areas below it).
+    is_station: bool,
+    period: Period,
+    total: Figures,
+    areas: Vec<Area>,
+    by_build_mode: Vec<Labelled>,
+    by_station_status: Vec<Labelled>,
+    by_volunteer_status: Vec<Labelled>,
+    by_category: Vec<Labelled>,
+    by_kind: Vec<Labelled>,
+    sort: Column,
+    descending: bool,
+    months: Vec<Month>,
+    alerts: Alerts,
+    check_in_days: u16,
+}
+
+impl DashboardPage {
+    fn columns(&self) -> &'static [Column] {
+        Column::ALL
+    }
+
+    /// The link a column heading sorts by: the other direction when already sorted by it.
+    fn sort_link(&self, column: &Column) -> String {
+        let descending = if *column == self.sort {
+            !self.descending
+        } else {
+            *column != Column::Name
+        };
+        let dir = if descending { "desc" } else { "asc" };
+        format!(
+            "/dashboard?{}&sort={}&dir={dir}",
+            self.period_query(),
+            column.as_str()
+        )
+    }
+
+    fn sort_state(&self, column: &Column) -> &'static str {
+        match (*column == self.sort, self.descending) {
+            (false, _) => "none",
+            (true, true) => "descending",
+            (true, false) => "ascending",
+        }
+    }
+
+    /// The focus and period, as a query string for links that keep them.
+    fn period_query(&self) -> String {
+        let focus = if self.focus_query.is_empty() {
+            String::new()
+        } else {
+            format!("{}&", self.focus_query)
+        };
+        format!("{focus}from={}&to={}", self.period.from, self.period.to)
+    }
+
+    fn drill_link(&self, area: &Area) -> Option<String> {
+        area.drill().map(|q| {
+            format!(
+                "/dashboard?{q}&from={}&to={}",
+                self.period.from, self.period.to
+            )
+        })
+    }
+
+    fn report_link(&self) -> String {
+        let focus = if self.focus_query.is_empty() {
+            String::new()
+        } else {
+            format!("{}&", self.focus_query)
+        };
+        format!(
+            "/reports/monthly?{focus}month={}",
+            last_month(self.period.to)
+        )
+    }
+
+    fn cell(&self, figures: &Figures, column: &Column) -> String {
+        let n = |v: i64| self.ctx.num(&v);
+        match column {
+            Column::Name => String::new(),
+            Column::Stations => n(figures.stations),
+            Column::VolunteersActive => n(figures.volunteers_active),
+            Column::VolunteersTrained => n(figures.volunteers_trained),
+            Column::ChildrenRegistered => n(figures.children_registered),
+            Column::ChildrenPaired => n(figures.children_paired),
+            Column::Coverage => figures.coverage_text(),
+            Column::Activities => n(figures.activities),
+            Column::PersonVisits => n(figures.person_visits),
+            Column::Contacts => n(figures.contacts),
+            Column::WishesFulfilled => n(figures.wishes_fulfilled),
+            Column::OpenDays => figures.open_days_text(),
+        }
+    }
+}
+
+/// The month before the one `day` falls in, `YYYY-MM` (the report people usually want).
+fn last_month(day: time::Date) -> String {
+    let (year, month) = match day.month() {
+        time::Month::January => (day.year() - 1, time::Month::December),
+        m => (day.year(), m.previous()),
+    };
+    format!("{year:04}-{:02}", u8::from(month))
+}
+
+/// `GET /dashboard`.
+#[tracing::instrument(skip(state, ctx, user))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let (focus, period) = query.stats.resolve(&state, &user).await?;
+    let sort = query
+        .sort
+        .as_deref()
+        .and_then(Column::parse)
+        .unwrap_or(Column::Name);
+    let descending = match query.dir.as_deref() {
+        Some("asc") => false,
+        Some("desc") => true,
+        _ => sort != Column::Name,
+    };
+    let today = crate::domain::today();
+    let db = &state.db;
+    let check_in_days = state.config.check_in_days;
+    let (breakdown, months, alerts, name, crumbs) = tokio::try_join!(
+        super::breakdown(db, &focus, focus.drill_len(), period, today),
+        super::trends(db, &focus, today),
+        super::alerts(db, &focus, check_in_days, today),
+        super::focus_name(db, &focus),
+        super::breadcrumbs(db, &user, &focus),
+    )?;
+    let mut areas = breakdown.areas;
+    sort_areas(&mut areas, sort, descending);
+    let total = breakdown.total;
+    let is_station = matches!(&focus, Focus::Stations { ids, .. } if ids.len() == 1);
+    Ok(render(&DashboardPage {
+        by_build_mode: labelled(&total.stations_by_build_mode, |w| {
+            BuildMode::parse(w).map(BuildMode::label_key)
+        }),
+        by_station_status: labelled(&total.stations_by_status, |w| {
+            StationStatus::parse(w).map(StationStatus::label_key)
+        }),
+        by_volunteer_status: labelled(&total.volunteers_by_status, |w| {
+            VolunteerStatus::parse(w).map(VolunteerStatus::label_key)
+        }),
+        by_category: labelled(&total.children_by_category, |w| {
+            Category::parse(w).map(Category::label_key)
+        }),
+        by_kind: labelled(&total.activities_by_kind, |w| {
+            Kind::parse(w).map(Kind::label_key)
+        }),
+        ctx,
+        name,
+        crumbs,
+        focus_query: focus.query(),
+        is_station,
+        period,
+        total,
+        areas,
+        sort,
+        descending,
+        months,
+        alerts,
+        check_in_days,
+    }))
+}

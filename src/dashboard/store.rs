@@ -1,0 +1,485 @@
+//! The SQL of the dashboard: one grouped pass over each kind of record, split by area.
+//!
+//! Every query takes the focus as `$1` (a region `LIKE` pattern, or `NULL`), `$2` (station
+//! ids, or `NULL`) and `$3`, the length of region code to group by — or 0 to group by station.
+//! People are matched by their own region (as the registry's lists match them); stations'
+//! records (activities, pairings, contacts) by the station's region.
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+use time::Date;
+use uuid::Uuid;
+
+use super::model::{Figures, Focus, Month, Period};
+use crate::activities::model::Kind;
+use crate::children::model::Category;
+use crate::stations::model::{BuildMode, StationStatus};
+use crate::volunteers::model::VolunteerStatus;
+
+/// A station of the focus, with what its figures need.
+#[derive(Debug, Clone)]
+pub struct StationRow {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// The area it falls in.
+    pub key: Option<String>,
+    /// Build mode.
+    pub build_mode: BuildMode,
+    /// Status.
+    pub status: StationStatus,
+    /// Planned open days a week.
+    pub open_days_per_week: i16,
+    /// Opening day.
+    pub opened_on: Option<Date>,
+}
+
+/// Figures by area key (`None`: the records that fall in no area).
+pub type ByArea = HashMap<Option<String>, Figures>;
+
+/// The stations of the focus, by name.
+#[tracing::instrument(skip(db))]
+pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> sqlx::Result<Vec<StationRow>> {
+    sqlx::query_as!(
+        StationRow,
+        r#"SELECT s.id, s.name,
+                  CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  s.build_mode AS "build_mode: BuildMode", s.status AS "status: StationStatus",
+                  s.open_days_per_week, s.opened_on
+           FROM station s
+           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           ORDER BY s.name, s.id"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Volunteers by status, and how many have their training on record (from the tally the
+/// volunteer trigger keeps).
+#[tracing::instrument(skip(db, into))]
+pub async fn volunteers(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
+                  t.status AS "status!: VolunteerStatus", sum(t.n)::bigint AS "n!",
+                  coalesce(sum(t.n) FILTER (WHERE t.trained), 0)::bigint AS "trained!"
+           FROM volunteer_tally t
+           WHERE ($1::text IS NULL OR t.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR t.station_id = ANY($2))
+           GROUP BY 1, 2"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        f.volunteers += r.n;
+        *f.volunteers_by_status.entry(r.status.as_str()).or_default() += r.n;
+        if r.status == VolunteerStatus::Active {
+            f.volunteers_active += r.n;
+        }
+        f.volunteers_trained += r.trained;
+    }
+    Ok(())
+}
+
+/// Children by category and status (from the tally the child trigger keeps).
+#[tracing::instrument(skip(db, into))]
+pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
+                  t.category AS "category!: Category", t.status::text AS "status!", sum(t.n)::bigint AS "n!"
+           FROM child_tally t
+           WHERE ($1::text IS NULL OR t.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR t.station_id = ANY($2))
+           GROUP BY 1, 2, 3"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        if r.status == "exited" {
+            f.children_exited += r.n;
+            continue;
+        }
+        f.children_registered += r.n;
+        *f.children_by_category
+            .entry(r.category.as_str())
+            .or_default() += r.n;
+        if r.status == "paired" {
+            f.children_paired += r.n;
+        }
+    }
+    Ok(())
+}
+
+/// Active pairings at the focus's stations (from the tally the pairing trigger keeps).
+#[tracing::instrument(skip(db, into))]
+pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  sum(t.active)::bigint AS "active!"
+           FROM pairing_tally t JOIN station s ON s.id = t.station_id
+           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        into.entry(r.key).or_default().pairings_active += r.active;
+    }
+    Ok(())
+}
+
+/// Activities held within the period, by kind, with their person-visits.
+#[tracing::instrument(skip(db, into))]
+pub async fn activities(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  a.kind AS "kind!: Kind", count(*) AS "n!",
+                  coalesce(sum(a.person_visits), 0)::bigint AS "visits!"
+           FROM activity a JOIN station s ON s.id = a.station_id
+           WHERE a.held_on BETWEEN $4 AND $5
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1, 2"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        f.activities += r.n;
+        *f.activities_by_kind.entry(r.kind.as_str()).or_default() += r.n;
+        f.person_visits += r.visits;
+        if r.kind == Kind::Training {
+            f.trainings += r.n;
+        }
+    }
+    Ok(())
+}
+
+/// Contacts logged and pairings started within the period: the whole months from the
+/// per-month counts, the days of the months the period only partly covers from the per-day
+/// counts (both kept by the contact and pairing triggers).
+#[tracing::instrument(skip(db, into))]
+pub async fn station_counts(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let (full_from, full_to) = period.whole_months();
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  coalesce(sum(x.contacts), 0)::bigint AS "contacts!",
+                  coalesce(sum(x.pairings_started), 0)::bigint AS "started!"
+           FROM (SELECT m.station_id, m.contacts, m.pairings_started FROM station_month m
+                 WHERE m.month >= $6 AND m.month < $7
+                 UNION ALL
+                 SELECT d.station_id, d.contacts, d.pairings_started FROM contact_day d
+                 WHERE d.day >= $4 AND d.day < $6
+                 UNION ALL
+                 SELECT d.station_id, d.contacts, d.pairings_started FROM contact_day d
+                 WHERE d.day >= $7 AND d.day <= $5) x
+           JOIN station s ON s.id = x.station_id
+           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to,
+        full_from,
+        full_to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        let f = into.entry(r.key).or_default();
+        f.contacts += r.contacts;
+        f.pairings_started += r.started;
+    }
+    Ok(())
+}
+
+/// Micro-wishes fulfilled within the period, by the child's area.
+#[tracing::instrument(skip(db, into))]
+pub async fn wishes(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let rows = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN c.station_id::text ELSE left(c.region_code, $3) END AS key,
+                  count(*) AS "n!"
+           FROM wish w
+           -- A lookup per fulfilled wish: far fewer than the children a join would walk.
+           CROSS JOIN LATERAL (SELECT c.region_code, c.station_id FROM child c
+                               WHERE c.id = w.child_id OFFSET 0) c
+           WHERE w.status = 'fulfilled' AND w.fulfilled_on BETWEEN $4 AND $5
+             AND ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+           GROUP BY 1"#,
+        focus.region_like(),
+        focus.station_ids(),
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rows {
+        into.entry(r.key).or_default().wishes_fulfilled += r.n;
+    }
+    Ok(())
+}
+
+/// The regions with codes of `len` characters in a region, in code order.
+#[tracing::instrument(skip(db))]
+pub async fn regions_in(db: &PgPool, code: &str, len: i32) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        "SELECT code, name FROM region WHERE code LIKE $1 AND length(code) = $2 ORDER BY code",
+        format!("{code}%"),
+        len
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.code, r.name)).collect())
+}
+
+/// Month by month from `first` to `last` (first days of months): activities, person-visits,
+/// pairings started, contacts.
+#[tracing::instrument(skip(db))]
+pub async fn months(
+    db: &PgPool,
+    focus: &Focus,
+    first: Date,
+    last: Date,
+) -> sqlx::Result<Vec<Month>> {
+    sqlx::query_as!(
+        Month,
+        r#"WITH s AS (
+               SELECT id FROM station s
+               WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+                 AND ($2::uuid[] IS NULL OR s.id = ANY($2))),
+           m AS (SELECT generate_series($3::date, $4::date, interval '1 month')::date AS month),
+           a AS (SELECT date_trunc('month', a.held_on)::date AS month, count(*) AS n,
+                        sum(a.person_visits) AS visits
+                 FROM activity a JOIN s ON s.id = a.station_id
+                 WHERE a.held_on >= $3 AND a.held_on < ($4::date + interval '1 month') GROUP BY 1),
+           k AS (SELECT t.month, sum(t.contacts) AS contacts, sum(t.pairings_started) AS started
+                 FROM station_month t JOIN s ON s.id = t.station_id
+                 WHERE t.month BETWEEN $3 AND $4 GROUP BY 1)
+           SELECT to_char(m.month, 'YYYY-MM') AS "month!",
+                  coalesce(a.n, 0)::bigint AS "activities!",
+                  coalesce(a.visits, 0)::bigint AS "person_visits!",
+                  coalesce(k.started, 0)::bigint AS "pairings_started!",
+                  coalesce(k.contacts, 0)::bigint AS "contacts!"
+           FROM m LEFT JOIN a USING (month) LEFT JOIN k USING (month)
+           ORDER BY m.month"#,
+        focus.region_like(),
+        focus.station_ids(),
+        first,
+        last
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// An active pairing that has gone quiet.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuietPairing {
+    /// The pairing.
+    pub id: Uuid,
+    /// The child's name.
+    pub child_name: String,
+    /// The volunteer's name.
+    pub volunteer_name: String,
+    /// The station's name.
+    pub station_name: String,
+    /// Last contact, or the start when there was none.
+    pub quiet_since: Date,
+}
+
+/// Active pairings with no contact since `before` (longest quiet first, `limit` of them),
+/// and how many there are.
+#[tracing::instrument(skip(db))]
+pub async fn quiet_pairings(
+    db: &PgPool,
+    focus: &Focus,
+    before: Date,
+    limit: i64,
+) -> sqlx::Result<(Vec<QuietPairing>, i64)> {
+    let items = sqlx::query_as!(
+        QuietPairing,
+        r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
+                  coalesce(p.last_contact_on, p.started_on) AS "quiet_since!"
+           FROM pairing p
+           JOIN station s ON s.id = p.station_id
+           JOIN child c ON c.id = p.child_id
+           JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.status = 'active' AND coalesce(p.last_contact_on, p.started_on) <= $3
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           ORDER BY coalesce(p.last_contact_on, p.started_on), p.id
+           LIMIT $4"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.status = 'active' AND coalesce(p.last_contact_on, p.started_on) <= $3
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((items, total))
+}
+
+/// A child waiting for a pairing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WaitingChild {
+    /// The child.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// The station's name.
+    pub station_name: String,
+    /// Registered then, or the last pairing ended then.
+    pub waiting_since: Date,
+}
+
+/// Children without a pairing since before `before` (registered then, or their last pairing
+/// ended then): the `limit` who have waited longest, and how many there are.
+#[tracing::instrument(skip(db))]
+pub async fn waiting_since_before(
+    db: &PgPool,
+    focus: &Focus,
+    before: Date,
+    limit: i64,
+) -> sqlx::Result<(Vec<WaitingChild>, i64)> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.name, s.name AS station_name, w.since AS "since!", count(*) OVER () AS "total!"
+           FROM child c
+           JOIN station s ON s.id = c.station_id
+           CROSS JOIN LATERAL (
+               SELECT coalesce(max(p.ended_on), (c.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS since
+               FROM pairing p WHERE p.child_id = c.id) w
+           WHERE c.status = 'registered' AND w.since <= $3
+             AND ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+           ORDER BY w.since, c.id
+           LIMIT $4"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let items = rows
+        .into_iter()
+        .map(|r| WaitingChild {
+            id: r.id,
+            name: r.name,
+            station_name: r.station_name,
+            waiting_since: r.since,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// An active volunteer whose background check is due again.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckDue {
+    /// The volunteer.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Her station's name.
+    pub station_name: Option<String>,
+    /// The last check.
+    pub background_check_on: Date,
+}
+
+/// Active volunteers checked before `before` (oldest check first, `limit` of them), and how
+/// many there are.
+#[tracing::instrument(skip(db))]
+pub async fn checks_due(
+    db: &PgPool,
+    focus: &Focus,
+    before: Date,
+    limit: i64,
+) -> sqlx::Result<(Vec<CheckDue>, i64)> {
+    let items = sqlx::query_as!(
+        CheckDue,
+        r#"SELECT v.id, v.name, s.name AS "station_name?", v.background_check_on AS "background_check_on!"
+           FROM volunteer v LEFT JOIN station s ON s.id = v.station_id
+           WHERE v.status = 'active' AND v.background_check_on < $3
+             AND ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+           ORDER BY v.background_check_on, v.id
+           LIMIT $4"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM volunteer v
+           WHERE v.status = 'active' AND v.background_check_on < $3
+             AND ($1::text IS NULL OR v.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((items, total))
+}

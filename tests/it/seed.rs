@@ -1,0 +1,135 @@
+//! `seed-demo`: the bulk load keeps every rule the triggers and constraints keep row by row,
+//! and refuses a database that already has records.
+
+use aixin::seed::{self, Scale};
+use reqwest::StatusCode;
+
+use crate::harness::TestApp;
+
+/// Rows that break a rule of the model (each query counts offenders; all must be zero).
+pub const RULES: &[(&str, &str)] = &[
+    (
+        "a child's status follows its pairings",
+        "SELECT count(*) FROM child c WHERE c.status <> 'exited'
+           AND (c.status = 'paired') <> EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id AND p.status = 'active')",
+    ),
+    (
+        "exited children have no active pairing",
+        "SELECT count(*) FROM child c JOIN pairing p ON p.child_id = c.id AND p.status = 'active' WHERE c.status = 'exited'",
+    ),
+    (
+        "active pairings are with active volunteers within capacity",
+        "SELECT count(*) FROM (SELECT v.id FROM pairing p JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.status = 'active' GROUP BY v.id, v.status, v.capacity
+           HAVING v.status <> 'active' OR count(*) > v.capacity) x",
+    ),
+    (
+        "pairings are at the child's station, under a pairing consent",
+        "SELECT count(*) FROM pairing p JOIN child c ON c.id = p.child_id WHERE p.station_id <> c.station_id
+           OR NOT EXISTS (SELECT 1 FROM consent k WHERE k.child_id = c.id AND k.scope = 'pairing' AND k.given_on <= p.started_on)",
+    ),
+    (
+        "attendance counts follow the attendance rows",
+        "SELECT count(*) FROM activity a CROSS JOIN LATERAL (SELECT count(child_id) AS c, count(volunteer_id) AS v
+           FROM attendance t WHERE t.activity_id = a.id) k WHERE (a.child_count, a.volunteer_count) <> (k.c, k.v)",
+    ),
+    (
+        "children attend their own station's sessions",
+        "SELECT count(*) FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN child c ON c.id = t.child_id
+           WHERE c.station_id <> a.station_id",
+    ),
+    (
+        "pairings carry their contact count and last contact",
+        "SELECT count(*) FROM pairing p CROSS JOIN LATERAL (SELECT count(*)::int AS n, max(contacted_on) AS last
+           FROM contact k WHERE k.pairing_id = p.id) k
+           WHERE (p.contact_count, p.last_contact_on) IS DISTINCT FROM (k.n, k.last)",
+    ),
+    (
+        "contacts per station and day match the contacts",
+        "SELECT count(*) FROM (SELECT p.station_id, k.contacted_on, count(*) AS n FROM contact k
+           JOIN pairing p ON p.id = k.pairing_id GROUP BY 1, 2) x
+           FULL JOIN (SELECT * FROM contact_day WHERE contacts > 0) d
+             ON d.station_id = x.station_id AND d.day = x.contacted_on
+           WHERE x.n IS DISTINCT FROM d.contacts",
+    ),
+    (
+        "the volunteer tally is a recount",
+        "SELECT count(*) FROM (SELECT region_code, station_id, status, trained_on IS NOT NULL AS trained,
+           count(*)::int AS n FROM volunteer GROUP BY 1, 2, 3, 4) x
+           FULL JOIN (SELECT * FROM volunteer_tally WHERE n > 0) t ON t.region_code = x.region_code
+             AND t.station_id IS NOT DISTINCT FROM x.station_id AND t.status = x.status AND t.trained = x.trained
+           WHERE x.n IS DISTINCT FROM t.n",
+    ),
+    (
+        "the child tally is a recount",
+        "SELECT count(*) FROM (SELECT region_code, station_id, category, status, count(*)::int AS n
+           FROM child GROUP BY 1, 2, 3, 4) x
+           FULL JOIN (SELECT * FROM child_tally WHERE n > 0) t ON t.region_code = x.region_code
+             AND t.station_id = x.station_id AND t.category = x.category AND t.status = x.status
+           WHERE x.n IS DISTINCT FROM t.n",
+    ),
+    (
+        "the active pairings tally is a recount",
+        "SELECT count(*) FROM (SELECT station_id, count(*)::int AS n FROM pairing WHERE status = 'active'
+           GROUP BY 1) x FULL JOIN (SELECT * FROM pairing_tally WHERE active > 0) t ON t.station_id = x.station_id
+           WHERE x.n IS DISTINCT FROM t.active",
+    ),
+    (
+        "contacts and new pairings by station and month are a recount",
+        "SELECT count(*) FROM (SELECT station_id, date_trunc('month', day)::date AS month, sum(c)::int AS c,
+           sum(s)::int AS s FROM (SELECT p.station_id, k.contacted_on AS day, 1 AS c, 0 AS s
+           FROM contact k JOIN pairing p ON p.id = k.pairing_id
+           UNION ALL SELECT station_id, started_on, 0, 1 FROM pairing) y GROUP BY 1, 2) x
+           FULL JOIN (SELECT * FROM station_month WHERE contacts + pairings_started > 0) m
+             ON m.station_id = x.station_id AND m.month = x.month
+           WHERE (x.c, x.s) IS DISTINCT FROM (m.contacts, m.pairings_started)",
+    ),
+    (
+        "nothing is dated in the future",
+        "SELECT (SELECT count(*) FROM contact WHERE contacted_on > (now() AT TIME ZONE 'Asia/Shanghai')::date)
+              + (SELECT count(*) FROM pairing WHERE started_on > (now() AT TIME ZONE 'Asia/Shanghai')::date)",
+    ),
+];
+
+#[tokio::test]
+async fn the_small_scale_keeps_every_rule_and_the_dashboard_counts_it() {
+    let app = TestApp::spawn().await;
+    let loaded = seed::run(app.pool(), Scale::Small).await.unwrap();
+    let counts: std::collections::HashMap<_, _> = loaded.counts.iter().copied().collect();
+    assert_eq!(counts["stations"], 6);
+    assert_eq!(counts["volunteers"], 600);
+    assert_eq!(counts["children"], 600);
+    assert!(counts["active pairings"] > 450, "{counts:?}");
+    assert!(loaded.person_visits > 8_000);
+
+    for (rule, sql) in RULES {
+        let broken: i64 = sqlx::query_scalar(sql).fetch_one(app.pool()).await.unwrap();
+        assert_eq!(broken, 0, "{rule}");
+    }
+    // The triggers are back on after the load.
+    let off: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(off, 0);
+
+    let (admin, _) = app.logged_in("admin", "510681").await;
+    let (status, stats) = admin
+        .get_json("/api/v1/stats?from=2000-01-01&to=2099-12-31")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stats["stations"], 6);
+    assert_eq!(stats["volunteers"], 600);
+    assert_eq!(stats["pairings_active"], counts["active pairings"]);
+    assert_eq!(stats["activities"], counts["activities"]);
+    assert_eq!(stats["person_visits"], loaded.person_visits);
+    assert_eq!(stats["contacts"], counts["contacts"]);
+
+    let again = seed::run(app.pool(), Scale::Small).await.unwrap_err();
+    assert!(
+        again.to_string().contains("already holds 6 stations"),
+        "{again}"
+    );
+}
