@@ -46,6 +46,17 @@ async fn set_skills(db: &PgPool, volunteer: Uuid, skills: &[&str]) {
         .unwrap();
 }
 
+/// The suggestions for `child` when staff search the name of `volunteer`.
+async fn search_by_name(staff: &Browser, db: &PgPool, child: Uuid, volunteer: Uuid) -> Value {
+    let name: String = sqlx::query_scalar("SELECT name FROM volunteer WHERE id = $1")
+        .bind(volunteer)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/children/{child}/match-suggestions?q={name}");
+    staff.get_json(&path).await.1
+}
+
 #[tokio::test]
 async fn a_pairing_is_made_and_the_child_becomes_paired() {
     let app = TestApp::spawn().await;
@@ -416,16 +427,7 @@ async fn suggestions_rank_near_fitting_volunteers_first_and_explain_the_ineligib
     assert_eq!(body["total"], 2);
 
     // Looking for a volunteer by name shows why she cannot be paired.
-    let name = sqlx::query_scalar::<_, String>("SELECT name FROM volunteer WHERE id = $1")
-        .bind(full)
-        .fetch_one(p)
-        .await
-        .unwrap();
-    let (_, found) = staff
-        .get_json(&format!(
-            "/api/v1/children/{child}/match-suggestions?q={name}"
-        ))
-        .await;
+    let found = search_by_name(&staff, p, child, full).await;
     assert_eq!(found["items"][0]["eligible"], false);
     assert!(
         found["items"][0]["reasons"]
@@ -433,16 +435,7 @@ async fn suggestions_rank_near_fitting_volunteers_first_and_explain_the_ineligib
             .unwrap()
             .contains(&json!("at_capacity"))
     );
-    let applied_name = sqlx::query_scalar::<_, String>("SELECT name FROM volunteer WHERE id = $1")
-        .bind(applied)
-        .fetch_one(p)
-        .await
-        .unwrap();
-    let (_, found) = staff
-        .get_json(&format!(
-            "/api/v1/children/{child}/match-suggestions?q={applied_name}"
-        ))
-        .await;
+    let found = search_by_name(&staff, p, child, applied).await;
     assert_eq!(found["items"][0]["eligible"], false);
     assert!(
         found["items"][0]["explanation"]
