@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::model::{Contact, ContactInput};
-use super::store::{self, OpenConcern};
+use super::store::OpenConcern;
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::AppError;
@@ -109,6 +109,6 @@ pub async fn concerns(
 ) -> Result<Json<Page<OpenConcern>>, AppError> {
     let paging = paging.checked()?;
     let (items, total) =
-        store::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset())).await?;
+        super::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset())).await?;
     Ok(Json(paging.page(items, total)))
 }

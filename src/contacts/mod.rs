@@ -14,9 +14,11 @@ use uuid::Uuid;
 use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
+use crate::auth::scope::Scope;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::pairings::model::PairingStatus;
 use model::{CORRECTION_WINDOW, Contact, ContactInput, ValidContact};
+use store::OpenConcern;
 
 /// The contact and concern routes (the volunteer's own pages live in the portal).
 pub fn routes() -> Routes {
@@ -45,6 +47,19 @@ pub async fn of_pairing(
         .into_iter()
         .map(|(c, _)| c)
         .collect())
+}
+
+/// A page of the open concerns in scope, oldest first, and how many there are.
+pub async fn open_concerns(
+    db: &PgPool,
+    scope: &Scope,
+    page: (i64, i64),
+) -> Result<(Vec<OpenConcern>, i64), AppError> {
+    let (items, total) = tokio::try_join!(
+        store::open_concerns(db, scope, page),
+        store::count_open_concerns(db, scope)
+    )?;
+    Ok((items, total))
 }
 
 /// A volunteer's contacts and minutes dated `from` or later.

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::store::{self, OpenConcern};
+use super::store::OpenConcern;
 use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::AppError;
@@ -42,7 +42,7 @@ pub async fn concerns(
 ) -> Result<Response, AppError> {
     let paging = paging.checked()?;
     let (concerns, total) =
-        store::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset())).await?;
+        super::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset())).await?;
     Ok(render(&ConcernsPage {
         ctx,
         concerns,

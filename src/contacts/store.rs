@@ -219,29 +219,33 @@ pub struct OpenConcern {
     pub raised_at: OffsetDateTime,
 }
 
-/// The open concerns in scope, oldest first, and their total.
+/// A page of the open concerns in scope, oldest first: the page is chosen from the queue of open
+/// concerns (which the contact trigger keeps, with each concern's station), and only its rows
+/// are joined to their contact, child and volunteer.
+#[tracing::instrument(skip(db))]
 pub async fn open_concerns(
     db: &PgPool,
     scope: &Scope,
     (limit, offset): (i64, i64),
-) -> sqlx::Result<(Vec<OpenConcern>, i64)> {
-    let items = sqlx::query_as!(
+) -> sqlx::Result<Vec<OpenConcern>> {
+    sqlx::query_as!(
         OpenConcern,
         r#"SELECT k.id AS contact_id, k.pairing_id, p.child_id, c.name AS child_name,
                   v.name AS volunteer_name, p.station_id, s.name AS station_name,
                   k.concern_category AS "concern_category!: ConcernCategory",
-                  k.concern_detail AS "concern_detail!", k.contacted_on, k.created_at AS raised_at
-           FROM contact k
+                  k.concern_detail AS "concern_detail!", k.contacted_on, o.raised_at
+           FROM (SELECT o.contact_id, o.station_id, o.raised_at FROM open_concern o
+                 WHERE ($1::text IS NULL OR o.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
+                   AND ($2::uuid[] IS NULL OR o.station_id = ANY($2))
+                   AND $3::uuid IS NULL
+                 ORDER BY o.raised_at, o.contact_id
+                 LIMIT $4 OFFSET $5) o
+           JOIN contact k ON k.id = o.contact_id
            JOIN pairing p ON p.id = k.pairing_id
            JOIN child c ON c.id = p.child_id
            JOIN volunteer v ON v.id = p.volunteer_id
-           JOIN station s ON s.id = p.station_id
-           WHERE k.concern_category IS NOT NULL AND k.concern_resolved_at IS NULL
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
-             AND $3::uuid IS NULL
-           ORDER BY k.created_at, k.id
-           LIMIT $4 OFFSET $5"#,
+           JOIN station s ON s.id = o.station_id
+           ORDER BY o.raised_at, o.contact_id"#,
         scope.region_like(),
         scope.station_ids(),
         scope.volunteer_id(),
@@ -249,21 +253,23 @@ pub async fn open_concerns(
         offset
     )
     .fetch_all(db)
-    .await?;
-    let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!"
-           FROM contact k JOIN pairing p ON p.id = k.pairing_id JOIN station s ON s.id = p.station_id
-           WHERE k.concern_category IS NOT NULL AND k.concern_resolved_at IS NULL
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+    .await
+}
+
+/// How many open concerns there are in scope.
+#[tracing::instrument(skip(db))]
+pub async fn count_open_concerns(db: &PgPool, scope: &Scope) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM open_concern o
+           WHERE ($1::text IS NULL OR o.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
+             AND ($2::uuid[] IS NULL OR o.station_id = ANY($2))
              AND $3::uuid IS NULL"#,
         scope.region_like(),
         scope.station_ids(),
         scope.volunteer_id(),
     )
     .fetch_one(db)
-    .await?;
-    Ok((items, total))
+    .await
 }
 
 /// A volunteer's contacts and minutes since `from` (for the month's encouragement).

@@ -10,8 +10,6 @@ pub mod model;
 pub mod pages;
 pub mod store;
 
-use std::collections::HashMap;
-
 use sqlx::PgPool;
 use time::{Date, Duration};
 use uuid::Uuid;
@@ -80,6 +78,12 @@ pub async fn focus(
     Ok(Focus::Region(region))
 }
 
+/// The stations of a focus, each keyed by the area `len` splits the focus into (see
+/// [`Focus::drill_len`]): what [`breakdown`] and [`alerts`] start from.
+pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> Result<Vec<StationRow>, AppError> {
+    Ok(store::stations(db, focus, len).await?)
+}
+
 /// The figures of a focus over a period, split by `len` (see [`Focus::drill_len`]).
 pub async fn breakdown(
     db: &PgPool,
@@ -88,24 +92,34 @@ pub async fn breakdown(
     period: Period,
     today: Date,
 ) -> Result<Breakdown, AppError> {
+    let stations = stations(db, focus, len).await?;
+    breakdown_of(db, focus, &stations, len, period, today).await
+}
+
+/// [`breakdown`] of a focus whose `stations` were read already (keyed by the same `len`).
+pub async fn breakdown_of(
+    db: &PgPool,
+    focus: &Focus,
+    stations: &[StationRow],
+    len: i32,
+    period: Period,
+    today: Date,
+) -> Result<Breakdown, AppError> {
     let mut people = ByArea::new();
     let mut children = ByArea::new();
     let mut pairings = ByArea::new();
     let mut activities = ByArea::new();
-    let mut contacts = ByArea::new();
-    let mut wishes = ByArea::new();
+    let mut counts = ByArea::new();
     // Independent passes over different tables: run side by side, each on its connection.
-    let (stations, (), (), (), (), (), ()) = tokio::try_join!(
-        store::stations(db, focus, len),
+    let ((), (), (), (), (), mut by_area) = tokio::try_join!(
         store::volunteers(db, focus, len, &mut people),
         store::children(db, focus, len, &mut children),
         store::pairings(db, focus, len, &mut pairings),
         store::activities(db, focus, len, period, &mut activities),
-        store::station_counts(db, focus, len, period, &mut contacts),
-        store::wishes(db, focus, len, period, &mut wishes),
+        store::station_counts(db, focus, len, period, &mut counts),
+        station_figures(db, stations, period.open_days_window(today)),
     )?;
-    let mut by_area = station_figures(db, &stations, period.open_days_window(today)).await?;
-    for part in [people, children, pairings, activities, contacts, wishes] {
+    for part in [people, children, pairings, activities, counts] {
         for (key, figures) in part {
             by_area.entry(key).or_default().add(&figures);
         }
@@ -158,7 +172,7 @@ async fn station_figures(
     db: &PgPool,
     stations: &[StationRow],
     window: Period,
-) -> Result<ByArea, AppError> {
+) -> sqlx::Result<ByArea> {
     let assessed: Vec<&StationRow> = stations.iter().filter(|s| is_assessed(s, window)).collect();
     let ids: Vec<Uuid> = assessed.iter().map(|s| s.id).collect();
     let open = crate::activities::store::open_days(db, &ids, window.from, window.to).await?;
@@ -240,36 +254,39 @@ impl Alerts {
     }
 }
 
-/// The alerts of a focus.
+/// The alerts of a focus, whose `stations` are given.
 pub async fn alerts(
     db: &PgPool,
     focus: &Focus,
+    stations: &[StationRow],
     check_in_days: u16,
     today: Date,
 ) -> Result<Alerts, AppError> {
-    let scope = focus.scope();
     let window = Period::this_year(today).open_days_window(today);
     let waited = today - Duration::days(model::WAITING_DAYS + 1);
     let checked = today
         .replace_year(today.year() - model::CHECK_VALID_YEARS)
         .unwrap_or_else(|_| today - Duration::days(365 * 3 + 1));
-    let (concerns, check_ins, waiting, checks_due, stations) = tokio::try_join!(
-        crate::contacts::store::open_concerns(db, &scope, (ALERT_ROWS, 0)),
-        store::quiet_pairings(
-            db,
-            focus,
-            today - Duration::days(i64::from(check_in_days)),
-            ALERT_ROWS
-        ),
-        store::waiting_since_before(db, focus, waited, ALERT_ROWS),
-        store::checks_due(db, focus, checked, ALERT_ROWS),
-        store::stations(db, focus, 0),
-    )?;
-
     let assessed: Vec<&StationRow> = stations.iter().filter(|s| is_assessed(s, window)).collect();
     let ids: Vec<Uuid> = assessed.iter().map(|s| s.id).collect();
-    let open: HashMap<Uuid, Vec<Date>> =
-        crate::activities::store::open_days(db, &ids, window.from, window.to).await?;
+    let records = async {
+        Ok::<_, AppError>(tokio::try_join!(
+            store::quiet_pairings(
+                db,
+                focus,
+                today - Duration::days(i64::from(check_in_days)),
+                ALERT_ROWS
+            ),
+            store::waiting_since_before(db, focus, waited, ALERT_ROWS),
+            store::checks_due(db, focus, checked, ALERT_ROWS),
+            crate::activities::store::open_days(db, &ids, window.from, window.to),
+        )?)
+    };
+    let scope = focus.scope();
+    let (concerns, (check_ins, waiting, checks_due, open)) = tokio::try_join!(
+        crate::contacts::open_concerns(db, &scope, (ALERT_ROWS, 0)),
+        records
+    )?;
     let mut short: Vec<ShortStation> = assessed
         .into_iter()
         .map(|s| ShortStation {

@@ -180,10 +180,12 @@ pub async fn dashboard(
     let today = crate::domain::today();
     let db = &state.db;
     let check_in_days = state.config.check_in_days;
+    let len = focus.drill_len();
+    let stations = super::stations(db, &focus, len).await?;
     let (breakdown, months, alerts, name, crumbs) = tokio::try_join!(
-        super::breakdown(db, &focus, focus.drill_len(), period, today),
+        super::breakdown_of(db, &focus, &stations, len, period, today),
         super::trends(db, &focus, today),
-        super::alerts(db, &focus, check_in_days, today),
+        super::alerts(db, &focus, &stations, check_in_days, today),
         super::focus_name(db, &focus),
         super::breadcrumbs(db, &user, &focus),
     )?;

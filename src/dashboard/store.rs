@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::model::{Figures, Focus, Month, Period};
 use crate::activities::model::Kind;
 use crate::children::model::Category;
+use crate::regions::model::RegionLevel;
 use crate::stations::model::{BuildMode, StationStatus};
 use crate::volunteers::model::VolunteerStatus;
 
@@ -188,9 +189,10 @@ pub async fn activities(
     Ok(())
 }
 
-/// Contacts logged and pairings started within the period: the whole months from the
-/// per-month counts, the days of the months the period only partly covers from the per-day
-/// counts (both kept by the contact and pairing triggers).
+/// Contacts logged, pairings started and wishes fulfilled within the period: the months it
+/// touches from the per-month counts, less the days of those months outside it from the
+/// per-day counts (both kept by the triggers on contacts, pairings and wishes). A period that
+/// ends today has no days after it, so "this year" reads month rows alone.
 #[tracing::instrument(skip(db, into))]
 pub async fn station_counts(
     db: &PgPool,
@@ -199,19 +201,20 @@ pub async fn station_counts(
     period: Period,
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
-    let (full_from, full_to) = period.whole_months();
+    let (first_month, last_month) = period.months();
     let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
                   coalesce(sum(x.contacts), 0)::bigint AS "contacts!",
-                  coalesce(sum(x.pairings_started), 0)::bigint AS "started!"
-           FROM (SELECT m.station_id, m.contacts, m.pairings_started FROM station_month m
-                 WHERE m.month >= $6 AND m.month < $7
+                  coalesce(sum(x.pairings_started), 0)::bigint AS "started!",
+                  coalesce(sum(x.wishes_fulfilled), 0)::bigint AS "wishes!"
+           FROM (SELECT m.station_id, m.contacts, m.pairings_started, m.wishes_fulfilled
+                 FROM station_month m WHERE m.month BETWEEN $6 AND $7
                  UNION ALL
-                 SELECT d.station_id, d.contacts, d.pairings_started FROM contact_day d
-                 WHERE d.day >= $4 AND d.day < $6
+                 SELECT d.station_id, -d.contacts, -d.pairings_started, -d.wishes_fulfilled
+                 FROM station_day d WHERE d.day >= $6 AND d.day < $4
                  UNION ALL
-                 SELECT d.station_id, d.contacts, d.pairings_started FROM contact_day d
-                 WHERE d.day >= $7 AND d.day <= $5) x
+                 SELECT d.station_id, -d.contacts, -d.pairings_started, -d.wishes_fulfilled
+                 FROM station_day d WHERE d.day > $5 AND d.day < ($7::date + interval '1 month')) x
            JOIN station s ON s.id = x.station_id
            WHERE ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
@@ -221,8 +224,8 @@ pub async fn station_counts(
         len,
         period.from,
         period.to,
-        full_from,
-        full_to
+        first_month,
+        last_month
     )
     .fetch_all(db)
     .await?;
@@ -230,49 +233,24 @@ pub async fn station_counts(
         let f = into.entry(r.key).or_default();
         f.contacts += r.contacts;
         f.pairings_started += r.started;
+        f.wishes_fulfilled += r.wishes;
     }
     Ok(())
 }
 
-/// Micro-wishes fulfilled within the period, by the child's area.
-#[tracing::instrument(skip(db, into))]
-pub async fn wishes(
-    db: &PgPool,
-    focus: &Focus,
-    len: i32,
-    period: Period,
-    into: &mut ByArea,
-) -> sqlx::Result<()> {
-    let rows = sqlx::query!(
-        r#"SELECT CASE WHEN $3::int = 0 THEN c.station_id::text ELSE left(c.region_code, $3) END AS key,
-                  count(*) AS "n!"
-           FROM wish w
-           -- A lookup per fulfilled wish: far fewer than the children a join would walk.
-           CROSS JOIN LATERAL (SELECT c.region_code, c.station_id FROM child c
-                               WHERE c.id = w.child_id OFFSET 0) c
-           WHERE w.status = 'fulfilled' AND w.fulfilled_on BETWEEN $4 AND $5
-             AND ($1::text IS NULL OR c.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
-           GROUP BY 1"#,
-        focus.region_like(),
-        focus.station_ids(),
-        len,
-        period.from,
-        period.to
-    )
-    .fetch_all(db)
-    .await?;
-    for r in rows {
-        into.entry(r.key).or_default().wishes_fulfilled += r.n;
-    }
-    Ok(())
-}
-
-/// The regions with codes of `len` characters in a region, in code order.
+/// The regions with codes of `len` characters in a region (the cities, counties or townships
+/// the code length names), in code order.
 #[tracing::instrument(skip(db))]
 pub async fn regions_in(db: &PgPool, code: &str, len: i32) -> sqlx::Result<Vec<(String, String)>> {
+    let level = match len {
+        4 => RegionLevel::City,
+        6 => RegionLevel::County,
+        _ => RegionLevel::Township,
+    };
     let rows = sqlx::query!(
-        "SELECT code, name FROM region WHERE code LIKE $1 AND length(code) = $2 ORDER BY code",
+        "SELECT code, name FROM region
+         WHERE level = $1 AND code LIKE $2 AND length(code) = $3 ORDER BY code",
+        level as RegionLevel,
         format!("{code}%"),
         len
     )
@@ -282,7 +260,7 @@ pub async fn regions_in(db: &PgPool, code: &str, len: i32) -> sqlx::Result<Vec<(
 }
 
 /// Month by month from `first` to `last` (first days of months): activities, person-visits,
-/// pairings started, contacts.
+/// pairings started, contacts (from the per-month counts).
 #[tracing::instrument(skip(db))]
 pub async fn months(
     db: &PgPool,
@@ -292,24 +270,20 @@ pub async fn months(
 ) -> sqlx::Result<Vec<Month>> {
     sqlx::query_as!(
         Month,
-        r#"WITH s AS (
-               SELECT id FROM station s
-               WHERE ($1::text IS NULL OR s.region_code LIKE $1)
-                 AND ($2::uuid[] IS NULL OR s.id = ANY($2))),
-           m AS (SELECT generate_series($3::date, $4::date, interval '1 month')::date AS month),
-           a AS (SELECT date_trunc('month', a.held_on)::date AS month, count(*) AS n,
-                        sum(a.person_visits) AS visits
-                 FROM activity a JOIN s ON s.id = a.station_id
-                 WHERE a.held_on >= $3 AND a.held_on < ($4::date + interval '1 month') GROUP BY 1),
-           k AS (SELECT t.month, sum(t.contacts) AS contacts, sum(t.pairings_started) AS started
-                 FROM station_month t JOIN s ON s.id = t.station_id
-                 WHERE t.month BETWEEN $3 AND $4 GROUP BY 1)
+        r#"WITH m AS (SELECT generate_series($3::date, $4::date, interval '1 month')::date AS month),
+           k AS (SELECT t.month, sum(t.activities) AS activities, sum(t.person_visits) AS visits,
+                        sum(t.contacts) AS contacts, sum(t.pairings_started) AS started
+                 FROM station_month t JOIN station s ON s.id = t.station_id
+                 WHERE t.month BETWEEN $3 AND $4
+                   AND ($1::text IS NULL OR s.region_code LIKE $1)
+                   AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+                 GROUP BY 1)
            SELECT to_char(m.month, 'YYYY-MM') AS "month!",
-                  coalesce(a.n, 0)::bigint AS "activities!",
-                  coalesce(a.visits, 0)::bigint AS "person_visits!",
+                  coalesce(k.activities, 0)::bigint AS "activities!",
+                  coalesce(k.visits, 0)::bigint AS "person_visits!",
                   coalesce(k.started, 0)::bigint AS "pairings_started!",
                   coalesce(k.contacts, 0)::bigint AS "contacts!"
-           FROM m LEFT JOIN a USING (month) LEFT JOIN k USING (month)
+           FROM m LEFT JOIN k USING (month)
            ORDER BY m.month"#,
         focus.region_like(),
         focus.station_ids(),
@@ -347,15 +321,15 @@ pub async fn quiet_pairings(
     let items = sqlx::query_as!(
         QuietPairing,
         r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
-                  coalesce(p.last_contact_on, p.started_on) AS "quiet_since!"
+                  p.quiet_since AS "quiet_since!"
            FROM pairing p
            JOIN station s ON s.id = p.station_id
            JOIN child c ON c.id = p.child_id
            JOIN volunteer v ON v.id = p.volunteer_id
-           WHERE p.status = 'active' AND coalesce(p.last_contact_on, p.started_on) <= $3
+           WHERE p.status = 'active' AND p.quiet_since <= $3
              AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           ORDER BY coalesce(p.last_contact_on, p.started_on), p.id
+           ORDER BY p.quiet_since, p.id
            LIMIT $4"#,
         focus.region_like(),
         focus.station_ids(),
@@ -366,7 +340,7 @@ pub async fn quiet_pairings(
     .await?;
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM pairing p JOIN station s ON s.id = p.station_id
-           WHERE p.status = 'active' AND coalesce(p.last_contact_on, p.started_on) <= $3
+           WHERE p.status = 'active' AND p.quiet_since <= $3
              AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
         focus.region_like(),
@@ -392,7 +366,8 @@ pub struct WaitingChild {
 }
 
 /// Children without a pairing since before `before` (registered then, or their last pairing
-/// ended then): the `limit` who have waited longest, and how many there are.
+/// ended then, as the child's `waiting_since` keeps it): the `limit` who have waited longest,
+/// and how many there are.
 #[tracing::instrument(skip(db))]
 pub async fn waiting_since_before(
     db: &PgPool,
@@ -400,17 +375,14 @@ pub async fn waiting_since_before(
     before: Date,
     limit: i64,
 ) -> sqlx::Result<(Vec<WaitingChild>, i64)> {
-    let rows = sqlx::query!(
-        r#"SELECT c.id, c.name, s.name AS station_name, w.since AS "since!", count(*) OVER () AS "total!"
-           FROM child c
-           JOIN station s ON s.id = c.station_id
-           CROSS JOIN LATERAL (
-               SELECT coalesce(max(p.ended_on), (c.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS since
-               FROM pairing p WHERE p.child_id = c.id) w
-           WHERE c.status = 'registered' AND w.since <= $3
+    let items = sqlx::query_as!(
+        WaitingChild,
+        r#"SELECT c.id, c.name, s.name AS station_name, c.waiting_since
+           FROM child c JOIN station s ON s.id = c.station_id
+           WHERE c.status = 'registered' AND c.waiting_since <= $3
              AND ($1::text IS NULL OR c.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
-           ORDER BY w.since, c.id
+           ORDER BY c.waiting_since, c.id
            LIMIT $4"#,
         focus.region_like(),
         focus.station_ids(),
@@ -419,16 +391,17 @@ pub async fn waiting_since_before(
     )
     .fetch_all(db)
     .await?;
-    let total = rows.first().map_or(0, |r| r.total);
-    let items = rows
-        .into_iter()
-        .map(|r| WaitingChild {
-            id: r.id,
-            name: r.name,
-            station_name: r.station_name,
-            waiting_since: r.since,
-        })
-        .collect();
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM child c
+           WHERE c.status = 'registered' AND c.waiting_since <= $3
+             AND ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))"#,
+        focus.region_like(),
+        focus.station_ids(),
+        before
+    )
+    .fetch_one(db)
+    .await?;
     Ok((items, total))
 }
 

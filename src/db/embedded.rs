@@ -226,6 +226,8 @@ impl Cluster {
         } else {
             fs::create_dir_all(&self.socket_dir)?;
         }
+        // Many short queries from concurrent requests: parallel workers would only add processes
+        // competing for the same cores, so each query runs in its own backend.
         let mut text = format!(
             "listen_addresses = ''\n\
              port = {PORT}\n\
@@ -235,6 +237,7 @@ impl Cluster {
              shared_buffers = 256MB\n\
              work_mem = 16MB\n\
              maintenance_work_mem = 256MB\n\
+             max_parallel_workers_per_gather = 0\n\
              logging_collector = off\n",
             self.socket_dir.display().to_string().replace('\'', "''")
         );

@@ -196,10 +196,12 @@ pub async fn list(
               AND ($6::uuid IS NULL OR p.child_id = $6)
               AND ($7::uuid IS NULL OR p.volunteer_id = $7)
               AND ($8::pairing_status IS NULL OR p.status = $8)
-              AND ($9::text IS NULL OR (p.status = 'active' AND CASE $9
-                     WHEN 'new' THEN p.last_contact_on IS NULL AND p.started_on > $10
-                     WHEN 'on_track' THEN p.last_contact_on > $10
-                     ELSE coalesce(p.last_contact_on, p.started_on) <= $10 END))
+              AND ($9::text IS DISTINCT FROM 'new'
+                   OR (p.status = 'active' AND p.last_contact_on IS NULL AND p.started_on > $10))
+              AND ($9::text IS DISTINCT FROM 'on_track'
+                   OR (p.status = 'active' AND p.last_contact_on > $10))
+              AND ($9::text IS DISTINCT FROM 'needs_check_in'
+                   OR (p.status = 'active' AND p.quiet_since <= $10))
             ORDER BY p.started_on DESC, p.id
             LIMIT $11 OFFSET $12) p"#,
         "ORDER BY p.started_on DESC, p.id",
@@ -231,10 +233,12 @@ pub async fn list(
              AND ($6::uuid IS NULL OR p.child_id = $6)
              AND ($7::uuid IS NULL OR p.volunteer_id = $7)
              AND ($8::pairing_status IS NULL OR p.status = $8)
-             AND ($9::text IS NULL OR (p.status = 'active' AND CASE $9
-                    WHEN 'new' THEN p.last_contact_on IS NULL AND p.started_on > $10
-                    WHEN 'on_track' THEN p.last_contact_on > $10
-                    ELSE coalesce(p.last_contact_on, p.started_on) <= $10 END))"#,
+             AND ($9::text IS DISTINCT FROM 'new'
+                  OR (p.status = 'active' AND p.last_contact_on IS NULL AND p.started_on > $10))
+             AND ($9::text IS DISTINCT FROM 'on_track'
+                  OR (p.status = 'active' AND p.last_contact_on > $10))
+             AND ($9::text IS DISTINCT FROM 'needs_check_in'
+                  OR (p.status = 'active' AND p.quiet_since <= $10))"#,
         scope.region_like(),
         scope.station_ids(),
         scope.volunteer_id(),
@@ -551,9 +555,7 @@ pub async fn waiting(
     today: Date,
 ) -> sqlx::Result<(Vec<WaitingChild>, i64)> {
     let rows = sqlx::query!(
-        r#"SELECT c.id, c.name, c.birth_date, c.station_id, s.name AS station_name,
-                  coalesce((SELECT max(p.ended_on) FROM pairing p WHERE p.child_id = c.id),
-                           (c.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS "waiting_since!",
+        r#"SELECT c.id, c.name, c.birth_date, c.station_id, s.name AS station_name, c.waiting_since,
                   EXISTS (SELECT 1 FROM consent k WHERE k.child_id = c.id AND k.scope = 'pairing'
                           AND k.withdrawn_on IS NULL) AS "has_pairing_consent!"
            FROM child c JOIN station s ON s.id = c.station_id
@@ -562,7 +564,7 @@ pub async fn waiting(
              AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
              AND $3::uuid IS NULL
              AND ($4::uuid IS NULL OR c.station_id = $4)
-           ORDER BY 6, c.name, c.id
+           ORDER BY c.waiting_since, c.name, c.id
            LIMIT $5 OFFSET $6"#,
         scope.region_like(),
         scope.station_ids(),

@@ -132,8 +132,8 @@ pub async fn run(db: &PgPool, scale: Scale) -> anyhow::Result<Loaded> {
     let t = Instant::now();
     sqlx::raw_sql(
         "VACUUM (ANALYZE) station, volunteer, child, guardian, consent, pairing, activity, \
-         attendance, contact, wish, volunteer_tally, child_tally, pairing_tally, contact_day, \
-         station_month",
+         attendance, contact, wish, volunteer_tally, child_tally, pairing_tally, station_day, \
+         station_month, open_concern",
     )
     .execute(db)
     .await?;
@@ -277,7 +277,8 @@ UPDATE sc SET closed_to = least(closed_from + 30 + (u3 * 200)::int, (SELECT toda
 UPDATE sc SET active_from = least(coalesce(closed_to + 7, base + (u3 * 60)::int), (SELECT today FROM seed_today))
        WHERE plan = 'paired';
 INSERT INTO child (id, name, gender, birth_date, category, difficulty_types, region_code, station_id, school, grade,
-                   living_with, parents_status, needs, status, exit_reason, exited_on, created_at, updated_at)
+                   living_with, parents_status, needs, status, exit_reason, exited_on, created_at, updated_at,
+                   waiting_since)
 SELECT c.id,
        w.surnames[1 + c.g % 60] || CASE WHEN c.g % 2 = 0 THEN w.girls[1 + (c.g / 60) % 15] ELSE w.boys[1 + (c.g / 60) % 15] END,
        CASE WHEN c.g % 2 = 0 THEN 'female' ELSE 'male' END::gender,
@@ -295,7 +296,9 @@ SELECT c.id,
        c.plan::child_status,
        CASE WHEN c.plan = 'exited' THEN (ARRAY['aged_out','family_moved','parents_returned','guardian_request'])[1 + c.g % 4]::child_exit_reason END,
        CASE WHEN c.plan = 'exited' THEN c.closed_to END,
-       c.created_at, c.created_at
+       c.created_at, c.created_at,
+       -- a pairing's end moves it later: the tallies step recounts it
+       (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
 FROM sc c CROSS JOIN seed_words w CROSS JOIN seed_today t JOIN region r ON r.code = c.region_code;
 INSERT INTO guardian (id, child_id, name, relation, phone, share_contact_with_volunteer)
 SELECT c.guardian_id, c.id, w.surnames[1 + c.g % 60] || (ARRAY['奶奶','爷爷','妈妈','外婆','爸爸'])[1 + c.g % 5],

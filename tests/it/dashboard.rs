@@ -379,7 +379,7 @@ async fn a_write_shows_in_the_next_request() {
         .await
         .unwrap();
     let per_day: i64 =
-        sqlx::query_scalar("SELECT coalesce(sum(contacts), 0)::bigint FROM contact_day")
+        sqlx::query_scalar("SELECT coalesce(sum(contacts), 0)::bigint FROM station_day")
             .fetch_one(app.pool())
             .await
             .unwrap();
@@ -431,6 +431,148 @@ async fn a_write_shows_in_the_next_request() {
         let broken: i64 = sqlx::query_scalar(sql).fetch_one(db).await.unwrap();
         assert_eq!(broken, 0, "{rule}");
     }
+}
+
+#[tokio::test]
+async fn wishes_concerns_and_waits_follow_every_write() {
+    let app = TestApp::spawn().await;
+    let w = world(app.pool()).await;
+    let db = app.pool();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let wishes_at = |station: Uuid| {
+        let staff = &staff;
+        async move {
+            let url = format!("/api/v1/stats?station={station}&{}", period());
+            staff.get_json(&url).await.1["wishes_fulfilled"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+
+    // A wish fulfilled today counts at once at the child's station, and moves with the child.
+    let (child, _) = fixtures::child(db, w.longju).await;
+    let (longju, hanzhou) = (wishes_at(w.longju).await, wishes_at(w.hanzhou).await);
+    let wish = fixtures::wish(db, child).await;
+    sqlx::query(
+        "UPDATE wish SET status = 'fulfilled', claimed_by_organization = '县妇联',
+                claimed_on = $2::date, fulfilled_on = $2::date WHERE id = $1",
+    )
+    .bind(wish)
+    .bind(today())
+    .execute(db)
+    .await
+    .unwrap();
+    assert_eq!(wishes_at(w.longju).await, longju + 1);
+    sqlx::query("UPDATE child SET station_id = $2 WHERE id = $1")
+        .bind(child)
+        .bind(w.hanzhou)
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(wishes_at(w.longju).await, longju);
+    assert_eq!(wishes_at(w.hanzhou).await, hanzhou + 1);
+
+    // A concern is open from the moment it is logged until staff resolve it.
+    let concerns = || async { staff.get_json("/api/v1/concerns").await.1["total"].clone() };
+    assert_eq!(concerns().await, 0);
+    let contact: Uuid = sqlx::query_scalar(
+        "INSERT INTO contact (pairing_id, contacted_on, mode, concern_category, concern_detail)
+         VALUES ($1, $2::date, 'call', 'safety', '放学后独自在家') RETURNING id",
+    )
+    .bind(w.pairing)
+    .bind(today())
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(concerns().await, 1);
+    let page = staff.get("/dashboard").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("/pairings/{}", w.pairing)),
+        "the alert links the pairing"
+    );
+    exec(
+        db,
+        "UPDATE contact SET concern_resolved_at = now(), concern_resolution = '已家访' WHERE id = $1",
+        contact,
+    )
+    .await;
+    assert_eq!(concerns().await, 0);
+
+    // The child whose pairing ended on 1 June has waited since then and is among the alerts;
+    // a new pairing ends the wait, and closing it starts a new wait on its last day.
+    let waiting: Uuid = sqlx::query_scalar(
+        "SELECT child_id FROM pairing WHERE station_id = $1 AND status = 'closed'",
+    )
+    .bind(w.longju)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let link = format!("/children/{waiting}");
+    assert!(
+        staff
+            .get("/dashboard")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(&link)
+    );
+    let volunteer = fixtures::volunteer(db, w.longju, "active", 2).await;
+    let again = fixtures::pair(db, waiting, volunteer, w.longju)
+        .await
+        .unwrap();
+    assert!(
+        !staff
+            .get("/dashboard")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(&link)
+    );
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = $2::date, closure_reason = 'family_moved'
+         WHERE id = $1",
+    )
+    .bind(again)
+    .bind(today())
+    .execute(db)
+    .await
+    .unwrap();
+    let since: time::Date = sqlx::query_scalar("SELECT waiting_since FROM child WHERE id = $1")
+        .bind(waiting)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        since.to_string(),
+        today(),
+        "a new wait starts when the pairing ends"
+    );
+    for (rule, sql) in crate::seed::RULES {
+        let broken: i64 = sqlx::query_scalar(sql).fetch_one(db).await.unwrap();
+        assert_eq!(broken, 0, "{rule}");
+    }
+}
+
+#[tokio::test]
+async fn a_period_counts_its_own_days_not_the_months_around_them() {
+    let app = TestApp::spawn().await;
+    let w = world(app.pool()).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let contacts = |from: &'static str, to: &'static str| {
+        let staff = &staff;
+        async move {
+            let url = format!("/api/v1/stats?station={}&from={from}&to={to}", w.longju);
+            staff.get_json(&url).await.1["contacts"].as_i64().unwrap()
+        }
+    };
+    // 龙居's contacts this year: 2 May and today (and 31 December last year).
+    assert_eq!(contacts("2026-05-02", "2026-05-02").await, 1);
+    assert_eq!(contacts("2026-05-03", "2026-05-31").await, 0);
+    assert_eq!(contacts("2026-04-15", "2026-05-01").await, 0);
+    assert_eq!(contacts("2025-12-31", "2026-05-02").await, 2);
+    assert_eq!(contacts("2025-12-01", "2025-12-30").await, 0);
 }
 
 #[tokio::test]

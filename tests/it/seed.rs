@@ -45,12 +45,43 @@ pub const RULES: &[(&str, &str)] = &[
            WHERE (p.contact_count, p.last_contact_on) IS DISTINCT FROM (k.n, k.last)",
     ),
     (
-        "contacts per station and day match the contacts",
-        "SELECT count(*) FROM (SELECT p.station_id, k.contacted_on, count(*) AS n FROM contact k
-           JOIN pairing p ON p.id = k.pairing_id GROUP BY 1, 2) x
-           FULL JOIN (SELECT * FROM contact_day WHERE contacts > 0) d
-             ON d.station_id = x.station_id AND d.day = x.contacted_on
-           WHERE x.n IS DISTINCT FROM d.contacts",
+        "per station and day, contacts, new pairings, activities, person-visits and fulfilled wishes are a recount",
+        "SELECT count(*) FROM (SELECT station_id, day, sum(c)::int AS c, sum(s)::int AS s, sum(a)::int AS a,
+           sum(v)::int AS v, sum(w)::int AS w FROM (
+             SELECT p.station_id, k.contacted_on AS day, 1 AS c, 0 AS s, 0 AS a, 0 AS v, 0 AS w
+             FROM contact k JOIN pairing p ON p.id = k.pairing_id
+             UNION ALL SELECT station_id, started_on, 0, 1, 0, 0, 0 FROM pairing
+             UNION ALL SELECT station_id, held_on, 0, 0, 1, person_visits, 0 FROM activity
+             UNION ALL SELECT c.station_id, w.fulfilled_on, 0, 0, 0, 0, 1 FROM wish w
+               JOIN child c ON c.id = w.child_id WHERE w.status = 'fulfilled') y GROUP BY 1, 2) x
+           FULL JOIN (SELECT * FROM station_day
+                      WHERE contacts + pairings_started + activities + person_visits + wishes_fulfilled > 0) d
+             ON d.station_id = x.station_id AND d.day = x.day
+           WHERE (x.c, x.s, x.a, x.v, x.w) IS DISTINCT FROM
+                 (d.contacts, d.pairings_started, d.activities, d.person_visits, d.wishes_fulfilled)",
+    ),
+    (
+        "the months add up their days",
+        "SELECT count(*) FROM (SELECT station_id, date_trunc('month', day)::date AS month, sum(contacts)::int AS c,
+           sum(pairings_started)::int AS s, sum(activities)::int AS a, sum(person_visits)::int AS v,
+           sum(wishes_fulfilled)::int AS w FROM station_day GROUP BY 1, 2) x
+           FULL JOIN station_month m ON m.station_id = x.station_id AND m.month = x.month
+           WHERE (x.c, x.s, x.a, x.v, x.w) IS DISTINCT FROM
+                 (m.contacts, m.pairings_started, m.activities, m.person_visits, m.wishes_fulfilled)",
+    ),
+    (
+        "the open concerns are the contacts with an unresolved concern, at their pairing's station",
+        "SELECT count(*) FROM (SELECT k.id, p.station_id, k.created_at FROM contact k
+           JOIN pairing p ON p.id = k.pairing_id
+           WHERE k.concern_category IS NOT NULL AND k.concern_resolved_at IS NULL) x
+           FULL JOIN open_concern o ON o.contact_id = x.id
+           WHERE (x.station_id, x.created_at) IS DISTINCT FROM (o.station_id, o.raised_at)",
+    ),
+    (
+        "every child's wait starts when her last pairing ended, or when she was registered",
+        "SELECT count(*) FROM child c WHERE c.waiting_since IS DISTINCT FROM
+           coalesce((SELECT max(p.ended_on) FROM pairing p WHERE p.child_id = c.id),
+                    (c.created_at AT TIME ZONE 'Asia/Shanghai')::date)",
     ),
     (
         "the volunteer tally is a recount",
@@ -73,16 +104,6 @@ pub const RULES: &[(&str, &str)] = &[
         "SELECT count(*) FROM (SELECT station_id, count(*)::int AS n FROM pairing WHERE status = 'active'
            GROUP BY 1) x FULL JOIN (SELECT * FROM pairing_tally WHERE active > 0) t ON t.station_id = x.station_id
            WHERE x.n IS DISTINCT FROM t.active",
-    ),
-    (
-        "contacts and new pairings by station and month are a recount",
-        "SELECT count(*) FROM (SELECT station_id, date_trunc('month', day)::date AS month, sum(c)::int AS c,
-           sum(s)::int AS s FROM (SELECT p.station_id, k.contacted_on AS day, 1 AS c, 0 AS s
-           FROM contact k JOIN pairing p ON p.id = k.pairing_id
-           UNION ALL SELECT station_id, started_on, 0, 1 FROM pairing) y GROUP BY 1, 2) x
-           FULL JOIN (SELECT * FROM station_month WHERE contacts + pairings_started > 0) m
-             ON m.station_id = x.station_id AND m.month = x.month
-           WHERE (x.c, x.s) IS DISTINCT FROM (m.contacts, m.pairings_started)",
     ),
     (
         "nothing is dated in the future",
