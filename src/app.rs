@@ -29,6 +29,11 @@ use crate::web::{assets, pages};
 pub struct AppState {
     /// The connection pool.
     pub db: PgPool,
+    /// Connections for the dashboard and reports, on the same database: their queries' best
+    /// plans depend on the size of the focus (a province or a station), so these connections
+    /// plan each statement with its parameters rather than reuse a generic plan; and figures
+    /// never take the connections the pages people work in need.
+    pub figures: PgPool,
     /// The configuration the service started with.
     pub config: Arc<Config>,
     /// Keys for ID numbers.
@@ -39,8 +44,10 @@ impl AppState {
     /// The state for a pool and a configuration.
     pub fn new(db: PgPool, config: Config) -> AppState {
         let cipher = Cipher::new(&config.secret_key);
+        let figures = crate::db::figures_pool(&db, config.db_max_connections);
         AppState {
             db,
+            figures,
             config: Arc::new(config),
             cipher,
         }

@@ -178,7 +178,7 @@ pub async fn dashboard(
         _ => sort != Column::Name,
     };
     let today = crate::domain::today();
-    let db = &state.db;
+    let db = &state.figures;
     let check_in_days = state.config.check_in_days;
     let len = focus.drill_len();
     let stations = super::stations(db, &focus, len).await?;

@@ -4,6 +4,11 @@
 //! ids, or `NULL`) and `$3`, the length of region code to group by — or 0 to group by station.
 //! People are matched by their own region (as the registry's lists match them); stations'
 //! records (activities, pairings, contacts) by the station's region.
+//!
+//! The best plan depends on the focus: a province's rows are joined by hashing, a county's few
+//! stations by walking their indexes. A cached generic plan cannot know which, so these queries
+//! run on [`AppState::figures`](crate::app::AppState::figures), whose connections plan every
+//! statement with its actual parameters.
 
 use std::collections::HashMap;
 
@@ -40,6 +45,44 @@ pub struct StationRow {
 /// Figures by area key (`None`: the records that fall in no area).
 pub type ByArea = HashMap<Option<String>, Figures>;
 
+/// Volunteers of an area in one pipeline status.
+struct VolunteerCount {
+    key: Option<String>,
+    status: VolunteerStatus,
+    n: i64,
+    trained: i64,
+}
+
+/// Children of an area in one category and status.
+struct ChildCount {
+    key: Option<String>,
+    category: Category,
+    status: String,
+    n: i64,
+}
+
+/// A count of an area.
+struct AreaCount {
+    key: Option<String>,
+    n: i64,
+}
+
+/// Activities of an area of one kind, with their person-visits.
+struct ActivityCount {
+    key: Option<String>,
+    kind: Kind,
+    n: i64,
+    visits: i64,
+}
+
+/// Contacts, new pairings and fulfilled wishes of an area.
+struct StationCount {
+    key: Option<String>,
+    contacts: i64,
+    started: i64,
+    wishes: i64,
+}
+
 /// The stations of the focus, by name.
 #[tracing::instrument(skip(db))]
 pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> sqlx::Result<Vec<StationRow>> {
@@ -70,7 +113,8 @@ pub async fn volunteers(
     len: i32,
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        VolunteerCount,
         r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
                   t.status AS "status!: VolunteerStatus", sum(t.n)::bigint AS "n!",
                   coalesce(sum(t.n) FILTER (WHERE t.trained), 0)::bigint AS "trained!"
@@ -99,7 +143,8 @@ pub async fn volunteers(
 /// Children by category and status (from the tally the child trigger keeps).
 #[tracing::instrument(skip(db, into))]
 pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        ChildCount,
         r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
                   t.category AS "category!: Category", t.status::text AS "status!", sum(t.n)::bigint AS "n!"
            FROM child_tally t
@@ -132,9 +177,10 @@ pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -
 /// Active pairings at the focus's stations (from the tally the pairing trigger keeps).
 #[tracing::instrument(skip(db, into))]
 pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        AreaCount,
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  sum(t.active)::bigint AS "active!"
+                  sum(t.active)::bigint AS "n!"
            FROM pairing_tally t JOIN station s ON s.id = t.station_id
            WHERE ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
@@ -146,7 +192,7 @@ pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -
     .fetch_all(db)
     .await?;
     for r in rows {
-        into.entry(r.key).or_default().pairings_active += r.active;
+        into.entry(r.key).or_default().pairings_active += r.n;
     }
     Ok(())
 }
@@ -160,7 +206,8 @@ pub async fn activities(
     period: Period,
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        ActivityCount,
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
                   a.kind AS "kind!: Kind", count(*) AS "n!",
                   coalesce(sum(a.person_visits), 0)::bigint AS "visits!"
@@ -202,7 +249,8 @@ pub async fn station_counts(
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
     let (first_month, last_month) = period.months();
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        StationCount,
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
                   coalesce(sum(x.contacts), 0)::bigint AS "contacts!",
                   coalesce(sum(x.pairings_started), 0)::bigint AS "started!",
@@ -214,7 +262,7 @@ pub async fn station_counts(
                  FROM station_day d WHERE d.day >= $6 AND d.day < $4
                  UNION ALL
                  SELECT d.station_id, -d.contacts, -d.pairings_started, -d.wishes_fulfilled
-                 FROM station_day d WHERE d.day > $5 AND d.day < ($7::date + interval '1 month')) x
+                 FROM station_day d WHERE d.day > $5 AND d.day < ($7::date + interval '1 month')::date) x
            JOIN station s ON s.id = x.station_id
            WHERE ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))

@@ -79,6 +79,16 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         .idle_timeout(Duration::from_secs(600))
 }
 
+/// A pool beside `db`, on the same database, whose connections plan every statement with its
+/// actual parameters (`plan_cache_mode = force_custom_plan`), half the size of the main pool.
+/// It connects when first used.
+pub fn figures_pool(db: &PgPool, main_connections: u32) -> PgPool {
+    let options = (*db.connect_options())
+        .clone()
+        .options([("plan_cache_mode", "force_custom_plan")]);
+    pool_options(main_connections.div_ceil(2).max(2)).connect_lazy_with(options)
+}
+
 /// Creates the database named in `options` when the server does not have it yet.
 pub async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
     let name = options

@@ -147,7 +147,8 @@ pub async fn monthly(
     }
     let xlsx = export::wanted(q.format.as_deref())?;
     let breakdown =
-        crate::dashboard::breakdown(&state.db, &focus, focus.report_len(), period, today).await?;
+        crate::dashboard::breakdown(&state.figures, &focus, focus.report_len(), period, today)
+            .await?;
     let name = crate::dashboard::focus_name(&state.db, &focus)
         .await?
         .unwrap_or_else(|| ctx.t("dashboard.my_stations").to_owned());
