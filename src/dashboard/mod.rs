@@ -78,6 +78,15 @@ pub async fn focus(
     Ok(Focus::Region(region))
 }
 
+/// Up to this many stations, a focus's station records are read station by station through
+/// their `(station_id, …)` indexes; a wider focus hashes its stations against the period's rows.
+const FEW_STATIONS: usize = 40;
+
+/// The ids of a focus's stations, when there are few enough to read their records one by one.
+fn few(stations: &[StationRow]) -> Option<Vec<Uuid>> {
+    (stations.len() <= FEW_STATIONS).then(|| stations.iter().map(|s| s.id).collect())
+}
+
 /// The stations of a focus, each keyed by the area `len` splits the focus into (see
 /// [`Focus::drill_len`]): what [`breakdown`] and [`alerts`] start from.
 pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> Result<Vec<StationRow>, AppError> {
@@ -110,13 +119,14 @@ pub async fn breakdown_of(
     let mut pairings = ByArea::new();
     let mut activities = ByArea::new();
     let mut counts = ByArea::new();
+    let few = few(stations);
     // Independent passes over different tables: run side by side, each on its connection.
     let ((), (), (), (), (), mut by_area) = tokio::try_join!(
         store::volunteers(db, focus, len, &mut people),
         store::children(db, focus, len, &mut children),
         store::pairings(db, focus, len, &mut pairings),
-        store::activities(db, focus, len, period, &mut activities),
-        store::station_counts(db, focus, len, period, &mut counts),
+        store::activities(db, focus, few.as_deref(), len, period, &mut activities),
+        store::station_counts(db, focus, few.as_deref(), len, period, &mut counts),
         station_figures(db, stations, period.open_days_window(today)),
     )?;
     for part in [people, children, pairings, activities, counts] {
@@ -206,10 +216,16 @@ fn planned_days(s: &StationRow) -> i64 {
     i64::from(s.open_days_per_week) * model::OPEN_DAYS_WEEKS
 }
 
-/// The twelve months ending with `today`'s.
-pub async fn trends(db: &PgPool, focus: &Focus, today: Date) -> Result<Vec<Month>, AppError> {
+/// The twelve months ending with `today`'s, at a focus whose `stations` are given.
+pub async fn trends(
+    db: &PgPool,
+    focus: &Focus,
+    stations: &[StationRow],
+    today: Date,
+) -> Result<Vec<Month>, AppError> {
     let months = model::last_twelve_months(today);
-    Ok(store::months(db, focus, months[0], months[11]).await?)
+    let few = few(stations);
+    Ok(store::months(db, focus, few.as_deref(), months[0], months[11]).await?)
 }
 
 /// A station short of its planned open days.
@@ -269,11 +285,13 @@ pub async fn alerts(
         .unwrap_or_else(|_| today - Duration::days(365 * 3 + 1));
     let assessed: Vec<&StationRow> = stations.iter().filter(|s| is_assessed(s, window)).collect();
     let ids: Vec<Uuid> = assessed.iter().map(|s| s.id).collect();
+    let few = few(stations);
     let records = async {
         Ok::<_, AppError>(tokio::try_join!(
             store::quiet_pairings(
                 db,
                 focus,
+                few.as_deref(),
                 today - Duration::days(i64::from(check_in_days)),
                 ALERT_ROWS
             ),

@@ -184,7 +184,7 @@ pub async fn dashboard(
     let stations = super::stations(db, &focus, len).await?;
     let (breakdown, months, alerts, name, crumbs) = tokio::try_join!(
         super::breakdown_of(db, &focus, &stations, len, period, today),
-        super::trends(db, &focus, today),
+        super::trends(db, &focus, &stations, today),
         super::alerts(db, &focus, &stations, check_in_days, today),
         super::focus_name(db, &focus),
         super::breadcrumbs(db, &user, &focus),

@@ -6,7 +6,8 @@
 //! records (activities, pairings, contacts) by the station's region.
 //!
 //! The best plan depends on the focus: a province's rows are joined by hashing, a county's few
-//! stations by walking their indexes. A cached generic plan cannot know which, so these queries
+//! stations by walking their indexes (the stations' records take those stations' ids, `few`,
+//! when there are few of them). A cached generic plan cannot know which, so these queries
 //! run on [`AppState::figures`](crate::app::AppState::figures), whose connections plan every
 //! statement with its actual parameters.
 
@@ -202,6 +203,7 @@ pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -
 pub async fn activities(
     db: &PgPool,
     focus: &Focus,
+    few: Option<&[Uuid]>,
     len: i32,
     period: Period,
     into: &mut ByArea,
@@ -213,6 +215,7 @@ pub async fn activities(
                   coalesce(sum(a.person_visits), 0)::bigint AS "visits!"
            FROM activity a JOIN station s ON s.id = a.station_id
            WHERE a.held_on BETWEEN $4 AND $5
+             AND ($6::uuid[] IS NULL OR a.station_id = ANY($6))
              AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
            GROUP BY 1, 2"#,
@@ -220,7 +223,8 @@ pub async fn activities(
         focus.station_ids(),
         len,
         period.from,
-        period.to
+        period.to,
+        few as Option<&[Uuid]>
     )
     .fetch_all(db)
     .await?;
@@ -244,6 +248,7 @@ pub async fn activities(
 pub async fn station_counts(
     db: &PgPool,
     focus: &Focus,
+    few: Option<&[Uuid]>,
     len: i32,
     period: Period,
     into: &mut ByArea,
@@ -264,7 +269,8 @@ pub async fn station_counts(
                  SELECT d.station_id, -d.contacts, -d.pairings_started, -d.wishes_fulfilled
                  FROM station_day d WHERE d.day > $5 AND d.day < ($7::date + interval '1 month')::date) x
            JOIN station s ON s.id = x.station_id
-           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+           WHERE ($8::uuid[] IS NULL OR x.station_id = ANY($8))
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
            GROUP BY 1"#,
         focus.region_like(),
@@ -273,7 +279,8 @@ pub async fn station_counts(
         period.from,
         period.to,
         first_month,
-        last_month
+        last_month,
+        few as Option<&[Uuid]>
     )
     .fetch_all(db)
     .await?;
@@ -313,6 +320,7 @@ pub async fn regions_in(db: &PgPool, code: &str, len: i32) -> sqlx::Result<Vec<(
 pub async fn months(
     db: &PgPool,
     focus: &Focus,
+    few: Option<&[Uuid]>,
     first: Date,
     last: Date,
 ) -> sqlx::Result<Vec<Month>> {
@@ -323,6 +331,7 @@ pub async fn months(
                         sum(t.contacts) AS contacts, sum(t.pairings_started) AS started
                  FROM station_month t JOIN station s ON s.id = t.station_id
                  WHERE t.month BETWEEN $3 AND $4
+                   AND ($5::uuid[] IS NULL OR t.station_id = ANY($5))
                    AND ($1::text IS NULL OR s.region_code LIKE $1)
                    AND ($2::uuid[] IS NULL OR s.id = ANY($2))
                  GROUP BY 1)
@@ -336,7 +345,8 @@ pub async fn months(
         focus.region_like(),
         focus.station_ids(),
         first,
-        last
+        last,
+        few as Option<&[Uuid]>
     )
     .fetch_all(db)
     .await
@@ -363,6 +373,7 @@ pub struct QuietPairing {
 pub async fn quiet_pairings(
     db: &PgPool,
     focus: &Focus,
+    few: Option<&[Uuid]>,
     before: Date,
     limit: i64,
 ) -> sqlx::Result<(Vec<QuietPairing>, i64)> {
@@ -375,6 +386,7 @@ pub async fn quiet_pairings(
            JOIN child c ON c.id = p.child_id
            JOIN volunteer v ON v.id = p.volunteer_id
            WHERE p.status = 'active' AND p.quiet_since <= $3
+             AND ($5::uuid[] IS NULL OR p.station_id = ANY($5))
              AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
            ORDER BY p.quiet_since, p.id
@@ -382,18 +394,21 @@ pub async fn quiet_pairings(
         focus.region_like(),
         focus.station_ids(),
         before,
-        limit
+        limit,
+        few as Option<&[Uuid]>
     )
     .fetch_all(db)
     .await?;
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM pairing p JOIN station s ON s.id = p.station_id
            WHERE p.status = 'active' AND p.quiet_since <= $3
+             AND ($4::uuid[] IS NULL OR p.station_id = ANY($4))
              AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
         focus.region_like(),
         focus.station_ids(),
-        before
+        before,
+        few as Option<&[Uuid]>
     )
     .fetch_one(db)
     .await?;
