@@ -295,8 +295,10 @@ ALTER TABLE pairing ADD COLUMN quiet_since date
     GENERATED ALWAYS AS (coalesce(last_contact_on, started_on)) STORED;
 DROP INDEX pairing_active_quiet_since;
 DROP INDEX pairing_quiet_station;
+-- A province walks its quiet pairings by the day; a county by its stations, from the index alone.
 CREATE INDEX pairing_quiet ON pairing (quiet_since, station_id) WHERE status = 'active';
-CREATE INDEX pairing_station_quiet ON pairing (station_id, quiet_since) WHERE status = 'active';
+CREATE INDEX pairing_station_quiet ON pairing (station_id, quiet_since)
+    INCLUDE (id, child_id, volunteer_id) WHERE status = 'active';
 -- The cities, counties or townships of a region, for the areas table.
 CREATE INDEX region_level_code ON region (level, code text_pattern_ops);
 -- People are counted from their tallies now, not from these.

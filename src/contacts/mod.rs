@@ -49,16 +49,19 @@ pub async fn of_pairing(
         .collect())
 }
 
-/// A page of the open concerns in scope, oldest first, and how many there are.
+/// A page of the open concerns in scope, oldest first, and how many there are (counted first:
+/// most scopes have none, and then nothing is listed).
 pub async fn open_concerns(
     db: &PgPool,
     scope: &Scope,
-    page: (i64, i64),
+    (limit, offset): (i64, i64),
 ) -> Result<(Vec<OpenConcern>, i64), AppError> {
-    let (items, total) = tokio::try_join!(
-        store::open_concerns(db, scope, page),
-        store::count_open_concerns(db, scope)
-    )?;
+    let total = store::count_open_concerns(db, scope).await?;
+    let items = if total > offset {
+        store::open_concerns(db, scope, (limit, offset)).await?
+    } else {
+        Vec::new()
+    };
     Ok((items, total))
 }
 

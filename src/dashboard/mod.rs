@@ -11,7 +11,9 @@ pub mod pages;
 pub mod store;
 
 use sqlx::PgPool;
+use std::collections::HashMap;
 use time::{Date, Duration};
+
 use uuid::Uuid;
 
 use crate::app::Routes;
@@ -102,17 +104,50 @@ pub async fn breakdown(
     today: Date,
 ) -> Result<Breakdown, AppError> {
     let stations = stations(db, focus, len).await?;
-    breakdown_of(db, focus, &stations, len, period, today).await
+    let open = open_days(db, &stations, period.open_days_window(today)).await?;
+    breakdown_of(db, focus, &stations, &open, len, period).await
 }
 
-/// [`breakdown`] of a focus whose `stations` were read already (keyed by the same `len`).
+/// The days each active station of a focus opened for children in a window (four weeks).
+#[derive(Debug, Clone)]
+pub struct OpenDays {
+    /// The window.
+    pub window: Period,
+    /// Days opened, by station (stations that did not open are absent).
+    pub days: HashMap<Uuid, Vec<Date>>,
+}
+
+impl OpenDays {
+    /// How many days a station opened.
+    fn of(&self, station: Uuid) -> i64 {
+        self.days.get(&station).map_or(0, Vec::len) as i64
+    }
+}
+
+/// The open days, in `window`, of the stations held against their plan then.
+pub async fn open_days(
+    db: &PgPool,
+    stations: &[StationRow],
+    window: Period,
+) -> Result<OpenDays, AppError> {
+    let ids: Vec<Uuid> = stations
+        .iter()
+        .filter(|s| is_assessed(s, window))
+        .map(|s| s.id)
+        .collect();
+    let days = crate::activities::store::open_days(db, &ids, window.from, window.to).await?;
+    Ok(OpenDays { window, days })
+}
+
+/// [`breakdown`] of a focus whose `stations` (keyed by the same `len`) and their open days in
+/// the period's window were read already.
 pub async fn breakdown_of(
     db: &PgPool,
     focus: &Focus,
     stations: &[StationRow],
+    open: &OpenDays,
     len: i32,
     period: Period,
-    today: Date,
 ) -> Result<Breakdown, AppError> {
     let mut people = ByArea::new();
     let mut children = ByArea::new();
@@ -121,14 +156,14 @@ pub async fn breakdown_of(
     let mut counts = ByArea::new();
     let few = few(stations);
     // Independent passes over different tables: run side by side, each on its connection.
-    let ((), (), (), (), (), mut by_area) = tokio::try_join!(
+    let ((), (), (), (), ()) = tokio::try_join!(
         store::volunteers(db, focus, len, &mut people),
         store::children(db, focus, len, &mut children),
         store::pairings(db, focus, len, &mut pairings),
         store::activities(db, focus, few.as_deref(), len, period, &mut activities),
         store::station_counts(db, focus, few.as_deref(), len, period, &mut counts),
-        station_figures(db, stations, period.open_days_window(today)),
     )?;
+    let mut by_area = station_figures(stations, open);
     for part in [people, children, pairings, activities, counts] {
         for (key, figures) in part {
             by_area.entry(key).or_default().add(&figures);
@@ -178,14 +213,7 @@ pub async fn breakdown_of(
 
 /// The stations' own figures by area: counts by build mode and status, and whether the
 /// active ones opened on their planned days in the window.
-async fn station_figures(
-    db: &PgPool,
-    stations: &[StationRow],
-    window: Period,
-) -> sqlx::Result<ByArea> {
-    let assessed: Vec<&StationRow> = stations.iter().filter(|s| is_assessed(s, window)).collect();
-    let ids: Vec<Uuid> = assessed.iter().map(|s| s.id).collect();
-    let open = crate::activities::store::open_days(db, &ids, window.from, window.to).await?;
+fn station_figures(stations: &[StationRow], open: &OpenDays) -> ByArea {
     let mut out = ByArea::new();
     for s in stations {
         let f = out.entry(s.key.clone()).or_default();
@@ -194,15 +222,14 @@ async fn station_figures(
             .entry(s.build_mode.as_str())
             .or_default() += 1;
         *f.stations_by_status.entry(s.status.as_str()).or_default() += 1;
-        if is_assessed(s, window) {
+        if is_assessed(s, open.window) {
             f.stations_assessed += 1;
-            let days = open.get(&s.id).map_or(0, Vec::len) as i64;
-            if days >= planned_days(s) {
+            if open.of(s.id) >= planned_days(s) {
                 f.stations_open_as_planned += 1;
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Active stations open before the window began are held against their plan.
@@ -270,11 +297,13 @@ impl Alerts {
     }
 }
 
-/// The alerts of a focus, whose `stations` are given.
+/// The alerts of a focus, whose `stations` are given with their open days in some window (read
+/// again unless it is the last four weeks).
 pub async fn alerts(
     db: &PgPool,
     focus: &Focus,
     stations: &[StationRow],
+    open: &OpenDays,
     check_in_days: u16,
     today: Date,
 ) -> Result<Alerts, AppError> {
@@ -283,9 +312,14 @@ pub async fn alerts(
     let checked = today
         .replace_year(today.year() - model::CHECK_VALID_YEARS)
         .unwrap_or_else(|_| today - Duration::days(365 * 3 + 1));
-    let assessed: Vec<&StationRow> = stations.iter().filter(|s| is_assessed(s, window)).collect();
-    let ids: Vec<Uuid> = assessed.iter().map(|s| s.id).collect();
     let few = few(stations);
+    let open = async {
+        if open.window == window {
+            Ok(open.clone())
+        } else {
+            open_days(db, stations, window).await
+        }
+    };
     let records = async {
         Ok::<_, AppError>(tokio::try_join!(
             store::quiet_pairings(
@@ -297,21 +331,22 @@ pub async fn alerts(
             ),
             store::waiting_since_before(db, focus, waited, ALERT_ROWS),
             store::checks_due(db, focus, checked, ALERT_ROWS),
-            crate::activities::store::open_days(db, &ids, window.from, window.to),
         )?)
     };
     let scope = focus.scope();
-    let (concerns, (check_ins, waiting, checks_due, open)) = tokio::try_join!(
+    let (concerns, (check_ins, waiting, checks_due), open) = tokio::try_join!(
         crate::contacts::open_concerns(db, &scope, (ALERT_ROWS, 0)),
-        records
+        records,
+        open
     )?;
-    let mut short: Vec<ShortStation> = assessed
-        .into_iter()
+    let mut short: Vec<ShortStation> = stations
+        .iter()
+        .filter(|s| is_assessed(s, window))
         .map(|s| ShortStation {
             id: s.id,
             name: s.name.clone(),
             planned: planned_days(s),
-            opened: open.get(&s.id).map_or(0, Vec::len) as i64,
+            opened: open.of(s.id),
         })
         .filter(|s| s.opened < s.planned)
         .collect();
@@ -347,34 +382,44 @@ pub async fn focus_name(db: &PgPool, focus: &Focus) -> Result<Option<String>, Ap
     })
 }
 
-/// The breadcrumbs above a focus: (query string, name) of each region above it, from the
-/// top of the user's scope down.
-pub async fn breadcrumbs(
+/// The name of a focus ([`focus_name`]) and the breadcrumbs above it: (query string, name) of
+/// each region above it, from the top of the user's scope down. One read of the region's
+/// ancestors serves both.
+pub async fn names(
     db: &PgPool,
     user: &CurrentUser,
     focus: &Focus,
-) -> Result<Vec<(String, String)>, AppError> {
+) -> Result<(Option<String>, Vec<(String, String)>), AppError> {
     let (code, include_self) = match focus {
-        Focus::Region(r) => (r.code.clone(), false),
+        Focus::Region(r) => (r.code.as_str(), false),
         Focus::Stations {
             region_code: Some(code),
             ..
-        } => (code.clone(), true),
-        Focus::Stations { .. } => return Ok(Vec::new()),
+        } => (code.as_str(), true),
+        Focus::Stations { name, .. } => return Ok((name.clone(), Vec::new())),
     };
-    let Ok(code) = RegionCode::parse(&code) else {
-        return Ok(Vec::new());
+    let Ok(code) = RegionCode::parse(code) else {
+        return Ok((focus_name(db, focus).await?, Vec::new()));
     };
     let mut chain = crate::regions::store::ancestors(db, &code).await?;
+    let name = match focus {
+        Focus::Region(r) => {
+            let mut names: Vec<&str> = chain.iter().map(|a| a.name.as_str()).collect();
+            names.push(&r.name);
+            Some(names.join(" / "))
+        }
+        Focus::Stations { name, .. } => name.clone(),
+    };
     if include_self && let Some(region) = crate::regions::store::find(db, &code).await? {
         chain.push(region);
     }
-    Ok(chain
+    let crumbs = chain
         .into_iter()
         // Station managers and staff see only what lies in their own scope.
         .filter(|r| user.scope.covers_region(&r.code))
         // Villages are not a level of the dashboard: stations are listed by township.
         .filter(|r| r.code.len() <= 9)
         .map(|r| (format!("region={}", r.code), r.name))
-        .collect())
+        .collect();
+    Ok((name, crumbs))
 }

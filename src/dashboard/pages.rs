@@ -182,12 +182,12 @@ pub async fn dashboard(
     let check_in_days = state.config.check_in_days;
     let len = focus.drill_len();
     let stations = super::stations(db, &focus, len).await?;
-    let (breakdown, months, alerts, name, crumbs) = tokio::try_join!(
-        super::breakdown_of(db, &focus, &stations, len, period, today),
+    let open = super::open_days(db, &stations, period.open_days_window(today)).await?;
+    let (breakdown, months, alerts, (name, crumbs)) = tokio::try_join!(
+        super::breakdown_of(db, &focus, &stations, &open, len, period),
         super::trends(db, &focus, &stations, today),
-        super::alerts(db, &focus, &stations, check_in_days, today),
-        super::focus_name(db, &focus),
-        super::breadcrumbs(db, &user, &focus),
+        super::alerts(db, &focus, &stations, &open, check_in_days, today),
+        super::names(db, &user, &focus),
     )?;
     let mut areas = breakdown.areas;
     sort_areas(&mut areas, sort, descending);

@@ -379,18 +379,21 @@ pub async fn quiet_pairings(
 ) -> sqlx::Result<(Vec<QuietPairing>, i64)> {
     let items = sqlx::query_as!(
         QuietPairing,
+        // The page of pairings is chosen first, and only its rows are joined to their names.
         r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
                   p.quiet_since AS "quiet_since!"
-           FROM pairing p
+           FROM (SELECT p.id, p.child_id, p.volunteer_id, p.station_id, p.quiet_since
+                 FROM pairing p
+                 WHERE p.status = 'active' AND p.quiet_since <= $3
+                   AND ($5::uuid[] IS NULL OR p.station_id = ANY($5))
+                   AND ($1::text IS NULL OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
+                   AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+                 ORDER BY p.quiet_since, p.id
+                 LIMIT $4) p
            JOIN station s ON s.id = p.station_id
            JOIN child c ON c.id = p.child_id
            JOIN volunteer v ON v.id = p.volunteer_id
-           WHERE p.status = 'active' AND p.quiet_since <= $3
-             AND ($5::uuid[] IS NULL OR p.station_id = ANY($5))
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           ORDER BY p.quiet_since, p.id
-           LIMIT $4"#,
+           ORDER BY p.quiet_since, p.id"#,
         focus.region_like(),
         focus.station_ids(),
         before,
