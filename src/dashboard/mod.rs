@@ -10,10 +10,10 @@ pub mod model;
 pub mod pages;
 pub mod store;
 
-use sqlx::PgPool;
 use std::collections::HashMap;
-use time::{Date, Duration};
 
+use sqlx::PgPool;
+use time::{Date, Duration};
 use uuid::Uuid;
 
 use crate::app::Routes;
@@ -109,7 +109,7 @@ pub async fn breakdown(
 }
 
 /// The days each active station of a focus opened for children in a window (four weeks).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct OpenDays {
     /// The window.
     pub window: Period,
@@ -298,7 +298,7 @@ impl Alerts {
 }
 
 /// The alerts of a focus, whose `stations` are given with their open days in some window (read
-/// again unless it is the last four weeks).
+/// again unless that window is the alerts' own, the last four weeks).
 pub async fn alerts(
     db: &PgPool,
     focus: &Focus,
@@ -312,14 +312,14 @@ pub async fn alerts(
     let checked = today
         .replace_year(today.year() - model::CHECK_VALID_YEARS)
         .unwrap_or_else(|_| today - Duration::days(365 * 3 + 1));
-    let few = few(stations);
-    let open = async {
-        if open.window == window {
-            Ok(open.clone())
-        } else {
-            open_days(db, stations, window).await
-        }
+    let own;
+    let open = if open.window == window {
+        open
+    } else {
+        own = open_days(db, stations, window).await?;
+        &own
     };
+    let few = few(stations);
     let records = async {
         Ok::<_, AppError>(tokio::try_join!(
             store::quiet_pairings(
@@ -334,10 +334,9 @@ pub async fn alerts(
         )?)
     };
     let scope = focus.scope();
-    let (concerns, (check_ins, waiting, checks_due), open) = tokio::try_join!(
+    let (concerns, (check_ins, waiting, checks_due)) = tokio::try_join!(
         crate::contacts::open_concerns(db, &scope, (ALERT_ROWS, 0)),
-        records,
-        open
+        records
     )?;
     let mut short: Vec<ShortStation> = stations
         .iter()

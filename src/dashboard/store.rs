@@ -46,44 +46,6 @@ pub struct StationRow {
 /// Figures by area key (`None`: the records that fall in no area).
 pub type ByArea = HashMap<Option<String>, Figures>;
 
-/// Volunteers of an area in one pipeline status.
-struct VolunteerCount {
-    key: Option<String>,
-    status: VolunteerStatus,
-    n: i64,
-    trained: i64,
-}
-
-/// Children of an area in one category and status.
-struct ChildCount {
-    key: Option<String>,
-    category: Category,
-    status: String,
-    n: i64,
-}
-
-/// A count of an area.
-struct AreaCount {
-    key: Option<String>,
-    n: i64,
-}
-
-/// Activities of an area of one kind, with their person-visits.
-struct ActivityCount {
-    key: Option<String>,
-    kind: Kind,
-    n: i64,
-    visits: i64,
-}
-
-/// Contacts, new pairings and fulfilled wishes of an area.
-struct StationCount {
-    key: Option<String>,
-    contacts: i64,
-    started: i64,
-    wishes: i64,
-}
-
 /// The stations of the focus, by name.
 #[tracing::instrument(skip(db))]
 pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> sqlx::Result<Vec<StationRow>> {
@@ -114,8 +76,7 @@ pub async fn volunteers(
     len: i32,
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
-    let rows = sqlx::query_as!(
-        VolunteerCount,
+    let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
                   t.status AS "status!: VolunteerStatus", sum(t.n)::bigint AS "n!",
                   coalesce(sum(t.n) FILTER (WHERE t.trained), 0)::bigint AS "trained!"
@@ -144,8 +105,7 @@ pub async fn volunteers(
 /// Children by category and status (from the tally the child trigger keeps).
 #[tracing::instrument(skip(db, into))]
 pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
-    let rows = sqlx::query_as!(
-        ChildCount,
+    let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
                   t.category AS "category!: Category", t.status::text AS "status!", sum(t.n)::bigint AS "n!"
            FROM child_tally t
@@ -178,10 +138,9 @@ pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -
 /// Active pairings at the focus's stations (from the tally the pairing trigger keeps).
 #[tracing::instrument(skip(db, into))]
 pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
-    let rows = sqlx::query_as!(
-        AreaCount,
+    let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  sum(t.active)::bigint AS "n!"
+                  sum(t.active)::bigint AS "active!"
            FROM pairing_tally t JOIN station s ON s.id = t.station_id
            WHERE ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
@@ -193,7 +152,7 @@ pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -
     .fetch_all(db)
     .await?;
     for r in rows {
-        into.entry(r.key).or_default().pairings_active += r.n;
+        into.entry(r.key).or_default().pairings_active += r.active;
     }
     Ok(())
 }
@@ -208,8 +167,7 @@ pub async fn activities(
     period: Period,
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
-    let rows = sqlx::query_as!(
-        ActivityCount,
+    let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
                   a.kind AS "kind!: Kind", count(*) AS "n!",
                   coalesce(sum(a.person_visits), 0)::bigint AS "visits!"
@@ -254,8 +212,7 @@ pub async fn station_counts(
     into: &mut ByArea,
 ) -> sqlx::Result<()> {
     let (first_month, last_month) = period.months();
-    let rows = sqlx::query_as!(
-        StationCount,
+    let rows = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
                   coalesce(sum(x.contacts), 0)::bigint AS "contacts!",
                   coalesce(sum(x.pairings_started), 0)::bigint AS "started!",
