@@ -99,15 +99,23 @@ DROP INDEX contact_open_concern;
 -- Contacts: counted at their pairing's station on the day they took place; an unresolved
 -- concern is queued with that station.
 CREATE OR REPLACE FUNCTION contact_day_count() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    -- A resolution changes the queue, not the counts.
+    moved boolean := TG_OP <> 'UPDATE'
+        OR (OLD.pairing_id, OLD.contacted_on) IS DISTINCT FROM (NEW.pairing_id, NEW.contacted_on);
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM station_add(p.station_id, OLD.contacted_on, contacts => -1)
-        FROM pairing p WHERE p.id = OLD.pairing_id;
+        IF moved THEN
+            PERFORM station_add(p.station_id, OLD.contacted_on, contacts => -1)
+            FROM pairing p WHERE p.id = OLD.pairing_id;
+        END IF;
         DELETE FROM open_concern WHERE contact_id = OLD.id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM station_add(p.station_id, NEW.contacted_on, contacts => 1)
-        FROM pairing p WHERE p.id = NEW.pairing_id;
+        IF moved THEN
+            PERFORM station_add(p.station_id, NEW.contacted_on, contacts => 1)
+            FROM pairing p WHERE p.id = NEW.pairing_id;
+        END IF;
         IF NEW.concern_category IS NOT NULL AND NEW.concern_resolved_at IS NULL THEN
             INSERT INTO open_concern (contact_id, station_id, raised_at)
             SELECT NEW.id, p.station_id, NEW.created_at FROM pairing p WHERE p.id = NEW.pairing_id;
