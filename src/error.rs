@@ -246,6 +246,12 @@ fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
         "child_exit_without_active_pairing" => (true, "child_has_active_pairing", None),
         "wish_status_transition" => (true, "invalid_transition", None),
         "contact_concern_kept" => (true, "concern_kept", None),
+        "contact_correction_window" => (true, "correction_window_closed", None),
+        "pairing_first_meeting" => (
+            false,
+            "validation_failed",
+            Some(("first_activity_id", "error.first_meeting_rule")),
+        ),
         "consent_only_withdrawn" | "consent_append_only" | "audit_event_append_only" => {
             (true, "append_only", None)
         }

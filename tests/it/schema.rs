@@ -503,6 +503,109 @@ async fn a_raised_concern_cannot_be_removed() {
 }
 
 #[tokio::test]
+async fn a_first_meeting_is_an_ice_breaking_event_at_the_station_before_the_start() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let elsewhere = fixtures::station(p, HANZHOU).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let event = |at: Uuid, kind: &'static str, day: &'static str| async move {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO activity (station_id, kind, title, held_on)
+             VALUES ($1, $2::activity_kind, '见面会', $3::date) RETURNING id",
+        )
+        .bind(at)
+        .bind(kind)
+        .bind(day)
+        .fetch_one(p)
+        .await
+        .unwrap()
+    };
+    let pair_after = |first: Uuid| async move {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO pairing (child_id, volunteer_id, station_id, started_on, first_activity_id)
+             VALUES ($1, $2, $3, DATE '2026-05-01', $4) RETURNING id",
+        )
+        .bind(child)
+        .bind(volunteer)
+        .bind(station)
+        .bind(first)
+        .fetch_one(p)
+        .await
+    };
+    for first in [
+        event(station, "tutoring", "2026-04-20").await,
+        event(elsewhere, "ice_breaking", "2026-04-20").await,
+        event(station, "ice_breaking", "2026-05-02").await,
+    ] {
+        assert_eq!(violated(pair_after(first).await), "pairing_first_meeting");
+    }
+    let good = event(station, "ice_breaking", "2026-05-01").await;
+    let pairing = pair_after(good).await.unwrap();
+    // Nor can the start be moved before the meeting afterwards.
+    let moved = sqlx::query("UPDATE pairing SET started_on = DATE '2026-04-30' WHERE id = $1")
+        .bind(pairing)
+        .execute(p)
+        .await;
+    assert_eq!(violated(moved), "pairing_first_meeting");
+}
+
+#[tokio::test]
+async fn a_contact_is_the_record_once_its_day_of_corrections_is_over() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let contact: Uuid = sqlx::query_scalar(
+        "INSERT INTO contact (pairing_id, contacted_on, mode, note, concern_category, concern_detail)
+         VALUES ($1, DATE '2026-05-03', 'home_visit', '一起做作业', 'safety', '晚上独自在家')
+         RETURNING id",
+    )
+    .bind(pairing)
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let update = |sql: &'static str| async move { sqlx::query(sql).bind(contact).execute(p).await };
+    // Within the day, her entry can be corrected.
+    update("UPDATE contact SET note = '一起做作业，读了绘本' WHERE id = $1")
+        .await
+        .unwrap();
+    update("UPDATE contact SET created_at = now() - interval '25 hours' WHERE id = $1")
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE contact SET note = '改写' WHERE id = $1",
+        "UPDATE contact SET contacted_on = DATE '2026-05-04' WHERE id = $1",
+        "UPDATE contact SET duration_minutes = 90 WHERE id = $1",
+        "UPDATE contact SET created_at = now() WHERE id = $1",
+    ] {
+        assert_eq!(
+            violated(update(sql).await),
+            "contact_correction_window",
+            "{sql}"
+        );
+    }
+    // Others' marks are not corrections: it can still be seen and its concern resolved.
+    update("UPDATE contact SET seen_at = now() WHERE id = $1")
+        .await
+        .unwrap();
+    update(
+        "UPDATE contact SET concern_resolved_at = now(), concern_resolution = '已联系监护人' WHERE id = $1",
+    )
+    .await
+    .unwrap();
+    let note: String = sqlx::query_scalar("SELECT note FROM contact WHERE id = $1")
+        .bind(contact)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(note, "一起做作业，读了绘本");
+}
+
+#[tokio::test]
 async fn a_wish_moves_forward_only() {
     let db = TestDb::new().await;
     let p = &db.pool;
