@@ -128,9 +128,11 @@ ALTER FUNCTION contact_day_count() RENAME TO contact_count;
 CREATE TRIGGER contact_count AFTER INSERT OR DELETE ON contact
     FOR EACH ROW EXECUTE FUNCTION contact_count();
 CREATE TRIGGER contact_count_moves AFTER UPDATE OF pairing_id, contacted_on, concern_category,
-    concern_resolved_at ON contact
-    FOR EACH ROW WHEN ((OLD.pairing_id, OLD.contacted_on, OLD.concern_category, OLD.concern_resolved_at)
-                       IS DISTINCT FROM (NEW.pairing_id, NEW.contacted_on, NEW.concern_category, NEW.concern_resolved_at))
+    concern_resolved_at, created_at ON contact
+    FOR EACH ROW WHEN ((OLD.pairing_id, OLD.contacted_on, OLD.concern_category, OLD.concern_resolved_at,
+                        OLD.created_at)
+                       IS DISTINCT FROM (NEW.pairing_id, NEW.contacted_on, NEW.concern_category,
+                                         NEW.concern_resolved_at, NEW.created_at))
     EXECUTE FUNCTION contact_count();
 
 -- A pairing that moves to another station takes its contacts and open concerns with it.
@@ -282,12 +284,13 @@ CREATE OR REPLACE FUNCTION tally_rebuild() RETURNS void LANGUAGE sql AS $$
     SELECT station_id, date_trunc('month', day)::date, sum(contacts), sum(pairings_started),
            sum(activities), sum(person_visits), sum(wishes_fulfilled)
     FROM station_day GROUP BY 1, 2;
-    UPDATE child c SET waiting_since = w.since, version = c.version - 1
-    FROM (SELECT c.id, coalesce(max(p.ended_on), (c.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS since
-          FROM child c LEFT JOIN pairing p ON p.child_id = c.id GROUP BY c.id) w
-    WHERE c.id = w.id AND c.waiting_since IS DISTINCT FROM w.since;
 $$;
 SELECT tally_rebuild();
+-- The children registered before this migration (`version - 1`: bookkeeping, not an edit).
+UPDATE child c SET waiting_since = w.since, version = c.version - 1
+FROM (SELECT c.id, coalesce(max(p.ended_on), (c.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS since
+      FROM child c LEFT JOIN pairing p ON p.child_id = c.id GROUP BY c.id) w
+WHERE c.id = w.id;
 ALTER TABLE child ALTER COLUMN waiting_since SET NOT NULL;
 
 -- Children waiting for a pairing, longest first: province-wide by the day, within a county or

@@ -246,7 +246,11 @@ fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
         "child_exit_without_active_pairing" => (true, "child_has_active_pairing", None),
         "wish_status_transition" => (true, "invalid_transition", None),
         "contact_concern_kept" => (true, "concern_kept", None),
-        "contact_correction_window" => (true, "correction_window_closed", None),
+        "activity_first_meeting" => (
+            false,
+            "validation_failed",
+            Some(("kind", "error.first_meeting_kept")),
+        ),
         "pairing_first_meeting" => (
             false,
             "validation_failed",
@@ -291,6 +295,10 @@ impl From<sqlx::Error> for AppError {
                 AppError::Unavailable
             }
             sqlx::Error::Database(db) => {
+                // The database's own 24-hour rule: the same answer as the service's check.
+                if db.constraint() == Some("contact_correction_window") {
+                    return AppError::Forbidden("correction_window_closed");
+                }
                 if let Some(meaning) = db.constraint().and_then(constraint_meaning) {
                     let mut fields = FieldErrors::new();
                     if let Some((field, key)) = meaning.field {

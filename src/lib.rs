@@ -128,10 +128,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.bind))?;
     tracing::info!("aixin is serving on http://{}", listener.local_addr()?);
     let state = AppState::new(database.pool.clone(), config);
+    let figures = state.figures.clone();
     let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
     let served = serve(listener, state, shutdown_signal()).await;
     housekeeping.abort();
     tracing::info!("shutting down");
+    figures.close().await;
     let closed = database.close().await;
     served.context("serving HTTP")?;
     closed

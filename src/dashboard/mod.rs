@@ -1,9 +1,12 @@
 //! The dashboard (工作台): the figures the federation reports, for the user's region drilled
 //! down to a station, month-by-month trends, and the alerts that say where help is needed.
 //!
-//! Every figure is counted on each request, from the records (activities, wishes, stations) or
-//! from tallies the records' triggers keep exact in the writing transaction (people, pairings,
-//! contacts), so a write shows in the next request.
+//! Every figure is counted on each request, from counts the records' triggers keep exact in the
+//! writing transaction — people by region and status, pairings, contacts, activities,
+//! person-visits and fulfilled wishes per station and day and month, the queue of open concerns,
+//! each child's `waiting_since` and each pairing's `quiet_since` — or from the records themselves
+//! where they are few (stations, a period's activities by kind, alerts' first rows). A write
+//! shows in the next request; nothing is cached.
 
 pub mod api;
 pub mod model;

@@ -3,7 +3,8 @@
 //! Every query takes the focus as `$1` (a region `LIKE` pattern, or `NULL`), `$2` (station
 //! ids, or `NULL`) and `$3`, the length of region code to group by — or 0 to group by station.
 //! People are matched by their own region (as the registry's lists match them); stations'
-//! records (activities, pairings, contacts) by the station's region.
+//! records (activities, pairings, contacts, and wishes, counted at the child's station) by the
+//! station's region.
 //!
 //! The best plan depends on the focus: a province's rows are joined by hashing, a county's few
 //! stations by walking their indexes (the stations' records take those stations' ids, `few`,
@@ -257,7 +258,8 @@ pub async fn regions_in(db: &PgPool, code: &str, len: i32) -> sqlx::Result<Vec<(
     let level = match len {
         4 => RegionLevel::City,
         6 => RegionLevel::County,
-        _ => RegionLevel::Township,
+        9 => RegionLevel::Township,
+        _ => return Ok(Vec::new()),
     };
     let rows = sqlx::query!(
         "SELECT code, name FROM region

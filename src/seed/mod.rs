@@ -297,8 +297,8 @@ SELECT c.id,
        CASE WHEN c.plan = 'exited' THEN (ARRAY['aged_out','family_moved','parents_returned','guardian_request'])[1 + c.g % 4]::child_exit_reason END,
        CASE WHEN c.plan = 'exited' THEN c.closed_to END,
        c.created_at, c.created_at,
-       -- a pairing's end moves it later: the tallies step recounts it
-       (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
+       -- the day a closed pairing ended, else the day of registration (as the triggers keep it)
+       coalesce(c.closed_to, (c.created_at AT TIME ZONE 'Asia/Shanghai')::date)
 FROM sc c CROSS JOIN seed_words w CROSS JOIN seed_today t JOIN region r ON r.code = c.region_code;
 INSERT INTO guardian (id, child_id, name, relation, phone, share_contact_with_volunteer)
 SELECT c.guardian_id, c.id, w.surnames[1 + c.g % 60] || (ARRAY['奶奶','爷爷','妈妈','外婆','爸爸'])[1 + c.g % 5],

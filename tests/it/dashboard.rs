@@ -555,6 +555,149 @@ async fn wishes_concerns_and_waits_follow_every_write() {
     }
 }
 
+/// Every count the triggers keep, without its empty rows, as one comparable text.
+async fn counts_snapshot(db: &PgPool) -> String {
+    sqlx::query_scalar(
+        "SELECT concat_ws(' | ',
+           (SELECT string_agg(x::text, ';' ORDER BY x::text) FROM (SELECT station_id, day, contacts,
+              pairings_started, activities, person_visits, wishes_fulfilled FROM station_day
+              WHERE contacts + pairings_started + activities + person_visits + wishes_fulfilled > 0) x),
+           (SELECT string_agg(x::text, ';' ORDER BY x::text) FROM (SELECT station_id, month, contacts,
+              pairings_started, activities, person_visits, wishes_fulfilled FROM station_month
+              WHERE contacts + pairings_started + activities + person_visits + wishes_fulfilled > 0) x),
+           (SELECT string_agg(x::text, ';' ORDER BY x::text)
+              FROM (SELECT station_id, active FROM pairing_tally WHERE active > 0) x),
+           (SELECT string_agg(x::text, ';' ORDER BY x::text)
+              FROM (SELECT contact_id, station_id, raised_at FROM open_concern) x),
+           (SELECT string_agg(x::text, ';' ORDER BY x::text)
+              FROM (SELECT region_code, station_id, status, trained, n FROM volunteer_tally WHERE n > 0) x),
+           (SELECT string_agg(x::text, ';' ORDER BY x::text)
+              FROM (SELECT region_code, station_id, category, status, n FROM child_tally WHERE n > 0) x))",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_counts_follow_moves_corrections_and_removals() {
+    let app = TestApp::spawn().await;
+    let w = world(app.pool()).await;
+    let db = app.pool();
+    let run = |sql: &'static str, a: Uuid, b: Uuid| async move {
+        sqlx::query(sql).bind(a).bind(b).execute(db).await.unwrap();
+    };
+
+    // A 龙居 pairing with a contact that raised a concern and a fulfilled wish; then the child
+    // moves to 汉州 and her pairing with her: the contact, the open concern and the wish follow.
+    let mover = fixtures::pairable_child(db, w.longju).await;
+    let mama = fixtures::volunteer(db, w.longju, "active", 2).await;
+    let moving = fixtures::pair(db, mover, mama, w.longju).await.unwrap();
+    let concern: Uuid = sqlx::query_scalar(
+        "INSERT INTO contact (pairing_id, contacted_on, mode, concern_category, concern_detail)
+         VALUES ($1, DATE '2026-05-03', 'call', 'health', '发烧三天') RETURNING id",
+    )
+    .bind(moving)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let wish = fixtures::wish(db, mover).await;
+    run(
+        "UPDATE wish SET status = 'fulfilled', claimed_by_organization = '县妇联',
+                claimed_on = DATE '2026-05-05', fulfilled_on = DATE '2026-05-06'
+         WHERE id = $1 AND child_id = $2",
+        wish,
+        mover,
+    )
+    .await;
+    run(
+        "UPDATE child SET station_id = $2 WHERE id = $1",
+        mover,
+        w.hanzhou,
+    )
+    .await;
+    run(
+        "UPDATE pairing SET station_id = $2 WHERE id = $1",
+        moving,
+        w.hanzhou,
+    )
+    .await;
+    let queued: Uuid =
+        sqlx::query_scalar("SELECT station_id FROM open_concern WHERE contact_id = $1")
+            .bind(concern)
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(queued, w.hanzhou);
+
+    // A contact corrected onto another pairing and another day; its logging time corrected.
+    let far: Uuid = sqlx::query_scalar("SELECT id FROM pairing WHERE station_id = $1")
+        .bind(w.yunding)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    run(
+        "UPDATE contact SET pairing_id = $2, contacted_on = DATE '2026-05-04' WHERE id = $1",
+        concern,
+        far,
+    )
+    .await;
+    run(
+        "UPDATE contact SET created_at = now() - interval '1 hour' WHERE id = $1 AND $2 = $2",
+        concern,
+        far,
+    )
+    .await;
+
+    // An activity moved to another day and station.
+    let session = fixtures::activity(db, w.longju).await;
+    run(
+        "UPDATE activity SET station_id = $2, held_on = DATE '2026-03-01' WHERE id = $1",
+        session,
+        w.hanzhou,
+    )
+    .await;
+
+    // A pairing that ended, then was removed altogether: the child's wait starts at her
+    // registration again.
+    let child = fixtures::pairable_child(db, w.longju).await;
+    let volunteer = fixtures::volunteer(db, w.longju, "active", 2).await;
+    let pairing = fixtures::pair(db, child, volunteer, w.longju)
+        .await
+        .unwrap();
+    run(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-09-01', closure_reason = 'family_moved'
+         WHERE id = $1 AND $2 = $2",
+        pairing,
+        child,
+    )
+    .await;
+    run(
+        "DELETE FROM pairing WHERE id = $1 AND child_id = $2",
+        pairing,
+        child,
+    )
+    .await;
+    let since: time::Date = sqlx::query_scalar("SELECT waiting_since FROM child WHERE id = $1")
+        .bind(child)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(since.to_string(), today());
+
+    for (rule, sql) in crate::seed::RULES {
+        let broken: i64 = sqlx::query_scalar(sql).fetch_one(db).await.unwrap();
+        assert_eq!(broken, 0, "{rule}");
+    }
+    // What the triggers kept is what a rebuild from scratch finds.
+    let kept = counts_snapshot(db).await;
+    sqlx::query("SELECT tally_rebuild()")
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(kept, counts_snapshot(db).await);
+}
+
 #[tokio::test]
 async fn a_period_counts_its_own_days_not_the_months_around_them() {
     let app = TestApp::spawn().await;

@@ -543,12 +543,30 @@ async fn a_first_meeting_is_an_ice_breaking_event_at_the_station_before_the_star
     }
     let good = event(station, "ice_breaking", "2026-05-01").await;
     let pairing = pair_after(good).await.unwrap();
-    // Nor can the start be moved before the meeting afterwards.
+    // Nor can the start be moved before the meeting afterwards, nor the meeting be corrected
+    // into another kind, another station or a later day.
     let moved = sqlx::query("UPDATE pairing SET started_on = DATE '2026-04-30' WHERE id = $1")
         .bind(pairing)
         .execute(p)
         .await;
     assert_eq!(violated(moved), "pairing_first_meeting");
+    for change in [
+        "UPDATE activity SET kind = 'tutoring' WHERE id = $1",
+        "UPDATE activity SET held_on = DATE '2026-05-02' WHERE id = $1",
+        "UPDATE activity SET station_id = (SELECT id FROM station WHERE region_code LIKE '510681%'
+             AND id <> activity.station_id LIMIT 1) WHERE id = $1",
+    ] {
+        let corrected = sqlx::query(change).bind(good).execute(p).await;
+        assert_eq!(violated(corrected), "activity_first_meeting", "{change}");
+    }
+    // A correction that keeps it a meeting before the start is fine.
+    sqlx::query(
+        "UPDATE activity SET held_on = DATE '2026-04-28', title = '破冰见面会' WHERE id = $1",
+    )
+    .bind(good)
+    .execute(p)
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -578,6 +596,7 @@ async fn a_contact_is_the_record_once_its_day_of_corrections_is_over() {
         .unwrap();
     for sql in [
         "UPDATE contact SET note = '改写' WHERE id = $1",
+        "UPDATE contact SET pairing_id = pairing_id, mode = 'call' WHERE id = $1",
         "UPDATE contact SET contacted_on = DATE '2026-05-04' WHERE id = $1",
         "UPDATE contact SET duration_minutes = 90 WHERE id = $1",
         "UPDATE contact SET created_at = now() WHERE id = $1",
