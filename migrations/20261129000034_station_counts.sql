@@ -312,6 +312,9 @@ CREATE INDEX pairing_station_quiet ON pairing (station_id, quiet_since)
     INCLUDE (id, child_id, volunteer_id) WHERE status = 'active';
 -- The cities, counties or townships of a region, for the areas table.
 CREATE INDEX region_level_code ON region (level, code text_pattern_ops);
+-- Every contact rewrites its pairing's row (its last contact), so each index on pairing costs a
+-- write per contact: this one repeated `pairing_station_id (station_id, status)`.
+DROP INDEX pairing_station_tally;
 -- People are counted from their tallies now, not from these.
 DROP INDEX volunteer_region_tally;
 DROP INDEX child_region_tally;
