@@ -1,15 +1,9 @@
-//! The application state, the router (every area's routes, merged here and nowhere else) and
-//! the middleware stack.
+//! Assembly: every area's routes, merged here and nowhere else, and the middleware stack.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::FromRef;
-use axum::handler::Handler;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::{Router, middleware};
-use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -19,132 +13,18 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::config::Config;
-use crate::crypto::Cipher;
-use crate::error::{AppError, render_errors};
-use crate::web::{assets, pages};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The connection pool.
-    pub db: PgPool,
-    /// Connections for the dashboard and reports, on the same database: their queries' best
-    /// plans depend on the size of the focus (a province or a station), so these connections
-    /// plan each statement with its parameters rather than reuse a generic plan; and figures
-    /// never take the connections the pages people work in need.
-    pub figures: PgPool,
-    /// The configuration the service started with.
-    pub config: Arc<Config>,
-    /// Keys for ID numbers.
-    pub cipher: Cipher,
-}
-
-impl AppState {
-    /// The state for a pool and a configuration.
-    pub fn new(db: PgPool, config: Config) -> AppState {
-        let cipher = Cipher::new(&config.secret_key);
-        let figures = crate::db::figures_pool(&db, config.db_max_connections);
-        AppState {
-            db,
-            figures,
-            config: Arc::new(config),
-            cipher,
-        }
-    }
-}
-
-impl FromRef<AppState> for Cipher {
-    fn from_ref(state: &AppState) -> Cipher {
-        state.cipher.clone()
-    }
-}
-
-impl FromRef<AppState> for PgPool {
-    fn from_ref(state: &AppState) -> PgPool {
-        state.db.clone()
-    }
-}
-
-impl FromRef<AppState> for Arc<Config> {
-    fn from_ref(state: &AppState) -> Arc<Config> {
-        state.config.clone()
-    }
-}
-
-/// A router that remembers what it routes, so the policy table and its test can be checked
-/// against every route the service really has.
-pub struct Routes {
-    router: Router<AppState>,
-    table: Vec<(Method, &'static str)>,
-}
-
-impl Default for Routes {
-    fn default() -> Self {
-        Routes::new()
-    }
-}
-
-impl Routes {
-    /// No routes yet.
-    pub fn new() -> Self {
-        Routes {
-            router: Router::new(),
-            table: Vec::new(),
-        }
-    }
-
-    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Self {
-        self.router = self.router.route(path, route);
-        self.table.push((method, path));
-        self
-    }
-
-    /// A `GET` route (which also answers `HEAD`).
-    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
-        self.add(Method::GET, path, get(handler))
-    }
-
-    /// A `POST` route.
-    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
-        self.add(Method::POST, path, post(handler))
-    }
-
-    /// A `PATCH` route.
-    pub fn patch<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        handler: H,
-    ) -> Self {
-        self.add(Method::PATCH, path, patch(handler))
-    }
-
-    /// A `DELETE` route.
-    pub fn delete<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        handler: H,
-    ) -> Self {
-        self.add(Method::DELETE, path, delete(handler))
-    }
-
-    /// Adds another area's routes.
-    pub fn merge(mut self, other: Routes) -> Self {
-        self.router = self.router.merge(other.router);
-        self.table.extend(other.table);
-        self
-    }
-}
+use crate::web::error::{AppError, render_errors};
+use crate::web::routes::Route;
+use crate::web::{Access, AppState, Routes, assets, pages};
 
 /// Every area's routes, merged here and nowhere else.
 fn all_routes() -> Routes {
     Routes::new()
-        .get("/", pages::home)
-        .post("/preferences", pages::set_preferences)
-        .get("/static/{*path}", assets::serve)
+        .get("/", Access::PUBLIC, pages::home)
+        .post("/preferences", Access::PUBLIC, pages::set_preferences)
+        .get("/static/{*path}", Access::PUBLIC, assets::serve)
         .merge(crate::health::routes())
         .merge(crate::auth::routes())
-        .merge(crate::audit::routes())
         .merge(crate::regions::routes())
         .merge(crate::stations::routes())
         .merge(crate::volunteers::routes())
@@ -159,9 +39,9 @@ fn all_routes() -> Routes {
         .merge(crate::reports::routes())
 }
 
-/// Every route the service has: method and path pattern.
-pub fn route_table() -> Vec<(Method, &'static str)> {
-    all_routes().table
+/// Every route the service has, with who may call it.
+pub fn policy() -> Vec<Route> {
+    all_routes().policy().routes().to_vec()
 }
 
 /// The content security policy: no inline script, nothing from other origins.
@@ -172,11 +52,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let routes = all_routes()
-        .router
+        // Each route's access rule, enforced on matched routes.
+        .into_router()
         // Spreadsheet uploads are larger than forms.
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
-        // On matched routes only: the policy table, which needs the route's pattern.
-        .route_layer(middleware::from_fn(crate::auth::policy::enforce))
         .fallback(|| async { AppError::NotFound });
 
     // Outermost first: request id → trace → compression → headers → errors → timeout → panics

@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::app::Routes;
+use crate::web::{Access, Routes};
 
 /// The health routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/healthz", healthz)
-        .get("/readyz", readyz)
+        .get("/healthz", Access::PUBLIC, healthz)
+        .get("/readyz", Access::PUBLIC, readyz)
 }
 
 async fn healthz() -> Json<serde_json::Value> {

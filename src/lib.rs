@@ -3,11 +3,11 @@
 
 /// Station life: sessions, trainings and events, attendance, person-visits, open days.
 pub mod activities;
-/// Application state, router and middleware.
+/// Assembly: every area's routes and the middleware stack.
 pub mod app;
 /// The append-only audit trail.
 pub mod audit;
-/// Accounts, sessions, roles, scope, policy, CSRF.
+/// Accounts, sessions, scope, CSRF, login throttling.
 pub mod auth;
 /// Children, guardians and consent.
 pub mod children;
@@ -23,8 +23,6 @@ pub mod dashboard;
 pub mod db;
 /// Shared value types: phone, ID number, text, dates, gender.
 pub mod domain;
-/// `AppError` and its HTML / JSON rendering.
-pub mod error;
 /// Liveness and readiness probes.
 pub mod health;
 /// zh-CN and English messages.
@@ -45,7 +43,7 @@ pub mod seed;
 pub mod stations;
 /// Volunteer mothers (爱心妈妈).
 pub mod volunteers;
-/// Shared page plumbing: preferences, layout context, static files, paging.
+/// What every area builds on: the state, errors, routes and their access, pages, paging.
 pub mod web;
 /// Micro-wishes (微心愿) of children: posted, claimed, fulfilled, and the wish wall.
 pub mod wishes;
@@ -55,9 +53,10 @@ use std::future::Future;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-pub use app::{AppState, router};
+pub use app::router;
 use config::Config;
 use db::Database;
+pub use web::AppState;
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the requests
 /// in flight. Tests call this with a listener on port 0.
@@ -94,6 +93,45 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
         );
     }
     Ok(database)
+}
+
+/// `aixin import volunteers|children FILE --as USERNAME`: the owning area's import, with the
+/// same checks as its page.
+pub async fn import_file(
+    db: &sqlx::PgPool,
+    config: &Config,
+    kind: &str,
+    file: &std::path::Path,
+    username: &str,
+) -> anyhow::Result<()> {
+    let cipher = crypto::Cipher::new(&config.secret_key);
+    let cipher = &cipher;
+    match kind {
+        "volunteers" => {
+            imports::from_command_line(
+                db,
+                volunteers::import::KIND,
+                file,
+                username,
+                async |user, rows, lang| {
+                    volunteers::import::run(db, cipher, user, rows, lang, None).await
+                },
+            )
+            .await
+        }
+        _ => {
+            imports::from_command_line(
+                db,
+                children::import::KIND,
+                file,
+                username,
+                async |user, rows, lang| {
+                    children::import::run(db, cipher, user, rows, lang, None).await
+                },
+            )
+            .await
+        }
+    }
 }
 
 /// Every hour: removes expired sessions, login attempts older than 30 days and import error

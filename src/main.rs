@@ -115,8 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let database = aixin::open_database(&config).await?;
             let outcome =
-                aixin::imports::from_command_line(&database.pool, &config, &kind, &file, &username)
-                    .await;
+                aixin::import_file(&database.pool, &config, &kind, &file, &username).await;
             database.close().await?;
             outcome
         }

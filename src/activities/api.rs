@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use super::model::{Activity, ActivityInput, Kind};
 use super::store::{self, Filter};
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::paging::{PageRequest, Paging};
 use crate::web::{Prefs, export, json::ApiJson, parse_id};
 

@@ -18,26 +18,38 @@ use sqlx::PgPool;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
-use crate::error::{AppError, FieldError, FieldErrors};
 use crate::stations::model::{Station, StationStatus};
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Access, Routes};
 use model::{Activity, ActivityInput, Attendance, Kind, MANAGER_CORRECTION_DAYS, ValidActivity};
 
 /// The activity routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/activities", pages::list)
-        .get("/activities/new", pages::new_form)
-        .post("/activities", pages::create)
-        .get("/activities/{id}", pages::detail)
-        .get("/activities/{id}/edit", pages::edit_form)
-        .post("/activities/{id}/edit", pages::update)
-        .get("/api/v1/stations/{id}/activities", api::list)
-        .post("/api/v1/stations/{id}/activities", api::create)
-        .get("/api/v1/activities/{id}", api::get)
-        .patch("/api/v1/activities/{id}", api::update)
+        .get("/activities", Access::ANY_ROLE, pages::list)
+        .get("/activities/new", Access::REGISTRARS, pages::new_form)
+        .post("/activities", Access::REGISTRARS, pages::create)
+        .get("/activities/{id}", Access::REGISTRARS, pages::detail)
+        .get(
+            "/activities/{id}/edit",
+            Access::REGISTRARS,
+            pages::edit_form,
+        )
+        .post("/activities/{id}/edit", Access::REGISTRARS, pages::update)
+        .get(
+            "/api/v1/stations/{id}/activities",
+            Access::ANY_ROLE,
+            api::list,
+        )
+        .post(
+            "/api/v1/stations/{id}/activities",
+            Access::REGISTRARS,
+            api::create,
+        )
+        .get("/api/v1/activities/{id}", Access::REGISTRARS, api::get)
+        .patch("/api/v1/activities/{id}", Access::REGISTRARS, api::update)
 }
 
 /// The moment after which only federation staff may correct a log: seven days after the

@@ -5,8 +5,8 @@ use time::{Date, OffsetDateTime, Time};
 use uuid::Uuid;
 
 use crate::domain::{self, text};
-use crate::error::{FieldError, FieldErrors};
 use crate::i18n::Lang;
+use crate::web::error::{FieldError, FieldErrors};
 
 /// What kind of session it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]

@@ -19,8 +19,8 @@ use super::api::ListQuery;
 use super::model::{Activity, ActivityInput, Kind, Topic, hhmm};
 use super::store::{self, Candidate, ListedActivity};
 use crate::auth::{ClientIp, CurrentUser, Role};
-use crate::error::{AppError, FieldError, FieldErrors};
 use crate::stations::model::Station;
+use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::paging::PageRequest;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
@@ -47,7 +47,7 @@ impl ListPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::auth::policy::urlencode;
+        let enc = crate::web::urlencode;
         format!(
             "/activities?station_id={}&kind={}&from={}&to={}&q={}&page={page}",
             enc(self.value(&self.query.station_id)),
@@ -64,10 +64,7 @@ impl ListPage {
 
     fn new_link(&self) -> String {
         match self.query.station_id.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => format!(
-                "/activities/new?station_id={}",
-                crate::auth::policy::urlencode(s)
-            ),
+            Some(s) => format!("/activities/new?station_id={}", crate::web::urlencode(s)),
             None => "/activities/new".to_owned(),
         }
     }

@@ -70,7 +70,7 @@ pub async fn list(
 ) -> sqlx::Result<(Vec<ListedActivity>, i64, i64)> {
     let q =
         f.q.as_deref()
-            .map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
+            .map(|q| format!("%{}%", crate::db::escape_like(q)));
     let rows = sqlx::query!(
         r#"SELECT a.id, a.station_id, s.name AS station_name, a.kind AS "kind: Kind", a.title,
                   a.topic AS "topic: Topic", a.held_on, a.starts_at, a.ends_at, a.child_count,

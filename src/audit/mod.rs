@@ -1,20 +1,23 @@
 //! The audit trail: who logged in, changed, exported or revealed what, and when. Append-only
 //! (the database refuses edits); a detail names fields, never their values.
 
-pub mod pages;
-pub mod store;
+mod store;
 
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::Routes;
-use crate::auth::CurrentUser;
+pub use store::{Event, Filter, list};
 
-/// The audit routes.
-pub fn routes() -> Routes {
-    Routes::new().get("/admin/audit", pages::list)
+/// Who did something: an account, and the region its actions are filed under so that the
+/// admins of that subtree see them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The account.
+    pub id: Uuid,
+    /// The region the account's actions are filed under.
+    pub region_code: Option<String>,
 }
 
 /// What happened.
@@ -112,17 +115,18 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An event by `user`.
+    /// An event by `actor`.
     pub fn by(
-        user: &CurrentUser,
+        actor: impl Into<Actor>,
         action: Action,
         entity: &'static str,
         entity_id: Option<Uuid>,
         ip: Option<IpAddr>,
     ) -> Entry {
+        let actor = actor.into();
         Entry {
-            actor_id: Some(user.id),
-            region_code: user.audit_region.clone(),
+            actor_id: Some(actor.id),
+            region_code: actor.region_code,
             action,
             entity,
             entity_id,

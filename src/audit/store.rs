@@ -72,7 +72,7 @@ pub async fn list(
     let actor = filter
         .actor
         .as_deref()
-        .map(|a| format!("%{}%", crate::auth::store::escape_like(a)));
+        .map(|a| format!("%{}%", crate::db::escape_like(a)));
     let rows = sqlx::query!(
         r#"SELECT e.at, u.username AS "actor?", e.action AS "action: Action", e.entity, e.entity_id,
                   host(e.ip) AS ip, e.detail

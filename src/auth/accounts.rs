@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::model::{Role, User, Username, parse_display_name};
 use super::{CurrentUser, password, store};
 use crate::audit::{self, Action, Entry};
-use crate::error::{AppError, FieldError, FieldErrors};
 use crate::regions;
+use crate::web::error::{AppError, FieldError, FieldErrors};
 
 /// An account as an admin typed it (form or JSON).
 #[derive(Debug, Clone, Default, serde::Deserialize)]

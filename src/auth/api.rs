@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::accounts::{self, UserEdit, UserInput};
 use super::model::{Role, User};
 use super::{ClientIp, CurrentUser, session, store};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::json::ApiJson;
 use crate::web::paging::{Page, Paging};
 

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 /// Middleware: refuses cross-site and non-JSON API writes before they reach a handler.
 pub async fn protect(request: Request, next: Next) -> Response {

@@ -13,7 +13,7 @@ use super::accounts::{self, UserEdit, UserInput};
 use super::api::UserQuery;
 use super::model::{Role, User};
 use super::{ClientIp, CurrentUser, session, store};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::web::pages::is_local_path;
 use crate::web::paging::PageRequest;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
@@ -194,7 +194,7 @@ impl UsersPage {
     fn page_link(&self, page: u32) -> String {
         format!(
             "/admin/users?q={}&role={}&active={}&page={page}",
-            super::policy::urlencode(&self.q),
+            crate::web::urlencode(&self.q),
             self.role,
             self.active
         )

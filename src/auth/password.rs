@@ -7,7 +7,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::error::FieldError;
+use crate::web::error::FieldError;
 
 /// Memory cost in KiB (19 MiB, OWASP's minimum for argon2id).
 pub const MEMORY_KIB: u32 = 19 * 1024;

@@ -19,7 +19,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use super::{CurrentUser, password, store, throttle};
 use crate::audit::{self, Action};
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "aixin_session";
@@ -63,6 +63,7 @@ pub async fn load_user(
     }
     match current_user(&db, &session).await {
         Ok(Some(user)) => {
+            request.extensions_mut().insert(user.viewer());
             request.extensions_mut().insert(user);
         }
         Ok(None) => {}

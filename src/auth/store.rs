@@ -108,7 +108,10 @@ pub async fn list(
     offset: i64,
 ) -> sqlx::Result<(Vec<User>, i64)> {
     let like = scope.region_like();
-    let q = filter.q.as_deref().map(|q| format!("%{}%", escape_like(q)));
+    let q = filter
+        .q
+        .as_deref()
+        .map(|q| format!("%{}%", crate::db::escape_like(q)));
     let rows = sqlx::query_scalar!(
         r#"SELECT u.id AS "id!" FROM app_user u LEFT JOIN volunteer v ON v.id = u.volunteer_id
            WHERE (u.region_code LIKE $1 OR v.region_code LIKE $1
@@ -378,14 +381,6 @@ pub async fn volunteer_available(db: &PgPool, like: &str, volunteer: Uuid) -> sq
     )
     .fetch_one(db)
     .await
-}
-
-/// Escapes `%`, `_` and `\` for a `LIKE` pattern.
-pub fn escape_like(text: &str) -> String {
-    text.trim()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// The username of a volunteer's account, if she has one.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use sqlx::PgPool;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 /// Failures per account before attempts are refused.
 pub const ACCOUNT_LIMIT: i64 = 5;

@@ -12,10 +12,10 @@ use super::model::{
     Category, ChildInput, ChildStatus, Consent, ConsentInput, Guardian, GuardianInput,
 };
 use super::store::{self, ChildOrder, Filter};
-use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::AppError;
+use crate::web::AppState;
 use crate::web::Prefs;
+use crate::web::error::AppError;
 use crate::web::export;
 use crate::web::json::ApiJson;
 use crate::web::paging::{Filters, PageRequest, Paging};
@@ -76,7 +76,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
-        let full = export::full_values(q.full.as_deref(), &user)?;
+        let full = export::full_values(q.full.as_deref(), user.role)?;
         let (items, _) = store::list(&state.db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
         let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
         let sealed = if full {

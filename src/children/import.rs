@@ -15,9 +15,9 @@ use super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::crypto::Cipher;
-use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::imports::{Column, Outcome, Sheet, numbered, word};
+use crate::imports::{Column, Kind, Outcome, Sheet, numbered, word};
+use crate::web::error::AppError;
 
 /// The template's columns.
 pub const COLUMNS: &[Column] = &[
@@ -51,6 +51,35 @@ pub const COLUMNS: &[Column] = &[
     ("consent_given_on", "同意日期", "consent_given_on", false),
     ("consent_method", "同意方式", "consent_method", false),
 ];
+
+/// The children import: its page, template and columns.
+pub const KIND: Kind = Kind {
+    path: "children",
+    title_key: "import.children_title",
+    list_key: "children.title",
+    columns: COLUMNS,
+    example: &[
+        "李小雨",
+        "女",
+        "2016-05-04",
+        "",
+        "留守儿童",
+        "",
+        "510681002006",
+        "",
+        "汉州小学",
+        "四年级",
+        "祖辈",
+        "父母均外出务工",
+        "学业、陪伴",
+        "李奶奶",
+        "祖母/外祖母",
+        "13812345678",
+        "是",
+        "2026-09-01",
+        "纸质签字",
+    ],
+};
 
 /// Turns labels typed in a cell into API words (unknown text is kept, for validation to name).
 fn words<T: Copy>(

@@ -13,37 +13,69 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::crypto::Cipher;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Access, Routes};
 use model::{Child, ChildInput, Consent, ConsentInput, Guardian, GuardianInput, ValidChild};
 
 /// The child routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/children", pages::list)
-        .get("/children/new", pages::new_form)
-        .get("/children/import", pages::import_form)
-        .get("/children/import/template", pages::import_template)
-        .post("/children/import", pages::import)
-        .post("/children", pages::create)
-        .get("/children/{id}", pages::detail)
-        .get("/children/{id}/edit", pages::edit_form)
-        .post("/children/{id}/edit", pages::update)
-        .post("/children/{id}/guardians", pages::add_guardian)
-        .post("/children/{id}/consents", pages::add_consent)
-        .post("/children/{id}/reveal", pages::reveal)
-        .post("/consents/{id}/withdraw", pages::withdraw)
-        .get("/api/v1/children", api::list)
-        .post("/api/v1/children", api::create)
-        .get("/api/v1/children/{id}", api::get)
-        .patch("/api/v1/children/{id}", api::update)
-        .post("/api/v1/children/{id}/guardians", api::add_guardian)
-        .post("/api/v1/children/{id}/consents", api::add_consent)
-        .post("/api/v1/children/{id}/reveal", api::reveal)
-        .post("/api/v1/consents/{id}/withdraw", api::withdraw)
+        .get("/children", Access::REGISTRARS, pages::list)
+        .get("/children/new", Access::REGISTRARS, pages::new_form)
+        .get("/children/import", Access::REGISTRARS, pages::import_form)
+        .get(
+            "/children/import/template",
+            Access::REGISTRARS,
+            pages::import_template,
+        )
+        .post("/children/import", Access::REGISTRARS, pages::import)
+        .post("/children", Access::REGISTRARS, pages::create)
+        .get("/children/{id}", Access::REGISTRARS, pages::detail)
+        .get("/children/{id}/edit", Access::REGISTRARS, pages::edit_form)
+        .post("/children/{id}/edit", Access::REGISTRARS, pages::update)
+        .post(
+            "/children/{id}/guardians",
+            Access::REGISTRARS,
+            pages::add_guardian,
+        )
+        .post(
+            "/children/{id}/consents",
+            Access::REGISTRARS,
+            pages::add_consent,
+        )
+        .post("/children/{id}/reveal", Access::REGISTRARS, pages::reveal)
+        .post(
+            "/consents/{id}/withdraw",
+            Access::REGISTRARS,
+            pages::withdraw,
+        )
+        .get("/api/v1/children", Access::REGISTRARS, api::list)
+        .post("/api/v1/children", Access::REGISTRARS, api::create)
+        .get("/api/v1/children/{id}", Access::REGISTRARS, api::get)
+        .patch("/api/v1/children/{id}", Access::REGISTRARS, api::update)
+        .post(
+            "/api/v1/children/{id}/guardians",
+            Access::REGISTRARS,
+            api::add_guardian,
+        )
+        .post(
+            "/api/v1/children/{id}/consents",
+            Access::REGISTRARS,
+            api::add_consent,
+        )
+        .post(
+            "/api/v1/children/{id}/reveal",
+            Access::REGISTRARS,
+            api::reveal,
+        )
+        .post(
+            "/api/v1/consents/{id}/withdraw",
+            Access::REGISTRARS,
+            api::withdraw,
+        )
 }
 
 /// A child with guardians and consent records, as `GET /api/v1/children/{id}` answers.

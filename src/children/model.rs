@@ -5,8 +5,8 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, Gender, IdNumber, Phone, text, word_enum};
-use crate::error::{FieldError, FieldErrors};
 use crate::regions::model::{RegionCode, RegionLevel};
+use crate::web::error::{FieldError, FieldErrors};
 
 word_enum!(
     /// Why a child is in the programme.

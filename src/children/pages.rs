@@ -17,10 +17,10 @@ use super::model::{
     GuardianInput, LivingWith, Need, ParentsStatus, Relation,
 };
 use super::store::{self, ChildOrder, ListedChild};
-use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::AppError;
 use crate::regions::Picker;
+use crate::web::AppState;
+use crate::web::error::AppError;
 use crate::web::paging::{PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
@@ -48,7 +48,7 @@ impl ListPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::auth::policy::urlencode;
+        let enc = crate::web::urlencode;
         format!(
             "/children?q={}&status={}&category={}&station_id={}&sort={}&page={page}",
             enc(self.value(&self.query.q)),
@@ -678,12 +678,12 @@ pub async fn reveal(
 
 /// `GET /children/import`.
 pub async fn import_form(ctx: PageContext) -> Response {
-    crate::imports::form(crate::imports::Kind::Children, ctx)
+    crate::imports::form(super::import::KIND, ctx)
 }
 
 /// `GET /children/import/template`.
 pub async fn import_template(prefs: crate::web::Prefs) -> Result<Response, AppError> {
-    crate::imports::template(crate::imports::Kind::Children, prefs)
+    crate::imports::template(super::import::KIND, prefs)
 }
 
 /// `POST /children/import` (multipart, field `file`): all rows or none.
@@ -694,13 +694,14 @@ pub async fn import(
     ClientIp(ip): ClientIp,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let (db, cipher) = (&state.db, &state.cipher);
     crate::imports::upload(
-        crate::imports::Kind::Children,
-        &state,
+        super::import::KIND,
+        db,
         ctx,
         &user,
-        ip,
         multipart,
+        async |rows, lang| super::import::run(db, cipher, &user, rows, lang, ip).await,
     )
     .await
 }

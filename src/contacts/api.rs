@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 use super::model::{Contact, ContactInput};
 use super::store::OpenConcern;
-use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::error::AppError;
 use crate::web::json::ApiJson;
 use crate::web::paging::{Page, Paging};
 use crate::web::parse_id;

@@ -11,27 +11,43 @@ use std::net::IpAddr;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::auth::scope::Scope;
-use crate::error::{AppError, FieldError, FieldErrors};
 use crate::pairings::model::PairingStatus;
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Access, Routes};
 use model::{CORRECTION_WINDOW, Contact, ContactInput, ValidContact};
 use store::OpenConcern;
 
 /// The contact and concern routes (the volunteer's own pages live in the portal).
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/concerns", pages::concerns)
-        .post("/concerns/{id}/resolve", pages::resolve)
-        .post("/contacts/{id}/seen", pages::mark_seen)
-        .get("/api/v1/pairings/{id}/contacts", api::list)
-        .post("/api/v1/pairings/{id}/contacts", api::create)
-        .patch("/api/v1/contacts/{id}", api::correct)
-        .post("/api/v1/contacts/{id}/seen", api::mark_seen)
-        .post("/api/v1/contacts/{id}/resolve", api::resolve)
-        .get("/api/v1/concerns", api::concerns)
+        .get("/concerns", Access::REGISTRARS, pages::concerns)
+        .post("/concerns/{id}/resolve", Access::FEDERATION, pages::resolve)
+        .post("/contacts/{id}/seen", Access::REGISTRARS, pages::mark_seen)
+        .get(
+            "/api/v1/pairings/{id}/contacts",
+            Access::ANY_ROLE,
+            api::list,
+        )
+        .post(
+            "/api/v1/pairings/{id}/contacts",
+            Access::VOLUNTEER,
+            api::create,
+        )
+        .patch("/api/v1/contacts/{id}", Access::VOLUNTEER, api::correct)
+        .post(
+            "/api/v1/contacts/{id}/seen",
+            Access::REGISTRARS,
+            api::mark_seen,
+        )
+        .post(
+            "/api/v1/contacts/{id}/resolve",
+            Access::FEDERATION,
+            api::resolve,
+        )
+        .get("/api/v1/concerns", Access::REGISTRARS, api::concerns)
 }
 
 /// The contacts of a pairing in the caller's scope, newest first.

@@ -6,7 +6,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, text, word_enum};
-use crate::error::{FieldError, FieldErrors};
+use crate::web::error::{FieldError, FieldErrors};
 
 word_enum!(
     /// How the volunteer was in touch.

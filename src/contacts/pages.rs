@@ -7,9 +7,9 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::store::OpenConcern;
-use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser, Role};
-use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::error::AppError;
 use crate::web::paging::{PageRequest, Paging};
 use crate::web::{PageContext, flash, parse_id, render};
 

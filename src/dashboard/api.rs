@@ -7,9 +7,9 @@ use time::Date;
 use uuid::Uuid;
 
 use super::model::{Area, Figures, Focus, Period};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::error::AppError;
 
 /// What the figures are asked for.
 #[derive(Debug, Default, Deserialize)]

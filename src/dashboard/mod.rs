@@ -19,11 +19,11 @@ use sqlx::PgPool;
 use time::{Date, Duration};
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::auth::{CurrentUser, Role};
 use crate::contacts::store::OpenConcern;
-use crate::error::AppError;
 use crate::regions::model::RegionCode;
+use crate::web::error::AppError;
+use crate::web::{Access, Routes};
 use model::{Area, Breakdown, Figures, Focus, Month, Period};
 use store::{ByArea, CheckDue, QuietPairing, StationRow, WaitingChild};
 
@@ -33,8 +33,8 @@ pub const ALERT_ROWS: i64 = 10;
 /// The dashboard routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/dashboard", pages::dashboard)
-        .get("/api/v1/stats", api::stats)
+        .get("/dashboard", Access::REGISTRARS, pages::dashboard)
+        .get("/api/v1/stats", Access::REGISTRARS, api::stats)
 }
 
 /// The focus a user asks for: a region in their subtree, a station in their scope, or by

@@ -9,10 +9,10 @@ use uuid::Uuid;
 use crate::activities::model::Kind;
 use crate::auth::scope::Scope;
 use crate::children::model::Category;
-use crate::error::{FieldError, FieldErrors};
 use crate::regions::model::{Region, RegionLevel};
 use crate::stations::model::{BuildMode, StationStatus};
 use crate::volunteers::model::VolunteerStatus;
+use crate::web::error::{FieldError, FieldErrors};
 
 /// The window a station's open days are held against its plan: the last four weeks.
 pub const OPEN_DAYS_WEEKS: i64 = 4;

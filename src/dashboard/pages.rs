@@ -8,12 +8,12 @@ use serde::Deserialize;
 use super::model::{Area, Column, Figures, Focus, Month, Period, sort_areas};
 use super::{Alerts, api::StatsQuery};
 use crate::activities::model::Kind;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::children::model::Category;
-use crate::error::AppError;
 use crate::stations::model::{BuildMode, StationStatus};
 use crate::volunteers::model::VolunteerStatus;
+use crate::web::AppState;
+use crate::web::error::AppError;
 use crate::web::{PageContext, render};
 
 /// Query of the dashboard: the focus and period, and how the areas table is sorted.

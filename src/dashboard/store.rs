@@ -9,7 +9,7 @@
 //! The best plan depends on the focus: a province's rows are joined by hashing, a county's few
 //! stations by walking their indexes (the stations' records take those stations' ids, `few`,
 //! when there are few of them). A cached generic plan cannot know which, so these queries
-//! run on [`AppState::figures`](crate::app::AppState::figures), whose connections plan every
+//! run on [`AppState::figures`](crate::web::AppState::figures), whose connections plan every
 //! statement with its actual parameters.
 
 use std::collections::HashMap;

@@ -165,3 +165,11 @@ pub fn schema_fingerprint() -> String {
     }
     hex::encode(&hasher.finalize()[..6])
 }
+
+/// Escapes `%`, `_` and `\` for a `LIKE` pattern.
+pub fn escape_like(text: &str) -> String {
+    text.trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -2,8 +2,8 @@
 
 use time::{Date, Month};
 
+use super::FieldError;
 use super::Gender;
-use crate::error::FieldError;
 
 /// Weights of the first 17 digits in the check-digit sum.
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

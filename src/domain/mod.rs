@@ -1,16 +1,21 @@
 //! Values every area shares, parsed once at the edge (parse, don't validate): mobile numbers,
 //! resident ID numbers, names and bounded text, dates, gender.
 
+mod field;
 pub mod id_number;
 pub mod phone;
+pub mod region;
+mod role;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use crate::error::FieldError;
+pub use field::{FieldError, FieldErrors};
 pub use id_number::IdNumber;
 pub use phone::Phone;
+pub use region::{RegionCode, RegionLevel};
+pub use role::Role;
 
 /// Gender, as the ID number and the forms record it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]

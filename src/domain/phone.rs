@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::FieldError;
+use super::FieldError;
 
 /// A mainland China mobile number: 11 digits starting 13–19. Spaces, dashes and a +86 prefix
 /// are accepted on input and dropped.

@@ -1,6 +1,6 @@
 //! Bounded text fields.
 
-use crate::error::FieldError;
+use super::FieldError;
 
 /// A required text of at most `max` characters (trimmed).
 pub fn required(text: &str, max: usize) -> Result<String, FieldError> {

@@ -1,5 +1,6 @@
-//! Refused imports keep their error report for a week, for the person who uploaded the file
-//! to download as a spreadsheet.
+//! Spreadsheet imports, shared by the areas that import (volunteers, children): the page, the
+//! template, reading an upload against its columns, and the error report a refused import
+//! keeps for a week for the person who uploaded the file to download.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,15 +14,15 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-use crate::app::{AppState, Routes};
 use crate::auth::CurrentUser;
-use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::web::error::AppError;
+use crate::web::{Access, Routes};
 use crate::web::{PageContext, Prefs, export, render};
 
 /// The import routes shared by every area.
 pub fn routes() -> Routes {
-    Routes::new().get("/imports/{id}/report", report)
+    Routes::new().get("/imports/{id}/report", Access::REGISTRARS, report)
 }
 
 /// One problem in the file.
@@ -267,86 +268,20 @@ pub async fn report(
     Ok(export::download("import-errors", bytes))
 }
 
-/// What a spreadsheet imports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Volunteers.
-    Volunteers,
-    /// Children with a guardian and registration consent.
-    Children,
-}
-
-impl Kind {
-    fn path(self) -> &'static str {
-        match self {
-            Kind::Volunteers => "volunteers",
-            Kind::Children => "children",
-        }
-    }
-
-    fn title_key(self) -> &'static str {
-        match self {
-            Kind::Volunteers => "import.volunteers_title",
-            Kind::Children => "import.children_title",
-        }
-    }
-
-    fn list_key(self) -> &'static str {
-        match self {
-            Kind::Volunteers => "volunteers.title",
-            Kind::Children => "children.title",
-        }
-    }
-
-    fn columns(self) -> &'static [(&'static str, &'static str, &'static str, bool)] {
-        match self {
-            Kind::Volunteers => crate::volunteers::import::COLUMNS,
-            Kind::Children => crate::children::import::COLUMNS,
-        }
-    }
-
-    fn example(self) -> &'static [&'static str] {
-        match self {
-            Kind::Volunteers => &[
-                "王秀兰",
-                "女",
-                "13912345678",
-                "",
-                "1985-03-12",
-                "510681002006",
-                "",
-                "汉州街道卫生院",
-                "护士",
-                "学业辅导、医疗",
-                "已报名",
-                "",
-                "",
-                "",
-                "2",
-            ],
-            Kind::Children => &[
-                "李小雨",
-                "女",
-                "2016-05-04",
-                "",
-                "留守儿童",
-                "",
-                "510681002006",
-                "",
-                "汉州小学",
-                "四年级",
-                "祖辈",
-                "父母均外出务工",
-                "学业、陪伴",
-                "李奶奶",
-                "祖母/外祖母",
-                "13812345678",
-                "是",
-                "2026-09-01",
-                "纸质签字",
-            ],
-        }
-    }
+/// What a spreadsheet imports, declared by the area whose records it writes
+/// (`volunteers::import::KIND`, `children::import::KIND`).
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// The list's path, without its slash (`children`); the import lives under it.
+    pub path: &'static str,
+    /// Message key of the import page's title.
+    pub title_key: &'static str,
+    /// Message key of the list's title.
+    pub list_key: &'static str,
+    /// The template's columns.
+    pub columns: &'static [Column],
+    /// The template's example row.
+    pub example: &'static [&'static str],
 }
 
 #[derive(Template)]
@@ -362,21 +297,21 @@ struct ImportPage {
 
 impl ImportPage {
     fn path(&self) -> &'static str {
-        self.kind.path()
+        self.kind.path
     }
 
     fn title(&self) -> &'static str {
-        self.ctx.t(self.kind.title_key())
+        self.ctx.t(self.kind.title_key)
     }
 
     fn list_title(&self) -> &'static str {
-        self.ctx.t(self.kind.list_key())
+        self.ctx.t(self.kind.list_key)
     }
 
     fn columns(&self) -> Vec<(&'static str, bool)> {
         let en = self.ctx.lang == crate::i18n::Lang::En;
         self.kind
-            .columns()
+            .columns
             .iter()
             .map(|(_, zh, e, required)| (if en { *e } else { *zh }, *required))
             .collect()
@@ -399,27 +334,28 @@ pub fn form(kind: Kind, ctx: PageContext) -> Response {
 pub fn template(kind: Kind, prefs: Prefs) -> Result<Response, AppError> {
     let en = prefs.lang == crate::i18n::Lang::En;
     let headers: Vec<&str> = kind
-        .columns()
+        .columns
         .iter()
         .map(|(_, zh, e, _)| if en { *e } else { *zh })
         .collect();
-    let example: Vec<String> = kind.example().iter().map(|s| (*s).to_owned()).collect();
-    let bytes = export::xlsx(kind.path(), &headers, &[example])?;
+    let example: Vec<String> = kind.example.iter().map(|s| (*s).to_owned()).collect();
+    let bytes = export::xlsx(kind.path, &headers, &[example])?;
     Ok(export::download(
-        &format!("{}-import-template", kind.path()),
+        &format!("{}-import-template", kind.path),
         bytes,
     ))
 }
 
-/// Reads the uploaded file (multipart field `file`), checks every row and imports all or
-/// none; a refusal lists each row's problems and keeps a downloadable report.
+/// Reads the uploaded file (multipart field `file`) and hands its rows to `run`, the owning
+/// area's import, which checks every row and imports all or none; a refusal lists each row's
+/// problems and keeps a downloadable report.
 pub async fn upload(
     kind: Kind,
-    state: &AppState,
+    db: &PgPool,
     ctx: PageContext,
     user: &CurrentUser,
-    ip: Option<std::net::IpAddr>,
     mut multipart: axum::extract::Multipart,
+    run: impl AsyncFnOnce(&[Vec<String>], Lang) -> Result<Outcome, AppError>,
 ) -> Result<Response, AppError> {
     let mut bytes = None;
     while let Some(field) = multipart
@@ -455,15 +391,7 @@ pub async fn upload(
         Ok(rows) => rows,
         Err(e) => return Ok(refuse(ctx, e.key())),
     };
-    let lang = ctx.lang;
-    let outcome = match kind {
-        Kind::Volunteers => {
-            crate::volunteers::import::run(&state.db, &state.cipher, user, &rows, lang, ip).await?
-        }
-        Kind::Children => {
-            crate::children::import::run(&state.db, &state.cipher, user, &rows, lang, ip).await?
-        }
-    };
+    let outcome = run(&rows, ctx.lang).await?;
     match outcome {
         Outcome::Imported(n) => Ok(render(&ImportPage {
             ctx,
@@ -474,7 +402,7 @@ pub async fn upload(
             report: None,
         })),
         Outcome::Refused(errors) => {
-            let report = save(&state.db, user, kind.path(), &errors).await?;
+            let report = save(db, user, kind.path, &errors).await?;
             let page = ImportPage {
                 ctx,
                 kind,
@@ -488,40 +416,31 @@ pub async fn upload(
     }
 }
 
-/// `aixin import volunteers|children FILE --as USERNAME`: the same checks as the page; prints
-/// the count imported, or every problem (and exits non-zero).
+/// `aixin import volunteers|children FILE --as USERNAME`: reads the file and hands its rows to
+/// `run`, the owning area's import, with the same checks as the page; prints the count
+/// imported, or every problem (and fails).
 pub async fn from_command_line(
     db: &PgPool,
-    config: &crate::config::Config,
-    kind: &str,
+    kind: Kind,
     file: &std::path::Path,
     username: &str,
+    run: impl AsyncFnOnce(&CurrentUser, &[Vec<String>], Lang) -> Result<Outcome, AppError>,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    let id = crate::auth::store::id_by_username(db, username)
-        .await?
-        .context("no account has this username")?;
-    let (user, active, _) = crate::auth::store::load_current(db, id)
-        .await?
-        .context("no account has this username")?;
-    anyhow::ensure!(active, "the account {username} is disabled");
+    let user = crate::auth::acting_as(db, username).await?;
     anyhow::ensure!(
-        user.role != crate::auth::Role::Volunteer,
+        user.role != crate::domain::Role::Volunteer,
         "a volunteer's account cannot import"
     );
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let rows = crate::web::sheet::read(&bytes)
-        .map_err(|e| anyhow::anyhow!(crate::i18n::Lang::ZhCn.t(e.key())))?;
-    let cipher = crate::crypto::Cipher::new(&config.secret_key);
-    let lang = crate::i18n::Lang::ZhCn;
-    let outcome = match kind {
-        "volunteers" => crate::volunteers::import::run(db, &cipher, &user, &rows, lang, None).await,
-        _ => crate::children::import::run(db, &cipher, &user, &rows, lang, None).await,
-    }
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rows =
+        crate::web::sheet::read(&bytes).map_err(|e| anyhow::anyhow!(Lang::ZhCn.t(e.key())))?;
+    let outcome = run(&user, &rows, Lang::ZhCn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     match outcome {
         Outcome::Imported(n) => {
-            println!("imported {n} {kind}");
+            println!("imported {n} {}", kind.path);
             Ok(())
         }
         Outcome::Refused(errors) => {

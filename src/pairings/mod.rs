@@ -16,32 +16,40 @@ use std::net::IpAddr;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::children::model::Need;
-use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::Lang;
 use crate::volunteers::model::VolunteerStatus;
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Access, Routes};
 use model::{CloseInput, NewPairing, Pairing, PairingInput, PairingStatus};
 
 /// The pairing routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/pairings", pages::list)
-        .get("/pairings/waiting", pages::waiting)
-        .get("/pairings/new", pages::new_form)
-        .post("/pairings", pages::create)
-        .get("/pairings/batch", pages::batch_form)
-        .post("/pairings/batch", pages::batch)
-        .get("/pairings/{id}", pages::detail)
-        .post("/pairings/{id}/close", pages::close)
-        .get("/api/v1/pairings", api::list)
-        .post("/api/v1/pairings", api::create)
-        .post("/api/v1/pairings/batch", api::batch)
-        .get("/api/v1/pairings/{id}", api::get)
-        .post("/api/v1/pairings/{id}/close", api::close)
-        .get("/api/v1/children/{id}/match-suggestions", api::suggestions)
+        .get("/pairings", Access::REGISTRARS, pages::list)
+        .get("/pairings/waiting", Access::REGISTRARS, pages::waiting)
+        .get("/pairings/new", Access::REGISTRARS, pages::new_form)
+        .post("/pairings", Access::REGISTRARS, pages::create)
+        .get("/pairings/batch", Access::REGISTRARS, pages::batch_form)
+        .post("/pairings/batch", Access::REGISTRARS, pages::batch)
+        .get("/pairings/{id}", Access::REGISTRARS, pages::detail)
+        .post("/pairings/{id}/close", Access::REGISTRARS, pages::close)
+        .get("/api/v1/pairings", Access::ANY_ROLE, api::list)
+        .post("/api/v1/pairings", Access::REGISTRARS, api::create)
+        .post("/api/v1/pairings/batch", Access::REGISTRARS, api::batch)
+        .get("/api/v1/pairings/{id}", Access::ANY_ROLE, api::get)
+        .post(
+            "/api/v1/pairings/{id}/close",
+            Access::REGISTRARS,
+            api::close,
+        )
+        .get(
+            "/api/v1/children/{id}/match-suggestions",
+            Access::REGISTRARS,
+            api::suggestions,
+        )
 }
 
 /// A field error on `field` for a refused pairing, with the rule's code.

@@ -5,7 +5,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, text, word_enum};
-use crate::error::{FieldError, FieldErrors};
+use crate::web::error::{FieldError, FieldErrors};
 
 word_enum!(
     /// Whether a pairing is running.

@@ -13,11 +13,11 @@ use super::api::ListQuery;
 use super::model::{CloseInput, ClosureReason, Health, Pairing, PairingInput, PairingStatus};
 use super::store::{self, WaitingChild};
 use super::{BatchInput, BatchPair, Suggestion};
-use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::children::ChildDetail;
 use crate::children::model::ConsentScope;
-use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::error::AppError;
 use crate::web::paging::{PageRequest, Paging};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
@@ -48,7 +48,7 @@ impl ListPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::auth::policy::urlencode;
+        let enc = crate::web::urlencode;
         format!(
             "/pairings?q={}&station_id={}&status={}&health={}&page={page}",
             enc(self.value(&self.query.q)),
@@ -438,10 +438,12 @@ pub async fn close(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let result = if form.confirm.is_empty() {
-        Err(AppError::validation(crate::error::FieldErrors::from([(
-            "confirm".to_owned(),
-            crate::error::FieldError::new("error.confirm_close"),
-        )])))
+        Err(AppError::validation(crate::web::error::FieldErrors::from(
+            [(
+                "confirm".to_owned(),
+                crate::web::error::FieldError::new("error.confirm_close"),
+            )],
+        )))
     } else {
         let input = CloseInput {
             ended_on: Some(form.ended_on.clone()),

@@ -180,7 +180,7 @@ pub async fn list(
 ) -> sqlx::Result<(Vec<Pairing>, i64)> {
     let q =
         f.q.as_deref()
-            .map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
+            .map(|q| format!("%{}%", crate::db::escape_like(q)));
     let quiet_since = today - time::Duration::days(i64::from(check_in_days));
     let health = f.health.map(Health::as_str);
     // The page of pairing rows is chosen first (names and regions through semi-joins), and
@@ -492,8 +492,8 @@ pub async fn candidates(
     county: &str,
     name_like: Option<&str>,
 ) -> sqlx::Result<Vec<Candidate>> {
-    let county_like = format!("{}%", crate::auth::store::escape_like(county));
-    let name_like = name_like.map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
+    let county_like = format!("{}%", crate::db::escape_like(county));
+    let name_like = name_like.map(|q| format!("%{}%", crate::db::escape_like(q)));
     sqlx::query_as!(
         Candidate,
         r#"SELECT v.id, v.name, v.status AS "status: VolunteerStatus", v.skills, v.capacity,

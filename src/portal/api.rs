@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 
-use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::error::AppError;
 
 /// `GET /api/v1/me/children`: the volunteer's active pairings, each with the child's given
 /// name, age, school, needs, station, last contact, shared guardian phones, open wishes and

@@ -11,22 +11,30 @@ use sqlx::PgPool;
 use time::{Date, Duration};
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::auth::CurrentUser;
 use crate::children::model::Need;
-use crate::error::AppError;
 use crate::stations::model::Slot;
+use crate::web::error::AppError;
+use crate::web::{Access, Routes};
 use store::{OpenWish, SharedContact};
 
 /// The portal routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/me", pages::home)
-        .get("/me/pairings/{id}", pages::child)
-        .post("/me/pairings/{id}/contacts", pages::log_contact)
-        .get("/me/contacts/{id}/edit", pages::edit_form)
-        .post("/me/contacts/{id}/edit", pages::edit)
-        .get("/api/v1/me/children", api::children)
+        .get("/me", Access::VOLUNTEER, pages::home)
+        .get("/me/pairings/{id}", Access::VOLUNTEER, pages::child)
+        .post(
+            "/me/pairings/{id}/contacts",
+            Access::VOLUNTEER,
+            pages::log_contact,
+        )
+        .get(
+            "/me/contacts/{id}/edit",
+            Access::VOLUNTEER,
+            pages::edit_form,
+        )
+        .post("/me/contacts/{id}/edit", Access::VOLUNTEER, pages::edit)
+        .get("/api/v1/me/children", Access::VOLUNTEER, api::children)
 }
 
 /// A station opening the volunteer can come to.

@@ -11,10 +11,10 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{MonthTotals, MyChild};
-use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::{ConcernCategory, Contact, ContactInput, ContactMode, Topic};
-use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::error::AppError;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]

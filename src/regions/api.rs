@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use super::model::{Region, RegionCode};
 use super::store;
-use crate::error::{AppError, FieldErrors};
+use crate::web::error::{AppError, FieldErrors};
 use crate::web::paging::{Page, Paging};
 
 /// Query of the region list.

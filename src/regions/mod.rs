@@ -5,13 +5,13 @@ pub mod api;
 pub mod model;
 pub mod store;
 
-use crate::app::Routes;
+use crate::web::{Access, Routes};
 
 /// The region routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/api/v1/regions", api::list)
-        .get("/api/v1/regions/{code}", api::get)
+        .get("/api/v1/regions", Access::LOGGED_IN, api::list)
+        .get("/api/v1/regions/{code}", Access::LOGGED_IN, api::get)
 }
 
 /// The region picker of a form, without script: the counties of the user's region, and the

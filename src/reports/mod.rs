@@ -9,16 +9,16 @@ pub mod pages;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::app::Routes;
 use crate::dashboard::model::{Area, Figures};
-use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::web::error::AppError;
+use crate::web::{Access, Routes};
 
 /// The report routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/reports", pages::index)
-        .get("/reports/monthly", pages::monthly)
+        .get("/reports", Access::REGISTRARS, pages::index)
+        .get("/reports/monthly", Access::REGISTRARS, pages::monthly)
 }
 
 /// A column of the report: its heading's message key and its value in a row.

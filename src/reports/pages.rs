@@ -6,11 +6,11 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{COLUMNS, ReportColumn, row_name};
-use crate::app::AppState;
 use crate::audit::{Action, Entry};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::dashboard::model::{Area, Figures, Period};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::AppState;
+use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::{PageContext, export, render};
 
 /// Which report: the focus (as the dashboard takes it) and the month.

@@ -10,25 +10,25 @@ use std::net::IpAddr;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Access, Routes};
 use model::{Station, StationInput, ValidStation};
 
 /// The station routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/stations", pages::list)
-        .get("/stations/new", pages::new_form)
-        .post("/stations", pages::create)
-        .get("/stations/{id}", pages::detail)
-        .get("/stations/{id}/edit", pages::edit_form)
-        .post("/stations/{id}/edit", pages::update)
-        .get("/api/v1/stations", api::list)
-        .post("/api/v1/stations", api::create)
-        .get("/api/v1/stations/{id}", api::get)
-        .patch("/api/v1/stations/{id}", api::update)
+        .get("/stations", Access::ANY_ROLE, pages::list)
+        .get("/stations/new", Access::FEDERATION, pages::new_form)
+        .post("/stations", Access::FEDERATION, pages::create)
+        .get("/stations/{id}", Access::ANY_ROLE, pages::detail)
+        .get("/stations/{id}/edit", Access::FEDERATION, pages::edit_form)
+        .post("/stations/{id}/edit", Access::FEDERATION, pages::update)
+        .get("/api/v1/stations", Access::ANY_ROLE, api::list)
+        .post("/api/v1/stations", Access::FEDERATION, api::create)
+        .get("/api/v1/stations/{id}", Access::ANY_ROLE, api::get)
+        .patch("/api/v1/stations/{id}", Access::FEDERATION, api::update)
 }
 
 /// Checks the input and that its region exists and lies in the user's scope.

@@ -5,8 +5,8 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, text};
-use crate::error::{FieldError, FieldErrors};
 use crate::regions::model::{RegionCode, RegionLevel};
+use crate::web::error::{FieldError, FieldErrors};
 
 /// How a station was set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]

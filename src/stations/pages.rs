@@ -12,8 +12,8 @@ use super::api::ListQuery;
 use super::model::{BuildMode, SlotInput, Station, StationInput, StationStatus};
 use super::store::{self, ListedStation, Overview, StationOrder};
 use crate::auth::{ClientIp, CurrentUser, Role};
-use crate::error::AppError;
 use crate::regions::Picker;
+use crate::web::error::AppError;
 use crate::web::paging::{PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
@@ -59,7 +59,7 @@ impl ListPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::auth::policy::urlencode;
+        let enc = crate::web::urlencode;
         format!(
             "/stations?q={}&region_code={}&build_mode={}&status={}&sort={}&page={page}",
             enc(self.value(&self.query.q)),

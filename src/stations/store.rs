@@ -64,11 +64,11 @@ pub async fn list(
     let region = filter
         .region_code
         .as_deref()
-        .map(|r| format!("{}%", crate::auth::store::escape_like(r)));
+        .map(|r| format!("{}%", crate::db::escape_like(r)));
     let q = filter
         .q
         .as_deref()
-        .map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
+        .map(|q| format!("%{}%", crate::db::escape_like(q)));
     // One compile-time checked query per order.
     macro_rules! page_ordered_by {
         ($order:literal) => {

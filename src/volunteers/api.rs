@@ -13,8 +13,8 @@ use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
 use super::store::{self, Filter, VolunteerOrder};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
-use crate::error::AppError;
 use crate::web::Prefs;
+use crate::web::error::AppError;
 use crate::web::export;
 use crate::web::json::ApiJson;
 use crate::web::paging::{Filters, PageRequest, Paging};
@@ -73,7 +73,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
-        let full = export::full_values(q.full.as_deref(), &user)?;
+        let full = export::full_values(q.full.as_deref(), user.role)?;
         let (items, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
         let ids: Vec<Uuid> = items.iter().map(|v| v.id).collect();
         let sensitive = if full {

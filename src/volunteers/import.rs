@@ -12,9 +12,9 @@ use super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
 use crate::crypto::Cipher;
-use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::imports::{Column, Outcome, Sheet, numbered};
+use crate::imports::{Column, Kind, Outcome, Sheet, numbered};
+use crate::web::error::AppError;
 
 /// The template's columns.
 pub const COLUMNS: &[Column] = &[
@@ -39,6 +39,31 @@ pub const COLUMNS: &[Column] = &[
     ("trained_on", "培训日期", "trained_on", false),
     ("capacity", "可结对人数", "capacity", false),
 ];
+
+/// The volunteers import: its page, template and columns.
+pub const KIND: Kind = Kind {
+    path: "volunteers",
+    title_key: "import.volunteers_title",
+    list_key: "volunteers.title",
+    columns: COLUMNS,
+    example: &[
+        "王秀兰",
+        "女",
+        "13912345678",
+        "",
+        "1985-03-12",
+        "510681002006",
+        "",
+        "汉州街道卫生院",
+        "护士",
+        "学业辅导、医疗",
+        "已报名",
+        "",
+        "",
+        "",
+        "2",
+    ],
+};
 
 /// Checks and, when every row is good, imports `rows` (header first).
 pub async fn run(

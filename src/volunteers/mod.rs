@@ -12,33 +12,53 @@ use std::net::IpAddr;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
 use crate::crypto::Cipher;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Access, Routes};
 use model::{ValidVolunteer, Volunteer, VolunteerInput, VolunteerStatus};
 
 /// The volunteer routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/volunteers", pages::list)
-        .get("/volunteers/new", pages::new_form)
-        .get("/volunteers/import", pages::import_form)
-        .get("/volunteers/import/template", pages::import_template)
-        .post("/volunteers/import", pages::import)
-        .post("/volunteers", pages::create)
-        .get("/volunteers/{id}", pages::detail)
-        .get("/volunteers/{id}/edit", pages::edit_form)
-        .post("/volunteers/{id}/edit", pages::update)
-        .post("/volunteers/{id}/reveal", pages::reveal)
-        .post("/volunteers/{id}/account", pages::create_account)
-        .get("/api/v1/volunteers", api::list)
-        .post("/api/v1/volunteers", api::create)
-        .get("/api/v1/volunteers/{id}", api::get)
-        .patch("/api/v1/volunteers/{id}", api::update)
-        .post("/api/v1/volunteers/{id}/reveal", api::reveal)
-        .post("/api/v1/volunteers/{id}/account", api::create_account)
+        .get("/volunteers", Access::REGISTRARS, pages::list)
+        .get("/volunteers/new", Access::REGISTRARS, pages::new_form)
+        .get("/volunteers/import", Access::REGISTRARS, pages::import_form)
+        .get(
+            "/volunteers/import/template",
+            Access::REGISTRARS,
+            pages::import_template,
+        )
+        .post("/volunteers/import", Access::REGISTRARS, pages::import)
+        .post("/volunteers", Access::REGISTRARS, pages::create)
+        .get("/volunteers/{id}", Access::REGISTRARS, pages::detail)
+        .get(
+            "/volunteers/{id}/edit",
+            Access::REGISTRARS,
+            pages::edit_form,
+        )
+        .post("/volunteers/{id}/edit", Access::REGISTRARS, pages::update)
+        .post("/volunteers/{id}/reveal", Access::REGISTRARS, pages::reveal)
+        .post(
+            "/volunteers/{id}/account",
+            Access::FEDERATION,
+            pages::create_account,
+        )
+        .get("/api/v1/volunteers", Access::REGISTRARS, api::list)
+        .post("/api/v1/volunteers", Access::REGISTRARS, api::create)
+        .get("/api/v1/volunteers/{id}", Access::REGISTRARS, api::get)
+        .patch("/api/v1/volunteers/{id}", Access::REGISTRARS, api::update)
+        .post(
+            "/api/v1/volunteers/{id}/reveal",
+            Access::REGISTRARS,
+            api::reveal,
+        )
+        .post(
+            "/api/v1/volunteers/{id}/account",
+            Access::FEDERATION,
+            api::create_account,
+        )
 }
 
 /// Checks the input against the pipeline and the user's scope: the region and the station

@@ -6,8 +6,8 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, Gender, IdNumber, Phone, text};
-use crate::error::{FieldError, FieldErrors};
 use crate::regions::model::{RegionCode, RegionLevel};
+use crate::web::error::{FieldError, FieldErrors};
 
 /// Where a volunteer stands in the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]

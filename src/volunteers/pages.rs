@@ -14,11 +14,11 @@ use super::RevealField;
 use super::api::ListQuery;
 use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
 use super::store::{self, ListedVolunteer, VolunteerOrder};
-use crate::app::AppState;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
-use crate::error::{AppError, FieldErrors};
 use crate::regions::Picker;
+use crate::web::AppState;
+use crate::web::error::{AppError, FieldErrors};
 use crate::web::paging::{PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
@@ -42,7 +42,7 @@ impl ListPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::auth::policy::urlencode;
+        let enc = crate::web::urlencode;
         format!(
             "/volunteers?q={}&status={}&station_id={}&skill={}&sort={}&page={page}",
             enc(self.value(&self.query.q)),
@@ -114,7 +114,7 @@ impl VolunteerForm {
             n => Some(n.parse::<i64>().map_err(|_| {
                 FieldErrors::from([(
                     "capacity".to_owned(),
-                    crate::error::FieldError::new("error.capacity_range"),
+                    crate::web::error::FieldError::new("error.capacity_range"),
                 )])
             })?),
         };
@@ -477,12 +477,12 @@ pub async fn update(
 
 /// `GET /volunteers/import`.
 pub async fn import_form(ctx: PageContext) -> Response {
-    crate::imports::form(crate::imports::Kind::Volunteers, ctx)
+    crate::imports::form(super::import::KIND, ctx)
 }
 
 /// `GET /volunteers/import/template`.
 pub async fn import_template(prefs: crate::web::Prefs) -> Result<Response, AppError> {
-    crate::imports::template(crate::imports::Kind::Volunteers, prefs)
+    crate::imports::template(super::import::KIND, prefs)
 }
 
 /// `POST /volunteers/import` (multipart, field `file`): all rows or none.
@@ -493,13 +493,14 @@ pub async fn import(
     ClientIp(ip): ClientIp,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let (db, cipher) = (&state.db, &state.cipher);
     crate::imports::upload(
-        crate::imports::Kind::Volunteers,
-        &state,
+        super::import::KIND,
+        db,
         ctx,
         &user,
-        ip,
         multipart,
+        async |rows, lang| super::import::run(db, cipher, &user, rows, lang, ip).await,
     )
     .await
 }

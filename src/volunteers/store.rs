@@ -88,9 +88,9 @@ pub async fn list(
     let region = f
         .region_code
         .as_deref()
-        .map(|r| format!("{}%", crate::auth::store::escape_like(r)));
+        .map(|r| format!("{}%", crate::db::escape_like(r)));
     let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let name_like = q.map(|q| format!("%{}%", crate::auth::store::escape_like(q)));
+    let name_like = q.map(|q| format!("%{}%", crate::db::escape_like(q)));
     // One compile-time checked query per order, so each can walk its own index.
     macro_rules! page_ordered_by {
         ($order:literal) => {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]

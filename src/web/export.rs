@@ -4,7 +4,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::error::AppError;
+use super::error::{AppError, FieldError, FieldErrors};
+use crate::audit::{self, Actor};
+use crate::domain::Role;
 
 /// Most rows one export writes (a province's children fit).
 pub const MAX_ROWS: i64 = 500_000;
@@ -21,9 +23,9 @@ pub fn wanted(format: Option<&str>) -> Result<bool, AppError> {
     match format.map(str::trim).filter(|f| !f.is_empty()) {
         None | Some("json") => Ok(false),
         Some("xlsx") => Ok(true),
-        Some(_) => Err(AppError::validation(crate::error::FieldErrors::from([(
+        Some(_) => Err(AppError::validation(FieldErrors::from([(
             "format".to_owned(),
-            crate::error::FieldError::new("error.format"),
+            FieldError::new("error.format"),
         )]))),
     }
 }
@@ -75,10 +77,10 @@ pub fn download(name: &str, bytes: Vec<u8>) -> Response {
 
 /// Whether an export asks for full ID and phone numbers: only admins may, and it is audited
 /// as such.
-pub fn full_values(full: Option<&str>, user: &crate::auth::CurrentUser) -> Result<bool, AppError> {
+pub fn full_values(full: Option<&str>, role: Role) -> Result<bool, AppError> {
     match full.map(str::trim) {
         None | Some("" | "false" | "0") => Ok(false),
-        Some(_) if user.role == crate::auth::Role::Admin => Ok(true),
+        Some(_) if role == Role::Admin => Ok(true),
         Some(_) => Err(AppError::Forbidden("forbidden")),
     }
 }
@@ -87,15 +89,15 @@ pub fn full_values(full: Option<&str>, user: &crate::auth::CurrentUser) -> Resul
 /// included — never the values) and answers the download.
 pub async fn audited(
     db: &sqlx::PgPool,
-    user: &crate::auth::CurrentUser,
+    actor: impl Into<Actor>,
     ip: Option<std::net::IpAddr>,
     entity: &'static str,
     (sheet, headers, rows): (&str, &[&str], Vec<Vec<String>>),
     full: bool,
 ) -> Result<Response, AppError> {
     let bytes = xlsx(sheet, headers, &rows)?;
-    let entry = crate::audit::Entry::by(user, crate::audit::Action::Export, entity, None, ip)
+    let entry = audit::Entry::by(actor, audit::Action::Export, entity, None, ip)
         .with_detail(serde_json::json!({ "rows": rows.len(), "full": full }));
-    crate::audit::record(db, entry).await?;
+    audit::record(db, entry).await?;
     Ok(download(entity, bytes))
 }

@@ -3,7 +3,7 @@
 use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
 
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
 
 /// A JSON request body; a body that cannot be read is a 400, one with a missing or mistyped
 /// field a 422 naming the field where serde says which, a non-JSON one a 415.

@@ -2,11 +2,16 @@
 //! the layout needs, static assets, and the pages that belong to no area (home, errors).
 
 pub mod assets;
+pub mod error;
 pub mod export;
 pub mod json;
 pub mod pages;
 pub mod paging;
+pub mod routes;
 pub mod sheet;
+mod state;
+
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -14,9 +19,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::auth::{CurrentUser, policy};
-use crate::error::AppError;
 use crate::i18n::Lang;
+use error::AppError;
+pub use routes::{Access, Policy, Routes, Viewer, urlencode};
+pub use state::AppState;
 
 /// Cookie that keeps the chosen language.
 pub const LANG_COOKIE: &str = "aixin_lang";
@@ -85,15 +91,15 @@ pub struct PageContext {
     pub path: String,
     /// Version of the static files, to bust caches when they change.
     pub assets: &'static str,
-    /// The logged-in user, if any.
-    pub user: Option<CurrentUser>,
+    /// The logged-in reader, if any.
+    pub user: Option<Viewer>,
     /// Menu entries the user's role may open: (path, message key).
     pub nav: Vec<(&'static str, &'static str)>,
     /// What the previous action did (a message key), shown once.
     pub flash: Option<String>,
 }
 
-/// The menu, in order; each entry shows only when the policy lets the user's role open it.
+/// The menu, in order; each entry shows only when its route lets the reader's role open it.
 const NAV: &[(&str, &str)] = &[
     ("/dashboard", "nav.dashboard"),
     ("/stations", "nav.stations"),
@@ -190,13 +196,14 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
             .map(|p| p.as_str())
             .unwrap_or("/");
         let mut ctx = PageContext::new(&prefs, path);
-        ctx.user = parts.extensions.get::<CurrentUser>().cloned();
-        if let Some(user) = &ctx.user {
+        ctx.user = parts.extensions.get::<Viewer>().cloned();
+        if let (Some(user), Some(policy)) = (&ctx.user, parts.extensions.get::<Arc<Policy>>()) {
             ctx.nav = NAV
                 .iter()
                 .filter(|(href, _)| {
-                    policy::access(&axum::http::Method::GET, href)
-                        .is_some_and(|a| policy::allows(a, Some(user.role)))
+                    policy
+                        .access(&axum::http::Method::GET, href)
+                        .is_some_and(|a| a.allows(Some(user.role)))
                 })
                 .copied()
                 .collect();
@@ -215,7 +222,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 pub type Errors = std::collections::BTreeMap<String, String>;
 
 /// Field errors in the page's language.
-pub fn localise(ctx: &PageContext, fields: &crate::error::FieldErrors) -> Errors {
+pub fn localise(ctx: &PageContext, fields: &crate::web::error::FieldErrors) -> Errors {
     fields
         .iter()
         .map(|(k, e)| (k.clone(), e.message(ctx.lang)))

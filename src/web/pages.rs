@@ -22,7 +22,7 @@ pub async fn home(ctx: PageContext) -> Response {
     match ctx.user.as_ref().map(|u| u.role) {
         None => Redirect::to("/login").into_response(),
         // A volunteer's home is her children.
-        Some(crate::auth::Role::Volunteer) => Redirect::to("/me").into_response(),
+        Some(crate::domain::Role::Volunteer) => Redirect::to("/me").into_response(),
         Some(_) => render(&HomePage { ctx }),
     }
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use uuid::Uuid;
 
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
 
 /// Largest page a client may ask for.
 pub const MAX_PER_PAGE: u32 = 200;
@@ -214,7 +214,7 @@ impl Filters {
     /// A region code (`region_code`) that is well formed.
     pub fn region(&mut self, value: &Option<String>) -> Option<String> {
         let code = Self::text(value)?;
-        match crate::regions::model::RegionCode::parse(&code) {
+        match crate::domain::RegionCode::parse(&code) {
             Ok(_) => Some(code),
             Err(e) => {
                 self.fields.insert("region_code".into(), e);

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use super::model::{CancelInput, ClaimInput, FulfilInput, Wish, WishInput, WishStatus};
 use super::store::{self, Filter};
 use crate::auth::{ClientIp, CurrentUser};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::json::ApiJson;
 use crate::web::paging::{PageRequest, Paging};
 use crate::web::parse_id;

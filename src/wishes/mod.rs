@@ -12,27 +12,39 @@ use std::net::IpAddr;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::app::Routes;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Access, Routes};
 use model::{CancelInput, ClaimInput, Claimant, FulfilInput, Wish, WishInput, WishStatus};
 
 /// The wish routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/wishes", pages::list)
-        .get("/children/{id}/wishes", pages::child)
-        .post("/children/{id}/wishes", pages::create)
-        .post("/wishes/{id}/claim", pages::claim)
-        .post("/wishes/{id}/fulfil", pages::fulfil)
-        .post("/wishes/{id}/cancel", pages::cancel)
-        .get("/stations/{id}/wishes", pages::wall)
-        .get("/api/v1/children/{id}/wishes", api::list)
-        .post("/api/v1/children/{id}/wishes", api::create)
-        .post("/api/v1/wishes/{id}/claim", api::claim)
-        .post("/api/v1/wishes/{id}/fulfil", api::fulfil)
-        .post("/api/v1/wishes/{id}/cancel", api::cancel)
+        .get("/wishes", Access::ANY_ROLE, pages::list)
+        .get("/children/{id}/wishes", Access::ANY_ROLE, pages::child)
+        .post("/children/{id}/wishes", Access::REGISTRARS, pages::create)
+        .post("/wishes/{id}/claim", Access::ANY_ROLE, pages::claim)
+        .post("/wishes/{id}/fulfil", Access::REGISTRARS, pages::fulfil)
+        .post("/wishes/{id}/cancel", Access::REGISTRARS, pages::cancel)
+        .get("/stations/{id}/wishes", Access::REGISTRARS, pages::wall)
+        .get("/api/v1/children/{id}/wishes", Access::ANY_ROLE, api::list)
+        .post(
+            "/api/v1/children/{id}/wishes",
+            Access::REGISTRARS,
+            api::create,
+        )
+        .post("/api/v1/wishes/{id}/claim", Access::ANY_ROLE, api::claim)
+        .post(
+            "/api/v1/wishes/{id}/fulfil",
+            Access::REGISTRARS,
+            api::fulfil,
+        )
+        .post(
+            "/api/v1/wishes/{id}/cancel",
+            Access::REGISTRARS,
+            api::cancel,
+        )
 }
 
 /// Posts a wish for a child in scope who has not left the programme.

@@ -6,7 +6,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, text};
-use crate::error::{FieldError, FieldErrors};
+use crate::web::error::{FieldError, FieldErrors};
 
 /// What the wish is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]

@@ -16,8 +16,8 @@ use super::model::{
 };
 use super::store::{self, ChildRef, Filter, WallWish};
 use crate::auth::{ClientIp, CurrentUser, Role};
-use crate::error::{AppError, FieldError, FieldErrors};
 use crate::stations::model::Station;
+use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::paging::PageRequest;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
@@ -43,7 +43,7 @@ impl ListPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::auth::policy::urlencode;
+        let enc = crate::web::urlencode;
         format!(
             "/wishes?status={}&station_id={}&page={page}",
             enc(self.value(&self.query.status)),

@@ -220,14 +220,8 @@ async fn the_command_line_imports_as_an_account_and_refuses_bad_files() {
         csv(&["王秀兰,女,1391234,510681002006,,心理,已报名".into()]),
     )
     .unwrap();
-    let refused = aixin::imports::from_command_line(
-        app.pool(),
-        &config,
-        "volunteers",
-        &file,
-        &staff.username,
-    )
-    .await;
+    let refused =
+        aixin::import_file(app.pool(), &config, "volunteers", &file, &staff.username).await;
     assert!(
         refused
             .unwrap_err()
@@ -237,7 +231,7 @@ async fn the_command_line_imports_as_an_account_and_refuses_bad_files() {
     assert_eq!(count(&app).await, 0);
 
     std::fs::write(&file, csv(&rows(3))).unwrap();
-    aixin::imports::from_command_line(app.pool(), &config, "volunteers", &file, &staff.username)
+    aixin::import_file(app.pool(), &config, "volunteers", &file, &staff.username)
         .await
         .unwrap();
     assert_eq!(count(&app).await, 3);

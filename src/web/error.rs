@@ -6,50 +6,15 @@
 //! which sees the request, turns that into JSON or HTML and logs server errors once, with the
 //! request id. Internals (SQL, stack traces) never reach the client.
 
-use std::collections::BTreeMap;
-
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use crate::i18n::Lang;
-use crate::web::{self, Prefs};
+pub use crate::domain::{FieldError, FieldErrors};
 
-/// A field's error: a message key and the values for its placeholders.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// Message key in the i18n files.
-    pub key: &'static str,
-    /// Placeholder values, e.g. `("max", "50")`.
-    pub args: Vec<(&'static str, String)>,
-}
-
-impl FieldError {
-    /// An error without placeholders.
-    pub fn new(key: &'static str) -> Self {
-        FieldError {
-            key,
-            args: Vec::new(),
-        }
-    }
-
-    /// Adds a placeholder value.
-    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.args.push((name, value.to_string()));
-        self
-    }
-
-    /// The message in `lang`.
-    pub fn message(&self, lang: Lang) -> String {
-        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        lang.tf(self.key, &args)
-    }
-}
-
-/// Field name → error, in a stable order.
-pub type FieldErrors = BTreeMap<String, FieldError>;
+use super::{ErrorPage, Prefs};
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -407,7 +372,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         }
         (status, axum::Json(json!({ "error": error }))).into_response()
     } else {
-        let page = web::ErrorPage::new(&prefs, status, message);
+        let page = ErrorPage::new(&prefs, status, message);
         (status, Html(page.render_html())).into_response()
     };
     for (name, value) in headers.iter() {

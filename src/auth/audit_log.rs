@@ -8,10 +8,10 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use time::Date;
 
-use super::Action;
-use super::store::{self, Event, Filter};
+use crate::audit::{self, Action, Event, Filter};
+
 use crate::auth::CurrentUser;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::paging::{PageRequest, Paging};
 use crate::web::{PageContext, render};
 
@@ -61,7 +61,7 @@ impl AuditPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::auth::policy::urlencode;
+        let enc = crate::web::urlencode;
         format!(
             "/admin/audit?actor={}&action={}&entity={}&from={}&to={}&page={page}",
             enc(&self.actor),
@@ -115,7 +115,7 @@ pub async fn list(
     let like = format!("{region}%");
     // Failed logins of unknown accounts belong to no region: province-level admins see them.
     let include_unfiled = region.len() <= 2;
-    let (events, total) = store::list(
+    let (events, total) = audit::list(
         &db,
         &like,
         include_unfiled,
