@@ -97,7 +97,7 @@ pub async fn list(
     Path(id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let station = crate::stations::store::find(&db, &user.scope, parse_id(&id)?)
+    let station = crate::stations::service::find(&db, &user.scope, parse_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     let (mut filter, paging) = query.checked()?;
@@ -154,7 +154,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ActivityInput>,
 ) -> Result<Response, AppError> {
-    let activity = super::create(&db, &user, parse_id(&id)?, &input, ip).await?;
+    let activity = super::service::create(&db, &user, parse_id(&id)?, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(activity)).into_response())
 }
 
@@ -178,7 +178,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ActivityInput>,
 ) -> Result<Json<Activity>, AppError> {
-    super::update(&db, &user, parse_id(&id)?, input, ip)
+    super::service::update(&db, &user, parse_id(&id)?, input, ip)
         .await
         .map(Json)
 }

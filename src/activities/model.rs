@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::{self, text};
 use crate::i18n::Lang;
+pub use crate::volunteers::model::Topic;
 use crate::web::error::{FieldError, FieldErrors};
 
 /// What kind of session it was.
@@ -99,78 +100,6 @@ impl Kind {
             Kind::Holiday => "activity.kind.holiday",
             Kind::Training => "activity.kind.training",
             Kind::Other => "activity.kind.other",
-        }
-    }
-}
-
-/// The topic of a volunteer training (赋能培训).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "training_topic", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Topic {
-    /// 未成年人保护法
-    MinorsProtectionLaw,
-    /// 预防未成年人犯罪法
-    DelinquencyPreventionLaw,
-    /// 关爱服务注意事项
-    CarePrecautions,
-    /// 心理健康
-    MentalHealth,
-    /// 安全教育
-    SafetyEducation,
-    /// Anything else.
-    Other,
-}
-
-impl Topic {
-    /// Every topic, the required ones first.
-    pub const ALL: [Topic; 6] = [
-        Topic::MinorsProtectionLaw,
-        Topic::DelinquencyPreventionLaw,
-        Topic::CarePrecautions,
-        Topic::MentalHealth,
-        Topic::SafetyEducation,
-        Topic::Other,
-    ];
-
-    /// The one place that says which trainings qualify a volunteer: the two laws every
-    /// volunteer working with children must know (未成年人保护法, 预防未成年人犯罪法) and the
-    /// precautions of the care service (关爱服务注意事项). Attending a training on one of these
-    /// records her training (`trained_on`) and moves a screened volunteer to trained; mental
-    /// health, safety education and other topics are welcome but do not qualify her.
-    pub fn is_required(self) -> bool {
-        matches!(
-            self,
-            Topic::MinorsProtectionLaw | Topic::DelinquencyPreventionLaw | Topic::CarePrecautions
-        )
-    }
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Topic::MinorsProtectionLaw => "minors_protection_law",
-            Topic::DelinquencyPreventionLaw => "delinquency_prevention_law",
-            Topic::CarePrecautions => "care_precautions",
-            Topic::MentalHealth => "mental_health",
-            Topic::SafetyEducation => "safety_education",
-            Topic::Other => "other",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<Topic> {
-        Topic::ALL.into_iter().find(|t| t.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Topic::MinorsProtectionLaw => "activity.topic.minors_protection_law",
-            Topic::DelinquencyPreventionLaw => "activity.topic.delinquency_prevention_law",
-            Topic::CarePrecautions => "activity.topic.care_precautions",
-            Topic::MentalHealth => "activity.topic.mental_health",
-            Topic::SafetyEducation => "activity.topic.safety_education",
-            Topic::Other => "activity.topic.other",
         }
     }
 }

@@ -88,7 +88,7 @@ pub async fn list(
     let (filter, paging) = query.checked()?;
     let (activities, total, visits) =
         store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
-    let stations = crate::stations::store::choices(&db, &user.scope).await?;
+    let stations = crate::stations::service::choices(&db, &user.scope).await?;
     let can_log = user.role != Role::Volunteer;
     Ok(render(&ListPage {
         ctx,
@@ -340,7 +340,7 @@ pub async fn new_form(
     user: CurrentUser,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
-    let stations = crate::stations::store::choices(&db, &user.scope).await?;
+    let stations = crate::stations::service::choices(&db, &user.scope).await?;
     let chosen = match q.station_id.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(id) => Some(parse_id(id)?),
         None if stations.len() == 1 => Some(stations[0].0),
@@ -349,7 +349,7 @@ pub async fn new_form(
     let Some(chosen) = chosen else {
         return Ok(render(&ChooseStationPage { ctx, stations }));
     };
-    let station = crate::stations::store::find(&db, &user.scope, chosen)
+    let station = crate::stations::service::find(&db, &user.scope, chosen)
         .await?
         .ok_or(AppError::NotFound)?;
     let form = LogForm::fresh(&station);
@@ -403,14 +403,14 @@ pub async fn create(
     Form(form): Form<LogForm>,
 ) -> Result<Response, AppError> {
     let station_id = parse_id(form.station_id.trim())?;
-    let station = crate::stations::store::find(&db, &user.scope, station_id)
+    let station = crate::stations::service::find(&db, &user.scope, station_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if is_redisplay(&form) {
         return redisplay(&db, ctx, station, None, form).await;
     }
     let outcome = match form.input() {
-        Ok(input) => super::create(&db, &user, station_id, &input, ip).await,
+        Ok(input) => super::service::create(&db, &user, station_id, &input, ip).await,
         Err(fields) => Err(AppError::validation(fields)),
     };
     match outcome {
@@ -472,7 +472,7 @@ pub async fn detail(
     let a = store::find(&db, &user.scope, parse_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let can_edit = super::may_edit(&user, &a);
+    let can_edit = super::service::may_edit(&user, &a);
     let window_closed = user.role == Role::StationManager && !can_edit;
     Ok(render(&DetailPage {
         ctx,
@@ -490,10 +490,10 @@ async fn editable(
     let a = store::find(db, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !super::may_edit(user, &a) {
+    if !super::service::may_edit(user, &a) {
         return Err(AppError::Forbidden("correction_window_closed"));
     }
-    let station = crate::stations::store::find(db, &user.scope, a.station_id)
+    let station = crate::stations::service::find(db, &user.scope, a.station_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((a, station))
@@ -530,7 +530,7 @@ pub async fn update(
         return redisplay(&db, ctx, station, Some(current), form).await;
     }
     let outcome = match form.input() {
-        Ok(input) => super::update(&db, &user, id, input, ip).await,
+        Ok(input) => super::service::update(&db, &user, id, input, ip).await,
         Err(fields) => Err(AppError::validation(fields)),
     };
     let (status, errors, stale) = match outcome {

@@ -211,7 +211,7 @@ pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<A
         person_visits: r.person_visits,
         children,
         volunteers,
-        editable_until: super::editable_until(r.created_at, r.held_on),
+        editable_until: super::service::editable_until(r.created_at, r.held_on),
         version: r.version,
         created_at: r.created_at,
         updated_at: r.updated_at,

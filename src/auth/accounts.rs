@@ -221,7 +221,7 @@ async fn checked_scope(
                         );
                     }
                     Ok(code) => {
-                        if regions::store::find(db, &code).await?.is_none() {
+                        if regions::service::find(db, &code).await?.is_none() {
                             fields.insert(
                                 "region_code".into(),
                                 FieldError::new("error.region_unknown"),

@@ -49,7 +49,7 @@ pub async fn create(
         (true, Some(code)) => {
             let code = RegionCode::parse(code)
                 .map_err(|_| anyhow::anyhow!("--region is not a region code"))?;
-            crate::regions::store::find(db, &code)
+            crate::regions::service::find(db, &code)
                 .await?
                 .context("--region names no known region")?;
             Some(code)

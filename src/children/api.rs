@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::ChildDetail;
 use super::model::{
     Category, ChildInput, ChildStatus, Consent, ConsentInput, Guardian, GuardianInput,
 };
+use super::service::ChildDetail;
 use super::store::{self, ChildOrder, Filter};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::AppState;
@@ -148,7 +148,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<ChildInput>,
 ) -> Result<Response, AppError> {
-    let child = super::create(&state.db, &state.cipher, &user, &input, ip).await?;
+    let child = super::service::create(&state.db, &state.cipher, &user, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(child)).into_response())
 }
 
@@ -158,7 +158,7 @@ pub async fn get(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<ChildDetail>, AppError> {
-    super::detail(&state.db, &state.cipher, &user, parse_id(&id)?)
+    super::service::detail(&state.db, &state.cipher, &user, parse_id(&id)?)
         .await
         .map(Json)
 }
@@ -171,7 +171,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChildInput>,
 ) -> Result<Json<ChildDetail>, AppError> {
-    super::update(&state.db, &state.cipher, &user, parse_id(&id)?, input, ip)
+    super::service::update(&state.db, &state.cipher, &user, parse_id(&id)?, input, ip)
         .await
         .map(Json)
 }
@@ -185,7 +185,8 @@ pub async fn add_guardian(
     ApiJson(input): ApiJson<GuardianInput>,
 ) -> Result<(StatusCode, Json<Guardian>), AppError> {
     let g =
-        super::add_guardian(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip).await?;
+        super::service::add_guardian(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip)
+            .await?;
     Ok((StatusCode::CREATED, Json(g)))
 }
 
@@ -197,7 +198,9 @@ pub async fn add_consent(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ConsentInput>,
 ) -> Result<(StatusCode, Json<Consent>), AppError> {
-    let c = super::add_consent(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip).await?;
+    let c =
+        super::service::add_consent(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip)
+            .await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -224,7 +227,7 @@ pub async fn withdraw(
             .map_err(|_| AppError::BadRequest("the body is not valid JSON".into()))?
     };
     let on = body.withdrawn_on;
-    super::withdraw(
+    super::service::withdraw(
         &state.db,
         &state.cipher,
         &user,
@@ -260,7 +263,7 @@ pub async fn reveal(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RevealBody>,
 ) -> Result<Json<Revealed>, AppError> {
-    let value = super::reveal(
+    let value = super::service::reveal(
         &state.db,
         &state.cipher,
         &user,

@@ -10,12 +10,12 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::ChildDetail;
 use super::api::ListQuery;
 use super::model::{
     Category, ChildInput, ChildStatus, ConsentInput, ConsentMethod, Difficulty, ExitReason,
     GuardianInput, LivingWith, Need, ParentsStatus, Relation,
 };
+use super::service::ChildDetail;
 use super::store::{self, ChildOrder, ListedChild};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::regions::Picker;
@@ -292,7 +292,7 @@ async fn form_page(
             .collect(),
     };
     let picker = Picker::load(&state.db, &region, asked.as_deref(), &form.region_code).await?;
-    let stations = crate::stations::store::choices(&state.db, &user.scope).await?;
+    let stations = crate::stations::service::choices(&state.db, &user.scope).await?;
     Ok(FormPage {
         ctx,
         child,
@@ -338,7 +338,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     Form(form): Form<ChildForm>,
 ) -> Result<Response, AppError> {
-    match super::create(&state.db, &state.cipher, &user, &form.input(true), ip).await {
+    match super::service::create(&state.db, &state.cipher, &user, &form.input(true), ip).await {
         Ok(child) => {
             flash(&session, "flash.child_created").await;
             Ok(Redirect::to(&format!("/children/{}", child.child.id)).into_response())
@@ -416,8 +416,9 @@ async fn detail_page(
     id: Uuid,
     errors: Errors,
 ) -> Result<DetailPage, AppError> {
-    let d = super::detail(&state.db, &state.cipher, user, id).await?;
-    let pairings = crate::pairings::of_child(&state.db, id, state.config.check_in_days).await?;
+    let d = super::service::detail(&state.db, &state.cipher, user, id).await?;
+    let pairings =
+        crate::pairings::service::of_child(&state.db, id, state.config.check_in_days).await?;
     Ok(DetailPage {
         ctx,
         d,
@@ -448,7 +449,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
     Query(q): Query<CountyQuery>,
 ) -> Result<Response, AppError> {
-    let d = super::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
+    let d = super::service::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
     let form = ChildForm::from_child(&d);
     Ok(render(
         &form_page(
@@ -475,7 +476,9 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let (status, errors, stale) =
-        match super::update(&state.db, &state.cipher, &user, id, form.input(false), ip).await {
+        match super::service::update(&state.db, &state.cipher, &user, id, form.input(false), ip)
+            .await
+        {
             Ok(_) => {
                 flash(&session, "flash.child_saved").await;
                 return Ok(Redirect::to(&format!("/children/{id}")).into_response());
@@ -492,7 +495,7 @@ pub async fn update(
             Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
             Err(e) => return Err(e),
         };
-    let d = super::detail(&state.db, &state.cipher, &user, id).await?;
+    let d = super::service::detail(&state.db, &state.cipher, &user, id).await?;
     let mut form = form;
     if stale {
         form.version = Some(d.child.version);
@@ -536,7 +539,7 @@ pub async fn add_guardian(
         phone: Some(form.phone),
         share_contact_with_volunteer: form.share.is_some(),
     };
-    match super::add_guardian(&state.db, &state.cipher, &user, id, &input, ip).await {
+    match super::service::add_guardian(&state.db, &state.cipher, &user, id, &input, ip).await {
         Ok(_) => {
             flash(&session, "flash.guardian_added").await;
             Ok(Redirect::to(&format!("/children/{id}")).into_response())
@@ -583,7 +586,7 @@ pub async fn add_consent(
         given_on: Some(form.given_on),
         method: Some(form.method),
     };
-    match super::add_consent(&state.db, &state.cipher, &user, id, &input, ip).await {
+    match super::service::add_consent(&state.db, &state.cipher, &user, id, &input, ip).await {
         Ok(_) => {
             flash(&session, "flash.consent_recorded").await;
             Ok(Redirect::to(&format!("/children/{id}")).into_response())
@@ -619,7 +622,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
     Form(form): Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
-    let consent = super::withdraw(
+    let consent = super::service::withdraw(
         &state.db,
         &state.cipher,
         &user,
@@ -650,7 +653,7 @@ pub async fn reveal(
     Form(form): Form<RevealForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let value = super::reveal(
+    let value = super::service::reveal(
         &state.db,
         &state.cipher,
         &user,

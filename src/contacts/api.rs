@@ -21,7 +21,8 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let items =
-        super::of_pairing(&state.db, &user, parse_id(&id)?, state.config.check_in_days).await?;
+        super::service::of_pairing(&state.db, &user, parse_id(&id)?, state.config.check_in_days)
+            .await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
@@ -33,7 +34,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<(StatusCode, Json<Contact>), AppError> {
-    let contact = super::create(
+    let contact = super::service::create(
         &state.db,
         &user,
         parse_id(&id)?,
@@ -52,7 +53,7 @@ pub async fn correct(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<Contact>, AppError> {
-    super::correct(
+    super::service::correct(
         &state.db,
         &user,
         parse_id(&id)?,
@@ -69,7 +70,7 @@ pub async fn mark_seen(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Contact>, AppError> {
-    super::mark_seen(&state.db, &user, parse_id(&id)?)
+    super::service::mark_seen(&state.db, &user, parse_id(&id)?)
         .await
         .map(Json)
 }
@@ -90,7 +91,7 @@ pub async fn resolve(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ResolveInput>,
 ) -> Result<Json<Contact>, AppError> {
-    super::resolve(
+    super::service::resolve(
         &state.db,
         &user,
         parse_id(&id)?,
@@ -109,6 +110,7 @@ pub async fn concerns(
 ) -> Result<Json<Page<OpenConcern>>, AppError> {
     let paging = paging.checked()?;
     let (items, total) =
-        super::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset())).await?;
+        super::service::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset()))
+            .await?;
     Ok(Json(paging.page(items, total)))
 }

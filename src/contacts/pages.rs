@@ -42,7 +42,8 @@ pub async fn concerns(
 ) -> Result<Response, AppError> {
     let paging = paging.checked()?;
     let (concerns, total) =
-        super::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset())).await?;
+        super::service::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset()))
+            .await?;
     Ok(render(&ConcernsPage {
         ctx,
         concerns,
@@ -68,7 +69,7 @@ pub async fn resolve(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<ResolveForm>,
 ) -> Result<Response, AppError> {
-    super::resolve(&state.db, &user, parse_id(&id)?, Some(&form.resolution), ip).await?;
+    super::service::resolve(&state.db, &user, parse_id(&id)?, Some(&form.resolution), ip).await?;
     flash(&session, "flash.concern_resolved").await;
     Ok(Redirect::to("/concerns").into_response())
 }
@@ -80,7 +81,7 @@ pub async fn mark_seen(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let contact = super::mark_seen(&state.db, &user, parse_id(&id)?).await?;
+    let contact = super::service::mark_seen(&state.db, &user, parse_id(&id)?).await?;
     flash(&session, "flash.contact_seen").await;
     Ok(Redirect::to(&format!("/pairings/{}", contact.pairing_id)).into_response())
 }

@@ -32,7 +32,7 @@ impl StatsQuery {
         state: &AppState,
         user: &CurrentUser,
     ) -> Result<(Focus, Period), AppError> {
-        let focus = super::focus(
+        let focus = super::service::focus(
             &state.db,
             user,
             self.region.as_deref(),
@@ -81,7 +81,7 @@ pub async fn stats(
     let (focus, period) = query.resolve(&state, &user).await?;
     let today = crate::domain::today();
     let breakdown =
-        super::breakdown(&state.figures, &focus, focus.drill_len(), period, today).await?;
+        super::service::breakdown(&state.figures, &focus, focus.drill_len(), period, today).await?;
     let (region_code, station_id) = match &focus {
         Focus::Region(r) => (Some(r.code.clone()), None),
         Focus::Stations { ids, .. } if ids.len() == 1 => (None, Some(ids[0])),

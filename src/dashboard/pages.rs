@@ -5,8 +5,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::api::StatsQuery;
 use super::model::{Area, Column, Figures, Focus, Month, Period, sort_areas};
-use super::{Alerts, api::StatsQuery};
+use super::service::Alerts;
 use crate::activities::model::Kind;
 use crate::auth::CurrentUser;
 use crate::children::model::Category;
@@ -181,13 +182,13 @@ pub async fn dashboard(
     let db = &state.figures;
     let check_in_days = state.config.check_in_days;
     let len = focus.drill_len();
-    let stations = super::stations(db, &focus, len).await?;
-    let open = super::open_days(db, &stations, period.open_days_window(today)).await?;
+    let stations = super::service::stations(db, &focus, len).await?;
+    let open = super::service::open_days(db, &stations, period.open_days_window(today)).await?;
     let (breakdown, months, alerts, (name, crumbs)) = tokio::try_join!(
-        super::breakdown_of(db, &focus, &stations, &open, len, period),
-        super::trends(db, &focus, &stations, today),
-        super::alerts(db, &focus, &stations, &open, check_in_days, today),
-        super::names(db, &user, &focus),
+        super::service::breakdown_of(db, &focus, &stations, &open, len, period),
+        super::service::trends(db, &focus, &stations, today),
+        super::service::alerts(db, &focus, &stations, &open, check_in_days, today),
+        super::service::names(db, &user, &focus),
     )?;
     let mut areas = breakdown.areas;
     sort_areas(&mut areas, sort, descending);

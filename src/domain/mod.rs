@@ -3,6 +3,7 @@
 
 mod field;
 pub mod id_number;
+pub mod pairing;
 pub mod phone;
 pub mod region;
 mod role;

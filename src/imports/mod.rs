@@ -93,7 +93,7 @@ impl Sheet {
                 sheet.error(1, field, message);
             }
         }
-        sheet.stations = crate::stations::store::choices(db, &user.scope)
+        sheet.stations = crate::stations::service::choices(db, &user.scope)
             .await?
             .into_iter()
             .map(|(id, name)| (name, id))

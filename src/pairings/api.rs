@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::model::{CloseInput, Health, Pairing, PairingInput, PairingStatus};
+use super::service::{BatchInput, Suggestion};
 use super::store::{self, Filter};
-use super::{BatchInput, Suggestion};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::AppState;
 use crate::web::Prefs;
@@ -141,7 +141,8 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<PairingInput>,
 ) -> Result<(StatusCode, Json<Pairing>), AppError> {
-    let pairing = super::create(&state.db, &user, &input, ip, state.config.check_in_days).await?;
+    let pairing =
+        super::service::create(&state.db, &user, &input, ip, state.config.check_in_days).await?;
     Ok((StatusCode::CREATED, Json(pairing)))
 }
 
@@ -152,7 +153,7 @@ pub async fn batch(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> Result<Response, AppError> {
-    let ids = super::batch(&state.db, &user, &input, ip).await?;
+    let ids = super::service::batch(&state.db, &user, &input, ip).await?;
     let today = crate::domain::today();
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
@@ -201,7 +202,7 @@ pub async fn close(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CloseInput>,
 ) -> Result<Json<Pairing>, AppError> {
-    super::close(
+    super::service::close(
         &state.db,
         &user,
         parse_id(&id)?,
@@ -232,10 +233,12 @@ pub async fn suggestions(
     Query(query): Query<SuggestionQuery>,
 ) -> Result<Response, AppError> {
     let paging = query.paging.checked()?;
-    let detail = crate::children::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
+    let detail =
+        crate::children::service::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
     let q = Filters::text(&query.q);
     let all: Vec<Suggestion> =
-        super::suggestions(&state.db, &user, &detail.child, q.as_deref(), prefs.lang).await?;
+        super::service::suggestions(&state.db, &user, &detail.child, q.as_deref(), prefs.lang)
+            .await?;
     let total = all.len() as i64;
     let items: Vec<Suggestion> = all
         .into_iter()

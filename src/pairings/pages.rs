@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use super::api::ListQuery;
 use super::model::{CloseInput, ClosureReason, Health, Pairing, PairingInput, PairingStatus};
+use super::service::{BatchInput, BatchPair, Suggestion};
 use super::store::{self, WaitingChild};
-use super::{BatchInput, BatchPair, Suggestion};
 use crate::auth::{ClientIp, CurrentUser};
-use crate::children::ChildDetail;
 use crate::children::model::ConsentScope;
+use crate::children::service::ChildDetail;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::paging::{PageRequest, Paging};
@@ -83,7 +83,7 @@ pub async fn list(
         (crate::domain::today(), state.config.check_in_days),
     )
     .await?;
-    let stations = crate::stations::store::choices(&state.db, &user.scope).await?;
+    let stations = crate::stations::service::choices(&state.db, &user.scope).await?;
     Ok(render(&ListPage {
         ctx,
         pairings,
@@ -149,7 +149,7 @@ pub async fn waiting(
         crate::domain::today(),
     )
     .await?;
-    let stations = crate::stations::store::choices(&state.db, &user.scope).await?;
+    let stations = crate::stations::service::choices(&state.db, &user.scope).await?;
     Ok(render(&WaitingPage {
         ctx,
         children,
@@ -233,7 +233,7 @@ async fn new_page(
     (errors, message): (Errors, Option<String>),
 ) -> Result<NewPage, AppError> {
     let child = parse_id(&form.child_id)?;
-    let d = crate::children::detail(&state.db, &state.cipher, user, child).await?;
+    let d = crate::children::service::detail(&state.db, &state.cipher, user, child).await?;
     let today = crate::domain::today();
     let active = store::of_child(&state.db, child, today, state.config.check_in_days)
         .await?
@@ -244,7 +244,7 @@ async fn new_page(
         .iter()
         .any(|c| c.scope == ConsentScope::Pairing && c.withdrawn_on.is_none());
     let q = form.q.trim().to_owned();
-    let mut suggestions = super::suggestions(
+    let mut suggestions = super::service::suggestions(
         &state.db,
         user,
         &d.child,
@@ -290,7 +290,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     Form(form): Form<PairingForm>,
 ) -> Result<Response, AppError> {
-    match super::create(
+    match super::service::create(
         &state.db,
         &user,
         &form.input(),
@@ -388,7 +388,8 @@ async fn detail_page(
     .await?
     .ok_or(AppError::NotFound)?;
     let contacts =
-        crate::contacts::of_pairing(&state.db, user, id, state.config.check_in_days).await?;
+        crate::contacts::service::of_pairing(&state.db, user, id, state.config.check_in_days)
+            .await?;
     let close = CloseForm {
         ended_on: if close.ended_on.is_empty() {
             crate::domain::today().to_string()
@@ -451,7 +452,7 @@ pub async fn close(
             closure_note: Some(form.closure_note.clone()),
             version: form.version,
         };
-        super::close(&state.db, &user, id, &input, ip, state.config.check_in_days)
+        super::service::close(&state.db, &user, id, &input, ip, state.config.check_in_days)
             .await
             .map(|_| ())
     };
@@ -544,7 +545,7 @@ async fn batch_page(
     form: &BatchForm,
     (errors, message): (Errors, Option<String>),
 ) -> Result<BatchPage, AppError> {
-    let stations = crate::stations::store::choices(&state.db, &user.scope).await?;
+    let stations = crate::stations::service::choices(&state.db, &user.scope).await?;
     let station_id = Uuid::parse_str(form.station_id.trim())
         .ok()
         .filter(|id| stations.iter().any(|(s, _)| s == id));
@@ -606,13 +607,13 @@ async fn batch_page(
         .collect();
     rows.sort_by_key(|r| !r.came);
     page.rows = rows;
-    let filter = crate::volunteers::store::Filter {
+    let filter = crate::volunteers::service::Filter {
         station_id: Some(station),
         status: Some(crate::volunteers::model::VolunteerStatus::Active),
         ..Default::default()
     };
     let (volunteers, _) =
-        crate::volunteers::store::list(&state.db, &user.scope, &filter, 500, 0).await?;
+        crate::volunteers::service::list(&state.db, &user.scope, &filter, 500, 0).await?;
     let mut volunteers: Vec<BatchVolunteer> = volunteers
         .into_iter()
         .map(|v| BatchVolunteer {
@@ -677,7 +678,7 @@ pub async fn batch(
         .filter(|(_, v)| !v.trim().is_empty())
         .map(|(i, _)| i)
         .collect();
-    match super::batch(&state.db, &user, &input, ip).await {
+    match super::service::batch(&state.db, &user, &input, ip).await {
         Ok(_) => {
             flash(&session, "flash.pairings_created").await;
             let target = format!(

@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use super::model::{Closing, ClosureReason, Health, NewPairing, Pairing, PairingStatus};
 use crate::auth::Scope;
-use crate::children::model::Need;
 use crate::volunteers::model::VolunteerStatus;
 
 /// A pairing row as the database answers it (health is worked out afterwards).
@@ -267,12 +266,8 @@ pub struct LockedChild {
     pub name: String,
     /// Their station.
     pub station_id: Uuid,
-    /// The station's township or village.
-    pub station_region: String,
     /// Whether they have left the programme.
     pub exited: bool,
-    /// What they need.
-    pub needs: Vec<Need>,
 }
 
 /// Locks a child in scope.
@@ -283,9 +278,8 @@ pub async fn lock_child(
 ) -> sqlx::Result<Option<LockedChild>> {
     sqlx::query_as!(
         LockedChild,
-        r#"SELECT c.name, c.station_id, s.region_code AS station_region,
-                  c.status = 'exited' AS "exited!", c.needs AS "needs: Vec<Need>"
-           FROM child c JOIN station s ON s.id = c.station_id
+        r#"SELECT c.name, c.station_id, c.status = 'exited' AS "exited!"
+           FROM child c
            WHERE c.id = $1
              AND ($2::text IS NULL OR c.region_code LIKE $2)
              AND ($3::uuid[] IS NULL OR c.station_id = ANY($3))

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::{MonthTotals, MyChild};
+use super::service::{MonthTotals, MyChild};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::{ConcernCategory, Contact, ContactInput, ContactMode, Topic};
 use crate::web::AppState;
@@ -47,8 +47,9 @@ pub async fn home(
     ctx: PageContext,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    let children = super::my_children(&state.db, &user, state.config.check_in_days).await?;
-    let month = super::month_totals(&state.db, &user).await?;
+    let children =
+        super::service::my_children(&state.db, &user, state.config.check_in_days).await?;
+    let month = super::service::month_totals(&state.db, &user).await?;
     Ok(render(&HomePage {
         ctx,
         children,
@@ -187,9 +188,11 @@ async fn child_page(
     pairing: Uuid,
     view: FormView,
 ) -> Result<ChildPage, AppError> {
-    let child = super::my_child(&state.db, user, pairing, state.config.check_in_days).await?;
+    let child =
+        super::service::my_child(&state.db, user, pairing, state.config.check_in_days).await?;
     let contacts =
-        crate::contacts::of_pairing(&state.db, user, pairing, state.config.check_in_days).await?;
+        crate::contacts::service::of_pairing(&state.db, user, pairing, state.config.check_in_days)
+            .await?;
     Ok(ChildPage {
         ctx,
         child,
@@ -231,7 +234,7 @@ pub async fn log_contact(
 ) -> Result<Response, AppError> {
     let pairing = parse_id(&id)?;
     let input = form.input().unwrap_or_default();
-    let result = crate::contacts::create(
+    let result = crate::contacts::service::create(
         &state.db,
         &user,
         pairing,
@@ -285,7 +288,7 @@ struct EditPage {
 }
 
 async fn load_own(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
-    let contact = crate::contacts::find(&state.db, user, id).await?;
+    let contact = crate::contacts::service::find(&state.db, user, id).await?;
     if OffsetDateTime::now_utc() > contact.editable_until {
         return Err(AppError::Forbidden("correction_window_closed"));
     }
@@ -326,7 +329,7 @@ pub async fn edit(
         input.concern_category = contact.concern_category.map(|c| c.as_str().to_owned());
         input.concern_detail = contact.concern_detail.clone();
     }
-    let result = crate::contacts::correct(
+    let result = crate::contacts::service::correct(
         &state.db,
         &user,
         id,

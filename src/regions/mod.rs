@@ -3,7 +3,8 @@
 
 pub mod api;
 pub mod model;
-pub mod store;
+pub mod service;
+mod store;
 
 use crate::web::{Access, Routes};
 

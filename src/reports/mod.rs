@@ -2,7 +2,7 @@
 //! county — per station at county level and below — with the dashboard's figures and their
 //! totals, as a printable page and as an `.xlsx` download.
 //!
-//! The figures are the dashboard's own ([`crate::dashboard::breakdown`]), so a report's totals
+//! The figures are the dashboard's own ([`crate::dashboard::service::breakdown`]), so a report's totals
 //! are the dashboard's for the same month, by construction.
 
 pub mod pages;

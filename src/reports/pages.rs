@@ -68,10 +68,14 @@ pub async fn index(
     user: CurrentUser,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let focus =
-        crate::dashboard::focus(&state.db, &user, q.region.as_deref(), q.station.as_deref())
-            .await?;
-    let name = crate::dashboard::focus_name(&state.db, &focus).await?;
+    let focus = crate::dashboard::service::focus(
+        &state.db,
+        &user,
+        q.region.as_deref(),
+        q.station.as_deref(),
+    )
+    .await?;
+    let name = crate::dashboard::service::focus_name(&state.db, &focus).await?;
     Ok(render(&IndexPage {
         ctx,
         name,
@@ -129,9 +133,13 @@ pub async fn monthly(
     ClientIp(ip): ClientIp,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let focus =
-        crate::dashboard::focus(&state.db, &user, q.region.as_deref(), q.station.as_deref())
-            .await?;
+    let focus = crate::dashboard::service::focus(
+        &state.db,
+        &user,
+        q.region.as_deref(),
+        q.station.as_deref(),
+    )
+    .await?;
     let today = crate::domain::today();
     let month = q
         .month
@@ -146,10 +154,15 @@ pub async fn monthly(
         )])));
     }
     let xlsx = export::wanted(q.format.as_deref())?;
-    let breakdown =
-        crate::dashboard::breakdown(&state.figures, &focus, focus.report_len(), period, today)
-            .await?;
-    let name = crate::dashboard::focus_name(&state.db, &focus)
+    let breakdown = crate::dashboard::service::breakdown(
+        &state.figures,
+        &focus,
+        focus.report_len(),
+        period,
+        today,
+    )
+    .await?;
+    let name = crate::dashboard::service::focus_name(&state.db, &focus)
         .await?
         .unwrap_or_else(|| ctx.t("dashboard.my_stations").to_owned());
     let title = ctx

@@ -111,7 +111,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<StationInput>,
 ) -> Result<Response, AppError> {
-    let station = super::create(&db, &user, &input, ip).await?;
+    let station = super::service::create(&db, &user, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(station)).into_response())
 }
 
@@ -137,5 +137,7 @@ pub async fn update(
     ApiJson(input): ApiJson<StationInput>,
 ) -> Result<Json<Station>, AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    super::update(&db, &user, id, input, ip).await.map(Json)
+    super::service::update(&db, &user, id, input, ip)
+        .await
+        .map(Json)
 }

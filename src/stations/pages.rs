@@ -337,7 +337,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<StationForm>,
 ) -> Result<Response, AppError> {
-    match super::create(&db, &user, &form.input(), ip).await {
+    match super::service::create(&db, &user, &form.input(), ip).await {
         Ok(station) => {
             flash(&session, "flash.station_created").await;
             Ok(Redirect::to(&format!("/stations/{}", station.id)).into_response())
@@ -358,7 +358,7 @@ struct DetailPage {
     station: Station,
     overview: Overview,
     can_edit: bool,
-    opening: crate::activities::Opening,
+    opening: crate::activities::service::Opening,
     can_log: bool,
 }
 
@@ -384,7 +384,7 @@ pub async fn detail(
         .ok_or(AppError::NotFound)?;
     let overview = store::overview(&db, station.id).await?;
     let can_edit = user.is(&[Role::Admin, Role::Staff]);
-    let opening = crate::activities::opening(&db, &station).await?;
+    let opening = crate::activities::service::opening(&db, &station).await?;
     let can_log = user.role != Role::Volunteer;
     Ok(render(&DetailPage {
         ctx,
@@ -433,19 +433,20 @@ pub async fn update(
     axum::Form(form): axum::Form<StationForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let (status, errors, stale) = match super::update(&db, &user, id, form.input(), ip).await {
-        Ok(_) => {
-            flash(&session, "flash.station_saved").await;
-            return Ok(Redirect::to(&format!("/stations/{id}")).into_response());
-        }
-        Err(AppError::Unprocessable { fields, .. }) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            localise(&ctx, &fields),
-            false,
-        ),
-        Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
-        Err(e) => return Err(e),
-    };
+    let (status, errors, stale) =
+        match super::service::update(&db, &user, id, form.input(), ip).await {
+            Ok(_) => {
+                flash(&session, "flash.station_saved").await;
+                return Ok(Redirect::to(&format!("/stations/{id}")).into_response());
+            }
+            Err(AppError::Unprocessable { fields, .. }) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                localise(&ctx, &fields),
+                false,
+            ),
+            Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
+            Err(e) => return Err(e),
+        };
     let station = store::find(&db, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;

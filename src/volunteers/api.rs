@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::RevealField;
 use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
+use super::service::RevealField;
 use super::store::{self, Filter, VolunteerOrder};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
@@ -139,7 +139,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<VolunteerInput>,
 ) -> Result<Response, AppError> {
-    let v = super::create(&db, &cipher, &user, &input, ip).await?;
+    let v = super::service::create(&db, &cipher, &user, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -170,7 +170,7 @@ pub async fn update(
     ApiJson(input): ApiJson<VolunteerInput>,
 ) -> Result<Json<Volunteer>, AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    super::update(&db, &cipher, &user, id, input, ip)
+    super::service::update(&db, &cipher, &user, id, input, ip)
         .await
         .map(Json)
 }
@@ -209,7 +209,7 @@ pub async fn reveal(
     ApiJson(body): ApiJson<RevealBody>,
 ) -> Result<Json<Revealed>, AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let (field, value) = super::reveal(&db, &cipher, &user, id, &body.field, ip).await?;
+    let (field, value) = super::service::reveal(&db, &cipher, &user, id, &body.field, ip).await?;
     Ok(Json(Revealed { field, value }))
 }
 
@@ -221,6 +221,6 @@ pub async fn create_account(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<crate::auth::accounts::Created>), AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let created = super::create_account(&db, &user, id, ip).await?;
+    let created = super::service::create_account(&db, &user, id, ip).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -10,9 +10,9 @@ use sqlx::PgPool;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::RevealField;
 use super::api::ListQuery;
 use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
+use super::service::RevealField;
 use super::store::{self, ListedVolunteer, VolunteerOrder};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
@@ -222,7 +222,7 @@ async fn form_page(
             .collect(),
     };
     let picker = Picker::load(db, &region, asked.as_deref(), &form.region_code).await?;
-    let stations = crate::stations::store::choices(db, &user.scope).await?;
+    let stations = crate::stations::service::choices(db, &user.scope).await?;
     let statuses = match &volunteer {
         None => vec![
             VolunteerStatus::Applied,
@@ -283,7 +283,7 @@ pub async fn create(
     axum::Form(form): axum::Form<VolunteerForm>,
 ) -> Result<Response, AppError> {
     let outcome = match form.input() {
-        Ok(input) => super::create(&db, &cipher, &user, &input, ip).await,
+        Ok(input) => super::service::create(&db, &cipher, &user, &input, ip).await,
         Err(fields) => Err(AppError::validation(fields)),
     };
     match outcome {
@@ -312,7 +312,7 @@ struct DetailPage {
     pairings: Vec<crate::pairings::model::Pairing>,
     /// Her login, once she has one.
     login: Option<String>,
-    trainings: Vec<crate::activities::store::TrainingAttended>,
+    trainings: Vec<crate::activities::service::TrainingAttended>,
 }
 
 impl DetailPage {
@@ -337,9 +337,10 @@ impl DetailPage {
             .ok_or(AppError::NotFound)?
             .masked(&state.cipher);
         let pairings =
-            crate::pairings::of_volunteer(&state.db, id, state.config.check_in_days).await?;
+            crate::pairings::service::of_volunteer(&state.db, id, state.config.check_in_days)
+                .await?;
         let login = crate::auth::accounts::login_of_volunteer(&state.db, id).await?;
-        let trainings = crate::activities::store::trainings_of(&state.db, id).await?;
+        let trainings = crate::activities::service::trainings_of(&state.db, id).await?;
         Ok(DetailPage {
             ctx,
             volunteer,
@@ -382,7 +383,7 @@ pub async fn reveal(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let (field, value) =
-        super::reveal(&state.db, &state.cipher, &user, id, &form.field, ip).await?;
+        super::service::reveal(&state.db, &state.cipher, &user, id, &form.field, ip).await?;
     let revealed = match field {
         RevealField::Phone => (value, None),
         RevealField::IdNumber => (None, value),
@@ -434,7 +435,7 @@ pub async fn update(
             if form.phone.trim().is_empty() {
                 input.phone = None;
             }
-            super::update(&db, &cipher, &user, id, input, ip).await
+            super::service::update(&db, &cipher, &user, id, input, ip).await
         }
         Err(fields) => Err(AppError::validation(fields)),
     };
@@ -524,7 +525,7 @@ pub async fn create_account(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let created = super::create_account(&state.db, &user, id, ip).await?;
+    let created = super::service::create_account(&state.db, &user, id, ip).await?;
     Ok(render(&AccountPage {
         ctx,
         volunteer_id: id,

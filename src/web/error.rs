@@ -14,6 +14,7 @@ use serde_json::json;
 
 pub use crate::domain::{FieldError, FieldErrors};
 
+use super::refusal::Refusal;
 use super::{ErrorPage, Prefs};
 
 /// Everything a handler can fail with.
@@ -260,6 +261,11 @@ impl From<sqlx::Error> for AppError {
                 AppError::Unavailable
             }
             sqlx::Error::Database(db) => {
+                // A rule an area declared, which the database enforces too: the same answer as
+                // the service's own check.
+                if let Some(refusal) = db.constraint().and_then(Refusal::of_constraint) {
+                    return refusal.error();
+                }
                 // The database's own 24-hour rule: the same answer as the service's check.
                 if db.constraint() == Some("contact_correction_window") {
                     return AppError::Forbidden("correction_window_closed");

@@ -7,6 +7,7 @@ pub mod export;
 pub mod json;
 pub mod pages;
 pub mod paging;
+pub mod refusal;
 pub mod routes;
 pub mod sheet;
 mod state;
@@ -21,6 +22,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::i18n::Lang;
 use error::AppError;
+pub use refusal::{Answer, Refusal};
 pub use routes::{Access, Policy, Routes, Viewer, urlencode};
 pub use state::AppState;
 

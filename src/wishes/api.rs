@@ -93,7 +93,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<WishInput>,
 ) -> Result<Response, AppError> {
-    let wish = super::create(&db, &user, parse_id(&id)?, &input, ip).await?;
+    let wish = super::service::create(&db, &user, parse_id(&id)?, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(wish)).into_response())
 }
 
@@ -106,7 +106,7 @@ pub async fn claim(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ClaimInput>,
 ) -> Result<Json<Wish>, AppError> {
-    super::claim(&db, &user, parse_id(&id)?, &input, ip)
+    super::service::claim(&db, &user, parse_id(&id)?, &input, ip)
         .await
         .map(Json)
 }
@@ -119,7 +119,7 @@ pub async fn fulfil(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<FulfilInput>,
 ) -> Result<Json<Wish>, AppError> {
-    super::fulfil(&db, &user, parse_id(&id)?, &input, ip)
+    super::service::fulfil(&db, &user, parse_id(&id)?, &input, ip)
         .await
         .map(Json)
 }
@@ -132,7 +132,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> Result<Json<Wish>, AppError> {
-    super::cancel(&db, &user, parse_id(&id)?, &input, ip)
+    super::service::cancel(&db, &user, parse_id(&id)?, &input, ip)
         .await
         .map(Json)
 }

@@ -77,7 +77,7 @@ pub async fn list(
     let stations = if is_volunteer {
         Vec::new()
     } else {
-        crate::stations::store::choices(&db, &user.scope).await?
+        crate::stations::service::choices(&db, &user.scope).await?
     };
     Ok(render(&ListPage {
         ctx,
@@ -152,11 +152,11 @@ async fn child_page(
     let (wishes, _) = store::list(db, &user.scope, &filter, 200, 0).await?;
     let can_manage = user.role != Role::Volunteer;
     let volunteers = if can_manage {
-        let filter = crate::volunteers::store::Filter {
+        let filter = crate::volunteers::service::Filter {
             station_id: Some(child.station_id),
             ..Default::default()
         };
-        crate::volunteers::store::list(db, &user.scope, &filter, 500, 0)
+        crate::volunteers::service::list(db, &user.scope, &filter, 500, 0)
             .await?
             .0
             .into_iter()
@@ -208,7 +208,7 @@ pub async fn create(
     axum::Form(form): axum::Form<WishForm>,
 ) -> Result<Response, AppError> {
     let child = parse_id(&id)?;
-    match super::create(&db, &user, child, &form.input(), ip).await {
+    match super::service::create(&db, &user, child, &form.input(), ip).await {
         Ok(_) => {
             flash(&session, "flash.wish_posted").await;
             Ok(Redirect::to(&format!("/children/{child}/wishes")).into_response())
@@ -301,7 +301,7 @@ pub async fn claim(
         organization: Some(form.organization),
         version: form.version,
     };
-    let outcome = super::claim(&db, &user, id, &input, ip).await;
+    let outcome = super::service::claim(&db, &user, id, &input, ip).await;
     after_step(&db, ctx, &session, &user, id, outcome, "flash.wish_claimed").await
 }
 
@@ -321,7 +321,7 @@ pub async fn fulfil(
         fulfilment_note: Some(form.fulfilment_note),
         version: form.version,
     };
-    let outcome = super::fulfil(&db, &user, id, &input, ip).await;
+    let outcome = super::service::fulfil(&db, &user, id, &input, ip).await;
     after_step(
         &db,
         ctx,
@@ -346,7 +346,7 @@ pub async fn cancel(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let outcome = if form.confirm.is_some() {
-        super::cancel(
+        super::service::cancel(
             &db,
             &user,
             id,
@@ -393,7 +393,7 @@ pub async fn wall(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let station = crate::stations::store::find(&db, &user.scope, parse_id(&id)?)
+    let station = crate::stations::service::find(&db, &user.scope, parse_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     let wishes = store::wall(&db, station.id).await?;

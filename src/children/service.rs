@@ -1,0 +1,440 @@
+//! The rules and transactions of this area: what its pages and API call.
+
+use super::store;
+use std::net::IpAddr;
+
+use serde::Serialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::model::{Child, ChildInput, Consent, ConsentInput, Guardian, GuardianInput, ValidChild};
+use crate::audit::{self, Action, Entry};
+use crate::auth::CurrentUser;
+use crate::crypto::Cipher;
+use crate::web::error::{AppError, FieldError, FieldErrors};
+
+/// A child with guardians and consent records, as `GET /api/v1/children/{id}` answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildDetail {
+    /// The child.
+    #[serde(flatten)]
+    pub child: Child,
+    /// Guardians (phones masked).
+    pub guardians: Vec<Guardian>,
+    /// Consent records, newest first.
+    pub consents: Vec<Consent>,
+}
+
+/// Loads a child in scope with guardians and consents.
+pub async fn detail(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<ChildDetail, AppError> {
+    let (child, _) = store::find(db, cipher, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let guardians = store::guardians(db, id)
+        .await?
+        .into_iter()
+        .map(|(g, _)| g)
+        .collect();
+    let consents = store::consents(db, id).await?;
+    Ok(ChildDetail {
+        child,
+        guardians,
+        consents,
+    })
+}
+
+async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    if user.region_code.is_some() && !user.scope.covers_region(c.region_code.as_str()) {
+        errors.insert(
+            "region_code".into(),
+            FieldError::new("error.region_outside_scope"),
+        );
+    } else if crate::regions::service::find(db, &c.region_code)
+        .await?
+        .is_none()
+    {
+        errors.insert(
+            "region_code".into(),
+            FieldError::new("error.region_unknown"),
+        );
+    }
+    if !crate::volunteers::service::station_in_scope(db, &user.scope, c.station_id).await? {
+        errors.insert(
+            "station_id".into(),
+            FieldError::new("error.station_unknown"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+async fn seal(
+    db: &PgPool,
+    user: &CurrentUser,
+    cipher: &Cipher,
+    c: &ValidChild,
+    this: Option<Uuid>,
+) -> Result<store::Sealed, AppError> {
+    let Some(id) = &c.id_number else {
+        return Ok(None);
+    };
+    let hash = cipher.hash(id.expose());
+    if let Some(existing) = store::by_id_hash(db, &hash).await?
+        && Some(existing) != this
+    {
+        let visible = store::find(db, cipher, &user.scope, existing)
+            .await?
+            .is_some();
+        let error = if visible {
+            FieldError::new("error.duplicate_child_here").with("id", existing)
+        } else {
+            FieldError::new("error.duplicate_id_number")
+        };
+        return Err(AppError::Conflict {
+            code: "duplicate_id_number",
+            fields: FieldErrors::from([("id_number".to_owned(), error)]),
+        });
+    }
+    Ok(Some((cipher.encrypt(id.expose()), hash)))
+}
+
+/// Registers a child (with the first guardian and registration consent when given; required
+/// under 14). A child of the same name and birth date in the county is a 409
+/// `possible_duplicate` unless `confirm_duplicate` is set.
+pub async fn create(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    input: &ChildInput,
+    ip: Option<IpAddr>,
+) -> Result<ChildDetail, AppError> {
+    let (child, first) = input.validate(None).map_err(AppError::validation)?;
+    check_scope(db, user, &child).await?;
+    let sealed = seal(db, user, cipher, &child, None).await?;
+    if !input.confirm_duplicate {
+        let county = &child.region_code.as_str()[..6];
+        let same = store::same_person(db, &child.name, child.birth_date, county, None).await?;
+        if let Some(existing) = same.first() {
+            return Err(AppError::Conflict {
+                code: "possible_duplicate",
+                fields: FieldErrors::from([(
+                    "name".to_owned(),
+                    FieldError::new("error.possible_duplicate").with("id", existing),
+                )]),
+            });
+        }
+    }
+    let mut tx = db.begin().await?;
+    let id = store::insert(&mut tx, &child, sealed).await?;
+    if let Some((guardian, consent)) = &first {
+        let gid = store::insert_guardian(&mut tx, id, guardian).await?;
+        if let Some(consent) = consent {
+            store::insert_consent(&mut tx, id, gid, consent).await?;
+        }
+    }
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Create, "child", Some(id), ip),
+    )
+    .await?;
+    tx.commit().await?;
+    detail(db, cipher, user, id).await
+}
+
+/// Edits a child; a stale version is a 409 with the current record. An exit is a PATCH of
+/// `status: exited` with `exit_reason` and `exited_on`.
+pub async fn update(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    id: Uuid,
+    input: ChildInput,
+    ip: Option<IpAddr>,
+) -> Result<ChildDetail, AppError> {
+    let (current, _) = store::find(db, cipher, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(version) = input.version else {
+        return Err(AppError::validation(FieldErrors::from([(
+            "version".to_owned(),
+            FieldError::new("error.required"),
+        )])));
+    };
+    let merged = over(input, &current);
+    let (child, _) = merged
+        .validate(Some(current.status))
+        .map_err(AppError::validation)?;
+    check_scope(db, user, &child).await?;
+    let sealed = seal(db, user, cipher, &child, Some(id)).await?;
+    let mut tx = db.begin().await?;
+    if !store::update(&mut tx, id, version, &child, sealed).await? {
+        drop(tx);
+        let now = detail(db, cipher, user, id).await?;
+        return Err(AppError::Stale {
+            current: serde_json::to_value(now).map_err(anyhow::Error::from)?,
+        });
+    }
+    let detail_json = serde_json::json!({ "fields": changed(&merged, &current) });
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Update, "child", Some(id), ip).with_detail(detail_json),
+    )
+    .await?;
+    tx.commit().await?;
+    detail(db, cipher, user, id).await
+}
+
+fn over(mut input: ChildInput, c: &Child) -> ChildInput {
+    let words = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    input.name.get_or_insert_with(|| c.name.clone());
+    input
+        .gender
+        .get_or_insert_with(|| c.gender.as_str().to_owned());
+    input
+        .birth_date
+        .get_or_insert_with(|| c.birth_date.to_string());
+    input
+        .category
+        .get_or_insert_with(|| c.category.as_str().to_owned());
+    input
+        .difficulty_types
+        .get_or_insert_with(|| words(c.difficulty_types.iter().map(|d| d.as_str()).collect()));
+    input
+        .region_code
+        .get_or_insert_with(|| c.region_code.clone());
+    input
+        .station_id
+        .get_or_insert_with(|| c.station_id.to_string());
+    if input.school.is_none() {
+        input.school = c.school.clone();
+    }
+    if input.grade.is_none() {
+        input.grade = c.grade.clone();
+    }
+    if input.living_with.is_none() {
+        input.living_with = c.living_with.map(|l| l.as_str().to_owned());
+    }
+    if input.parents_status.is_none() {
+        input.parents_status = c.parents_status.map(|p| p.as_str().to_owned());
+    }
+    input
+        .needs
+        .get_or_insert_with(|| words(c.needs.iter().map(|n| n.as_str()).collect()));
+    input
+}
+
+fn changed(input: &ChildInput, c: &Child) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut check = |name, changed: bool| {
+        if changed {
+            out.push(name);
+        }
+    };
+    check("name", input.name.as_deref() != Some(&c.name));
+    check(
+        "birth_date",
+        input.birth_date.as_deref() != Some(&c.birth_date.to_string()),
+    );
+    check(
+        "id_number",
+        input
+            .id_number
+            .as_deref()
+            .is_some_and(|i| !i.trim().is_empty()),
+    );
+    check(
+        "category",
+        input.category.as_deref() != Some(c.category.as_str()),
+    );
+    check(
+        "region_code",
+        input.region_code.as_deref() != Some(&c.region_code),
+    );
+    check(
+        "station_id",
+        input.station_id.as_deref() != Some(&c.station_id.to_string()),
+    );
+    check("school", input.school != c.school);
+    check("grade", input.grade != c.grade);
+    check(
+        "status",
+        input
+            .status
+            .as_deref()
+            .is_some_and(|s| s != c.status.as_str()),
+    );
+    out
+}
+
+/// Adds a guardian to a child in scope.
+pub async fn add_guardian(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    child: Uuid,
+    input: &GuardianInput,
+    ip: Option<IpAddr>,
+) -> Result<Guardian, AppError> {
+    store::find(db, cipher, &user.scope, child)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let guardian = input.validate("", &mut errors);
+    let (Some(guardian), true) = (guardian, errors.is_empty()) else {
+        return Err(AppError::validation(errors));
+    };
+    let mut tx = db.begin().await?;
+    let id = store::insert_guardian(&mut tx, child, &guardian).await?;
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Create, "guardian", Some(id), ip)
+            .with_detail(serde_json::json!({ "child_id": child })),
+    )
+    .await?;
+    tx.commit().await?;
+    store::guardians(db, child)
+        .await?
+        .into_iter()
+        .map(|(g, _)| g)
+        .find(|g| g.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// Records a guardian's consent for a child in scope.
+pub async fn add_consent(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    child: Uuid,
+    input: &ConsentInput,
+    ip: Option<IpAddr>,
+) -> Result<Consent, AppError> {
+    store::find(db, cipher, &user.scope, child)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let guardians = store::guardians(db, child).await?;
+    let guardian = input
+        .guardian_id
+        .as_deref()
+        .and_then(|g| Uuid::parse_str(g.trim()).ok())
+        .filter(|g| guardians.iter().any(|(x, _)| x.id == *g));
+    if guardian.is_none() {
+        errors.insert(
+            "guardian_id".into(),
+            FieldError::new("error.guardian_of_child"),
+        );
+    }
+    let consent = input.validate("", None, &mut errors);
+    let (Some(guardian), Some(consent), true) = (guardian, consent, errors.is_empty()) else {
+        return Err(AppError::validation(errors));
+    };
+    let mut tx = db.begin().await?;
+    let id = store::insert_consent(&mut tx, child, guardian, &consent).await?;
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Create, "consent", Some(id), ip)
+            .with_detail(serde_json::json!({ "child_id": child, "scope": consent.scope.as_str() })),
+    )
+    .await?;
+    tx.commit().await?;
+    store::consent(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Records the withdrawal of a consent (the record stays).
+pub async fn withdraw(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    id: Uuid,
+    on: Option<&str>,
+    ip: Option<IpAddr>,
+) -> Result<Consent, AppError> {
+    let consent = store::consent(db, id).await?.ok_or(AppError::NotFound)?;
+    store::find(db, cipher, &user.scope, consent.child_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let on = match on.map(str::trim).filter(|o| !o.is_empty()) {
+        None => crate::domain::today(),
+        Some(text) => crate::domain::past_date(text).map_err(|e| {
+            AppError::validation(FieldErrors::from([("withdrawn_on".to_owned(), e)]))
+        })?,
+    };
+    if on < consent.given_on {
+        return Err(AppError::validation(FieldErrors::from([(
+            "withdrawn_on".to_owned(),
+            FieldError::new("error.withdrawn_before_given"),
+        )])));
+    }
+    let mut tx = db.begin().await?;
+    if !store::withdraw(&mut tx, id, on).await? {
+        return Err(AppError::conflict("already_withdrawn"));
+    }
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Update, "consent", Some(id), ip)
+            .with_detail(serde_json::json!({ "fields": ["withdrawn_on"] })),
+    )
+    .await?;
+    tx.commit().await?;
+    store::consent(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Shows a child's full ID number or a guardian's full phone number, audited.
+pub async fn reveal(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    child: Uuid,
+    field: &str,
+    guardian: Option<&str>,
+    ip: Option<IpAddr>,
+) -> Result<Option<String>, AppError> {
+    let (_, sealed) = store::find(db, cipher, &user.scope, child)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (value, entity, entity_id, name) = match field.trim() {
+        "id_number" => (
+            sealed.map(|s| cipher.decrypt(&s)).transpose()?,
+            "child",
+            child,
+            "id_number",
+        ),
+        "guardian_phone" => {
+            let gid = guardian.and_then(|g| Uuid::parse_str(g.trim()).ok());
+            let found = store::guardians(db, child)
+                .await?
+                .into_iter()
+                .find(|(g, _)| Some(g.id) == gid);
+            let Some((g, phone)) = found else {
+                return Err(AppError::validation(FieldErrors::from([(
+                    "guardian_id".to_owned(),
+                    FieldError::new("error.guardian_of_child"),
+                )])));
+            };
+            (phone, "guardian", g.id, "phone")
+        }
+        _ => {
+            return Err(AppError::validation(FieldErrors::from([(
+                "field".to_owned(),
+                FieldError::new("error.choice"),
+            )])));
+        }
+    };
+    audit::record(
+        db,
+        Entry::by(user, Action::Reveal, entity, Some(entity_id), ip)
+            .with_detail(serde_json::json!({ "fields": [name] })),
+    )
+    .await?;
+    Ok(value)
+}

@@ -1,0 +1,214 @@
+//! The rules and transactions of this area: what its pages and API call.
+
+use super::store;
+pub use super::store::OpenConcern;
+use std::net::IpAddr;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::model::{CORRECTION_WINDOW, Contact, ContactInput, ValidContact};
+use crate::audit::{self, Action, Entry};
+use crate::auth::CurrentUser;
+use crate::auth::scope::Scope;
+use crate::domain::pairing::PairingStatus;
+use crate::web::error::{AppError, FieldError, FieldErrors};
+
+/// The contacts of a pairing in the caller's scope, newest first.
+pub async fn of_pairing(
+    db: &PgPool,
+    user: &CurrentUser,
+    pairing: Uuid,
+    check_in_days: u16,
+) -> Result<Vec<Contact>, AppError> {
+    crate::pairings::service::find(db, user, pairing, check_in_days).await?;
+    Ok(store::of_pairing(db, pairing)
+        .await?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect())
+}
+
+/// A page of the open concerns in scope, oldest first, and how many there are (counted first:
+/// most scopes have none, and then nothing is listed).
+pub async fn open_concerns(
+    db: &PgPool,
+    scope: &Scope,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<OpenConcern>, i64), AppError> {
+    let total = store::count_open_concerns(db, scope).await?;
+    let items = if total > offset {
+        store::open_concerns(db, scope, (limit, offset)).await?
+    } else {
+        Vec::new()
+    };
+    Ok((items, total))
+}
+
+/// A volunteer's contacts and minutes dated `from` or later.
+pub async fn totals_since(
+    db: &PgPool,
+    volunteer: Uuid,
+    from: time::Date,
+) -> Result<(i64, i64), AppError> {
+    Ok(store::volunteer_totals(db, volunteer, from).await?)
+}
+
+/// Logs a contact with the volunteer's own active pairing.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &PgPool,
+    user: &CurrentUser,
+    pairing: Uuid,
+    input: &ContactInput,
+    (ip, check_in_days): (Option<IpAddr>, u16),
+) -> Result<Contact, AppError> {
+    let p = crate::pairings::service::find(db, user, pairing, check_in_days).await?;
+    let valid = input.validate().map_err(AppError::validation)?;
+    if p.status != PairingStatus::Active {
+        return Err(AppError::conflict("pairing_closed"));
+    }
+    check_date(&valid, p.started_on)?;
+    let mut tx = db.begin().await?;
+    let id = store::insert(&mut tx, pairing, &valid, user.id).await?;
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Create, "contact", Some(id), ip).with_detail(serde_json::json!({
+            "pairing_id": pairing,
+            "concern": valid.concern.as_ref().map(|(c, _)| c.as_str()),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    found(db, user, id).await
+}
+
+/// A contact cannot predate its pairing.
+fn check_date(valid: &ValidContact, started_on: time::Date) -> Result<(), AppError> {
+    if valid.contacted_on < started_on {
+        return Err(AppError::validation(FieldErrors::from([(
+            "contacted_on".to_owned(),
+            FieldError::new("error.contact_before_pairing"),
+        )])));
+    }
+    Ok(())
+}
+
+/// A contact in the caller's scope.
+pub async fn find(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
+    found(db, user, id).await
+}
+
+async fn found(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
+    store::find(db, &user.scope, id)
+        .await?
+        .map(|(c, _)| c)
+        .ok_or(AppError::NotFound)
+}
+
+/// A volunteer corrects her own entry within 24 hours of logging it. A concern, once raised,
+/// stays as it was (it can be added by a correction, never changed or removed).
+#[tracing::instrument(skip_all)]
+pub async fn correct(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+    input: &ContactInput,
+    (ip, check_in_days): (Option<IpAddr>, u16),
+) -> Result<Contact, AppError> {
+    let (current, author) = store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if author != Some(user.id) {
+        return Err(AppError::Forbidden("not_your_contact"));
+    }
+    if time::OffsetDateTime::now_utc() > current.created_at + CORRECTION_WINDOW {
+        return Err(AppError::Forbidden("correction_window_closed"));
+    }
+    let valid = input.validate().map_err(AppError::validation)?;
+    let Some(version) = input.version else {
+        return Err(AppError::validation(FieldErrors::from([(
+            "version".to_owned(),
+            FieldError::new("error.required"),
+        )])));
+    };
+    if let Some(raised) = current.concern_category
+        && valid.concern.as_ref().map(|(c, d)| (*c, d.as_str()))
+            != Some((raised, current.concern_detail.as_deref().unwrap_or("")))
+    {
+        return Err(AppError::conflict("concern_kept"));
+    }
+    let p = crate::pairings::service::find(db, user, current.pairing_id, check_in_days).await?;
+    check_date(&valid, p.started_on)?;
+    let mut tx = db.begin().await?;
+    if !store::update(&mut tx, id, &valid, version).await? {
+        return Err(AppError::Stale {
+            current: serde_json::to_value(&current).unwrap_or_default(),
+        });
+    }
+    let mut changed = Vec::new();
+    if valid.contacted_on != current.contacted_on {
+        changed.push("contacted_on");
+    }
+    if valid.mode != current.mode {
+        changed.push("mode");
+    }
+    if Some(valid.duration_minutes) != current.duration_minutes {
+        changed.push("duration_minutes");
+    }
+    if valid.topics != current.topics {
+        changed.push("topics");
+    }
+    if valid.note != current.note {
+        changed.push("note");
+    }
+    if valid.concern.is_some() && current.concern_category.is_none() {
+        changed.push("concern_category");
+    }
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Update, "contact", Some(id), ip)
+            .with_detail(serde_json::json!({ "fields": changed })),
+    )
+    .await?;
+    tx.commit().await?;
+    found(db, user, id).await
+}
+
+/// Staff (or the station's manager) have read a contact: the volunteer sees her work was read.
+pub async fn mark_seen(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
+    found(db, user, id).await?;
+    store::mark_seen(db, id, user.id).await?;
+    found(db, user, id).await
+}
+
+/// Staff resolve an open concern with a note (audited).
+#[tracing::instrument(skip_all)]
+pub async fn resolve(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+    resolution: Option<&str>,
+    ip: Option<IpAddr>,
+) -> Result<Contact, AppError> {
+    let (current, _) = store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let resolution = crate::domain::text::required(resolution.unwrap_or(""), 2000)
+        .map_err(|e| AppError::validation(FieldErrors::from([("resolution".to_owned(), e)])))?;
+    if current.concern_category.is_none() {
+        return Err(AppError::conflict("no_concern"));
+    }
+    let mut tx = db.begin().await?;
+    if !store::resolve(&mut tx, id, user.id, &resolution).await? {
+        return Err(AppError::conflict("concern_resolved"));
+    }
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Update, "contact", Some(id), ip)
+            .with_detail(serde_json::json!({ "fields": ["concern_resolution"] })),
+    )
+    .await?;
+    tx.commit().await?;
+    found(db, user, id).await
+}

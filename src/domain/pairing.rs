@@ -1,0 +1,121 @@
+//! The words of a pairing that every page showing one uses: whether it runs, why it ended,
+//! and its health mark. The health rule lives here, once, so that the child's and the
+//! volunteer's pages and the pairing's own show the same mark.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::word_enum;
+
+word_enum!(
+    /// Whether a pairing is running.
+    PairingStatus, "pairing_status", "pairing.status", [Active = "active", Closed = "closed"]
+);
+word_enum!(
+    /// Why a pairing ended.
+    ClosureReason, "pairing_closure_reason", "pairing.reason",
+    [ChildAgedOut = "child_aged_out", FamilyMoved = "family_moved", ParentsReturned = "parents_returned",
+     VolunteerWithdrew = "volunteer_withdrew", GuardianRequest = "guardian_request",
+     SafeguardingConcern = "safeguarding_concern", Other = "other"]
+);
+
+impl ClosureReason {
+    /// Reasons that must be explained in the note: the record has to say what happened.
+    pub fn needs_note(self) -> bool {
+        matches!(
+            self,
+            ClosureReason::SafeguardingConcern | ClosureReason::Other
+        )
+    }
+}
+
+/// How a pairing is doing, from its contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Started recently, no contact yet.
+    New,
+    /// In touch within the check-in window.
+    OnTrack,
+    /// No contact for the check-in window (30 days by default).
+    NeedsCheckIn,
+}
+
+impl Health {
+    /// Every mark.
+    pub const ALL: &'static [Health] = &[Health::New, Health::OnTrack, Health::NeedsCheckIn];
+
+    /// The API word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::New => "new",
+            Health::OnTrack => "on_track",
+            Health::NeedsCheckIn => "needs_check_in",
+        }
+    }
+
+    /// Parses the API word.
+    pub fn parse(text: &str) -> Option<Health> {
+        Health::ALL
+            .iter()
+            .copied()
+            .find(|h| h.as_str() == text.trim())
+    }
+
+    /// Message key of its label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Health::New => "pairing.health.new",
+            Health::OnTrack => "pairing.health.on_track",
+            Health::NeedsCheckIn => "pairing.health.needs_check_in",
+        }
+    }
+
+    /// The mark of an active pairing started on `started_on`, last in touch on `last_contact`,
+    /// seen on `today` with a check-in window of `days`.
+    pub fn of(started_on: Date, last_contact: Option<Date>, today: Date, days: u16) -> Health {
+        let window = time::Duration::days(i64::from(days));
+        match last_contact {
+            None if today - started_on < window => Health::New,
+            Some(last) if today - last < window => Health::OnTrack,
+            _ => Health::NeedsCheckIn,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn health_follows_the_last_contact() {
+        let today = date!(2026 - 11 - 29);
+        assert_eq!(
+            Health::of(date!(2026 - 11 - 20), None, today, 30),
+            Health::New
+        );
+        assert_eq!(
+            Health::of(date!(2026 - 10 - 01), None, today, 30),
+            Health::NeedsCheckIn
+        );
+        assert_eq!(
+            Health::of(
+                date!(2026 - 01 - 01),
+                Some(date!(2026 - 10 - 31)),
+                today,
+                30
+            ),
+            Health::OnTrack
+        );
+        assert_eq!(
+            Health::of(
+                date!(2026 - 01 - 01),
+                Some(date!(2026 - 10 - 30)),
+                today,
+                30
+            ),
+            Health::NeedsCheckIn
+        );
+    }
+}

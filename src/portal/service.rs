@@ -1,0 +1,210 @@
+//! The rules and transactions of this area: what its pages and API call.
+
+use super::store;
+use serde::Serialize;
+use sqlx::PgPool;
+use time::{Date, Duration};
+use uuid::Uuid;
+
+use super::store::{OpenWish, SharedContact};
+use crate::auth::CurrentUser;
+use crate::children::model::Need;
+use crate::stations::model::Slot;
+use crate::web::error::AppError;
+
+/// A station opening the volunteer can come to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    /// The day.
+    pub date: Date,
+    /// 1 = Monday … 7 = Sunday.
+    pub weekday: u8,
+    /// Opens, `HH:MM`.
+    pub opens: String,
+    /// Closes, `HH:MM`.
+    pub closes: String,
+}
+
+/// The next `n` openings of a weekly schedule from `today` on (today included).
+pub fn next_sessions(schedule: &[Slot], today: Date, n: usize) -> Vec<Session> {
+    (0..14)
+        .map(|d| today + Duration::days(d))
+        .flat_map(|date| {
+            let weekday = date.weekday().number_from_monday();
+            schedule
+                .iter()
+                .filter(move |s| s.weekday == weekday)
+                .map(move |s| Session {
+                    date,
+                    weekday,
+                    opens: s.opens.clone(),
+                    closes: s.closes.clone(),
+                })
+        })
+        .take(n)
+        .collect()
+}
+
+/// One child of the volunteer, as `/me` shows her.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyChild {
+    /// The pairing (where contacts are logged).
+    pub pairing_id: Uuid,
+    /// The child.
+    pub child_id: Uuid,
+    /// Given name only (名, without the family name).
+    pub given_name: String,
+    /// Age today.
+    pub age: i32,
+    /// School.
+    pub school: Option<String>,
+    /// Grade.
+    pub grade: Option<String>,
+    /// What the child needs.
+    pub needs: Vec<Need>,
+    /// The station.
+    pub station_id: Uuid,
+    /// Its name.
+    pub station_name: String,
+    /// Paired since.
+    pub started_on: Date,
+    /// The last contact.
+    pub last_contact_on: Option<Date>,
+    /// Days since the last contact (or since pairing, when none yet).
+    pub days_since_contact: i64,
+    /// Whether a check-in is due (no contact for the check-in window).
+    pub check_in_due: bool,
+    /// Guardians' phones shared with her.
+    pub guardian_contacts: Vec<SharedContact>,
+    /// Posted or claimed micro-wishes.
+    pub open_wishes: Vec<OpenWish>,
+    /// The station's next openings.
+    pub next_sessions: Vec<Session>,
+}
+
+/// The volunteer's children (her active pairings), oldest pairing first.
+pub async fn my_children(
+    db: &PgPool,
+    user: &CurrentUser,
+    check_in_days: u16,
+) -> Result<Vec<MyChild>, AppError> {
+    let Some(volunteer) = user.volunteer_id else {
+        return Ok(Vec::new());
+    };
+    let today = crate::domain::today();
+    let rows = store::active_pairings(db, volunteer).await?;
+    let children: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
+    let contacts = store::shared_contacts(db, &children).await?;
+    let wishes = store::open_wishes(db, &children).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let quiet_since = r.last_contact_on.unwrap_or(r.started_on);
+            let days_since_contact = (today - quiet_since).whole_days();
+            MyChild {
+                pairing_id: r.pairing_id,
+                child_id: r.child_id,
+                given_name: crate::domain::given_name(&r.child_name),
+                age: crate::domain::age_on(r.birth_date, today),
+                school: r.school,
+                grade: r.grade,
+                needs: r.needs,
+                station_id: r.station_id,
+                station_name: r.station_name,
+                started_on: r.started_on,
+                last_contact_on: r.last_contact_on,
+                days_since_contact,
+                check_in_due: days_since_contact >= i64::from(check_in_days),
+                guardian_contacts: contacts
+                    .iter()
+                    .filter(|c| c.child_id == r.child_id)
+                    .cloned()
+                    .collect(),
+                open_wishes: wishes
+                    .iter()
+                    .filter(|w| w.child_id == r.child_id)
+                    .cloned()
+                    .collect(),
+                next_sessions: next_sessions(&r.schedule.0, today, 3),
+            }
+        })
+        .collect())
+}
+
+/// One of the volunteer's children, by pairing; any other pairing is not found.
+pub async fn my_child(
+    db: &PgPool,
+    user: &CurrentUser,
+    pairing: Uuid,
+    check_in_days: u16,
+) -> Result<MyChild, AppError> {
+    my_children(db, user, check_in_days)
+        .await?
+        .into_iter()
+        .find(|c| c.pairing_id == pairing)
+        .ok_or(AppError::NotFound)
+}
+
+/// This month's contacts and hours, for encouragement.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MonthTotals {
+    /// Contacts logged with a date in this month.
+    pub contacts: i64,
+    /// Their minutes.
+    pub minutes: i64,
+}
+
+impl MonthTotals {
+    /// Hours, to one decimal.
+    pub fn hours(&self) -> String {
+        format!("{:.1}", self.minutes as f64 / 60.0)
+    }
+}
+
+/// The volunteer's contacts this month.
+pub async fn month_totals(db: &PgPool, user: &CurrentUser) -> Result<MonthTotals, AppError> {
+    let Some(volunteer) = user.volunteer_id else {
+        return Ok(MonthTotals {
+            contacts: 0,
+            minutes: 0,
+        });
+    };
+    let today = crate::domain::today();
+    let first = today.replace_day(1).unwrap_or(today);
+    let (contacts, minutes) = crate::contacts::service::totals_since(db, volunteer, first).await?;
+    Ok(MonthTotals { contacts, minutes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn the_next_sessions_follow_the_weekly_plan() {
+        let plan = vec![
+            Slot {
+                weekday: 3,
+                opens: "14:00".into(),
+                closes: "17:00".into(),
+            },
+            Slot {
+                weekday: 6,
+                opens: "09:00".into(),
+                closes: "11:30".into(),
+            },
+        ];
+        // 2026-11-29 is a Sunday.
+        let next = next_sessions(&plan, date!(2026 - 11 - 29), 3);
+        let dates: Vec<Date> = next.iter().map(|s| s.date).collect();
+        assert_eq!(
+            dates,
+            [
+                date!(2026 - 12 - 02),
+                date!(2026 - 12 - 05),
+                date!(2026 - 12 - 09)
+            ]
+        );
+        assert!(next_sessions(&[], date!(2026 - 11 - 29), 3).is_empty());
+    }
+}

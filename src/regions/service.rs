@@ -1,0 +1,3 @@
+//! What other areas may ask of this one.
+
+pub use super::store::{ancestors, find};
