@@ -12,6 +12,7 @@ use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::crypto::Cipher;
 use crate::web::error::{AppError, FieldError, FieldErrors};
+use super::model::ConsentScope;
 
 /// A child with guardians and consent records, as `GET /api/v1/children/{id}` answers.
 #[derive(Debug, Clone, Serialize)]
@@ -438,3 +439,16 @@ pub async fn reveal(
     .await?;
     Ok(value)
 }
+
+/// The one answer to "does this child have a current consent of `scope` on `on`": a guardian's
+/// consent given on or before that day and not withdrawn. Every caller asks here; the
+/// database's pairing trigger checks the same condition.
+pub async fn has_current_consent(
+    db: impl sqlx::PgExecutor<'_>,
+    child: Uuid,
+    scope: ConsentScope,
+    on: time::Date,
+) -> Result<bool, AppError> {
+    Ok(store::has_current_consent(db, child, scope, on).await?)
+}
+

@@ -493,3 +493,23 @@ pub async fn sealed_id_numbers(
         .map(|r| (r.id, r.id_number))
         .collect())
 }
+
+/// Whether a guardian's consent of `scope`, given on or before `on` and not withdrawn, is on
+/// record for `child`: the condition the database's pairing trigger checks too.
+pub async fn has_current_consent(
+    db: impl sqlx::PgExecutor<'_>,
+    child: Uuid,
+    scope: ConsentScope,
+    on: time::Date,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM consent WHERE child_id = $1 AND scope = $2
+                          AND withdrawn_on IS NULL AND given_on <= $3) AS "ok!""#,
+        child,
+        scope as ConsentScope,
+        on
+    )
+    .fetch_one(db)
+    .await
+}
+

@@ -87,7 +87,14 @@ async fn pair_in(
                 .with("capacity", volunteer.capacity),
         ));
     }
-    if !store::has_pairing_consent(tx, new.child_id, new.started_on).await? {
+    if !crate::children::service::has_current_consent(
+        &mut *tx,
+        new.child_id,
+        crate::children::model::ConsentScope::Pairing,
+        new.started_on,
+    )
+    .await?
+    {
         return Err(refused(
             false,
             "consent_missing",

@@ -356,22 +356,6 @@ pub async fn lock_volunteer(
     }))
 }
 
-/// Whether a guardian's pairing consent, given by `on` and not withdrawn, is on record.
-pub async fn has_pairing_consent(
-    tx: &mut PgConnection,
-    child: Uuid,
-    on: Date,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM consent WHERE child_id = $1 AND scope = 'pairing'
-                          AND withdrawn_on IS NULL AND given_on <= $2) AS "ok!""#,
-        child,
-        on
-    )
-    .fetch_one(tx)
-    .await
-}
-
 /// The kind and date of an activity at a station.
 pub async fn activity_at(
     tx: &mut PgConnection,
