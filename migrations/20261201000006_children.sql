@@ -8,8 +8,9 @@
 -- (`guardian_share_needs_phone`); a consent comes from one of the child's own guardians
 -- (`consent_guardian_of_child`), is never deleted (`consent_append_only`) and can only be
 -- withdrawn, once, no earlier than it was given (`consent_only_withdrawn`,
--- `consent_withdrawn_after_given`). Every change to a child is counted in `child_tally`
--- (figures) by the trigger below.
+-- `consent_withdrawn_after_given`). `consent_current` is the one definition of a consent in
+-- force, which pairings require (`pairing_consent_current`, in pairings). Every change to a
+-- child is counted in `child_tally` (figures) by the trigger below.
 --
 -- Kept elsewhere, with the rules they belong to: `waiting_since` and the rule that an exited
 -- child has no active pairing (pairings); a fulfilled wish's count moving with its child (wishes).
@@ -163,3 +164,15 @@ CREATE TRIGGER consent_update BEFORE UPDATE ON consent
     FOR EACH ROW EXECUTE FUNCTION consent_guard();
 CREATE TRIGGER consent_no_delete BEFORE DELETE ON consent
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
+
+-- Whether a child has a consent of `p_scope` in force for something that starts on `p_on`: one
+-- given on or before that day, and not withdrawn. A withdrawal counts whatever day it carries:
+-- once a guardian has withdrawn a consent it supports nothing made or reopened after that, not
+-- even a pairing dated back to before the withdrawal. The one definition of the rule: the
+-- pairing trigger calls it, and so should any code that asks the same question.
+CREATE FUNCTION consent_current(p_child uuid, p_scope consent_scope, p_on date) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT EXISTS (SELECT 1 FROM consent c
+                   WHERE c.child_id = p_child AND c.scope = p_scope
+                     AND c.given_on <= p_on AND c.withdrawn_on IS NULL)
+$$;

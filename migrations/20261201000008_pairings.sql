@@ -5,7 +5,7 @@
 -- reopened pairing needs an active volunteer (`pairing_volunteer_active`) with a place left
 -- (`pairing_volunteer_capacity`, checked under a lock on the volunteer row), a child who has not
 -- exited (`pairing_child_not_exited`) and a guardian's pairing consent in force on the start
--- date (`pairing_consent_current`); a closure has an end date
+-- date (`pairing_consent_current`, by `consent_current` in children); a closure has an end date
 -- and a reason (`pairing_closure_recorded`) and ends no earlier than the start
 -- (`pairing_dates_order`); the first meeting is an ice-breaking event at the pairing's station
 -- no later than the start (`pairing_first_meeting`), and that event cannot be corrected into
@@ -105,8 +105,7 @@ BEGIN
         RAISE EXCEPTION 'the child has exited the programme'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_child_not_exited';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM consent WHERE child_id = NEW.child_id AND scope = 'pairing'
-                   AND withdrawn_on IS NULL AND given_on <= NEW.started_on) THEN
+    IF NOT consent_current(NEW.child_id, 'pairing', NEW.started_on) THEN
         RAISE EXCEPTION 'no current pairing consent from a guardian'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_consent_current';
     END IF;

@@ -201,6 +201,123 @@ async fn pairing_needs_a_current_pairing_consent() {
     assert_eq!(history, 1);
 }
 
+/// The consent a pairing needs is judged on the pairing's start date (`consent_current`): given
+/// on or before that day, and not withdrawn. A withdrawal counts whatever day it carries, as in
+/// the service's own check: once a guardian has withdrawn, no pairing is made on that consent,
+/// not even one dated back to before the withdrawal.
+#[tokio::test]
+async fn the_pairing_consent_is_judged_on_the_start_date() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 10).await;
+    let start = "2026-05-01";
+
+    // (given on, withdrawn on, whether a pairing starting on 2026-05-01 is accepted)
+    let cases = [
+        ("2026-05-02", None, false), // given the day after the start
+        ("2026-05-01", None, true),  // given on the start day
+        ("2026-04-01", None, true),  // given before, never withdrawn
+        ("2026-04-01", Some("2026-04-30"), false), // withdrawn before the start
+        ("2026-04-01", Some("2026-05-01"), false), // withdrawn on the start day
+        ("2026-04-01", Some("2026-05-02"), false), // withdrawn after it (a backdated pairing)
+    ];
+    for (given, withdrawn, accepted) in cases {
+        let case = format!("consent given {given}, withdrawn {withdrawn:?}");
+        let (child, guardian) = fixtures::child(p, station).await;
+        let consent: Uuid = sqlx::query_scalar(
+            "INSERT INTO consent (child_id, guardian_id, scope, given_on, method)
+             VALUES ($1, $2, 'pairing', $3::date, 'signed_form') RETURNING id",
+        )
+        .bind(child)
+        .bind(guardian)
+        .bind(given)
+        .fetch_one(p)
+        .await
+        .unwrap();
+        if let Some(withdrawn) = withdrawn {
+            sqlx::query("UPDATE consent SET withdrawn_on = $2::date WHERE id = $1")
+                .bind(consent)
+                .bind(withdrawn)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+
+        let current: bool = sqlx::query_scalar("SELECT consent_current($1, 'pairing', $2::date)")
+            .bind(child)
+            .bind(start)
+            .fetch_one(p)
+            .await
+            .unwrap();
+        assert_eq!(current, accepted, "consent_current: {case}");
+
+        let pairing = sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO pairing (child_id, volunteer_id, station_id, started_on)
+             VALUES ($1, $2, $3, $4::date) RETURNING id",
+        )
+        .bind(child)
+        .bind(volunteer)
+        .bind(station)
+        .bind(start)
+        .fetch_one(p)
+        .await;
+        if accepted {
+            assert!(pairing.is_ok(), "{case}: refused: {pairing:?}");
+        } else {
+            assert_eq!(violated(pairing), "pairing_consent_current", "{case}");
+        }
+    }
+
+    // A pairing's consent is the pairing scope's: registration consent never counts.
+    let (child, guardian) = fixtures::child(p, station).await;
+    fixtures::consent(p, child, guardian, "registration").await;
+    let current: bool = sqlx::query_scalar("SELECT consent_current($1, 'pairing', $2::date)")
+        .bind(child)
+        .bind(start)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert!(!current);
+}
+
+/// Reopening a closed pairing is judged like a new one: after the guardian withdrew, it stays
+/// closed.
+#[tokio::test]
+async fn a_pairing_is_not_reopened_after_its_consent_was_withdrawn() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let (child, guardian) = fixtures::child(p, station).await;
+    let consent = fixtures::consent(p, child, guardian, "pairing").await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
+                            closure_reason = 'other' WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE consent SET withdrawn_on = DATE '2026-06-02' WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await
+        .unwrap();
+
+    let reopen = sqlx::query(
+        "UPDATE pairing SET status = 'active', ended_on = NULL, closure_reason = NULL
+         WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await;
+
+    assert_eq!(violated(reopen), "pairing_consent_current");
+    assert_eq!(active_pairings(p, child).await, 0);
+}
+
 #[tokio::test]
 async fn consent_is_never_deleted_and_only_withdrawn_once() {
     let db = TestDb::new().await;
