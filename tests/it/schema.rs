@@ -1,6 +1,10 @@
 //! The model's rules hold in the database itself: every test here tries to break one with
 //! plain SQL, the way a buggy handler or a hand-made fix in psql would, and expects the
-//! constraint that refuses it.
+//! constraint that refuses it. The schema's own bookkeeping is checked here too: schema.sql is
+//! what the migrations build.
+
+use std::path::PathBuf;
+use std::process::Command;
 
 use aixin::db;
 use sqlx::PgPool;
@@ -48,6 +52,115 @@ async fn migrations_apply_to_an_empty_database_and_a_second_start_applies_nothin
             "table {table} missing from {tables:?}"
         );
     }
+}
+
+/// The committed schema.sql is what the migrations build: a fresh database, migrated, dumped
+/// the way scripts/schema-dump dumps it.
+#[tokio::test]
+async fn schema_sql_is_what_the_migrations_build() {
+    let committed = std::fs::read_to_string(repo_path("schema.sql"))
+        .expect("reading schema.sql (write it with scripts/schema-dump)");
+    let (header, committed_dump) = split_schema_header(&committed);
+    let pg_dump = db::embedded::find_bin_dir().unwrap().join("pg_dump");
+    let version = run(Command::new(&pg_dump).arg("--version"));
+    let major = version
+        .split_whitespace()
+        .find_map(|word| word.split('.').next()?.parse::<u32>().ok())
+        .expect("pg_dump's version");
+    let committed_major = header
+        .strip_prefix("-- PostgreSQL ")
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<u32>().ok())
+        .expect(
+            "schema.sql starts with `-- PostgreSQL <major>`: rewrite it with scripts/schema-dump",
+        );
+    if major != committed_major {
+        eprintln!(
+            "skipped: schema.sql was dumped by PostgreSQL {committed_major}'s pg_dump, which \
+             prints it differently from this machine's ({major})"
+        );
+        return;
+    }
+
+    let fresh = TestDb::empty().await;
+    db::MIGRATOR.run(&fresh.pool).await.unwrap();
+    let options = fresh.pool.connect_options();
+    let host = match options.get_socket() {
+        Some(dir) => dir.display().to_string(),
+        None => options.get_host().to_owned(),
+    };
+    let mut dump = Command::new(&pg_dump);
+    dump.args([
+        "--schema-only",
+        "--no-owner",
+        "--no-privileges",
+        "--exclude-table=public._sqlx_migrations",
+    ]);
+    if run(Command::new(&pg_dump).arg("--help")).contains("--restrict-key") {
+        dump.arg("--restrict-key=aixin");
+    }
+    dump.arg("-h")
+        .arg(host)
+        .arg("-p")
+        .arg(options.get_port().to_string())
+        .arg("-U")
+        .arg(options.get_username())
+        .arg(options.get_database().unwrap());
+    let fresh_dump: String = run(&mut dump)
+        .lines()
+        .filter(|line| !varies_between_machines(line))
+        .map(|line| format!("{line}\n"))
+        .collect();
+
+    if committed_dump != fresh_dump {
+        let (n, (was, is)) = committed_dump
+            .lines()
+            .chain(std::iter::repeat("<end of file>"))
+            .zip(fresh_dump.lines().chain(std::iter::repeat("<end of file>")))
+            .enumerate()
+            .find(|(_, (was, is))| was != is)
+            .unwrap();
+        panic!(
+            "schema.sql is not what the migrations build: run scripts/schema-dump and commit \
+             schema.sql.\nFirst difference, line {} of the dump:\n  schema.sql: {was}\n  \
+             migrations: {is}",
+            n + 1
+        );
+    }
+}
+
+/// Lines of a dump that differ between machines for the same schema, left out of schema.sql.
+fn varies_between_machines(line: &str) -> bool {
+    line.starts_with("\\restrict ")
+        || line.starts_with("\\unrestrict ")
+        || line.starts_with("-- Dumped from database version ")
+        || line.starts_with("-- Dumped by pg_dump version ")
+}
+
+/// schema.sql's own header (the lines before pg_dump's first `--`) and the dump after it.
+fn split_schema_header(text: &str) -> (&str, &str) {
+    let at = text
+        .find("\n--\n")
+        .map(|i| i + 1)
+        .expect("schema.sql holds no dump: rewrite it with scripts/schema-dump");
+    text.split_at(at)
+}
+
+/// A path in the repository.
+fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Runs a command to completion and returns its standard output; panics when it fails.
+fn run(command: &mut Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[tokio::test]
