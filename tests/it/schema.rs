@@ -1,8 +1,9 @@
 //! The model's rules hold in the database itself: every test here tries to break one with
 //! plain SQL, the way a buggy handler or a hand-made fix in psql would, and expects the
 //! constraint that refuses it. The schema's own bookkeeping is checked here too: schema.sql is
-//! what the migrations build.
+//! what the migrations build, and committed migrations are never edited or removed.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -143,6 +144,71 @@ fn split_schema_header(text: &str) -> (&str, &str) {
         .map(|i| i + 1)
         .expect("schema.sql holds no dump: rewrite it with scripts/schema-dump");
     text.split_at(at)
+}
+
+/// Migrations are append-only: once committed, a migration is never edited or removed (a
+/// database that applied it would refuse to start, or differ from a new one without anyone
+/// knowing). migrations/CHECKSUMS lists every migration with its SHA-256.
+#[test]
+fn migrations_are_append_only() {
+    use sha2::{Digest, Sha256};
+
+    let dir = repo_path("migrations");
+    let list =
+        std::fs::read_to_string(dir.join("CHECKSUMS")).expect("reading migrations/CHECKSUMS");
+    let mut listed = BTreeMap::new();
+    for line in list.lines().filter(|l| !l.trim().is_empty()) {
+        let (hash, name) = line
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("migrations/CHECKSUMS: `{line}` is not `<sha256>  <file>`"));
+        let name = name.trim_start_matches([' ', '*']);
+        let name = name.strip_prefix("migrations/").unwrap_or(name);
+        listed.insert(name.to_owned(), hash.to_ascii_lowercase());
+    }
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "sql") {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let hash = hex::encode(Sha256::digest(std::fs::read(&path).unwrap()));
+            files.insert(name, hash);
+        }
+    }
+
+    let mut problems = Vec::new();
+    for (name, hash) in &listed {
+        match files.get(name) {
+            None => problems.push(format!(
+                "{name} is listed but gone: a migration is never removed, as databases have \
+                 applied it (restore it)"
+            )),
+            Some(actual) if actual != hash => problems.push(format!(
+                "{name} was edited after it was listed: databases that applied it keep the old \
+                 text (undo the edit and add a new migration with the change)"
+            )),
+            Some(_) => {}
+        }
+    }
+    let version = |name: &str| name.split('_').next().and_then(|v| v.parse::<i64>().ok());
+    let newest_listed = listed.keys().filter_map(|n| version(n)).max();
+    for name in files.keys().filter(|name| !listed.contains_key(*name)) {
+        problems.push(format!(
+            "{name} is not listed: add it with `sha256sum migrations/{name} >> migrations/CHECKSUMS`"
+        ));
+        if let (Some(new), Some(newest)) = (version(name), newest_listed)
+            && new <= newest
+        {
+            problems.push(format!(
+                "{name} comes before a listed migration ({newest}): give it a later version, or \
+                 databases already past it apply it out of order"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "migrations are append-only (migrations/CHECKSUMS):\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 /// A path in the repository.
