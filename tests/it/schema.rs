@@ -1,6 +1,11 @@
 //! The model's rules hold in the database itself: every test here tries to break one with
 //! plain SQL, the way a buggy handler or a hand-made fix in psql would, and expects the
-//! constraint that refuses it.
+//! constraint that refuses it. The schema's own bookkeeping is checked here too: schema.sql is
+//! what the migrations build, and committed migrations are never edited or removed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
 
 use aixin::db;
 use sqlx::PgPool;
@@ -48,6 +53,180 @@ async fn migrations_apply_to_an_empty_database_and_a_second_start_applies_nothin
             "table {table} missing from {tables:?}"
         );
     }
+}
+
+/// The committed schema.sql is what the migrations build: a fresh database, migrated, dumped
+/// the way scripts/schema-dump dumps it.
+#[tokio::test]
+async fn schema_sql_is_what_the_migrations_build() {
+    let committed = std::fs::read_to_string(repo_path("schema.sql"))
+        .expect("reading schema.sql (write it with scripts/schema-dump)");
+    let (header, committed_dump) = split_schema_header(&committed);
+    let pg_dump = db::embedded::find_bin_dir().unwrap().join("pg_dump");
+    let version = run(Command::new(&pg_dump).arg("--version"));
+    let major = version
+        .split_whitespace()
+        .find_map(|word| word.split('.').next()?.parse::<u32>().ok())
+        .expect("pg_dump's version");
+    let committed_major = header
+        .strip_prefix("-- PostgreSQL ")
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<u32>().ok())
+        .expect(
+            "schema.sql starts with `-- PostgreSQL <major>`: rewrite it with scripts/schema-dump",
+        );
+    if major != committed_major {
+        eprintln!(
+            "skipped: schema.sql was dumped by PostgreSQL {committed_major}'s pg_dump, which \
+             prints it differently from this machine's ({major})"
+        );
+        return;
+    }
+
+    let fresh = TestDb::empty().await;
+    db::MIGRATOR.run(&fresh.pool).await.unwrap();
+    let options = fresh.pool.connect_options();
+    let host = match options.get_socket() {
+        Some(dir) => dir.display().to_string(),
+        None => options.get_host().to_owned(),
+    };
+    let mut dump = Command::new(&pg_dump);
+    dump.args([
+        "--schema-only",
+        "--no-owner",
+        "--no-privileges",
+        "--exclude-table=public._sqlx_migrations",
+    ]);
+    if run(Command::new(&pg_dump).arg("--help")).contains("--restrict-key") {
+        dump.arg("--restrict-key=aixin");
+    }
+    dump.arg("-h")
+        .arg(host)
+        .arg("-p")
+        .arg(options.get_port().to_string())
+        .arg("-U")
+        .arg(options.get_username())
+        .arg(options.get_database().unwrap());
+    let fresh_dump: String = run(&mut dump)
+        .lines()
+        .filter(|line| !varies_between_machines(line))
+        .map(|line| format!("{line}\n"))
+        .collect();
+
+    if committed_dump != fresh_dump {
+        let (n, (was, is)) = committed_dump
+            .lines()
+            .chain(std::iter::repeat("<end of file>"))
+            .zip(fresh_dump.lines().chain(std::iter::repeat("<end of file>")))
+            .enumerate()
+            .find(|(_, (was, is))| was != is)
+            .unwrap();
+        panic!(
+            "schema.sql is not what the migrations build: run scripts/schema-dump and commit \
+             schema.sql.\nFirst difference, line {} of the dump:\n  schema.sql: {was}\n  \
+             migrations: {is}",
+            n + 1
+        );
+    }
+}
+
+/// Lines of a dump that differ between machines for the same schema, left out of schema.sql.
+fn varies_between_machines(line: &str) -> bool {
+    line.starts_with("\\restrict ")
+        || line.starts_with("\\unrestrict ")
+        || line.starts_with("-- Dumped from database version ")
+        || line.starts_with("-- Dumped by pg_dump version ")
+}
+
+/// schema.sql's own header (the lines before pg_dump's first `--`) and the dump after it.
+fn split_schema_header(text: &str) -> (&str, &str) {
+    let at = text
+        .find("\n--\n")
+        .map(|i| i + 1)
+        .expect("schema.sql holds no dump: rewrite it with scripts/schema-dump");
+    text.split_at(at)
+}
+
+/// Migrations are append-only: once committed, a migration is never edited or removed (a
+/// database that applied it would refuse to start, or differ from a new one without anyone
+/// knowing). migrations/CHECKSUMS lists every migration with its SHA-256.
+#[test]
+fn migrations_are_append_only() {
+    use sha2::{Digest, Sha256};
+
+    let dir = repo_path("migrations");
+    let list =
+        std::fs::read_to_string(dir.join("CHECKSUMS")).expect("reading migrations/CHECKSUMS");
+    let mut listed = BTreeMap::new();
+    for line in list.lines().filter(|l| !l.trim().is_empty()) {
+        let (hash, name) = line
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("migrations/CHECKSUMS: `{line}` is not `<sha256>  <file>`"));
+        let name = name.trim_start_matches([' ', '*']);
+        let name = name.strip_prefix("migrations/").unwrap_or(name);
+        listed.insert(name.to_owned(), hash.to_ascii_lowercase());
+    }
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "sql") {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let hash = hex::encode(Sha256::digest(std::fs::read(&path).unwrap()));
+            files.insert(name, hash);
+        }
+    }
+
+    let mut problems = Vec::new();
+    for (name, hash) in &listed {
+        match files.get(name) {
+            None => problems.push(format!(
+                "{name} is listed but gone: a migration is never removed, as databases have \
+                 applied it (restore it)"
+            )),
+            Some(actual) if actual != hash => problems.push(format!(
+                "{name} was edited after it was listed: databases that applied it keep the old \
+                 text (undo the edit and add a new migration with the change)"
+            )),
+            Some(_) => {}
+        }
+    }
+    let version = |name: &str| name.split('_').next().and_then(|v| v.parse::<i64>().ok());
+    let newest_listed = listed.keys().filter_map(|n| version(n)).max();
+    for name in files.keys().filter(|name| !listed.contains_key(*name)) {
+        problems.push(format!(
+            "{name} is not listed: add it with `sha256sum migrations/{name} >> migrations/CHECKSUMS`"
+        ));
+        if let (Some(new), Some(newest)) = (version(name), newest_listed)
+            && new <= newest
+        {
+            problems.push(format!(
+                "{name} comes before a listed migration ({newest}): give it a later version, or \
+                 databases already past it apply it out of order"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "migrations are append-only (migrations/CHECKSUMS):\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// A path in the repository.
+fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Runs a command to completion and returns its standard output; panics when it fails.
+fn run(command: &mut Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[tokio::test]
@@ -199,6 +378,123 @@ async fn pairing_needs_a_current_pairing_consent() {
         .await
         .unwrap();
     assert_eq!(history, 1);
+}
+
+/// The consent a pairing needs is judged on the pairing's start date (`consent_current`): given
+/// on or before that day, and not withdrawn. A withdrawal counts whatever day it carries, as in
+/// the service's own check: once a guardian has withdrawn, no pairing is made on that consent,
+/// not even one dated back to before the withdrawal.
+#[tokio::test]
+async fn the_pairing_consent_is_judged_on_the_start_date() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 10).await;
+    let start = "2026-05-01";
+
+    // (given on, withdrawn on, whether a pairing starting on 2026-05-01 is accepted)
+    let cases = [
+        ("2026-05-02", None, false), // given the day after the start
+        ("2026-05-01", None, true),  // given on the start day
+        ("2026-04-01", None, true),  // given before, never withdrawn
+        ("2026-04-01", Some("2026-04-30"), false), // withdrawn before the start
+        ("2026-04-01", Some("2026-05-01"), false), // withdrawn on the start day
+        ("2026-04-01", Some("2026-05-02"), false), // withdrawn after it (a backdated pairing)
+    ];
+    for (given, withdrawn, accepted) in cases {
+        let case = format!("consent given {given}, withdrawn {withdrawn:?}");
+        let (child, guardian) = fixtures::child(p, station).await;
+        let consent: Uuid = sqlx::query_scalar(
+            "INSERT INTO consent (child_id, guardian_id, scope, given_on, method)
+             VALUES ($1, $2, 'pairing', $3::date, 'signed_form') RETURNING id",
+        )
+        .bind(child)
+        .bind(guardian)
+        .bind(given)
+        .fetch_one(p)
+        .await
+        .unwrap();
+        if let Some(withdrawn) = withdrawn {
+            sqlx::query("UPDATE consent SET withdrawn_on = $2::date WHERE id = $1")
+                .bind(consent)
+                .bind(withdrawn)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+
+        let current: bool = sqlx::query_scalar("SELECT consent_current($1, 'pairing', $2::date)")
+            .bind(child)
+            .bind(start)
+            .fetch_one(p)
+            .await
+            .unwrap();
+        assert_eq!(current, accepted, "consent_current: {case}");
+
+        let pairing = sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO pairing (child_id, volunteer_id, station_id, started_on)
+             VALUES ($1, $2, $3, $4::date) RETURNING id",
+        )
+        .bind(child)
+        .bind(volunteer)
+        .bind(station)
+        .bind(start)
+        .fetch_one(p)
+        .await;
+        if accepted {
+            assert!(pairing.is_ok(), "{case}: refused: {pairing:?}");
+        } else {
+            assert_eq!(violated(pairing), "pairing_consent_current", "{case}");
+        }
+    }
+
+    // A pairing's consent is the pairing scope's: registration consent never counts.
+    let (child, guardian) = fixtures::child(p, station).await;
+    fixtures::consent(p, child, guardian, "registration").await;
+    let current: bool = sqlx::query_scalar("SELECT consent_current($1, 'pairing', $2::date)")
+        .bind(child)
+        .bind(start)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert!(!current);
+}
+
+/// Reopening a closed pairing is judged like a new one: after the guardian withdrew, it stays
+/// closed.
+#[tokio::test]
+async fn a_pairing_is_not_reopened_after_its_consent_was_withdrawn() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let (child, guardian) = fixtures::child(p, station).await;
+    let consent = fixtures::consent(p, child, guardian, "pairing").await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
+                            closure_reason = 'other' WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE consent SET withdrawn_on = DATE '2026-06-02' WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await
+        .unwrap();
+
+    let reopen = sqlx::query(
+        "UPDATE pairing SET status = 'active', ended_on = NULL, closure_reason = NULL
+         WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await;
+
+    assert_eq!(violated(reopen), "pairing_consent_current");
+    assert_eq!(active_pairings(p, child).await, 0);
 }
 
 #[tokio::test]

@@ -1,4 +1,8 @@
--- Error reports of refused spreadsheet imports, kept for their author to download for a week.
+-- Imports: the error reports of refused spreadsheet imports, kept for their author to download
+-- for a week.
+--
+-- Rules: a report holds messages (row, column, what is wrong), never the values typed.
+
 CREATE TABLE import_report (
     id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id    uuid NOT NULL REFERENCES app_user (id),
