@@ -495,7 +495,7 @@ pub async fn sealed_id_numbers(
 }
 
 /// Whether a guardian's consent of `scope`, given on or before `on` and not withdrawn, is on
-/// record for `child`: the condition the database's pairing trigger checks too.
+/// record for `child`: the database's `consent_current`, which its pairing trigger calls too.
 pub async fn has_current_consent(
     db: impl sqlx::PgExecutor<'_>,
     child: Uuid,
@@ -503,8 +503,7 @@ pub async fn has_current_consent(
     on: time::Date,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM consent WHERE child_id = $1 AND scope = $2
-                          AND withdrawn_on IS NULL AND given_on <= $3) AS "ok!""#,
+        r#"SELECT consent_current($1, $2, $3) AS "ok!""#,
         child,
         scope as ConsentScope,
         on
