@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod model;
 pub mod pages;
 pub mod password;
+pub mod rules;
 pub mod scope;
 pub mod session;
 pub mod store;

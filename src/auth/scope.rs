@@ -1,4 +1,4 @@
-//! Which records a user may see: one function for every list and load (DESIGN §3, §4).
+//! Which records a user may see, decided here for every list and load.
 //!
 //! Admins and staff see a region subtree (a prefix match on `region_code`), station managers
 //! their own stations, volunteers their own pairings. Stores take a [`Scope`] and turn it into

@@ -7,12 +7,12 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::model::ConsentScope;
 use super::model::{Child, ChildInput, Consent, ConsentInput, Guardian, GuardianInput, ValidChild};
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::crypto::Cipher;
 use crate::web::error::{AppError, FieldError, FieldErrors};
-use super::model::ConsentScope;
 
 /// A child with guardians and consent records, as `GET /api/v1/children/{id}` answers.
 #[derive(Debug, Clone, Serialize)]
@@ -451,4 +451,3 @@ pub async fn has_current_consent(
 ) -> Result<bool, AppError> {
     Ok(store::has_current_consent(db, child, scope, on).await?)
 }
-

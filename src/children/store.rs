@@ -511,4 +511,3 @@ pub async fn has_current_consent(
     .fetch_one(db)
     .await
 }
-

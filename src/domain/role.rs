@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a user is, which decides what they may do (DESIGN §4).
+/// What a user is, which decides which routes she may call (each route declares it) and what she
+/// may see (her scope).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(type_name = "user_role", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]

@@ -20,7 +20,7 @@ pub enum Scale {
     Small,
     /// One county with twenty stations.
     County,
-    /// The province at the size of its published figures (DESIGN §8).
+    /// The province at the size of its published figures.
     Sichuan,
 }
 

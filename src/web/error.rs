@@ -235,12 +235,6 @@ fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
             "duplicate_id_number",
             Some(("id_number", "error.duplicate_id_number")),
         ),
-        "app_user_volunteer_key" => (true, "account_exists", None),
-        "app_user_username_key" => (
-            true,
-            "username_taken",
-            Some(("username", "error.username_taken")),
-        ),
         "volunteer_screening_recorded" | "volunteer_training_recorded" => {
             (false, "volunteer_not_screened_and_trained", None)
         }

@@ -706,3 +706,38 @@ async fn the_command_line_creates_an_account_that_can_log_in() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_username_is_taken_once_whatever_its_case_by_the_service_and_the_database() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("admin", "51").await;
+    let create = |username: &str| json!({ "username": username, "display_name": "中江县妇联", "role": "staff", "region_code": "510623" });
+    let (status, _) = admin
+        .post_json("/api/v1/users", &create("Zhongjiang.Staff"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // The service: the same name in other letters' case is refused, naming the field.
+    let (status, body) = admin
+        .post_json("/api/v1/users", &create("zhongjiang.staff"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "username_taken");
+    assert!(body["error"]["fields"]["username"].is_string(), "{body}");
+
+    // The database refuses the same row written by hand.
+    let refused = sqlx::query(
+        "INSERT INTO app_user (username, display_name, role, region_code, password_hash)
+         VALUES ('ZHONGJIANG.STAFF', '重复', 'staff', '510623', 'x')",
+    )
+    .execute(app.pool())
+    .await;
+    assert_eq!(crate::fixtures::violated(refused), "app_user_username_key");
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM app_user WHERE lower(username) = 'zhongjiang.staff'",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+}

@@ -1,0 +1,16 @@
+//! The accounts' rules that the database enforces too: a username is taken once (whatever its
+//! case), and a volunteer has at most one login.
+
+use crate::web::Refusal;
+
+/// A username is unique, compared without case.
+pub const USERNAME_TAKEN: Refusal = Refusal::conflict("username_taken", "error.username_taken")
+    .on("username", "error.username_taken")
+    .enforced_by("app_user_username_key");
+
+/// A volunteer has one login at most.
+pub const ACCOUNT_EXISTS: Refusal = Refusal::conflict("account_exists", "error.account_exists")
+    .enforced_by("app_user_volunteer_key");
+
+inventory::submit! { USERNAME_TAKEN }
+inventory::submit! { ACCOUNT_EXISTS }
