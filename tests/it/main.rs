@@ -6,6 +6,7 @@ mod fixtures;
 mod harness;
 mod imports;
 mod journey;
+mod layers;
 mod pairings;
 mod portal;
 
