@@ -12,7 +12,7 @@ use crate::audit::{self, Action, Event, Filter};
 
 use crate::auth::CurrentUser;
 use crate::web::error::{AppError, FieldError, FieldErrors};
-use crate::web::paging::{PageRequest, Paging};
+use crate::web::paging::{PageRequest, Paging, page_link};
 use crate::web::{PageContext, render};
 
 /// The filter form.
@@ -61,14 +61,16 @@ impl AuditPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/admin/audit?actor={}&action={}&entity={}&from={}&to={}&page={page}",
-            enc(&self.actor),
-            enc(&self.action),
-            enc(&self.entity),
-            enc(&self.from),
-            enc(&self.to)
+        page_link(
+            "/admin/audit",
+            &[
+                ("actor", &self.actor),
+                ("action", &self.action),
+                ("entity", &self.entity),
+                ("from", &self.from),
+                ("to", &self.to),
+            ],
+            page,
         )
     }
 

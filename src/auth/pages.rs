@@ -192,11 +192,14 @@ impl UsersPage {
     }
 
     fn page_link(&self, page: u32) -> String {
-        format!(
-            "/admin/users?q={}&role={}&active={}&page={page}",
-            crate::web::urlencode(&self.q),
-            self.role,
-            self.active
+        crate::web::paging::page_link(
+            "/admin/users",
+            &[
+                ("q", &self.q),
+                ("role", &self.role),
+                ("active", &self.active),
+            ],
+            page,
         )
     }
 

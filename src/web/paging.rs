@@ -246,9 +246,34 @@ pub struct Page<T> {
     pub per_page: u32,
 }
 
+/// The link to page `page` of a list at `path` with its filters, each written even when empty
+/// (`/children?q=&status=registered&page=2`), so that the same filters carry to every page and
+/// to the list's spreadsheet.
+pub fn page_link(path: &str, filters: &[(&str, &str)], page: u32) -> String {
+    let mut link = String::from(path);
+    link.push('?');
+    for (name, value) in filters {
+        link.push_str(name);
+        link.push('=');
+        link.push_str(&super::urlencode(value));
+        link.push('&');
+    }
+    link.push_str(&format!("page={page}"));
+    link
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_link_keeps_every_filter_encoded() {
+        assert_eq!(
+            page_link("/children", &[("q", "王 小明"), ("status", "")], 3),
+            "/children?q=%E7%8E%8B%20%E5%B0%8F%E6%98%8E&status=&page=3"
+        );
+        assert_eq!(page_link("/concerns", &[], 1), "/concerns?page=1");
+    }
 
     fn paging(page: &str, per_page: &str) -> Paging {
         Paging {
