@@ -82,7 +82,6 @@ pub struct CurrentUser {
     pub username: String,
     /// Name shown in the header.
     pub display_name: String,
-    /// Role.
     pub role: Role,
     /// Region subtree of an admin or staff member.
     pub region_code: Option<String>,

@@ -48,13 +48,11 @@ pub fn parse_display_name(text: &str) -> Result<String, FieldError> {
 /// An account as the API shows it (never the password hash).
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
-    /// Id.
     pub id: Uuid,
     /// Login name.
     pub username: String,
     /// Name shown in the header and lists.
     pub display_name: String,
-    /// Role.
     pub role: Role,
     /// Region subtree of an admin or staff member.
     pub region_code: Option<String>,

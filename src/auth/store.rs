@@ -8,7 +8,6 @@ use super::{CurrentUser, Scope};
 
 /// What a login needs to know about an account.
 pub struct LoginAccount {
-    /// Id.
     pub id: Uuid,
     /// PHC hash.
     pub password_hash: String,
@@ -208,11 +207,9 @@ pub async fn find_in_scope(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result
 pub struct NewUser<'a> {
     /// Login name.
     pub username: &'a str,
-    /// Display name.
     pub display_name: &'a str,
     /// PHC hash.
     pub password_hash: &'a str,
-    /// Role.
     pub role: Role,
     /// Region of an admin or staff member.
     pub region_code: Option<&'a str>,

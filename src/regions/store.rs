@@ -70,11 +70,8 @@ pub async fn children(
 /// A place to choose in a form: code, name, level.
 #[derive(Debug, Clone)]
 pub struct Choice {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
-    /// Level.
     pub level: RegionLevel,
 }
 

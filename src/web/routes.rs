@@ -68,7 +68,6 @@ pub struct Viewer {
     pub username: String,
     /// Name shown in the header.
     pub display_name: String,
-    /// Role.
     pub role: Role,
     /// Full name of her region (四川省 / 德阳市), for the header.
     pub region_name: Option<String>,
