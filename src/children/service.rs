@@ -65,7 +65,10 @@ async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<
             FieldError::new("error.region_unknown"),
         );
     }
-    if !crate::volunteers::service::station_in_scope(db, &user.scope, c.station_id).await? {
+    if crate::stations::service::find(db, &user.scope, c.station_id)
+        .await?
+        .is_none()
+    {
         errors.insert(
             "station_id".into(),
             FieldError::new("error.station_unknown"),
