@@ -546,13 +546,13 @@ mod tests {
 
     #[test]
     fn required_topics_are_the_laws_and_the_care_precautions() {
-        let required: Vec<_> = Topic::ALL.into_iter().filter(|t| t.is_required()).collect();
+        let required: Vec<_> = Topic::ALL.iter().filter(|t| t.is_required()).collect();
         assert_eq!(
             required,
             [
-                Topic::MinorsProtectionLaw,
-                Topic::DelinquencyPreventionLaw,
-                Topic::CarePrecautions
+                &Topic::MinorsProtectionLaw,
+                &Topic::DelinquencyPreventionLaw,
+                &Topic::CarePrecautions
             ]
         );
     }

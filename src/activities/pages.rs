@@ -248,7 +248,7 @@ impl FormPage {
         Kind::ALL
     }
 
-    fn topics(&self) -> [Topic; 6] {
+    fn topics(&self) -> &'static [Topic] {
         Topic::ALL
     }
 

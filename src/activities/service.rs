@@ -1,7 +1,7 @@
 //! The rules and transactions of this area: what its pages and API call.
 
 use super::store;
-pub use super::store::{TrainingAttended, open_days, trainings_of};
+pub use super::store::open_days;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 

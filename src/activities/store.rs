@@ -490,35 +490,6 @@ pub async fn station_totals(
     Ok((r.n, r.visits))
 }
 
-/// A training a volunteer attended.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TrainingAttended {
-    /// The activity.
-    pub activity_id: Uuid,
-    /// Day.
-    pub held_on: Date,
-    /// Title.
-    pub title: String,
-    /// Topic.
-    pub topic: Topic,
-    /// Where.
-    pub station_name: String,
-}
-
-/// The trainings a volunteer attended, newest first.
-pub async fn trainings_of(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Vec<TrainingAttended>> {
-    sqlx::query_as!(
-        TrainingAttended,
-        r#"SELECT a.id AS activity_id, a.held_on, a.title, a.topic AS "topic!: Topic", s.name AS station_name
-           FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN station s ON s.id = a.station_id
-           WHERE t.volunteer_id = $1 AND a.kind = 'training'
-           ORDER BY a.held_on DESC, a.created_at DESC"#,
-        volunteer
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// The planned opening hours of a station on a weekday (1 = Monday), for the form's defaults.
 pub fn planned_hours(schedule: &[crate::stations::model::Slot], day: Date) -> Option<(Time, Time)> {
     let weekday = day.weekday().number_from_monday();

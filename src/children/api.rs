@@ -8,17 +8,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::model::{
-    Category, ChildInput, ChildStatus, Consent, ConsentInput, Guardian, GuardianInput,
+    Category, ChildInput, ChildOrder, ChildStatus, Consent, ConsentInput, Filter, Guardian,
+    GuardianInput,
 };
 use super::service::ChildDetail;
-use super::store::{self, ChildOrder, Filter};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::AppState;
-use crate::web::Prefs;
 use crate::web::error::AppError;
 use crate::web::export;
 use crate::web::json::ApiJson;
 use crate::web::paging::{Filters, PageRequest, Paging};
+use crate::web::{Prefs, parse_id};
 
 /// Query of the child list.
 #[derive(Debug, Default, Deserialize)]
@@ -62,10 +62,6 @@ impl ListQuery {
     }
 }
 
-fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
-}
-
 /// `GET /api/v1/children` (`format=xlsx`: the whole list as a spreadsheet, audited).
 pub async fn list(
     State(state): State<AppState>,
@@ -77,10 +73,11 @@ pub async fn list(
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
         let full = export::full_values(q.full.as_deref(), user.role)?;
-        let (items, _) = store::list(&state.db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let (items, _) =
+            super::service::list(&state.db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
         let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
-        let sealed = if full {
-            store::sealed_id_numbers(&state.db, &ids).await?
+        let mut id_numbers = if full {
+            super::service::full_id_numbers(&state.db, &state.cipher, &ids).await?
         } else {
             Default::default()
         };
@@ -103,10 +100,7 @@ pub async fn list(
             } else {
                 "gender.male"
             };
-            let id_number = match sealed.get(&c.id) {
-                Some(s) => state.cipher.decrypt(s)?,
-                None => String::new(),
-            };
+            let id_number = id_numbers.remove(&c.id).unwrap_or_default();
             let mut row = vec![
                 c.name,
                 t(gender).to_owned(),
@@ -130,7 +124,7 @@ pub async fn list(
         )
         .await;
     }
-    let (items, total) = store::list(
+    let (items, total) = super::service::list(
         &state.db,
         &user.scope,
         &filter,

@@ -11,6 +11,7 @@ use super::model::{
     Category, ChildInput, ConsentInput, ConsentMethod, Difficulty, GuardianInput, LivingWith, Need,
     ParentsStatus, Relation, ValidChild,
 };
+use super::rules::{DUPLICATE_ID_NUMBER, POSSIBLE_DUPLICATE};
 use super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
@@ -247,10 +248,13 @@ pub async fn run(
     let known_people = store::known_people(db, &names, &births).await?;
     for (n, child, _, sealed) in &valid {
         if sealed.as_ref().is_some_and(|(_, h)| known_ids.contains(h)) {
-            sheet.error_t(*n, "id_number", "error.duplicate_id_number");
+            sheet.error_t(*n, "id_number", DUPLICATE_ID_NUMBER.message_key);
         }
         if let Some(existing) = known_people.get(&same_person(child)) {
-            let message = lang.tf("error.possible_duplicate", &[("id", &existing.to_string())]);
+            let message = lang.tf(
+                POSSIBLE_DUPLICATE.message_key,
+                &[("id", &existing.to_string())],
+            );
             sheet.error(*n, "name", message);
         }
     }

@@ -5,42 +5,49 @@ pub mod api;
 pub mod import;
 pub mod model;
 pub mod pages;
+pub mod read;
+pub mod rules;
 pub mod service;
 mod store;
 
 use crate::web::{Access, Routes};
+use pages::{child, guardians};
 
 /// The child routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/children", Access::REGISTRARS, pages::list)
-        .get("/children/new", Access::REGISTRARS, pages::new_form)
-        .get("/children/import", Access::REGISTRARS, pages::import_form)
+        .get("/children", Access::REGISTRARS, child::list)
+        .get("/children/new", Access::REGISTRARS, child::new_form)
+        .get("/children/import", Access::REGISTRARS, pages::import::form)
         .get(
             "/children/import/template",
             Access::REGISTRARS,
-            pages::import_template,
+            pages::import::template,
         )
-        .post("/children/import", Access::REGISTRARS, pages::import)
-        .post("/children", Access::REGISTRARS, pages::create)
-        .get("/children/{id}", Access::REGISTRARS, pages::detail)
-        .get("/children/{id}/edit", Access::REGISTRARS, pages::edit_form)
-        .post("/children/{id}/edit", Access::REGISTRARS, pages::update)
+        .post(
+            "/children/import",
+            Access::REGISTRARS,
+            pages::import::upload,
+        )
+        .post("/children", Access::REGISTRARS, child::create)
+        .get("/children/{id}", Access::REGISTRARS, child::detail)
+        .get("/children/{id}/edit", Access::REGISTRARS, child::edit_form)
+        .post("/children/{id}/edit", Access::REGISTRARS, child::update)
         .post(
             "/children/{id}/guardians",
             Access::REGISTRARS,
-            pages::add_guardian,
+            guardians::add_guardian,
         )
         .post(
             "/children/{id}/consents",
             Access::REGISTRARS,
-            pages::add_consent,
+            guardians::add_consent,
         )
-        .post("/children/{id}/reveal", Access::REGISTRARS, pages::reveal)
+        .post("/children/{id}/reveal", Access::REGISTRARS, child::reveal)
         .post(
             "/consents/{id}/withdraw",
             Access::REGISTRARS,
-            pages::withdraw,
+            guardians::withdraw,
         )
         .get("/api/v1/children", Access::REGISTRARS, api::list)
         .post("/api/v1/children", Access::REGISTRARS, api::create)

@@ -4,35 +4,13 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::model::{
-    Category, Child, ChildStatus, Consent, ConsentMethod, ConsentScope, Difficulty, ExitReason,
-    Guardian, LivingWith, Need, ParentsStatus, Relation, ValidChild, ValidConsent, ValidGuardian,
+    Category, Child, ChildOrder, ChildStatus, Consent, ConsentMethod, ConsentScope, Difficulty,
+    ExitReason, Filter, Guardian, ListedChild, LivingWith, Need, ParentsStatus, Relation,
+    ValidChild, ValidConsent, ValidGuardian,
 };
 use crate::auth::Scope;
 use crate::crypto::Cipher;
 use crate::domain::{self, Gender, id_number, phone};
-use crate::web::paging::sort_order;
-
-/// Filters of the child list.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Part of the name.
-    pub q: Option<String>,
-    /// At this station.
-    pub station_id: Option<Uuid>,
-    /// In this status.
-    pub status: Option<ChildStatus>,
-    /// In this category.
-    pub category: Option<Category>,
-    /// Within this region.
-    pub region_code: Option<String>,
-    /// Order of the rows.
-    pub sort: ChildOrder,
-}
-
-sort_order!(
-    /// Orders of the child list.
-    ChildOrder, "child.sort", [Name = "name", Newest = "newest", BirthDate = "birth_date"]
-);
 
 /// A row of the child list as the database answers it.
 struct ListRow {
@@ -48,31 +26,37 @@ struct ListRow {
     version: i32,
 }
 
-/// A child in a list.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ListedChild {
-    /// Id.
-    pub id: Uuid,
-    /// Name.
-    pub name: String,
-    /// Gender.
-    pub gender: Gender,
-    /// Birth date.
-    pub birth_date: time::Date,
-    /// Age today.
-    pub age: i32,
-    /// Category.
-    pub category: Category,
-    /// Station.
-    pub station_id: Uuid,
-    /// Station name.
-    pub station_name: String,
-    /// Residence code.
-    pub region_code: String,
-    /// Status.
-    pub status: ChildStatus,
-    /// Version.
-    pub version: i32,
+/// A query over the children in `$scope` that pass the filter `$f`: `$select`, the conditions a
+/// page of the list and its count share ($1 to $8), then `$tail`, whose parameters follow.
+macro_rules! filtered {
+    (
+        $query:ident!($($out:ident,)? $select:literal $(, $tail:literal)*),
+        $scope:expr, $f:expr, $q:expr, $region:expr $(, $arg:expr)* $(,)?
+    ) => {
+        sqlx::$query!(
+            $($out,)?
+            $select + r#"
+               WHERE ($1::text IS NULL OR c.region_code LIKE $1)
+                 AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+                 AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
+                                                   AND p.volunteer_id = $3 AND p.status = 'active'))
+                 AND ($4::text IS NULL OR c.name ILIKE $4)
+                 AND ($5::uuid IS NULL OR c.station_id = $5)
+                 AND ($6::child_status IS NULL OR c.status = $6)
+                 AND ($7::child_category IS NULL OR c.category = $7)
+                 AND ($8::text IS NULL OR c.region_code LIKE $8)
+               "# $(+ $tail)*,
+            $scope.region_like(),
+            $scope.station_ids(),
+            $scope.volunteer_id(),
+            $q,
+            $f.station_id,
+            $f.status as Option<ChildStatus>,
+            $f.category as Option<Category>,
+            $region
+            $(, $arg)*
+        )
+    };
 }
 
 /// A page of the children in scope and their total. Volunteers see only the children of their
@@ -94,31 +78,15 @@ pub async fn list(
     // One compile-time checked query per order, so each can walk its own index.
     macro_rules! page_ordered_by {
         ($order:literal) => {
-            sqlx::query_as!(
-                ListRow,
-                r#"SELECT c.id, c.name, c.gender AS "gender: Gender", c.birth_date, c.category AS "category: Category",
-                          c.station_id, s.name AS station_name, c.region_code, c.status AS "status: ChildStatus", c.version
-                   FROM child c JOIN station s ON s.id = c.station_id
-                   WHERE ($1::text IS NULL OR c.region_code LIKE $1)
-                     AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
-                     AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
-                                                       AND p.volunteer_id = $3 AND p.status = 'active'))
-                     AND ($4::text IS NULL OR c.name ILIKE $4)
-                     AND ($5::uuid IS NULL OR c.station_id = $5)
-                     AND ($6::child_status IS NULL OR c.status = $6)
-                     AND ($7::child_category IS NULL OR c.category = $7)
-                     AND ($8::text IS NULL OR c.region_code LIKE $8)
-                   ORDER BY "# + $order + " LIMIT $9 OFFSET $10",
-                scope.region_like(),
-                scope.station_ids(),
-                scope.volunteer_id(),
-                q,
-                f.station_id,
-                f.status as Option<ChildStatus>,
-                f.category as Option<Category>,
-                region,
-                limit,
-                offset
+            filtered!(
+                query_as!(
+                    ListRow,
+                    r#"SELECT c.id, c.name, c.gender AS "gender: Gender", c.birth_date, c.category AS "category: Category",
+                              c.station_id, s.name AS station_name, c.region_code, c.status AS "status: ChildStatus", c.version
+                       FROM child c JOIN station s ON s.id = c.station_id"#,
+                    "ORDER BY ", $order, " LIMIT $9 OFFSET $10"
+                ),
+                scope, f, q, region, limit, offset
             )
             .fetch_all(db)
             .await?
@@ -129,25 +97,12 @@ pub async fn list(
         ChildOrder::Newest => page_ordered_by!("c.created_at DESC, c.id DESC"),
         ChildOrder::BirthDate => page_ordered_by!("c.birth_date, c.id"),
     };
-    let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM child c
-           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
-                                               AND p.volunteer_id = $3 AND p.status = 'active'))
-             AND ($4::text IS NULL OR c.name ILIKE $4)
-             AND ($5::uuid IS NULL OR c.station_id = $5)
-             AND ($6::child_status IS NULL OR c.status = $6)
-             AND ($7::child_category IS NULL OR c.category = $7)
-             AND ($8::text IS NULL OR c.region_code LIKE $8)"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
+    let total = filtered!(
+        query_scalar!(r#"SELECT count(*) AS "n!" FROM child c"#),
+        scope,
+        f,
         q,
-        f.station_id,
-        f.status as Option<ChildStatus>,
-        f.category as Option<Category>,
-        region,
+        region
     )
     .fetch_one(db)
     .await?;

@@ -240,7 +240,7 @@ impl Default for Figures {
             volunteers: 0,
             volunteers_active: 0,
             volunteers_trained: 0,
-            volunteers_by_status: tally(VolunteerStatus::ALL.map(VolunteerStatus::as_str)),
+            volunteers_by_status: tally(VolunteerStatus::ALL.iter().map(|s| s.as_str())),
             children_registered: 0,
             children_by_category: tally(Category::ALL.iter().map(|c| c.as_str())),
             children_paired: 0,

@@ -83,6 +83,36 @@ impl Health {
     }
 }
 
+/// One line of a pairing history, as the child's page and the volunteer's page list it
+/// (`templates/pairings/history.html`).
+#[derive(Debug, Clone)]
+pub struct PairingLine {
+    pub id: uuid::Uuid,
+    pub child_name: String,
+    pub volunteer_name: String,
+    pub status: PairingStatus,
+    pub started_on: Date,
+    pub ended_on: Option<Date>,
+    pub closure_reason: Option<ClosureReason>,
+    /// Its health mark while it runs; none once closed.
+    pub health: Option<Health>,
+}
+
+impl PairingLine {
+    /// The health mark of a pairing in `status`, started on `started_on` and last in touch on
+    /// `last_contact`, seen on `today` with a check-in window of `days`: only a running pairing
+    /// has one.
+    pub fn health(
+        status: PairingStatus,
+        started_on: Date,
+        last_contact: Option<Date>,
+        today: Date,
+        days: u16,
+    ) -> Option<Health> {
+        (status == PairingStatus::Active).then(|| Health::of(started_on, last_contact, today, days))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

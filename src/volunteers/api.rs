@@ -8,16 +8,15 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
+use super::model::{Filter, Volunteer, VolunteerInput, VolunteerOrder, VolunteerStatus};
 use super::service::RevealField;
-use super::store::{self, Filter, VolunteerOrder};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
-use crate::web::Prefs;
 use crate::web::error::AppError;
 use crate::web::export;
 use crate::web::json::ApiJson;
 use crate::web::paging::{Filters, PageRequest, Paging};
+use crate::web::{Prefs, parse_id};
 
 /// Query of the volunteer list.
 #[derive(Debug, Default, Deserialize)]
@@ -74,10 +73,11 @@ pub async fn list(
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
         let full = export::full_values(q.full.as_deref(), user.role)?;
-        let (items, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let (items, _) =
+            super::service::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
         let ids: Vec<Uuid> = items.iter().map(|v| v.id).collect();
-        let sensitive = if full {
-            store::sensitive(&db, &ids).await?
+        let mut full_values = if full {
+            super::service::full_values(&db, &cipher, &ids).await?
         } else {
             Default::default()
         };
@@ -95,14 +95,8 @@ pub async fn list(
         }
         let mut rows = Vec::with_capacity(items.len());
         for v in items {
-            let (phone, id_number) = match sensitive.get(&v.id) {
-                Some((phone, sealed)) => {
-                    let id = match sealed {
-                        Some(s) => cipher.decrypt(s)?,
-                        None => String::new(),
-                    };
-                    (phone.clone(), Some(id))
-                }
+            let (phone, id_number) = match full_values.remove(&v.id) {
+                Some((phone, id)) => (phone, Some(id)),
                 None => (v.phone_masked, None),
             };
             let mut row = vec![
@@ -127,7 +121,7 @@ pub async fn list(
         .await;
     }
     let (items, total) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+        super::service::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
     Ok(Json(paging.page(items, total)).into_response())
 }
 
@@ -150,13 +144,10 @@ pub async fn get(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Volunteer>, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    Ok(Json(
-        store::find(&db, &user.scope, id)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .masked(&cipher),
-    ))
+    let id = parse_id(&id)?;
+    super::service::detail(&db, &cipher, &user, id)
+        .await
+        .map(Json)
 }
 
 /// `PATCH /api/v1/volunteers/{id}`: the fields to change, `version`; a status change brings
@@ -169,7 +160,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<VolunteerInput>,
 ) -> Result<Json<Volunteer>, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id = parse_id(&id)?;
     super::service::update(&db, &cipher, &user, id, input, ip)
         .await
         .map(Json)
@@ -208,7 +199,7 @@ pub async fn reveal(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RevealBody>,
 ) -> Result<Json<Revealed>, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id = parse_id(&id)?;
     let (field, value) = super::service::reveal(&db, &cipher, &user, id, &body.field, ip).await?;
     Ok(Json(Revealed { field, value }))
 }
@@ -220,7 +211,7 @@ pub async fn create_account(
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<crate::auth::accounts::Created>), AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id = parse_id(&id)?;
     let created = super::service::create_account(&db, &user, id, ip).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -2,12 +2,13 @@
 //! as the form and against duplicates in the file and in the database; nothing is written
 //! unless every row is good, and then all rows are written in one transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use sqlx::PgPool;
 
 use super::model::{VolunteerInput, VolunteerStatus};
+use super::rules::{DUPLICATE_ID_NUMBER, DUPLICATE_PHONE};
 use super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
@@ -107,7 +108,7 @@ pub async fn run(
             status: sheet.cell(row, "status").map(|s| {
                 crate::imports::word(
                     &s,
-                    &VolunteerStatus::ALL,
+                    VolunteerStatus::ALL,
                     VolunteerStatus::as_str,
                     VolunteerStatus::label_key,
                 )
@@ -162,30 +163,18 @@ pub async fn run(
         .iter()
         .map(|(_, v, _)| v.phone.as_str().to_owned())
         .collect();
-    let taken: HashSet<String> =
-        sqlx::query_scalar!("SELECT phone FROM volunteer WHERE phone = ANY($1)", &phones)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .collect();
+    let taken = store::known_phones(db, &phones).await?;
     let hashes: Vec<Vec<u8>> = valid
         .iter()
         .filter_map(|(_, _, s)| s.as_ref().map(|(_, h)| h.clone()))
         .collect();
-    let known: HashSet<Vec<u8>> = sqlx::query_scalar!(
-        r#"SELECT id_number_hash AS "h!" FROM volunteer WHERE id_number_hash = ANY($1)"#,
-        &hashes
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .collect();
+    let known = store::known_id_hashes(db, &hashes).await?;
     for (n, v, sealed) in &valid {
         if taken.contains(v.phone.as_str()) {
-            sheet.error_t(*n, "phone", "error.duplicate_phone");
+            sheet.error_t(*n, "phone", DUPLICATE_PHONE.message_key);
         }
         if sealed.as_ref().is_some_and(|(_, h)| known.contains(h)) {
-            sheet.error_t(*n, "id_number", "error.duplicate_id_number");
+            sheet.error_t(*n, "id_number", DUPLICATE_ID_NUMBER.message_key);
         }
     }
     if let Some(refused) = sheet.refusal() {

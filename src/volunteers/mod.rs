@@ -5,8 +5,11 @@ pub mod api;
 pub mod import;
 pub mod model;
 pub mod pages;
+pub mod read;
+pub mod rules;
 pub mod service;
 mod store;
+pub mod training;
 
 use crate::web::{Access, Routes};
 

@@ -5,71 +5,23 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::domain::{self, Gender, IdNumber, Phone, text};
+use crate::domain::{self, Gender, IdNumber, Phone, text, word_enum};
 use crate::regions::model::{RegionCode, RegionLevel};
 use crate::web::error::{FieldError, FieldErrors};
+use crate::web::paging::sort_order;
 
-/// Where a volunteer stands in the pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "volunteer_status", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum VolunteerStatus {
-    /// Signed up.
-    Applied,
-    /// Background check (no-criminal-record certificate) and interview done.
-    Screened,
-    /// Trained.
-    Trained,
-    /// May be paired.
-    Active,
-    /// Not taking on children for now.
-    Paused,
-    /// Left the programme.
-    Withdrawn,
-}
+pub use super::training::Topic;
+
+word_enum!(
+    /// Where a volunteer stands in the pipeline: signed up; screened (the no-criminal-record
+    /// check and the interview done); trained; active (may be paired); paused (taking on no
+    /// children for now); withdrawn (left the programme).
+    VolunteerStatus, "volunteer_status", "volunteer.status",
+    [Applied = "applied", Screened = "screened", Trained = "trained", Active = "active", Paused = "paused",
+     Withdrawn = "withdrawn"]
+);
 
 impl VolunteerStatus {
-    /// Every status, in pipeline order.
-    pub const ALL: [VolunteerStatus; 6] = [
-        VolunteerStatus::Applied,
-        VolunteerStatus::Screened,
-        VolunteerStatus::Trained,
-        VolunteerStatus::Active,
-        VolunteerStatus::Paused,
-        VolunteerStatus::Withdrawn,
-    ];
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VolunteerStatus::Applied => "applied",
-            VolunteerStatus::Screened => "screened",
-            VolunteerStatus::Trained => "trained",
-            VolunteerStatus::Active => "active",
-            VolunteerStatus::Paused => "paused",
-            VolunteerStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<VolunteerStatus> {
-        VolunteerStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            VolunteerStatus::Applied => "volunteer.status.applied",
-            VolunteerStatus::Screened => "volunteer.status.screened",
-            VolunteerStatus::Trained => "volunteer.status.trained",
-            VolunteerStatus::Active => "volunteer.status.active",
-            VolunteerStatus::Paused => "volunteer.status.paused",
-            VolunteerStatus::Withdrawn => "volunteer.status.withdrawn",
-        }
-    }
-
     /// The statuses a volunteer in this one may move to.
     pub fn next(self) -> &'static [VolunteerStatus] {
         use VolunteerStatus::*;
@@ -87,17 +39,13 @@ impl VolunteerStatus {
 /// A volunteer as the API shows it: ID number and phone masked.
 #[derive(Debug, Clone, Serialize)]
 pub struct Volunteer {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
-    /// Gender.
     pub gender: Gender,
     /// Mobile number, masked (138****5678).
     pub phone_masked: String,
     /// ID number, masked (510623********1234), when one is on record.
     pub id_number_masked: Option<String>,
-    /// Birth date.
     pub birth_date: Option<Date>,
     /// Residence: county, township or village.
     pub region_code: String,
@@ -109,7 +57,6 @@ pub struct Volunteer {
     pub station_name: Option<String>,
     /// Employer or organisation.
     pub organization: Option<String>,
-    /// Occupation.
     pub occupation: Option<String>,
     /// Skills (学业辅导, 心理, …).
     pub skills: Vec<String>,
@@ -117,9 +64,7 @@ pub struct Volunteer {
     pub status: VolunteerStatus,
     /// No-criminal-record check date.
     pub background_check_on: Option<Date>,
-    /// Interview date.
     pub interviewed_on: Option<Date>,
-    /// Training date.
     pub trained_on: Option<Date>,
     /// Children she may be paired with.
     pub capacity: i16,
@@ -135,11 +80,52 @@ pub struct Volunteer {
     pub updated_at: OffsetDateTime,
 }
 
+/// A volunteer in a list (phone masked, no ID number).
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedVolunteer {
+    pub id: Uuid,
+    pub name: String,
+    pub gender: Gender,
+    /// 138****5678.
+    pub phone_masked: String,
+    pub region_code: String,
+    pub station_id: Option<Uuid>,
+    pub station_name: Option<String>,
+    pub skills: Vec<String>,
+    pub status: VolunteerStatus,
+    pub capacity: i16,
+    /// Children paired now.
+    pub active_pairings: i64,
+    pub version: i32,
+}
+
+/// Filters of the volunteer list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Part of the name, or a whole mobile number.
+    pub q: Option<String>,
+    /// At this station.
+    pub station_id: Option<Uuid>,
+    /// In this status.
+    pub status: Option<VolunteerStatus>,
+    /// Within this region.
+    pub region_code: Option<String>,
+    /// With this skill.
+    pub skill: Option<String>,
+    /// Order of the rows.
+    pub sort: VolunteerOrder,
+}
+
+sort_order!(
+    /// Orders of the volunteer list.
+    VolunteerOrder, "volunteer.sort",
+    [Name = "name", Newest = "newest", BackgroundCheckOn = "background_check_on"]
+);
+
 /// A volunteer as typed; every field optional so that a PATCH can send a few.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct VolunteerInput {
-    /// Name.
     pub name: Option<String>,
     /// `female` or `male`.
     pub gender: Option<String>,
@@ -149,25 +135,15 @@ pub struct VolunteerInput {
     pub id_number: Option<String>,
     /// Birth date, ISO.
     pub birth_date: Option<String>,
-    /// Region code.
     pub region_code: Option<String>,
-    /// Station id.
     pub station_id: Option<String>,
-    /// Organisation.
     pub organization: Option<String>,
-    /// Occupation.
     pub occupation: Option<String>,
-    /// Skills.
     pub skills: Option<Vec<String>>,
-    /// Status.
     pub status: Option<String>,
-    /// Background check date.
     pub background_check_on: Option<String>,
-    /// Interview date.
     pub interviewed_on: Option<String>,
-    /// Training date.
     pub trained_on: Option<String>,
-    /// Capacity.
     pub capacity: Option<i64>,
     /// The version edited (PATCH).
     pub version: Option<i32>,
@@ -176,35 +152,23 @@ pub struct VolunteerInput {
 /// A checked volunteer, ready to store.
 #[derive(Debug, Clone)]
 pub struct ValidVolunteer {
-    /// Name.
     pub name: String,
-    /// Gender.
     pub gender: Gender,
     /// Mobile number.
     pub phone: Phone,
     /// ID number, when given in this input.
     pub id_number: Option<IdNumber>,
-    /// Birth date.
     pub birth_date: Option<Date>,
-    /// Region.
     pub region_code: RegionCode,
-    /// Station.
     pub station_id: Option<Uuid>,
-    /// Organisation.
     pub organization: Option<String>,
-    /// Occupation.
     pub occupation: Option<String>,
     /// Skills, trimmed and without repeats.
     pub skills: Vec<String>,
-    /// Status.
     pub status: VolunteerStatus,
-    /// Background check date.
     pub background_check_on: Option<Date>,
-    /// Interview date.
     pub interviewed_on: Option<Date>,
-    /// Training date.
     pub trained_on: Option<Date>,
-    /// Capacity.
     pub capacity: i16,
 }
 
@@ -469,78 +433,6 @@ impl VolunteerInput {
                 capacity,
             }),
             _ => Err(errors),
-        }
-    }
-}
-
-/// The topic of a volunteer training (赋能培训).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "training_topic", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Topic {
-    /// 未成年人保护法
-    MinorsProtectionLaw,
-    /// 预防未成年人犯罪法
-    DelinquencyPreventionLaw,
-    /// 关爱服务注意事项
-    CarePrecautions,
-    /// 心理健康
-    MentalHealth,
-    /// 安全教育
-    SafetyEducation,
-    /// Anything else.
-    Other,
-}
-
-impl Topic {
-    /// Every topic, the required ones first.
-    pub const ALL: [Topic; 6] = [
-        Topic::MinorsProtectionLaw,
-        Topic::DelinquencyPreventionLaw,
-        Topic::CarePrecautions,
-        Topic::MentalHealth,
-        Topic::SafetyEducation,
-        Topic::Other,
-    ];
-
-    /// The one place that says which trainings qualify a volunteer: the two laws every
-    /// volunteer working with children must know (未成年人保护法, 预防未成年人犯罪法) and the
-    /// precautions of the care service (关爱服务注意事项). Attending a training on one of these
-    /// records her training (`trained_on`) and moves a screened volunteer to trained; mental
-    /// health, safety education and other topics are welcome but do not qualify her.
-    pub fn is_required(self) -> bool {
-        matches!(
-            self,
-            Topic::MinorsProtectionLaw | Topic::DelinquencyPreventionLaw | Topic::CarePrecautions
-        )
-    }
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Topic::MinorsProtectionLaw => "minors_protection_law",
-            Topic::DelinquencyPreventionLaw => "delinquency_prevention_law",
-            Topic::CarePrecautions => "care_precautions",
-            Topic::MentalHealth => "mental_health",
-            Topic::SafetyEducation => "safety_education",
-            Topic::Other => "other",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<Topic> {
-        Topic::ALL.into_iter().find(|t| t.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Topic::MinorsProtectionLaw => "activity.topic.minors_protection_law",
-            Topic::DelinquencyPreventionLaw => "activity.topic.delinquency_prevention_law",
-            Topic::CarePrecautions => "activity.topic.care_precautions",
-            Topic::MentalHealth => "activity.topic.mental_health",
-            Topic::SafetyEducation => "activity.topic.safety_education",
-            Topic::Other => "activity.topic.other",
         }
     }
 }

@@ -11,11 +11,12 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::api::ListQuery;
-use super::model::{Volunteer, VolunteerInput, VolunteerStatus};
+use super::model::{ListedVolunteer, Volunteer, VolunteerInput, VolunteerOrder, VolunteerStatus};
+use super::read::TrainingAttended;
 use super::service::RevealField;
-use super::store::{self, ListedVolunteer, VolunteerOrder};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::crypto::Cipher;
+use crate::domain::pairing::PairingLine;
 use crate::regions::Picker;
 use crate::web::AppState;
 use crate::web::error::{AppError, FieldErrors};
@@ -33,7 +34,7 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn statuses(&self) -> [VolunteerStatus; 6] {
+    fn statuses(&self) -> &'static [VolunteerStatus] {
         VolunteerStatus::ALL
     }
 
@@ -75,7 +76,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
     let (volunteers, total) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+        super::service::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
     Ok(render(&ListPage {
         ctx,
         volunteers,
@@ -309,10 +310,10 @@ struct DetailPage {
     volunteer: Volunteer,
     revealed_phone: Option<String>,
     revealed_id: Option<String>,
-    pairings: Vec<crate::pairings::model::Pairing>,
+    pairings: Vec<PairingLine>,
     /// Her login, once she has one.
     login: Option<String>,
-    trainings: Vec<crate::activities::service::TrainingAttended>,
+    trainings: Vec<TrainingAttended>,
 }
 
 impl DetailPage {
@@ -324,7 +325,8 @@ impl DetailPage {
             })
     }
 
-    /// The page for a volunteer in scope, with her pairing history and a revealed value.
+    /// The page for a volunteer in scope, with her pairing history, her trainings and a
+    /// revealed value.
     async fn load(
         state: &AppState,
         ctx: PageContext,
@@ -332,15 +334,11 @@ impl DetailPage {
         id: Uuid,
         (revealed_phone, revealed_id): (Option<String>, Option<String>),
     ) -> Result<DetailPage, AppError> {
-        let volunteer = store::find(&state.db, &user.scope, id)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .masked(&state.cipher);
+        let volunteer = super::service::detail(&state.db, &state.cipher, user, id).await?;
         let pairings =
-            crate::pairings::service::of_volunteer(&state.db, id, state.config.check_in_days)
-                .await?;
+            super::read::pairing_history(&state.db, id, state.config.check_in_days).await?;
         let login = crate::auth::accounts::login_of_volunteer(&state.db, id).await?;
-        let trainings = crate::activities::service::trainings_of(&state.db, id).await?;
+        let trainings = super::read::trainings(&state.db, id).await?;
         Ok(DetailPage {
             ctx,
             volunteer,
@@ -401,10 +399,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
     Query(q): Query<CountyQuery>,
 ) -> Result<Response, AppError> {
-    let volunteer = store::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(&cipher);
+    let volunteer = super::service::detail(&db, &cipher, &user, parse_id(&id)?).await?;
     let form = VolunteerForm::from_volunteer(&volunteer);
     Ok(render(
         &form_page(
@@ -456,10 +451,7 @@ pub async fn update(
         Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
         Err(e) => return Err(e),
     };
-    let volunteer = store::find(&db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(&cipher);
+    let volunteer = super::service::detail(&db, &cipher, &user, id).await?;
     let mut form = form;
     if stale {
         form.version = Some(volunteer.version);

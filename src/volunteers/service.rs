@@ -1,17 +1,91 @@
-//! The rules and transactions of this area: what its pages and API call.
+//! The rules and transactions of this area: what its pages and API call, and what other areas
+//! may call.
 
-use super::store;
-pub use super::store::{Filter, find, list, record_training, station_in_scope};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{ValidVolunteer, Volunteer, VolunteerInput, VolunteerStatus};
+use super::model::{ListedVolunteer, ValidVolunteer, Volunteer, VolunteerInput, VolunteerStatus};
+use super::rules::{DUPLICATE_ID_NUMBER, WITHDRAWN_GETS_NO_LOGIN};
+use super::store;
 use crate::audit::{self, Action, Entry};
-use crate::auth::{CurrentUser, Role};
+use crate::auth::{CurrentUser, Role, Scope};
 use crate::crypto::Cipher;
 use crate::web::error::{AppError, FieldError, FieldErrors};
+
+/// The list's filter, for the callers of [`list`].
+pub use super::model::Filter;
+/// A volunteer's row as [`find`] reads it: masked on demand, sensitive values sealed.
+pub use super::store::Row;
+
+/// A page of the volunteers in `scope` that pass `filter`, and their total. Other areas list a
+/// station's volunteers with it (a thin read).
+pub async fn list(
+    db: &PgPool,
+    scope: &Scope,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ListedVolunteer>, i64), AppError> {
+    Ok(store::list(db, scope, filter, limit, offset).await?)
+}
+
+/// One volunteer, if in `scope` (a thin read: other areas check that a volunteer is theirs to
+/// name, and her status).
+pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> Result<Option<Row>, AppError> {
+    Ok(store::find(db, scope, id).await?)
+}
+
+/// One volunteer in the user's scope as the API shows her (masked); out of scope is a 404.
+pub async fn detail(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Volunteer, AppError> {
+    Ok(store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .masked(cipher))
+}
+
+/// The full phone and ID number of these volunteers, for an admin's audited export.
+pub async fn full_values(
+    db: &PgPool,
+    cipher: &Cipher,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (String, String)>, AppError> {
+    let mut out = HashMap::new();
+    for (id, (phone, sealed)) in store::sensitive(db, ids).await? {
+        let id_number = match sealed {
+            Some(s) => cipher.decrypt(&s)?,
+            None => String::new(),
+        };
+        out.insert(id, (phone, id_number));
+    }
+    Ok(out)
+}
+
+/// Records a training held on `on` for these volunteers who attended it, inside the caller's
+/// transaction: her `trained_on` where none is on record, and a screened volunteer moves to
+/// trained. Returns each volunteer changed and whether her status moved. Which trainings
+/// qualify is [`super::training::Topic::is_required`]; the caller asks it first.
+pub async fn record_training(
+    tx: &mut sqlx::PgConnection,
+    volunteers: &[Uuid],
+    on: time::Date,
+) -> Result<Vec<(Uuid, bool)>, AppError> {
+    Ok(store::record_training(tx, volunteers, on).await?)
+}
+
+/// Whether the station is one the user may register people at: the stations area's answer.
+async fn station_in_scope(db: &PgPool, scope: &Scope, station: Uuid) -> Result<bool, AppError> {
+    Ok(crate::stations::service::find(db, scope, station)
+        .await?
+        .is_some())
+}
 
 /// Checks the input against the pipeline and the user's scope: the region and the station
 /// must be the user's; a station manager registers volunteers at her own stations only.
@@ -47,7 +121,7 @@ async fn validate(
             );
         }
         if let Some(station) = v.station_id
-            && !store::station_in_scope(db, &user.scope, station).await?
+            && !station_in_scope(db, &user.scope, station).await?
         {
             errors.insert(
                 "station_id".into(),
@@ -77,15 +151,12 @@ async fn seal(
     if let Some((existing, _)) = store::by_id_hash(db, &hash).await?
         && Some(existing) != this
     {
-        let visible = store::find(db, &user.scope, existing).await?.is_some();
-        let mut error = FieldError::new("error.duplicate_id_number");
-        if visible {
-            error = FieldError::new("error.duplicate_id_number_here").with("id", existing);
+        // Pointing to the record only for a user who may open it.
+        if store::find(db, &user.scope, existing).await?.is_some() {
+            let here = FieldError::new("error.duplicate_id_number_here").with("id", existing);
+            return Err(DUPLICATE_ID_NUMBER.at("id_number", here));
         }
-        return Err(AppError::Conflict {
-            code: "duplicate_id_number",
-            fields: FieldErrors::from([("id_number".to_owned(), error)]),
-        });
+        return Err(DUPLICATE_ID_NUMBER.error());
     }
     Ok(Some((cipher.encrypt(id.expose()), hash)))
 }
@@ -102,7 +173,7 @@ pub async fn create_account(
         .await?
         .ok_or(AppError::NotFound)?;
     if row.status() == VolunteerStatus::Withdrawn {
-        return Err(AppError::rule("volunteer_withdrawn"));
+        return Err(WITHDRAWN_GETS_NO_LOGIN.error());
     }
     crate::auth::accounts::create_for_volunteer(db, user, (id, row.name(), row.phone()), ip).await
 }
@@ -125,10 +196,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(cipher))
+    detail(db, cipher, user, id).await
 }
 
 /// Edits a volunteer (fields left out keep their value); a stale version is a 409 with the
@@ -160,10 +228,7 @@ pub async fn update(
     let mut tx = db.begin().await?;
     if !store::update(&mut tx, id, version, &v, sealed).await? {
         drop(tx);
-        let now = store::find(db, &user.scope, id)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .masked(cipher);
+        let now = detail(db, cipher, user, id).await?;
         return Err(AppError::Stale {
             current: serde_json::to_value(now).map_err(anyhow::Error::from)?,
         });
@@ -175,10 +240,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .masked(cipher))
+    detail(db, cipher, user, id).await
 }
 
 /// Fills what the input leaves out from the current record.

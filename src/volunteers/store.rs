@@ -1,36 +1,16 @@
 //! The SQL of volunteers. Lists and loads take the caller's [`Scope`].
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{ValidVolunteer, Volunteer, VolunteerStatus};
+use super::model::{
+    Filter, ListedVolunteer, ValidVolunteer, Volunteer, VolunteerOrder, VolunteerStatus,
+};
 use crate::auth::Scope;
 use crate::crypto::Cipher;
 use crate::domain::{Gender, id_number, phone};
-use crate::web::paging::sort_order;
-
-/// Filters of the volunteer list.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Part of the name, or a whole mobile number.
-    pub q: Option<String>,
-    /// At this station.
-    pub station_id: Option<Uuid>,
-    /// In this status.
-    pub status: Option<VolunteerStatus>,
-    /// Within this region.
-    pub region_code: Option<String>,
-    /// With this skill.
-    pub skill: Option<String>,
-    /// Order of the rows.
-    pub sort: VolunteerOrder,
-}
-
-sort_order!(
-    /// Orders of the volunteer list.
-    VolunteerOrder, "volunteer.sort",
-    [Name = "name", Newest = "newest", BackgroundCheckOn = "background_check_on"]
-);
 
 /// A row of the volunteer list as the database answers it.
 struct ListRow {
@@ -48,33 +28,37 @@ struct ListRow {
     active_pairings: i64,
 }
 
-/// A volunteer in a list (phone masked, no ID number).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ListedVolunteer {
-    /// Id.
-    pub id: Uuid,
-    /// Name.
-    pub name: String,
-    /// Gender.
-    pub gender: Gender,
-    /// 138****5678.
-    pub phone_masked: String,
-    /// Region code.
-    pub region_code: String,
-    /// Station.
-    pub station_id: Option<Uuid>,
-    /// Station name.
-    pub station_name: Option<String>,
-    /// Skills.
-    pub skills: Vec<String>,
-    /// Status.
-    pub status: VolunteerStatus,
-    /// Capacity.
-    pub capacity: i16,
-    /// Children paired now.
-    pub active_pairings: i64,
-    /// Version.
-    pub version: i32,
+/// A query over the volunteers in `$scope` that pass the filter `$f`: `$select`, the conditions
+/// a page of the list and its count share ($1 to $9), then `$tail`, whose parameters follow.
+macro_rules! filtered {
+    (
+        $query:ident!($($out:ident,)? $select:literal $(, $tail:literal)*),
+        $scope:expr, $f:expr, $name_like:expr, $q:expr, $region:expr $(, $arg:expr)* $(,)?
+    ) => {
+        sqlx::$query!(
+            $($out,)?
+            $select + r#"
+               WHERE ($1::text IS NULL OR v.region_code LIKE $1)
+                 AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+                 AND ($3::uuid IS NULL OR v.id = $3)
+                 AND ($4::text IS NULL OR v.name ILIKE $4 OR v.phone = $5)
+                 AND ($6::uuid IS NULL OR v.station_id = $6)
+                 AND ($7::volunteer_status IS NULL OR v.status = $7)
+                 AND ($8::text IS NULL OR v.region_code LIKE $8)
+                 AND ($9::text IS NULL OR $9 = ANY(v.skills))
+               "# $(+ $tail)*,
+            $scope.region_like(),
+            $scope.station_ids(),
+            $scope.volunteer_id(),
+            $name_like,
+            $q,
+            $f.station_id,
+            $f.status as Option<VolunteerStatus>,
+            $region,
+            $f.skill
+            $(, $arg)*
+        )
+    };
 }
 
 /// A page of the volunteers in scope and their total.
@@ -94,32 +78,16 @@ pub async fn list(
     // One compile-time checked query per order, so each can walk its own index.
     macro_rules! page_ordered_by {
         ($order:literal) => {
-            sqlx::query_as!(
-                ListRow,
-                r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.region_code, v.station_id,
-                          s.name AS "station_name?", v.skills, v.status AS "status: VolunteerStatus", v.capacity, v.version,
-                          (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "active_pairings!"
-                   FROM volunteer v LEFT JOIN station s ON s.id = v.station_id
-                   WHERE ($1::text IS NULL OR v.region_code LIKE $1)
-                     AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
-                     AND ($3::uuid IS NULL OR v.id = $3)
-                     AND ($4::text IS NULL OR v.name ILIKE $4 OR v.phone = $5)
-                     AND ($6::uuid IS NULL OR v.station_id = $6)
-                     AND ($7::volunteer_status IS NULL OR v.status = $7)
-                     AND ($8::text IS NULL OR v.region_code LIKE $8)
-                     AND ($9::text IS NULL OR $9 = ANY(v.skills))
-                   ORDER BY "# + $order + " LIMIT $10 OFFSET $11",
-                scope.region_like(),
-                scope.station_ids(),
-                scope.volunteer_id(),
-                name_like,
-                q,
-                f.station_id,
-                f.status as Option<VolunteerStatus>,
-                region,
-                f.skill,
-                limit,
-                offset
+            filtered!(
+                query_as!(
+                    ListRow,
+                    r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.region_code, v.station_id,
+                              s.name AS "station_name?", v.skills, v.status AS "status: VolunteerStatus", v.capacity, v.version,
+                              (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "active_pairings!"
+                       FROM volunteer v LEFT JOIN station s ON s.id = v.station_id"#,
+                    "ORDER BY ", $order, " LIMIT $10 OFFSET $11"
+                ),
+                scope, f, name_like, q, region, limit, offset
             )
             .fetch_all(db)
             .await?
@@ -132,25 +100,13 @@ pub async fn list(
             page_ordered_by!("v.background_check_on NULLS LAST, v.name, v.id")
         }
     };
-    let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM volunteer v
-           WHERE ($1::text IS NULL OR v.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR v.id = $3)
-             AND ($4::text IS NULL OR v.name ILIKE $4 OR v.phone = $5)
-             AND ($6::uuid IS NULL OR v.station_id = $6)
-             AND ($7::volunteer_status IS NULL OR v.status = $7)
-             AND ($8::text IS NULL OR v.region_code LIKE $8)
-             AND ($9::text IS NULL OR $9 = ANY(v.skills))"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
+    let total = filtered!(
+        query_scalar!(r#"SELECT count(*) AS "n!" FROM volunteer v"#),
+        scope,
+        f,
         name_like,
         q,
-        f.station_id,
-        f.status as Option<VolunteerStatus>,
-        region,
-        f.skill,
+        region
     )
     .fetch_one(db)
     .await?;
@@ -281,20 +237,6 @@ pub async fn by_id_hash(db: &PgPool, hash: &[u8]) -> sqlx::Result<Option<(Uuid, 
     .map(|r| (r.id, r.region_code)))
 }
 
-/// Whether the station lies in `scope` (by region or by being one of the scope's stations).
-pub async fn station_in_scope(db: &PgPool, scope: &Scope, station: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM station s WHERE s.id = $3
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))) AS "ok!""#,
-        scope.region_like(),
-        scope.station_ids(),
-        station
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// Sealed ID number: ciphertext and keyed hash.
 pub type Sealed = Option<(Vec<u8>, Vec<u8>)>;
 
@@ -378,7 +320,7 @@ pub async fn update(
 pub async fn sensitive(
     db: &PgPool,
     ids: &[Uuid],
-) -> sqlx::Result<std::collections::HashMap<Uuid, (String, Option<Vec<u8>>)>> {
+) -> sqlx::Result<HashMap<Uuid, (String, Option<Vec<u8>>)>> {
     Ok(sqlx::query!(
         "SELECT id, phone, id_number FROM volunteer WHERE id = ANY($1)",
         ids
@@ -415,5 +357,28 @@ pub async fn record_training(
     .await?
     .into_iter()
     .map(|r| (r.id, r.promoted))
+    .collect())
+}
+
+/// Which of these mobile numbers are already registered.
+pub async fn known_phones(db: &PgPool, phones: &[String]) -> sqlx::Result<HashSet<String>> {
+    Ok(
+        sqlx::query_scalar!("SELECT phone FROM volunteer WHERE phone = ANY($1)", phones)
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// Which of these ID-number hashes are already registered.
+pub async fn known_id_hashes(db: &PgPool, hashes: &[Vec<u8>]) -> sqlx::Result<HashSet<Vec<u8>>> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id_number_hash AS "h!" FROM volunteer WHERE id_number_hash = ANY($1)"#,
+        hashes
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
     .collect())
 }

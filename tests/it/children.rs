@@ -438,3 +438,28 @@ async fn the_child_list_sorts_by_name_newest_or_age_and_refuses_other_orders() {
         "newest first on the page too"
     );
 }
+
+#[tokio::test]
+async fn the_child_page_is_titled_by_her_name_and_shows_her_pairing_history_once() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let child = fixtures::pairable_child(p, station).await;
+    fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    let page = staff.get(&format!("/children/{child}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    let title = html
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(title, _)| title)
+        .unwrap();
+    assert!(title.contains("李小雨"), "{title}");
+    assert!(!title.contains("结对历史"), "{title}");
+    // The history is in the page itself, once: her volunteer and how the pairing is doing.
+    assert_eq!(html.matches("结对历史").count(), 1);
+    assert!(html.contains("王秀兰") && html.contains("tag health-"));
+}

@@ -1108,3 +1108,250 @@ async fn futures_join<T: Send + 'static>(
     }
     out
 }
+
+/// What the service answers when the database refuses with `err`: status, code and the fields
+/// the answer names (the same conversion every handler's `?` makes).
+fn answer_to(err: sqlx::Error) -> (u16, String, Vec<String>) {
+    use aixin::web::error::AppError;
+    let e = AppError::from(err);
+    let fields = match &e {
+        AppError::Conflict { fields, .. } | AppError::Unprocessable { fields, .. } => {
+            fields.keys().cloned().collect()
+        }
+        _ => Vec::new(),
+    };
+    (e.status().as_u16(), e.code().to_owned(), fields)
+}
+
+/// The same of an answer over HTTP.
+fn answered(status: reqwest::StatusCode, body: &serde_json::Value) -> (u16, String, Vec<String>) {
+    let fields = body["error"]["fields"]
+        .as_object()
+        .map(|f| f.keys().cloned().collect())
+        .unwrap_or_default();
+    let code = body["error"]["code"].as_str().unwrap_or("").to_owned();
+    (status.as_u16(), code, fields)
+}
+
+#[tokio::test]
+async fn a_registered_phone_or_id_number_is_refused_alike_by_the_services_and_the_database() {
+    use serde_json::json;
+    let app = crate::harness::TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let volunteer = json!({
+        "name": "王秀兰", "phone": "13912345678", "region_code": LONGJU, "station_id": station,
+        "id_number": crate::volunteers::id_number("51068119850312002"),
+    });
+    let (_, first) = staff.post_json("/api/v1/volunteers", &volunteer).await;
+    let first: Uuid = first["id"].as_str().unwrap().parse().unwrap();
+
+    // The same mobile number.
+    let mut same_phone = volunteer.clone();
+    same_phone["id_number"] = json!(null);
+    let (status, body) = staff.post_json("/api/v1/volunteers", &same_phone).await;
+    let by_service = answered(status, &body);
+    let by_database = sqlx::query(
+        "INSERT INTO volunteer (name, phone, region_code, station_id)
+         SELECT name, phone, region_code, station_id FROM volunteer WHERE id = $1",
+    )
+    .bind(first)
+    .execute(p)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        by_service,
+        (409, "duplicate_phone".to_owned(), vec!["phone".to_owned()])
+    );
+    assert_eq!(answer_to(by_database), by_service);
+
+    // The same ID number, another phone.
+    let mut same_id = volunteer.clone();
+    same_id["phone"] = json!("13700000000");
+    let (status, body) = staff.post_json("/api/v1/volunteers", &same_id).await;
+    let by_service = answered(status, &body);
+    let by_database = sqlx::query(
+        "INSERT INTO volunteer (name, phone, region_code, station_id, id_number, id_number_hash)
+         SELECT name, '13700000000', region_code, station_id, id_number, id_number_hash
+         FROM volunteer WHERE id = $1",
+    )
+    .bind(first)
+    .execute(p)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        by_service,
+        (
+            409,
+            "duplicate_id_number".to_owned(),
+            vec!["id_number".to_owned()]
+        )
+    );
+    assert_eq!(answer_to(by_database), by_service);
+
+    // A child's ID number.
+    let child = json!({
+        "name": "李小雨", "gender": "female", "birth_date": "2012-05-04", "category": "left_behind",
+        "region_code": LONGJU, "station_id": station,
+        "id_number": crate::volunteers::id_number("51068120120504002"),
+    });
+    let (status, body) = staff.post_json("/api/v1/children", &child).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    let registered: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    let mut same_id = child.clone();
+    same_id["name"] = json!("李小雪");
+    let (status, body) = staff.post_json("/api/v1/children", &same_id).await;
+    let by_service = answered(status, &body);
+    let by_database = sqlx::query(
+        "INSERT INTO child (name, gender, birth_date, category, region_code, station_id,
+                            id_number, id_number_hash)
+         SELECT '李小雪', gender, birth_date, category, region_code, station_id, id_number,
+                id_number_hash
+         FROM child WHERE id = $1",
+    )
+    .bind(registered)
+    .execute(p)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        by_service,
+        (
+            409,
+            "duplicate_id_number".to_owned(),
+            vec!["id_number".to_owned()]
+        )
+    );
+    assert_eq!(answer_to(by_database), by_service);
+
+    let counts: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM volunteer), (SELECT count(*) FROM child)")
+            .fetch_one(p)
+            .await
+            .unwrap();
+    assert_eq!(counts, (1, 1));
+}
+
+#[tokio::test]
+async fn nobody_is_screened_or_trained_without_the_record_through_the_service_or_the_database() {
+    use serde_json::json;
+    let app = crate::harness::TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let applicant = fixtures::volunteer(p, station, "applied", 2).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let path = format!("/api/v1/volunteers/{applicant}");
+
+    // Screened without the check and the interview on record.
+    let (status, body) = staff
+        .patch_json(&path, &json!({ "status": "screened", "version": 1 }))
+        .await;
+    let (by_service, by_database) = (
+        answered(status, &body),
+        answer_to(
+            set_volunteer_status(p, applicant, "screened")
+                .await
+                .unwrap_err(),
+        ),
+    );
+    assert_eq!(
+        by_service,
+        (
+            422,
+            "validation_failed".to_owned(),
+            vec![
+                "background_check_on".to_owned(),
+                "interviewed_on".to_owned()
+            ]
+        )
+    );
+    assert_eq!(
+        by_database,
+        (422, "volunteer_not_screened_and_trained".to_owned(), vec![])
+    );
+
+    // Trained without training on record.
+    sqlx::query(
+        "UPDATE volunteer SET status = 'screened', background_check_on = DATE '2026-03-01',
+                              interviewed_on = DATE '2026-03-02' WHERE id = $1",
+    )
+    .bind(applicant)
+    .execute(p)
+    .await
+    .unwrap();
+    let (status, body) = staff
+        .patch_json(&path, &json!({ "status": "trained", "version": 2 }))
+        .await;
+    let (by_service, by_database) = (
+        answered(status, &body),
+        answer_to(
+            set_volunteer_status(p, applicant, "trained")
+                .await
+                .unwrap_err(),
+        ),
+    );
+    assert_eq!(
+        by_service,
+        (
+            422,
+            "validation_failed".to_owned(),
+            vec!["trained_on".to_owned()]
+        )
+    );
+    assert_eq!(
+        by_database,
+        (422, "volunteer_not_screened_and_trained".to_owned(), vec![])
+    );
+
+    let status: String = sqlx::query_scalar("SELECT status::text FROM volunteer WHERE id = $1")
+        .bind(applicant)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(status, "screened");
+}
+
+#[tokio::test]
+async fn a_consent_is_withdrawn_once_and_kept_through_the_service_or_the_database() {
+    use serde_json::json;
+    let app = crate::harness::TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let (child, guardian) = fixtures::child(p, station).await;
+    let consent = fixtures::consent(p, child, guardian, "pairing").await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let withdraw = format!("/api/v1/consents/{consent}/withdraw");
+
+    let (status, _) = staff
+        .post_json(&withdraw, &json!({ "withdrawn_on": "2026-10-01" }))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let (status, body) = staff
+        .post_json(&withdraw, &json!({ "withdrawn_on": "2026-10-02" }))
+        .await;
+    assert_eq!(
+        answered(status, &body),
+        (409, "already_withdrawn".to_owned(), vec![])
+    );
+
+    let rewrite = sqlx::query("UPDATE consent SET withdrawn_on = DATE '2026-10-02' WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await
+        .unwrap_err();
+    assert_eq!(answer_to(rewrite), (409, "append_only".to_owned(), vec![]));
+    let delete = sqlx::query("DELETE FROM consent WHERE id = $1")
+        .bind(consent)
+        .execute(p)
+        .await
+        .unwrap_err();
+    assert_eq!(answer_to(delete), (409, "append_only".to_owned(), vec![]));
+
+    let kept: Option<time::Date> =
+        sqlx::query_scalar("SELECT withdrawn_on FROM consent WHERE id = $1")
+            .bind(consent)
+            .fetch_one(p)
+            .await
+            .unwrap();
+    assert_eq!(kept.map(|d| d.to_string()).as_deref(), Some("2026-10-01"));
+}

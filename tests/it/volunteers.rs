@@ -373,3 +373,59 @@ async fn the_pages_register_a_volunteer_and_keep_input_on_error() {
         .unwrap();
     assert!(list.contains("李春梅") && list.contains("学业辅导、心理"));
 }
+
+#[tokio::test]
+async fn her_page_lists_her_pairings_and_the_trainings_she_attended() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let (running, ended) = (
+        fixtures::pairable_child(p, station).await,
+        fixtures::pairable_child(p, station).await,
+    );
+    fixtures::pair(p, running, volunteer, station)
+        .await
+        .unwrap();
+    let closed = fixtures::pair(p, ended, volunteer, station).await.unwrap();
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
+                            closure_reason = 'family_moved' WHERE id = $1",
+    )
+    .bind(closed)
+    .execute(p)
+    .await
+    .unwrap();
+    for (title, topic) in [
+        ("未保法学习", "minors_protection_law"),
+        ("心理讲座", "mental_health"),
+    ] {
+        sqlx::query(
+            "WITH a AS (INSERT INTO activity (station_id, kind, title, held_on, topic)
+                        VALUES ($1, 'training', $2, DATE '2026-04-01', $3::training_topic) RETURNING id)
+             INSERT INTO attendance (activity_id, volunteer_id) SELECT id, $4 FROM a",
+        )
+        .bind(station)
+        .bind(title)
+        .bind(topic)
+        .bind(volunteer)
+        .execute(p)
+        .await
+        .unwrap();
+    }
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    let html = staff
+        .get(&format!("/volunteers/{volunteer}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Two pairings: the running one with its health mark, the closed one with its reason.
+    assert_eq!(html.matches("/pairings/").count(), 2, "{html}");
+    assert_eq!(html.matches("tag health-").count(), 1);
+    assert!(html.contains("<td>2026年6月1日（家庭迁居）</td>"));
+    // Both trainings, only the law marked as one that qualifies her.
+    assert!(html.contains("未保法学习") && html.contains("心理讲座"));
+    assert_eq!(html.matches(">必修<").count(), 1);
+}

@@ -1,18 +1,46 @@
-//! The rules and transactions of this area: what its pages and API call.
+//! The child's record: loading it within scope, registering (with the first guardian and
+//! consent), editing and exit, and the audited reveal of a full value.
 
-use super::store;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::ConsentScope;
-use super::model::{Child, ChildInput, Consent, ConsentInput, Guardian, GuardianInput, ValidChild};
 use crate::audit::{self, Action, Entry};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Scope};
+use crate::children::model::{
+    Child, ChildInput, Consent, Filter, Guardian, ListedChild, ValidChild,
+};
+use crate::children::rules::{DUPLICATE_ID_NUMBER, POSSIBLE_DUPLICATE};
+use crate::children::store;
 use crate::crypto::Cipher;
 use crate::web::error::{AppError, FieldError, FieldErrors};
+
+/// A page of the children in `scope` that pass `filter`, and their total.
+pub async fn list(
+    db: &PgPool,
+    scope: &Scope,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ListedChild>, i64), AppError> {
+    Ok(store::list(db, scope, filter, limit, offset).await?)
+}
+
+/// The full ID numbers of these children, for an admin's audited export.
+pub async fn full_id_numbers(
+    db: &PgPool,
+    cipher: &Cipher,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, AppError> {
+    let mut out = HashMap::new();
+    for (id, sealed) in store::sealed_id_numbers(db, ids).await? {
+        out.insert(id, cipher.decrypt(&sealed)?);
+    }
+    Ok(out)
+}
 
 /// A child with guardians and consent records, as `GET /api/v1/children/{id}` answers.
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +77,8 @@ pub async fn detail(
     })
 }
 
+/// Checks that the child lives in a known region within the user's scope and is registered at
+/// a station the user may see.
 async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<(), AppError> {
     let mut errors = FieldErrors::new();
     if user.region_code.is_some() && !user.scope.covers_region(c.region_code.as_str()) {
@@ -65,7 +95,10 @@ async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<
             FieldError::new("error.region_unknown"),
         );
     }
-    if !crate::volunteers::service::station_in_scope(db, &user.scope, c.station_id).await? {
+    if crate::stations::service::find(db, &user.scope, c.station_id)
+        .await?
+        .is_none()
+    {
         errors.insert(
             "station_id".into(),
             FieldError::new("error.station_unknown"),
@@ -78,6 +111,8 @@ async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<
     }
 }
 
+/// Seals the ID number, refusing one already registered for another child (pointing to that
+/// record when the user may see it).
 async fn seal(
     db: &PgPool,
     user: &CurrentUser,
@@ -92,18 +127,15 @@ async fn seal(
     if let Some(existing) = store::by_id_hash(db, &hash).await?
         && Some(existing) != this
     {
-        let visible = store::find(db, cipher, &user.scope, existing)
+        // Pointing to the record only for a user who may open it.
+        if store::find(db, cipher, &user.scope, existing)
             .await?
-            .is_some();
-        let error = if visible {
-            FieldError::new("error.duplicate_child_here").with("id", existing)
-        } else {
-            FieldError::new("error.duplicate_id_number")
-        };
-        return Err(AppError::Conflict {
-            code: "duplicate_id_number",
-            fields: FieldErrors::from([("id_number".to_owned(), error)]),
-        });
+            .is_some()
+        {
+            let here = FieldError::new("error.duplicate_child_here").with("id", existing);
+            return Err(DUPLICATE_ID_NUMBER.at("id_number", here));
+        }
+        return Err(DUPLICATE_ID_NUMBER.error());
     }
     Ok(Some((cipher.encrypt(id.expose()), hash)))
 }
@@ -125,13 +157,8 @@ pub async fn create(
         let county = &child.region_code.as_str()[..6];
         let same = store::same_person(db, &child.name, child.birth_date, county, None).await?;
         if let Some(existing) = same.first() {
-            return Err(AppError::Conflict {
-                code: "possible_duplicate",
-                fields: FieldErrors::from([(
-                    "name".to_owned(),
-                    FieldError::new("error.possible_duplicate").with("id", existing),
-                )]),
-            });
+            let which = FieldError::new("error.possible_duplicate").with("id", existing);
+            return Err(POSSIBLE_DUPLICATE.at("name", which));
         }
     }
     let mut tx = db.begin().await?;
@@ -276,120 +303,6 @@ fn changed(input: &ChildInput, c: &Child) -> Vec<&'static str> {
     out
 }
 
-/// Adds a guardian to a child in scope.
-pub async fn add_guardian(
-    db: &PgPool,
-    cipher: &Cipher,
-    user: &CurrentUser,
-    child: Uuid,
-    input: &GuardianInput,
-    ip: Option<IpAddr>,
-) -> Result<Guardian, AppError> {
-    store::find(db, cipher, &user.scope, child)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut errors = FieldErrors::new();
-    let guardian = input.validate("", &mut errors);
-    let (Some(guardian), true) = (guardian, errors.is_empty()) else {
-        return Err(AppError::validation(errors));
-    };
-    let mut tx = db.begin().await?;
-    let id = store::insert_guardian(&mut tx, child, &guardian).await?;
-    audit::record(
-        &mut *tx,
-        Entry::by(user, Action::Create, "guardian", Some(id), ip)
-            .with_detail(serde_json::json!({ "child_id": child })),
-    )
-    .await?;
-    tx.commit().await?;
-    store::guardians(db, child)
-        .await?
-        .into_iter()
-        .map(|(g, _)| g)
-        .find(|g| g.id == id)
-        .ok_or(AppError::NotFound)
-}
-
-/// Records a guardian's consent for a child in scope.
-pub async fn add_consent(
-    db: &PgPool,
-    cipher: &Cipher,
-    user: &CurrentUser,
-    child: Uuid,
-    input: &ConsentInput,
-    ip: Option<IpAddr>,
-) -> Result<Consent, AppError> {
-    store::find(db, cipher, &user.scope, child)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut errors = FieldErrors::new();
-    let guardians = store::guardians(db, child).await?;
-    let guardian = input
-        .guardian_id
-        .as_deref()
-        .and_then(|g| Uuid::parse_str(g.trim()).ok())
-        .filter(|g| guardians.iter().any(|(x, _)| x.id == *g));
-    if guardian.is_none() {
-        errors.insert(
-            "guardian_id".into(),
-            FieldError::new("error.guardian_of_child"),
-        );
-    }
-    let consent = input.validate("", None, &mut errors);
-    let (Some(guardian), Some(consent), true) = (guardian, consent, errors.is_empty()) else {
-        return Err(AppError::validation(errors));
-    };
-    let mut tx = db.begin().await?;
-    let id = store::insert_consent(&mut tx, child, guardian, &consent).await?;
-    audit::record(
-        &mut *tx,
-        Entry::by(user, Action::Create, "consent", Some(id), ip)
-            .with_detail(serde_json::json!({ "child_id": child, "scope": consent.scope.as_str() })),
-    )
-    .await?;
-    tx.commit().await?;
-    store::consent(db, id).await?.ok_or(AppError::NotFound)
-}
-
-/// Records the withdrawal of a consent (the record stays).
-pub async fn withdraw(
-    db: &PgPool,
-    cipher: &Cipher,
-    user: &CurrentUser,
-    id: Uuid,
-    on: Option<&str>,
-    ip: Option<IpAddr>,
-) -> Result<Consent, AppError> {
-    let consent = store::consent(db, id).await?.ok_or(AppError::NotFound)?;
-    store::find(db, cipher, &user.scope, consent.child_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let on = match on.map(str::trim).filter(|o| !o.is_empty()) {
-        None => crate::domain::today(),
-        Some(text) => crate::domain::past_date(text).map_err(|e| {
-            AppError::validation(FieldErrors::from([("withdrawn_on".to_owned(), e)]))
-        })?,
-    };
-    if on < consent.given_on {
-        return Err(AppError::validation(FieldErrors::from([(
-            "withdrawn_on".to_owned(),
-            FieldError::new("error.withdrawn_before_given"),
-        )])));
-    }
-    let mut tx = db.begin().await?;
-    if !store::withdraw(&mut tx, id, on).await? {
-        return Err(AppError::conflict("already_withdrawn"));
-    }
-    audit::record(
-        &mut *tx,
-        Entry::by(user, Action::Update, "consent", Some(id), ip)
-            .with_detail(serde_json::json!({ "fields": ["withdrawn_on"] })),
-    )
-    .await?;
-    tx.commit().await?;
-    store::consent(db, id).await?.ok_or(AppError::NotFound)
-}
-
 /// Shows a child's full ID number or a guardian's full phone number, audited.
 pub async fn reveal(
     db: &PgPool,
@@ -438,16 +351,4 @@ pub async fn reveal(
     )
     .await?;
     Ok(value)
-}
-
-/// The one answer to "does this child have a current consent of `scope` on `on`": a guardian's
-/// consent given on or before that day and not withdrawn. Every caller asks here; the
-/// database's pairing trigger checks the same condition.
-pub async fn has_current_consent(
-    db: impl sqlx::PgExecutor<'_>,
-    child: Uuid,
-    scope: ConsentScope,
-    on: time::Date,
-) -> Result<bool, AppError> {
-    Ok(store::has_current_consent(db, child, scope, on).await?)
 }

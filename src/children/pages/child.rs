@@ -1,5 +1,6 @@
-//! Child pages: the list, registration (with the guardian's consent for a child under 14),
-//! the child's page with guardians and consent records, editing and exit.
+//! The child's pages: the list, registration (with the guardian's consent for a child under
+//! 14), the child's page with guardians, consent records and pairing history, editing and
+//! exit.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,14 +11,15 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::api::ListQuery;
-use super::model::{
-    Category, ChildInput, ChildStatus, ConsentInput, ConsentMethod, Difficulty, ExitReason,
-    GuardianInput, LivingWith, Need, ParentsStatus, Relation,
-};
-use super::service::ChildDetail;
-use super::store::{self, ChildOrder, ListedChild};
 use crate::auth::{ClientIp, CurrentUser};
+use crate::children::api::ListQuery;
+use crate::children::model::{
+    Category, ChildInput, ChildOrder, ChildStatus, ConsentInput, ConsentMethod, Difficulty,
+    ExitReason, GuardianInput, ListedChild, LivingWith, Need, ParentsStatus, Relation,
+};
+use crate::children::read;
+use crate::children::service::{self, ChildDetail};
+use crate::domain::pairing::PairingLine;
 use crate::regions::Picker;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -80,7 +82,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
-    let (children, total) = store::list(
+    let (children, total) = service::list(
         &state.db,
         &user.scope,
         &filter,
@@ -338,7 +340,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     Form(form): Form<ChildForm>,
 ) -> Result<Response, AppError> {
-    match super::service::create(&state.db, &state.cipher, &user, &form.input(true), ip).await {
+    match service::create(&state.db, &state.cipher, &user, &form.input(true), ip).await {
         Ok(child) => {
             flash(&session, "flash.child_created").await;
             Ok(Redirect::to(&format!("/children/{}", child.child.id)).into_response())
@@ -365,12 +367,13 @@ pub async fn create(
     }
 }
 
+/// The child's page: her record, guardians and consents, and her pairing history.
 #[derive(Template)]
 #[template(path = "children/detail.html")]
-struct DetailPage {
+pub(super) struct DetailPage {
     ctx: PageContext,
     d: ChildDetail,
-    pairings: Vec<crate::pairings::model::Pairing>,
+    pairings: Vec<PairingLine>,
     revealed_id: Option<String>,
     revealed_phone: Option<(Uuid, String)>,
     errors: Errors,
@@ -409,16 +412,16 @@ impl DetailPage {
     }
 }
 
-async fn detail_page(
+/// The page of a child in scope, showing `errors` (of a refused guardian or consent).
+pub(super) async fn detail_page(
     state: &AppState,
     ctx: PageContext,
     user: &CurrentUser,
     id: Uuid,
     errors: Errors,
 ) -> Result<DetailPage, AppError> {
-    let d = super::service::detail(&state.db, &state.cipher, user, id).await?;
-    let pairings =
-        crate::pairings::service::of_child(&state.db, id, state.config.check_in_days).await?;
+    let d = service::detail(&state.db, &state.cipher, user, id).await?;
+    let pairings = read::pairing_history(&state.db, id, state.config.check_in_days).await?;
     Ok(DetailPage {
         ctx,
         d,
@@ -449,7 +452,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
     Query(q): Query<CountyQuery>,
 ) -> Result<Response, AppError> {
-    let d = super::service::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
+    let d = service::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
     let form = ChildForm::from_child(&d);
     Ok(render(
         &form_page(
@@ -476,9 +479,7 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let (status, errors, stale) =
-        match super::service::update(&state.db, &state.cipher, &user, id, form.input(false), ip)
-            .await
-        {
+        match service::update(&state.db, &state.cipher, &user, id, form.input(false), ip).await {
             Ok(_) => {
                 flash(&session, "flash.child_saved").await;
                 return Ok(Redirect::to(&format!("/children/{id}")).into_response());
@@ -495,7 +496,7 @@ pub async fn update(
             Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
             Err(e) => return Err(e),
         };
-    let d = super::service::detail(&state.db, &state.cipher, &user, id).await?;
+    let d = service::detail(&state.db, &state.cipher, &user, id).await?;
     let mut form = form;
     if stale {
         form.version = Some(d.child.version);
@@ -510,129 +511,6 @@ pub async fn update(
     )
     .await?;
     Ok((status, render(&page)).into_response())
-}
-
-/// The add-guardian form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct GuardianForm {
-    name: String,
-    relation: String,
-    phone: String,
-    share: Option<String>,
-}
-
-/// `POST /children/{id}/guardians`.
-pub async fn add_guardian(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    session: Session,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-    Form(form): Form<GuardianForm>,
-) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    let input = GuardianInput {
-        name: Some(form.name),
-        relation: Some(form.relation),
-        phone: Some(form.phone),
-        share_contact_with_volunteer: form.share.is_some(),
-    };
-    match super::service::add_guardian(&state.db, &state.cipher, &user, id, &input, ip).await {
-        Ok(_) => {
-            flash(&session, "flash.guardian_added").await;
-            Ok(Redirect::to(&format!("/children/{id}")).into_response())
-        }
-        Err(AppError::Unprocessable { fields, .. }) => {
-            let errors = fields
-                .iter()
-                .map(|(k, e)| (format!("guardian.{k}"), e.message(ctx.lang)))
-                .collect();
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&detail_page(&state, ctx, &user, id, errors).await?),
-            )
-                .into_response())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The add-consent form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ConsentForm {
-    guardian_id: String,
-    scope: String,
-    given_on: String,
-    method: String,
-}
-
-/// `POST /children/{id}/consents`.
-pub async fn add_consent(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    session: Session,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-    Form(form): Form<ConsentForm>,
-) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    let input = ConsentInput {
-        guardian_id: Some(form.guardian_id),
-        scope: Some(form.scope),
-        given_on: Some(form.given_on),
-        method: Some(form.method),
-    };
-    match super::service::add_consent(&state.db, &state.cipher, &user, id, &input, ip).await {
-        Ok(_) => {
-            flash(&session, "flash.consent_recorded").await;
-            Ok(Redirect::to(&format!("/children/{id}")).into_response())
-        }
-        Err(AppError::Unprocessable { fields, .. }) => {
-            let errors = fields
-                .iter()
-                .map(|(k, e)| (format!("consent.{k}"), e.message(ctx.lang)))
-                .collect();
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&detail_page(&state, ctx, &user, id, errors).await?),
-            )
-                .into_response())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The withdrawal form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct WithdrawForm {
-    withdrawn_on: String,
-}
-
-/// `POST /consents/{id}/withdraw`.
-pub async fn withdraw(
-    State(state): State<AppState>,
-    session: Session,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-    Form(form): Form<WithdrawForm>,
-) -> Result<Response, AppError> {
-    let consent = super::service::withdraw(
-        &state.db,
-        &state.cipher,
-        &user,
-        parse_id(&id)?,
-        Some(&form.withdrawn_on),
-        ip,
-    )
-    .await?;
-    flash(&session, "flash.consent_withdrawn").await;
-    Ok(Redirect::to(&format!("/children/{}", consent.child_id)).into_response())
 }
 
 /// The reveal form.
@@ -653,7 +531,7 @@ pub async fn reveal(
     Form(form): Form<RevealForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let value = super::service::reveal(
+    let value = service::reveal(
         &state.db,
         &state.cipher,
         &user,
@@ -677,34 +555,4 @@ pub async fn reveal(
         _ => {}
     }
     Ok(render(&page))
-}
-
-/// `GET /children/import`.
-pub async fn import_form(ctx: PageContext) -> Response {
-    crate::imports::form(super::import::KIND, ctx)
-}
-
-/// `GET /children/import/template`.
-pub async fn import_template(prefs: crate::web::Prefs) -> Result<Response, AppError> {
-    crate::imports::template(super::import::KIND, prefs)
-}
-
-/// `POST /children/import` (multipart, field `file`): all rows or none.
-pub async fn import(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
-    multipart: axum::extract::Multipart,
-) -> Result<Response, AppError> {
-    let (db, cipher) = (&state.db, &state.cipher);
-    crate::imports::upload(
-        super::import::KIND,
-        db,
-        ctx,
-        &user,
-        multipart,
-        async |rows, lang| super::import::run(db, cipher, &user, rows, lang, ip).await,
-    )
-    .await
 }

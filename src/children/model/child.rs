@@ -1,12 +1,15 @@
-//! Children (留守儿童 / 困境儿童), their guardians and the guardians' consent.
+//! The child's record: who she or he is, where they live, what they need, and their exit.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::domain::{self, Gender, IdNumber, Phone, text, word_enum};
+use super::guardians::{ConsentInput, ConsentScope, GuardianInput, ValidConsent, ValidGuardian};
+use super::{choice, choices};
+use crate::domain::{self, Gender, IdNumber, text, word_enum};
 use crate::regions::model::{RegionCode, RegionLevel};
 use crate::web::error::{FieldError, FieldErrors};
+use crate::web::paging::sort_order;
 
 word_enum!(
     /// Why a child is in the programme.
@@ -42,40 +45,20 @@ word_enum!(
     ExitReason, "child_exit_reason", "child.exit_reason",
     [AgedOut = "aged_out", FamilyMoved = "family_moved", ParentsReturned = "parents_returned", GuardianRequest = "guardian_request", Other = "other"]
 );
-word_enum!(
-    /// A guardian's relation to the child.
-    Relation, "guardian_relation", "guardian.relation",
-    [Father = "father", Mother = "mother", Grandfather = "grandfather", Grandmother = "grandmother", Relative = "relative", Other = "other"]
-);
-word_enum!(
-    /// What a consent covers.
-    ConsentScope, "consent_scope", "consent.scope", [Registration = "registration", Pairing = "pairing"]
-);
-word_enum!(
-    /// How consent was given.
-    ConsentMethod, "consent_method", "consent.method",
-    [SignedForm = "signed_form", InPerson = "in_person", Phone = "phone", Electronic = "electronic"]
-);
-
 /// Children younger than this need a guardian's consent to be registered (PIPL art. 31).
 pub const CONSENT_AGE: i32 = 14;
 
 /// A child as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Child {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
-    /// Gender.
     pub gender: Gender,
-    /// Birth date.
     pub birth_date: Date,
     /// Age today.
     pub age: i32,
     /// ID number, masked.
     pub id_number_masked: Option<String>,
-    /// Category.
     pub category: Category,
     /// Difficulty types (困境儿童).
     pub difficulty_types: Vec<Difficulty>,
@@ -83,27 +66,19 @@ pub struct Child {
     pub region_code: String,
     /// Its full name.
     pub region_name: String,
-    /// Station.
     pub station_id: Uuid,
-    /// Station name.
     pub station_name: String,
-    /// School.
     pub school: Option<String>,
-    /// Grade.
     pub grade: Option<String>,
-    /// Lives with.
     pub living_with: Option<LivingWith>,
     /// Parents' situation.
     pub parents_status: Option<ParentsStatus>,
-    /// Needs.
     pub needs: Vec<Need>,
-    /// Status.
     pub status: ChildStatus,
     /// Why the child left.
     pub exit_reason: Option<ExitReason>,
     /// When the child left.
     pub exited_on: Option<Date>,
-    /// Version.
     pub version: i32,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
@@ -113,81 +88,69 @@ pub struct Child {
     pub updated_at: OffsetDateTime,
 }
 
-/// A guardian as the API shows it (phone masked).
+/// A child in a list.
 #[derive(Debug, Clone, Serialize)]
-pub struct Guardian {
-    /// Id.
+pub struct ListedChild {
     pub id: Uuid,
-    /// Child.
-    pub child_id: Uuid,
-    /// Name.
     pub name: String,
-    /// Relation.
-    pub relation: Relation,
-    /// Phone, masked.
-    pub phone_masked: Option<String>,
-    /// Whether the paired volunteer may see the phone.
-    pub share_contact_with_volunteer: bool,
-    /// Version.
+    pub gender: Gender,
+    pub birth_date: Date,
+    /// Age today.
+    pub age: i32,
+    pub category: Category,
+    pub station_id: Uuid,
+    pub station_name: String,
+    /// Residence code.
+    pub region_code: String,
+    pub status: ChildStatus,
     pub version: i32,
 }
 
-/// A consent record.
-#[derive(Debug, Clone, Serialize)]
-pub struct Consent {
-    /// Id.
-    pub id: Uuid,
-    /// Child.
-    pub child_id: Uuid,
-    /// The consenting guardian.
-    pub guardian_id: Uuid,
-    /// Her or his name.
-    pub guardian_name: String,
-    /// What it covers.
-    pub scope: ConsentScope,
-    /// Given on.
-    pub given_on: Date,
-    /// How.
-    pub method: ConsentMethod,
-    /// Withdrawn on.
-    pub withdrawn_on: Option<Date>,
+/// Filters of the child list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Part of the name.
+    pub q: Option<String>,
+    /// At this station.
+    pub station_id: Option<Uuid>,
+    /// In this status.
+    pub status: Option<ChildStatus>,
+    /// In this category.
+    pub category: Option<Category>,
+    /// Within this region.
+    pub region_code: Option<String>,
+    /// Order of the rows.
+    pub sort: ChildOrder,
 }
+
+sort_order!(
+    /// Orders of the child list.
+    ChildOrder, "child.sort", [Name = "name", Newest = "newest", BirthDate = "birth_date"]
+);
 
 /// A child as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ChildInput {
-    /// Name.
     pub name: Option<String>,
-    /// Gender.
     pub gender: Option<String>,
-    /// Birth date.
     pub birth_date: Option<String>,
     /// ID number (write only).
     pub id_number: Option<String>,
-    /// Category.
     pub category: Option<String>,
-    /// Difficulty types.
     pub difficulty_types: Option<Vec<String>>,
     /// Residence.
     pub region_code: Option<String>,
-    /// Station.
     pub station_id: Option<String>,
-    /// School.
     pub school: Option<String>,
-    /// Grade.
     pub grade: Option<String>,
-    /// Lives with.
     pub living_with: Option<String>,
     /// Parents' situation.
     pub parents_status: Option<String>,
-    /// Needs.
     pub needs: Option<Vec<String>>,
     /// `registered` or `exited` (pairing sets `paired`).
     pub status: Option<String>,
-    /// Exit reason.
     pub exit_reason: Option<String>,
-    /// Exit date.
     pub exited_on: Option<String>,
     /// The first guardian, registered with the child.
     pub guardian: Option<GuardianInput>,
@@ -199,213 +162,31 @@ pub struct ChildInput {
     pub version: Option<i32>,
 }
 
-/// A guardian as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct GuardianInput {
-    /// Name.
-    pub name: Option<String>,
-    /// Relation.
-    pub relation: Option<String>,
-    /// Mobile number.
-    pub phone: Option<String>,
-    /// Share the phone with the paired volunteer.
-    pub share_contact_with_volunteer: bool,
-}
-
-/// A consent as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct ConsentInput {
-    /// The consenting guardian (not needed when registering with the child).
-    pub guardian_id: Option<String>,
-    /// `registration` or `pairing`.
-    pub scope: Option<String>,
-    /// Date.
-    pub given_on: Option<String>,
-    /// Method.
-    pub method: Option<String>,
-}
-
 /// A checked child.
 #[derive(Debug, Clone)]
 pub struct ValidChild {
-    /// Name.
     pub name: String,
-    /// Gender.
     pub gender: Gender,
-    /// Birth date.
     pub birth_date: Date,
     /// ID number given in this input.
     pub id_number: Option<IdNumber>,
-    /// Category.
     pub category: Category,
-    /// Difficulty types.
     pub difficulty_types: Vec<Difficulty>,
     /// Residence.
     pub region_code: RegionCode,
-    /// Station.
     pub station_id: Uuid,
-    /// School.
     pub school: Option<String>,
-    /// Grade.
     pub grade: Option<String>,
-    /// Lives with.
     pub living_with: Option<LivingWith>,
     /// Parents' situation.
     pub parents_status: Option<ParentsStatus>,
-    /// Needs.
     pub needs: Vec<Need>,
     /// Exit, when the child leaves with this edit.
     pub exit: Option<(ExitReason, Date)>,
 }
 
-/// A checked guardian.
-#[derive(Debug, Clone)]
-pub struct ValidGuardian {
-    /// Name.
-    pub name: String,
-    /// Relation.
-    pub relation: Relation,
-    /// Mobile number.
-    pub phone: Option<Phone>,
-    /// Share it with the paired volunteer.
-    pub share: bool,
-}
-
 /// The guardian registered with a child, and her or his registration consent.
 pub type FirstGuardian = (ValidGuardian, Option<ValidConsent>);
-
-/// A checked consent (guardian resolved by the service).
-#[derive(Debug, Clone)]
-pub struct ValidConsent {
-    /// Scope.
-    pub scope: ConsentScope,
-    /// Date.
-    pub given_on: Date,
-    /// Method.
-    pub method: ConsentMethod,
-}
-
-fn choice<T>(
-    text: Option<&str>,
-    parse: impl Fn(&str) -> Option<T>,
-    field: &str,
-    required: bool,
-    errors: &mut FieldErrors,
-) -> Option<T> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => {
-            if required {
-                errors.insert(field.to_owned(), FieldError::new("error.required"));
-            }
-            None
-        }
-        Some(t) => parse(t).or_else(|| {
-            errors.insert(field.to_owned(), FieldError::new("error.choice"));
-            None
-        }),
-    }
-}
-
-fn choices<T: PartialEq>(
-    items: &[String],
-    parse: impl Fn(&str) -> Option<T>,
-    field: &str,
-    errors: &mut FieldErrors,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
-        match parse(item) {
-            Some(v) if !out.contains(&v) => out.push(v),
-            Some(_) => {}
-            None => {
-                errors.insert(field.to_owned(), FieldError::new("error.choice"));
-            }
-        }
-    }
-    out
-}
-
-impl GuardianInput {
-    /// Checks a guardian; `prefix` names the fields (`guardian.` when nested).
-    pub fn validate(&self, prefix: &str, errors: &mut FieldErrors) -> Option<ValidGuardian> {
-        let f = |name: &str| format!("{prefix}{name}");
-        let name = text::required(self.name.as_deref().unwrap_or(""), 50)
-            .map_err(|e| errors.insert(f("name"), e))
-            .ok();
-        let relation = choice(
-            self.relation.as_deref(),
-            Relation::parse,
-            &f("relation"),
-            true,
-            errors,
-        );
-        let phone = match self
-            .phone
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            None => None,
-            Some(p) => Phone::parse(p)
-                .map_err(|e| errors.insert(f("phone"), e))
-                .ok(),
-        };
-        if self.share_contact_with_volunteer && phone.is_none() && !errors.contains_key(&f("phone"))
-        {
-            errors.insert(f("phone"), FieldError::new("error.share_needs_phone"));
-        }
-        Some(ValidGuardian {
-            name: name?,
-            relation: relation?,
-            phone,
-            share: self.share_contact_with_volunteer,
-        })
-    }
-}
-
-impl ConsentInput {
-    /// Checks a consent; `default_scope` applies when none is given.
-    pub fn validate(
-        &self,
-        prefix: &str,
-        default_scope: Option<ConsentScope>,
-        errors: &mut FieldErrors,
-    ) -> Option<ValidConsent> {
-        let f = |name: &str| format!("{prefix}{name}");
-        let scope = match self
-            .scope
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => default_scope.or_else(|| {
-                errors.insert(f("scope"), FieldError::new("error.required"));
-                None
-            }),
-            Some(s) => ConsentScope::parse(s).or_else(|| {
-                errors.insert(f("scope"), FieldError::new("error.choice"));
-                None
-            }),
-        };
-        let given_on = domain::past_date(self.given_on.as_deref().unwrap_or(""))
-            .map_err(|e| errors.insert(f("given_on"), e))
-            .ok();
-        let method = choice(
-            self.method.as_deref(),
-            ConsentMethod::parse,
-            &f("method"),
-            true,
-            errors,
-        );
-        Some(ValidConsent {
-            scope: scope?,
-            given_on: given_on?,
-            method: method?,
-        })
-    }
-}
 
 impl ChildInput {
     /// Checks every field of a child; on create (`current` none) a child under 14 needs a

@@ -1,0 +1,40 @@
+//! What the child's page shows from other areas' tables: her pairing history. Display only —
+//! a read that decides a rule goes through the area that owns it.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::pairing::{ClosureReason, PairingLine, PairingStatus};
+use crate::web::error::AppError;
+
+/// Every pairing of a child, newest first, with its health mark as of today (the caller has
+/// loaded the child within scope).
+pub async fn pairing_history(
+    db: &PgPool,
+    child: Uuid,
+    check_in_days: u16,
+) -> Result<Vec<PairingLine>, AppError> {
+    let today = crate::domain::today();
+    Ok(sqlx::query!(
+        r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, p.status AS "status: PairingStatus",
+                  p.started_on, p.ended_on, p.closure_reason AS "closure_reason: ClosureReason", p.last_contact_on
+           FROM pairing p JOIN child c ON c.id = p.child_id JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.child_id = $1
+           ORDER BY p.started_on DESC, p.created_at DESC"#,
+        child
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| PairingLine {
+        health: PairingLine::health(r.status, r.started_on, r.last_contact_on, today, check_in_days),
+        id: r.id,
+        child_name: r.child_name,
+        volunteer_name: r.volunteer_name,
+        status: r.status,
+        started_on: r.started_on,
+        ended_on: r.ended_on,
+        closure_reason: r.closure_reason,
+    })
+    .collect())
+}

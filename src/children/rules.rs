@@ -1,0 +1,52 @@
+//! The children area's refusals: what a caller is told when one of its rules says no. Those the
+//! database enforces too are registered, so that its refusal answers the same.
+
+use crate::web::Refusal;
+
+/// One child per ID number (found by its keyed hash).
+pub const DUPLICATE_ID_NUMBER: Refusal =
+    Refusal::conflict("duplicate_id_number", "error.duplicate_id_number")
+        .on("id_number", "error.duplicate_id_number")
+        .enforced_by("child_id_number_hash_key");
+inventory::submit! { DUPLICATE_ID_NUMBER }
+
+/// A child of the same name and birth date already registered in the county is most likely the
+/// same child: registering another needs `confirm_duplicate`.
+pub const POSSIBLE_DUPLICATE: Refusal =
+    Refusal::conflict("possible_duplicate", "error.possible_duplicate")
+        .on("name", "error.possible_duplicate");
+
+/// A consent is withdrawn once.
+pub const ALREADY_WITHDRAWN: Refusal =
+    Refusal::conflict("already_withdrawn", "error.already_withdrawn");
+
+/// A consent is never changed, only withdrawn (once).
+pub const CONSENT_ONLY_WITHDRAWN: Refusal =
+    Refusal::conflict("append_only", "error.append_only").enforced_by("consent_only_withdrawn");
+inventory::submit! { CONSENT_ONLY_WITHDRAWN }
+
+/// A consent is never deleted.
+pub const CONSENT_APPEND_ONLY: Refusal =
+    Refusal::conflict("append_only", "error.append_only").enforced_by("consent_append_only");
+inventory::submit! { CONSENT_APPEND_ONLY }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_constraints_answer_with_these_refusals() {
+        for rule in [
+            DUPLICATE_ID_NUMBER,
+            CONSENT_ONLY_WITHDRAWN,
+            CONSENT_APPEND_ONLY,
+        ] {
+            let constraint = rule.constraint.unwrap();
+            assert_eq!(
+                Refusal::of_constraint(constraint),
+                Some(&rule),
+                "{constraint}"
+            );
+        }
+    }
+}

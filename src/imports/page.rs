@@ -1,0 +1,161 @@
+//! The import page of an area: how it works, its template, and the upload with its outcome.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::sheet::{Column, Outcome, RowError};
+use crate::auth::CurrentUser;
+use crate::i18n::Lang;
+use crate::web::error::AppError;
+use crate::web::{PageContext, Prefs, export, render};
+
+/// What a spreadsheet imports, declared by the area whose records it writes
+/// (`volunteers::import::KIND`, `children::import::KIND`).
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// The list's path, without its slash (`children`); the import lives under it.
+    pub path: &'static str,
+    /// Message key of the import page's title.
+    pub title_key: &'static str,
+    /// Message key of the list's title.
+    pub list_key: &'static str,
+    /// The template's columns.
+    pub columns: &'static [Column],
+    /// The template's example row.
+    pub example: &'static [&'static str],
+}
+
+#[derive(Template)]
+#[template(path = "imports/page.html")]
+struct ImportPage {
+    ctx: PageContext,
+    kind: Kind,
+    imported: Option<usize>,
+    errors: Vec<RowError>,
+    problem: Option<String>,
+    report: Option<Uuid>,
+}
+
+impl ImportPage {
+    fn path(&self) -> &'static str {
+        self.kind.path
+    }
+
+    fn title(&self) -> &'static str {
+        self.ctx.t(self.kind.title_key)
+    }
+
+    fn list_title(&self) -> &'static str {
+        self.ctx.t(self.kind.list_key)
+    }
+
+    fn columns(&self) -> Vec<(&'static str, bool)> {
+        let en = self.ctx.lang == crate::i18n::Lang::En;
+        self.kind
+            .columns
+            .iter()
+            .map(|(_, zh, e, required)| (if en { *e } else { *zh }, *required))
+            .collect()
+    }
+}
+
+/// The import page: how it works, the template, the upload form.
+pub fn form(kind: Kind, ctx: PageContext) -> Response {
+    render(&ImportPage {
+        ctx,
+        kind,
+        imported: None,
+        errors: Vec::new(),
+        problem: None,
+        report: None,
+    })
+}
+
+/// The template: the columns and one example row.
+pub fn template(kind: Kind, prefs: Prefs) -> Result<Response, AppError> {
+    let en = prefs.lang == crate::i18n::Lang::En;
+    let headers: Vec<&str> = kind
+        .columns
+        .iter()
+        .map(|(_, zh, e, _)| if en { *e } else { *zh })
+        .collect();
+    let example: Vec<String> = kind.example.iter().map(|s| (*s).to_owned()).collect();
+    let bytes = export::xlsx(kind.path, &headers, &[example])?;
+    Ok(export::download(
+        &format!("{}-import-template", kind.path),
+        bytes,
+    ))
+}
+
+/// Reads the uploaded file (multipart field `file`) and hands its rows to `run`, the owning
+/// area's import, which checks every row and imports all or none; a refusal lists each row's
+/// problems and keeps a downloadable report.
+pub async fn upload(
+    kind: Kind,
+    db: &PgPool,
+    ctx: PageContext,
+    user: &CurrentUser,
+    mut multipart: axum::extract::Multipart,
+    run: impl AsyncFnOnce(&[Vec<String>], Lang) -> Result<Outcome, AppError>,
+) -> Result<Response, AppError> {
+    let mut bytes = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        if field.name() == Some("file") {
+            bytes = Some(
+                field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?,
+            );
+        }
+    }
+    let refuse = |ctx: PageContext, key: &str| {
+        let problem = Some(ctx.t(key).to_owned());
+        let page = ImportPage {
+            ctx,
+            kind,
+            imported: None,
+            errors: Vec::new(),
+            problem,
+            report: None,
+        };
+        (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+    };
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return Ok(refuse(ctx, "import.no_file"));
+    };
+    let rows = match crate::web::sheet::read(&bytes) {
+        Ok(rows) => rows,
+        Err(e) => return Ok(refuse(ctx, e.key())),
+    };
+    let outcome = run(&rows, ctx.lang).await?;
+    match outcome {
+        Outcome::Imported(n) => Ok(render(&ImportPage {
+            ctx,
+            kind,
+            imported: Some(n),
+            errors: Vec::new(),
+            problem: None,
+            report: None,
+        })),
+        Outcome::Refused(errors) => {
+            let report = super::report::save(db, user, kind.path, &errors).await?;
+            let page = ImportPage {
+                ctx,
+                kind,
+                imported: None,
+                errors,
+                problem: None,
+                report: Some(report),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+    }
+}

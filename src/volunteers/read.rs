@@ -1,0 +1,68 @@
+//! What the volunteer's page shows from other areas' tables: her pairing history and the
+//! trainings she attended. Display only — a read that decides a rule goes through the area
+//! that owns it.
+
+use sqlx::PgPool;
+use time::Date;
+use uuid::Uuid;
+
+use super::training::Topic;
+use crate::domain::pairing::{ClosureReason, PairingLine, PairingStatus};
+use crate::web::error::AppError;
+
+/// Every pairing of a volunteer, newest first, with its health mark as of today (the caller
+/// has loaded her within scope).
+pub async fn pairing_history(
+    db: &PgPool,
+    volunteer: Uuid,
+    check_in_days: u16,
+) -> Result<Vec<PairingLine>, AppError> {
+    let today = crate::domain::today();
+    Ok(sqlx::query!(
+        r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, p.status AS "status: PairingStatus",
+                  p.started_on, p.ended_on, p.closure_reason AS "closure_reason: ClosureReason", p.last_contact_on
+           FROM pairing p JOIN child c ON c.id = p.child_id JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.volunteer_id = $1
+           ORDER BY p.started_on DESC, p.created_at DESC"#,
+        volunteer
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| PairingLine {
+        health: PairingLine::health(r.status, r.started_on, r.last_contact_on, today, check_in_days),
+        id: r.id,
+        child_name: r.child_name,
+        volunteer_name: r.volunteer_name,
+        status: r.status,
+        started_on: r.started_on,
+        ended_on: r.ended_on,
+        closure_reason: r.closure_reason,
+    })
+    .collect())
+}
+
+/// A training she attended.
+#[derive(Debug, Clone)]
+pub struct TrainingAttended {
+    pub activity_id: Uuid,
+    pub held_on: Date,
+    pub title: String,
+    pub topic: Topic,
+    /// The station that held it.
+    pub station_name: String,
+}
+
+/// The trainings a volunteer attended, newest first.
+pub async fn trainings(db: &PgPool, volunteer: Uuid) -> Result<Vec<TrainingAttended>, AppError> {
+    Ok(sqlx::query_as!(
+        TrainingAttended,
+        r#"SELECT a.id AS activity_id, a.held_on, a.title, a.topic AS "topic!: Topic", s.name AS station_name
+           FROM attendance t JOIN activity a ON a.id = t.activity_id JOIN station s ON s.id = a.station_id
+           WHERE t.volunteer_id = $1 AND a.kind = 'training'
+           ORDER BY a.held_on DESC, a.created_at DESC"#,
+        volunteer
+    )
+    .fetch_all(db)
+    .await?)
+}

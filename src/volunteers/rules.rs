@@ -1,0 +1,61 @@
+//! The volunteers area's refusals: what a caller is told when one of its rules says no. Those
+//! the database enforces too are registered, so that its refusal answers the same.
+
+use crate::web::Refusal;
+
+/// One volunteer per mobile number.
+pub const DUPLICATE_PHONE: Refusal = Refusal::conflict("duplicate_phone", "error.duplicate_phone")
+    .on("phone", "error.duplicate_phone")
+    .enforced_by("volunteer_phone_key");
+inventory::submit! { DUPLICATE_PHONE }
+
+/// One volunteer per ID number (found by its keyed hash).
+pub const DUPLICATE_ID_NUMBER: Refusal =
+    Refusal::conflict("duplicate_id_number", "error.duplicate_id_number")
+        .on("id_number", "error.duplicate_id_number")
+        .enforced_by("volunteer_id_number_hash_key");
+inventory::submit! { DUPLICATE_ID_NUMBER }
+
+/// Screened, trained or active only with the no-criminal-record check and the interview on
+/// record. The service names the missing dates (`validation_failed`); the database, which sees
+/// only the row, answers with this.
+pub const NOT_SCREENED: Refusal = Refusal::unprocessable(
+    "volunteer_not_screened_and_trained",
+    "error.volunteer_not_screened_and_trained",
+)
+.enforced_by("volunteer_screening_recorded");
+inventory::submit! { NOT_SCREENED }
+
+/// Trained or active only with training on record (as [`NOT_SCREENED`]).
+pub const NOT_TRAINED: Refusal = Refusal::unprocessable(
+    "volunteer_not_screened_and_trained",
+    "error.volunteer_not_screened_and_trained",
+)
+.enforced_by("volunteer_training_recorded");
+inventory::submit! { NOT_TRAINED }
+
+/// A volunteer who has withdrawn gets no login.
+pub const WITHDRAWN_GETS_NO_LOGIN: Refusal =
+    Refusal::unprocessable("volunteer_withdrawn", "error.volunteer_withdrawn");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_constraints_answer_with_these_refusals() {
+        for rule in [
+            DUPLICATE_PHONE,
+            DUPLICATE_ID_NUMBER,
+            NOT_SCREENED,
+            NOT_TRAINED,
+        ] {
+            let constraint = rule.constraint.unwrap();
+            assert_eq!(
+                Refusal::of_constraint(constraint),
+                Some(&rule),
+                "{constraint}"
+            );
+        }
+    }
+}
