@@ -387,9 +387,7 @@ async fn detail_page(
     )
     .await?
     .ok_or(AppError::NotFound)?;
-    let contacts =
-        crate::contacts::service::of_pairing(&state.db, user, id, state.config.check_in_days)
-            .await?;
+    let contacts = crate::contacts::service::of_pairing(&state.db, user, id).await?;
     let close = CloseForm {
         ended_on: if close.ended_on.is_empty() {
             crate::domain::today().to_string()
