@@ -144,7 +144,7 @@ pub struct WaitingChild {
     pub waiting_since: Date,
     /// Days waited so far.
     pub days_waiting: i64,
-    /// Whether a guardian's pairing consent is on record (else that comes first).
+    /// Whether a guardian's pairing consent is in force today (else that comes first).
     pub has_pairing_consent: bool,
 }
 

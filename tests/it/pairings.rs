@@ -871,6 +871,44 @@ async fn the_service_and_the_database_hold_the_first_meeting_to_one_rule() {
 }
 
 #[tokio::test]
+async fn the_pairing_pages_ask_the_same_consent_question_as_the_pairing() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    // A consent dated tomorrow is not in force today: no pairing starting today is made on it.
+    let (child, guardian) = fixtures::child(p, station).await;
+    sqlx::query(
+        "INSERT INTO consent (child_id, guardian_id, scope, given_on, method)
+         VALUES ($1, $2, 'pairing', current_date + 1, 'signed_form')",
+    )
+    .bind(child)
+    .bind(guardian)
+    .execute(p)
+    .await
+    .unwrap();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    let (status, body) = pair(&staff, child, volunteer).await;
+    let new_page = staff
+        .get(&format!("/pairings/new?child_id={child}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let waiting = staff.get("/pairings/waiting").await.text().await.unwrap();
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_error(&body, "consent_missing");
+    assert!(
+        new_page.contains("缺少监护人有效的结对同意书")
+            && !new_page.contains("已有有效的结对同意书")
+    );
+    assert!(waiting.contains("先补监护人结对同意书"));
+    assert!(!waiting.contains(&format!("/pairings/new?child_id={child}")));
+}
+
+#[tokio::test]
 async fn a_refused_database_write_is_answered_by_the_pairing_rule_it_breaks() {
     let app = TestApp::spawn().await;
     let p = app.pool();

@@ -80,10 +80,11 @@ pub async fn waiting(
     (limit, offset): (i64, i64),
     today: Date,
 ) -> sqlx::Result<(Vec<WaitingChild>, i64)> {
+    // Whether she may be paired today is the children area's `consent_current`: the one
+    // definition of a consent in force, which the service asks and the pairing trigger calls.
     let rows = sqlx::query!(
         r#"SELECT c.id, c.name, c.birth_date, c.station_id, s.name AS station_name, c.waiting_since,
-                  EXISTS (SELECT 1 FROM consent k WHERE k.child_id = c.id AND k.scope = 'pairing'
-                          AND k.withdrawn_on IS NULL) AS "has_pairing_consent!"
+                  consent_current(c.id, 'pairing', $7) AS "has_pairing_consent!"
            FROM child c JOIN station s ON s.id = c.station_id
            WHERE c.status = 'registered'
              AND ($1::text IS NULL OR c.region_code LIKE $1)
@@ -97,7 +98,8 @@ pub async fn waiting(
         scope.volunteer_id(),
         station,
         limit,
-        offset
+        offset,
+        today,
     )
     .fetch_all(db)
     .await?;

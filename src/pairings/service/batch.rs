@@ -143,7 +143,7 @@ pub struct BatchChoices {
     pub events: Vec<(Uuid, String, Date)>,
     /// The chosen event, when it is one of them.
     pub activity_id: Option<Uuid>,
-    /// The children waiting there whose pairing consent is on record, each with whether she
+    /// The children waiting there whose pairing consent is in force, each with whether she
     /// came to the event: those who came first.
     pub children: Vec<(WaitingChild, bool)>,
     /// Its volunteers who may take a child: those who came first.

@@ -215,7 +215,7 @@ async fn rank(
 }
 
 /// What the new-pairing page shows of a child: her record, the pairing she has now if any,
-/// whether her pairing consent is on record, the volunteers suggested for her and her
+/// whether her pairing consent is in force today, the volunteers suggested for her and her
 /// station's ice-breaking events.
 #[derive(Debug, Clone)]
 pub struct ChildToPair {
@@ -242,10 +242,9 @@ pub async fn child_to_pair(
         .await?
         .into_iter()
         .find(|p| p.status == PairingStatus::Active);
-    let has_consent = detail
-        .consents
-        .iter()
-        .any(|c| c.scope == ConsentScope::Pairing && c.withdrawn_on.is_none());
+    let has_consent =
+        crate::children::service::has_current_consent(db, child, ConsentScope::Pairing, today)
+            .await?;
     let suggestions = rank(db, user, &detail.child, q, lang).await?;
     let ice_breakers = read::ice_breakers(db, detail.child.station_id).await?;
     Ok(ChildToPair {
