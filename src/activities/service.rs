@@ -308,6 +308,17 @@ pub async fn opening(db: &PgPool, station: &Station) -> Result<Opening, AppError
     })
 }
 
+/// Whether an activity of `station` is an ice-breaking event, and the day it was held: what a
+/// pairing asks of the event it names as its first meeting (none when the station held no such
+/// activity).
+pub async fn event_at(
+    db: impl sqlx::PgExecutor<'_>,
+    activity: Uuid,
+    station: Uuid,
+) -> Result<Option<(bool, Date)>, AppError> {
+    Ok(store::event_at(db, activity, station).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -498,3 +498,20 @@ pub fn planned_hours(schedule: &[crate::stations::model::Slot], day: Date) -> Op
     let closes = super::model::parse_hhmm(&slot.closes).ok()?;
     Some((opens, closes))
 }
+
+/// The kind (ice-breaking or not) and the day of an activity at a station.
+pub async fn event_at(
+    db: impl sqlx::PgExecutor<'_>,
+    activity: Uuid,
+    station: Uuid,
+) -> sqlx::Result<Option<(bool, Date)>> {
+    let row = sqlx::query!(
+        "SELECT kind = 'ice_breaking' AS ice_breaking, held_on FROM activity
+         WHERE id = $1 AND station_id = $2",
+        activity,
+        station
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.ice_breaking.unwrap_or(false), r.held_on)))
+}

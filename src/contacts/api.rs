@@ -5,8 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use super::model::OpenConcern;
 use super::model::{Contact, ContactInput};
-use super::store::OpenConcern;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -20,9 +20,7 @@ pub async fn list(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let items =
-        super::service::of_pairing(&state.db, &user, parse_id(&id)?, state.config.check_in_days)
-            .await?;
+    let items = super::service::of_pairing(&state.db, &user, parse_id(&id)?).await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
@@ -34,14 +32,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<(StatusCode, Json<Contact>), AppError> {
-    let contact = super::service::create(
-        &state.db,
-        &user,
-        parse_id(&id)?,
-        &input,
-        (ip, state.config.check_in_days),
-    )
-    .await?;
+    let contact = super::service::create(&state.db, &user, parse_id(&id)?, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(contact)))
 }
 
@@ -53,15 +44,9 @@ pub async fn correct(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<Contact>, AppError> {
-    super::service::correct(
-        &state.db,
-        &user,
-        parse_id(&id)?,
-        &input,
-        (ip, state.config.check_in_days),
-    )
-    .await
-    .map(Json)
+    super::service::correct(&state.db, &user, parse_id(&id)?, &input, ip)
+        .await
+        .map(Json)
 }
 
 /// `POST /api/v1/contacts/{id}/seen`.

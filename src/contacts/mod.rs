@@ -1,9 +1,15 @@
 //! Contacts (联系记录) a volunteer logs with her paired child, the concerns they raise, and
 //! staff reading and resolving them.
+//!
+//! Contacts stand below pairings: they read the pairing they belong to themselves (in the
+//! caller's scope) and import nothing from the pairings area, whose pages show a pairing's
+//! contacts through this area's service.
 
 pub mod api;
 pub mod model;
 pub mod pages;
+mod read;
+mod rules;
 pub mod service;
 mod store;
 

@@ -30,17 +30,11 @@ pub const CORRECTION_WINDOW: time::Duration = time::Duration::hours(24);
 /// A contact as the API answers it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Contact {
-    /// Id.
     pub id: Uuid,
-    /// The pairing.
     pub pairing_id: Uuid,
-    /// When.
     pub contacted_on: Date,
-    /// How.
     pub mode: ContactMode,
-    /// Minutes.
     pub duration_minutes: Option<i32>,
-    /// Topics.
     pub topics: Vec<Topic>,
     /// What happened.
     pub note: Option<String>,
@@ -61,10 +55,8 @@ pub struct Contact {
     pub editable_until: OffsetDateTime,
     /// Optimistic-concurrency version.
     pub version: i32,
-    /// Logged.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -79,7 +71,6 @@ pub struct ContactInput {
     pub mode: Option<String>,
     /// Minutes, 1 to 1440.
     pub duration_minutes: Option<i64>,
-    /// Topics.
     pub topics: Vec<String>,
     /// What happened (up to 2000 characters).
     pub note: Option<String>,
@@ -94,17 +85,12 @@ pub struct ContactInput {
 /// A checked contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidContact {
-    /// When.
     pub contacted_on: Date,
-    /// How.
     pub mode: ContactMode,
-    /// Minutes.
     pub duration_minutes: i32,
     /// Topics, each once.
     pub topics: Vec<Topic>,
-    /// Note.
     pub note: Option<String>,
-    /// Concern.
     pub concern: Option<(ConcernCategory, String)>,
 }
 
@@ -202,6 +188,26 @@ impl ContactInput {
             _ => Err(fields),
         }
     }
+}
+
+/// An open concern, as staff and managers see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpenConcern {
+    pub contact_id: Uuid,
+    pub pairing_id: Uuid,
+    pub child_id: Uuid,
+    pub child_name: String,
+    pub volunteer_name: String,
+    pub station_id: Uuid,
+    pub station_name: String,
+    pub concern_category: ConcernCategory,
+    /// Description.
+    pub concern_detail: String,
+    /// The contact's date.
+    pub contacted_on: Date,
+    /// When it was raised.
+    #[serde(with = "time::serde::rfc3339")]
+    pub raised_at: OffsetDateTime,
 }
 
 #[cfg(test)]

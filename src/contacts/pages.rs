@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::store::OpenConcern;
+use super::model::OpenConcern;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::web::AppState;
 use crate::web::error::AppError;

@@ -1,28 +1,46 @@
-//! The rules and transactions of this area: what its pages and API call.
+//! The rules and transactions of this area: what its pages and API call, and what the areas
+//! above (pairings, the portal, the dashboard) ask of contacts.
+//!
+//! A contact belongs to a pairing, which this area reads with its own query: the caller's
+//! scope (auth's) decides whether she reaches it; the contact rules in `rules` (logged on an
+//! active pairing, dated on or after its start, corrected for 24 hours, a concern kept) are
+//! decided here.
 
-use super::store;
-pub use super::store::OpenConcern;
 use std::net::IpAddr;
 
 use sqlx::PgPool;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::model::{CORRECTION_WINDOW, Contact, ContactInput, ValidContact};
+pub use super::model::OpenConcern;
+use super::model::{Contact, ContactInput, ValidContact};
+use super::read;
+use super::rules::{
+    CONCERN_KEPT, CONCERN_RESOLVED, CONTACT_BEFORE_PAIRING, CORRECTION_WINDOW_CLOSED, NO_CONCERN,
+    NOT_YOUR_CONTACT, PAIRING_CLOSED,
+};
+use super::store::{self, PairingFacts};
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::auth::scope::Scope;
 use crate::domain::pairing::PairingStatus;
 use crate::web::error::{AppError, FieldError, FieldErrors};
 
+/// The pairing a contact is logged on, if the caller reaches it; else 404.
+async fn pairing(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<PairingFacts, AppError> {
+    store::pairing(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// The contacts of a pairing in the caller's scope, newest first.
 pub async fn of_pairing(
     db: &PgPool,
     user: &CurrentUser,
-    pairing: Uuid,
-    check_in_days: u16,
+    pairing_id: Uuid,
 ) -> Result<Vec<Contact>, AppError> {
-    crate::pairings::service::find(db, user, pairing, check_in_days).await?;
-    Ok(store::of_pairing(db, pairing)
+    pairing(db, user, pairing_id).await?;
+    Ok(store::of_pairing(db, pairing_id)
         .await?
         .into_iter()
         .map(|(c, _)| c)
@@ -36,9 +54,9 @@ pub async fn open_concerns(
     scope: &Scope,
     (limit, offset): (i64, i64),
 ) -> Result<(Vec<OpenConcern>, i64), AppError> {
-    let total = store::count_open_concerns(db, scope).await?;
+    let total = read::count_open_concerns(db, scope).await?;
     let items = if total > offset {
-        store::open_concerns(db, scope, (limit, offset)).await?
+        read::open_concerns(db, scope, (limit, offset)).await?
     } else {
         Vec::new()
     };
@@ -59,22 +77,22 @@ pub async fn totals_since(
 pub async fn create(
     db: &PgPool,
     user: &CurrentUser,
-    pairing: Uuid,
+    pairing_id: Uuid,
     input: &ContactInput,
-    (ip, check_in_days): (Option<IpAddr>, u16),
+    ip: Option<IpAddr>,
 ) -> Result<Contact, AppError> {
-    let p = crate::pairings::service::find(db, user, pairing, check_in_days).await?;
+    let p = pairing(db, user, pairing_id).await?;
     let valid = input.validate().map_err(AppError::validation)?;
     if p.status != PairingStatus::Active {
-        return Err(AppError::conflict("pairing_closed"));
+        return Err(PAIRING_CLOSED.error());
     }
-    check_date(&valid, p.started_on)?;
+    check_date(&valid, &p)?;
     let mut tx = db.begin().await?;
-    let id = store::insert(&mut tx, pairing, &valid, user.id).await?;
+    let id = store::insert(&mut tx, pairing_id, &valid, user.id).await?;
     audit::record(
         &mut *tx,
         Entry::by(user, Action::Create, "contact", Some(id), ip).with_detail(serde_json::json!({
-            "pairing_id": pairing,
+            "pairing_id": pairing_id,
             "concern": valid.concern.as_ref().map(|(c, _)| c.as_str()),
         })),
     )
@@ -84,19 +102,27 @@ pub async fn create(
 }
 
 /// A contact cannot predate its pairing.
-fn check_date(valid: &ValidContact, started_on: time::Date) -> Result<(), AppError> {
-    if valid.contacted_on < started_on {
-        return Err(AppError::validation(FieldErrors::from([(
-            "contacted_on".to_owned(),
-            FieldError::new("error.contact_before_pairing"),
-        )])));
+fn check_date(valid: &ValidContact, pairing: &PairingFacts) -> Result<(), AppError> {
+    if valid.contacted_on < pairing.started_on {
+        return Err(CONTACT_BEFORE_PAIRING.error());
     }
     Ok(())
 }
 
-/// A contact in the caller's scope.
-pub async fn find(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
-    found(db, user, id).await
+/// Refuses a correction once the contact's 24 hours are over.
+fn check_window(contact: &Contact) -> Result<(), AppError> {
+    if OffsetDateTime::now_utc() > contact.editable_until {
+        return Err(CORRECTION_WINDOW_CLOSED.error());
+    }
+    Ok(())
+}
+
+/// A contact in the caller's scope that can still be corrected (within its 24 hours), for the
+/// correction form.
+pub async fn correctable(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
+    let contact = found(db, user, id).await?;
+    check_window(&contact)?;
+    Ok(contact)
 }
 
 async fn found(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
@@ -114,17 +140,15 @@ pub async fn correct(
     user: &CurrentUser,
     id: Uuid,
     input: &ContactInput,
-    (ip, check_in_days): (Option<IpAddr>, u16),
+    ip: Option<IpAddr>,
 ) -> Result<Contact, AppError> {
     let (current, author) = store::find(db, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if author != Some(user.id) {
-        return Err(AppError::Forbidden("not_your_contact"));
+        return Err(NOT_YOUR_CONTACT.error());
     }
-    if time::OffsetDateTime::now_utc() > current.created_at + CORRECTION_WINDOW {
-        return Err(AppError::Forbidden("correction_window_closed"));
-    }
+    check_window(&current)?;
     let valid = input.validate().map_err(AppError::validation)?;
     let Some(version) = input.version else {
         return Err(AppError::validation(FieldErrors::from([(
@@ -136,10 +160,9 @@ pub async fn correct(
         && valid.concern.as_ref().map(|(c, d)| (*c, d.as_str()))
             != Some((raised, current.concern_detail.as_deref().unwrap_or("")))
     {
-        return Err(AppError::conflict("concern_kept"));
+        return Err(CONCERN_KEPT.error());
     }
-    let p = crate::pairings::service::find(db, user, current.pairing_id, check_in_days).await?;
-    check_date(&valid, p.started_on)?;
+    check_date(&valid, &pairing(db, user, current.pairing_id).await?)?;
     let mut tx = db.begin().await?;
     if !store::update(&mut tx, id, &valid, version).await? {
         return Err(AppError::Stale {
@@ -197,11 +220,11 @@ pub async fn resolve(
     let resolution = crate::domain::text::required(resolution.unwrap_or(""), 2000)
         .map_err(|e| AppError::validation(FieldErrors::from([("resolution".to_owned(), e)])))?;
     if current.concern_category.is_none() {
-        return Err(AppError::conflict("no_concern"));
+        return Err(NO_CONCERN.error());
     }
     let mut tx = db.begin().await?;
     if !store::resolve(&mut tx, id, user.id, &resolution).await? {
-        return Err(AppError::conflict("concern_resolved"));
+        return Err(CONCERN_RESOLVED.error());
     }
     audit::record(
         &mut *tx,

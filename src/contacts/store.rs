@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::model::{CORRECTION_WINDOW, ConcernCategory, Contact, ContactMode, Topic, ValidContact};
 use crate::auth::Scope;
+use crate::domain::pairing::PairingStatus;
 
 /// A contact row, with who logged it.
 struct Row {
@@ -91,6 +92,34 @@ pub async fn find(
     .fetch_optional(db)
     .await?;
     Ok(row.map(Row::into_contact))
+}
+
+/// What the contact rules need of a pairing: whether it runs, and since when.
+#[derive(Debug, Clone, Copy)]
+pub struct PairingFacts {
+    pub status: PairingStatus,
+    pub started_on: Date,
+}
+
+/// A pairing the caller may reach, with what the contact rules need of it. Whom the caller
+/// reaches is the scope auth gives her: a region's or a manager's stations, a volunteer's own
+/// pairings (the same conditions as every other read of a pairing).
+pub async fn pairing(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<PairingFacts>> {
+    sqlx::query_as!(
+        PairingFacts,
+        r#"SELECT p.status AS "status: PairingStatus", p.started_on
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.id = $1
+             AND ($2::text IS NULL OR s.region_code LIKE $2)
+             AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
+             AND ($4::uuid IS NULL OR p.volunteer_id = $4)"#,
+        id,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// The contacts of a pairing, newest first (the caller has checked the pairing is in scope).
@@ -189,87 +218,6 @@ pub async fn resolve(
     .execute(tx)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// An open concern, as staff and managers see it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct OpenConcern {
-    /// The contact.
-    pub contact_id: Uuid,
-    /// Its pairing.
-    pub pairing_id: Uuid,
-    /// The child.
-    pub child_id: Uuid,
-    /// The child's name.
-    pub child_name: String,
-    /// The volunteer's name.
-    pub volunteer_name: String,
-    /// The station.
-    pub station_id: Uuid,
-    /// Its name.
-    pub station_name: String,
-    /// Category.
-    pub concern_category: ConcernCategory,
-    /// Description.
-    pub concern_detail: String,
-    /// The contact's date.
-    pub contacted_on: Date,
-    /// When it was raised.
-    #[serde(with = "time::serde::rfc3339")]
-    pub raised_at: OffsetDateTime,
-}
-
-/// A page of the open concerns in scope, oldest first: the page is chosen from the queue of open
-/// concerns (which the contact trigger keeps, with each concern's station), and only its rows
-/// are joined to their contact, child and volunteer.
-#[tracing::instrument(skip(db))]
-pub async fn open_concerns(
-    db: &PgPool,
-    scope: &Scope,
-    (limit, offset): (i64, i64),
-) -> sqlx::Result<Vec<OpenConcern>> {
-    sqlx::query_as!(
-        OpenConcern,
-        r#"SELECT k.id AS contact_id, k.pairing_id, p.child_id, c.name AS child_name,
-                  v.name AS volunteer_name, p.station_id, s.name AS station_name,
-                  k.concern_category AS "concern_category!: ConcernCategory",
-                  k.concern_detail AS "concern_detail!", k.contacted_on, o.raised_at
-           FROM (SELECT o.contact_id, o.station_id, o.raised_at FROM open_concern o
-                 WHERE ($1::text IS NULL OR o.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
-                   AND ($2::uuid[] IS NULL OR o.station_id = ANY($2))
-                   AND $3::uuid IS NULL
-                 ORDER BY o.raised_at, o.contact_id
-                 LIMIT $4 OFFSET $5) o
-           JOIN contact k ON k.id = o.contact_id
-           JOIN pairing p ON p.id = k.pairing_id
-           JOIN child c ON c.id = p.child_id
-           JOIN volunteer v ON v.id = p.volunteer_id
-           JOIN station s ON s.id = o.station_id
-           ORDER BY o.raised_at, o.contact_id"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        limit,
-        offset
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// How many open concerns there are in scope.
-#[tracing::instrument(skip(db))]
-pub async fn count_open_concerns(db: &PgPool, scope: &Scope) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM open_concern o
-           WHERE ($1::text IS NULL OR o.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
-             AND ($2::uuid[] IS NULL OR o.station_id = ANY($2))
-             AND $3::uuid IS NULL"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-    )
-    .fetch_one(db)
-    .await
 }
 
 /// A volunteer's contacts and minutes since `from` (for the month's encouragement).

@@ -6,59 +6,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::model::{CloseInput, Health, Pairing, PairingInput, PairingStatus};
-use super::service::{BatchInput, Suggestion};
-use super::store::{self, Filter};
+use super::model::{BatchInput, CloseInput, ListQuery, Pairing, PairingInput};
+use super::service::{self, Suggestion};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::AppState;
 use crate::web::Prefs;
 use crate::web::error::AppError;
 use crate::web::export;
 use crate::web::json::ApiJson;
-use crate::web::paging::{Filters, PageRequest, Paging};
+use crate::web::paging::{Filters, Paging};
 use crate::web::parse_id;
-
-/// Query of the pairing list.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListQuery {
-    /// Part of the child's or the volunteer's name.
-    pub q: Option<String>,
-    /// At this station.
-    pub station_id: Option<String>,
-    /// Of this child.
-    pub child_id: Option<String>,
-    /// Of this volunteer.
-    pub volunteer_id: Option<String>,
-    /// `active` or `closed`.
-    pub status: Option<String>,
-    /// `new`, `on_track` or `needs_check_in`.
-    pub health: Option<String>,
-    /// `xlsx` for a spreadsheet of the whole list.
-    pub format: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
-}
-
-impl ListQuery {
-    /// Checks filters and paging.
-    pub fn checked(&self) -> Result<(Filter, PageRequest), AppError> {
-        let mut check = Filters::default();
-        let filter = Filter {
-            q: Filters::text(&self.q),
-            station_id: check.id("station_id", &self.station_id, "error.station_unknown"),
-            child_id: check.id("child_id", &self.child_id, "error.child_unknown"),
-            volunteer_id: check.id(
-                "volunteer_id",
-                &self.volunteer_id,
-                "error.volunteer_unknown",
-            ),
-            status: check.choice("status", &self.status, PairingStatus::parse),
-            health: check.choice("health", &self.health, Health::parse),
-        };
-        check.finish(filter, &self.paging)
-    }
-}
 
 /// `GET /api/v1/pairings` (`format=xlsx`: the whole list as a spreadsheet, audited).
 pub async fn list(
@@ -69,17 +26,10 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
-    let today = crate::domain::today();
     let days = state.config.check_in_days;
     if export::wanted(q.format.as_deref())? {
-        let (items, _) = store::list(
-            &state.db,
-            &user.scope,
-            &filter,
-            (export::MAX_ROWS, 0),
-            (today, days),
-        )
-        .await?;
+        let (items, _) =
+            service::list(&state.db, &user, &filter, (export::MAX_ROWS, 0), days).await?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("pairing.child"),
@@ -123,12 +73,12 @@ pub async fn list(
         )
         .await;
     }
-    let (items, total) = store::list(
+    let (items, total) = service::list(
         &state.db,
-        &user.scope,
+        &user,
         &filter,
         (paging.limit(), paging.offset()),
-        (today, days),
+        days,
     )
     .await?;
     Ok(Json(paging.page(items, total)).into_response())
@@ -141,8 +91,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<PairingInput>,
 ) -> Result<(StatusCode, Json<Pairing>), AppError> {
-    let pairing =
-        super::service::create(&state.db, &user, &input, ip, state.config.check_in_days).await?;
+    let pairing = service::create(&state.db, &user, &input, ip, state.config.check_in_days).await?;
     Ok((StatusCode::CREATED, Json(pairing)))
 }
 
@@ -153,22 +102,8 @@ pub async fn batch(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> Result<Response, AppError> {
-    let ids = super::service::batch(&state.db, &user, &input, ip).await?;
-    let today = crate::domain::today();
-    let mut items = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(p) = store::find(
-            &state.db,
-            &user.scope,
-            id,
-            today,
-            state.config.check_in_days,
-        )
-        .await?
-        {
-            items.push(p);
-        }
-    }
+    let ids = service::batch(&state.db, &user, &input, ip).await?;
+    let items = service::find_all(&state.db, &user, &ids, state.config.check_in_days).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "items": items })),
@@ -182,16 +117,9 @@ pub async fn get(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Pairing>, AppError> {
-    store::find(
-        &state.db,
-        &user.scope,
-        parse_id(&id)?,
-        crate::domain::today(),
-        state.config.check_in_days,
-    )
-    .await?
-    .map(Json)
-    .ok_or(AppError::NotFound)
+    service::find(&state.db, &user, parse_id(&id)?, state.config.check_in_days)
+        .await
+        .map(Json)
 }
 
 /// `POST /api/v1/pairings/{id}/close`: 200 with the closed pairing.
@@ -202,7 +130,7 @@ pub async fn close(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CloseInput>,
 ) -> Result<Json<Pairing>, AppError> {
-    super::service::close(
+    service::close(
         &state.db,
         &user,
         parse_id(&id)?,
@@ -233,12 +161,17 @@ pub async fn suggestions(
     Query(query): Query<SuggestionQuery>,
 ) -> Result<Response, AppError> {
     let paging = query.paging.checked()?;
-    let detail =
-        crate::children::service::detail(&state.db, &state.cipher, &user, parse_id(&id)?).await?;
+    let child = parse_id(&id)?;
     let q = Filters::text(&query.q);
-    let all: Vec<Suggestion> =
-        super::service::suggestions(&state.db, &user, &detail.child, q.as_deref(), prefs.lang)
-            .await?;
+    let all: Vec<Suggestion> = service::suggestions(
+        &state.db,
+        &state.cipher,
+        &user,
+        child,
+        q.as_deref(),
+        prefs.lang,
+    )
+    .await?;
     let total = all.len() as i64;
     let items: Vec<Suggestion> = all
         .into_iter()
@@ -246,6 +179,6 @@ pub async fn suggestions(
         .take(paging.limit() as usize)
         .collect();
     let mut page = serde_json::to_value(paging.page(items, total)).unwrap_or_default();
-    page["child_id"] = serde_json::json!(detail.child.id);
+    page["child_id"] = serde_json::json!(child);
     Ok(Json(page).into_response())
 }

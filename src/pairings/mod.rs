@@ -1,14 +1,19 @@
-//! Pairing (结对关爱): match suggestions, creating pairings under every guard, the pairing
+//! Pairing (结对关爱): match suggestions, creating pairings under every rule, the pairing
 //! record and its health, closing.
 //!
-//! Every guard is checked twice: here, inside one transaction and under row locks on the child
-//! and the volunteer (so the caller gets a message that names who and why), and again by the
-//! database's `pairing_guard` trigger and its one-active-pairing-per-child index, which no code
-//! path can skip.
+//! Every rule (`rules`) is checked twice: by the service, inside one transaction and under row
+//! locks on the child and the volunteer (so the caller gets a message that names who and why),
+//! and again by the database's `pairing_guard` trigger, its first-meeting trigger and its
+//! one-active-pairing-per-child index, which no code path can skip; a refusal from there is
+//! answered as the service's own. The consent a pairing needs is the children area's answer,
+//! the first meeting's facts the activities area's. Pairings stand above contacts: the record
+//! shows a pairing's contacts through the contacts service.
 
 pub mod api;
 pub mod model;
 pub mod pages;
+mod read;
+mod rules;
 pub mod service;
 mod store;
 

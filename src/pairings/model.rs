@@ -5,34 +5,28 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, text};
-use crate::web::error::{FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::paging::{Filters, PageRequest, Paging};
 
 pub use crate::domain::pairing::{ClosureReason, Health, PairingStatus};
 
 /// A pairing as `GET /api/v1/pairings/{id}` answers it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pairing {
-    /// Id.
     pub id: Uuid,
-    /// The child.
     pub child_id: Uuid,
-    /// The child's name.
     pub child_name: String,
-    /// The volunteer.
     pub volunteer_id: Uuid,
-    /// The volunteer's name.
     pub volunteer_name: String,
     /// The station the pairing belongs to (the child's).
     pub station_id: Uuid,
     /// That station's name.
     pub station_name: String,
-    /// Active or closed.
     pub status: PairingStatus,
     /// First day of the pairing.
     pub started_on: Date,
     /// Last day, once closed.
     pub ended_on: Option<Date>,
-    /// Why it closed.
     pub closure_reason: Option<ClosureReason>,
     /// What the closing staff member wrote.
     pub closure_note: Option<String>,
@@ -52,10 +46,8 @@ pub struct Pairing {
     pub health: Option<Health>,
     /// Optimistic-concurrency version.
     pub version: i32,
-    /// Created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -64,9 +56,7 @@ pub struct Pairing {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct PairingInput {
-    /// The child.
     pub child_id: Option<String>,
-    /// The volunteer.
     pub volunteer_id: Option<String>,
     /// First day (default today).
     pub started_on: Option<String>,
@@ -79,16 +69,107 @@ pub struct PairingInput {
 /// A checked new pairing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPairing {
-    /// The child.
     pub child_id: Uuid,
-    /// The volunteer.
     pub volunteer_id: Uuid,
-    /// First day.
     pub started_on: Date,
-    /// Agreement signed.
     pub agreement_signed_on: Option<Date>,
-    /// First meeting.
     pub first_activity_id: Option<Uuid>,
+}
+
+/// Filters of the pairing list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Part of the child's or the volunteer's name.
+    pub q: Option<String>,
+    pub station_id: Option<Uuid>,
+    pub child_id: Option<Uuid>,
+    pub volunteer_id: Option<Uuid>,
+    pub status: Option<PairingStatus>,
+    /// With this health mark (active pairings only).
+    pub health: Option<Health>,
+}
+
+/// Query of the pairing list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Part of the child's or the volunteer's name.
+    pub q: Option<String>,
+    /// At this station.
+    pub station_id: Option<String>,
+    /// Of this child.
+    pub child_id: Option<String>,
+    /// Of this volunteer.
+    pub volunteer_id: Option<String>,
+    /// `active` or `closed`.
+    pub status: Option<String>,
+    /// `new`, `on_track` or `needs_check_in`.
+    pub health: Option<String>,
+    /// `xlsx` for a spreadsheet of the whole list.
+    pub format: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+impl ListQuery {
+    /// Checks filters and paging.
+    pub fn checked(&self) -> Result<(Filter, PageRequest), AppError> {
+        let mut check = Filters::default();
+        let filter = Filter {
+            q: Filters::text(&self.q),
+            station_id: check.id("station_id", &self.station_id, "error.station_unknown"),
+            child_id: check.id("child_id", &self.child_id, "error.child_unknown"),
+            volunteer_id: check.id(
+                "volunteer_id",
+                &self.volunteer_id,
+                "error.volunteer_unknown",
+            ),
+            status: check.choice("status", &self.status, PairingStatus::parse),
+            health: check.choice("health", &self.health, Health::parse),
+        };
+        check.finish(filter, &self.paging)
+    }
+}
+
+/// A child waiting for a pairing.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingChild {
+    pub id: Uuid,
+    pub name: String,
+    /// Age today.
+    pub age: i32,
+    pub station_id: Uuid,
+    pub station_name: String,
+    /// Waiting since: registration, or the end of the last pairing.
+    pub waiting_since: Date,
+    /// Days waited so far.
+    pub days_waiting: i64,
+    /// Whether a guardian's pairing consent is in force today (else that comes first).
+    pub has_pairing_consent: bool,
+}
+
+/// Several pairs from one station's event, confirmed together (`POST /api/v1/pairings/batch`,
+/// the batch page).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BatchInput {
+    /// The station every child belongs to.
+    pub station_id: Option<String>,
+    /// The ice-breaking event where they met, if any.
+    pub activity_id: Option<String>,
+    /// First day of every pairing (default today).
+    pub started_on: Option<String>,
+    /// When the agreements were signed.
+    pub agreement_signed_on: Option<String>,
+    pub pairs: Vec<BatchPair>,
+}
+
+/// One pair of a batch.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BatchPair {
+    pub child_id: Option<String>,
+    pub volunteer_id: Option<String>,
 }
 
 /// An id field: required, and a well-formed id.
@@ -177,11 +258,8 @@ pub struct CloseInput {
 /// A checked closing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closing {
-    /// Last day.
     pub ended_on: Date,
-    /// Why.
     pub reason: ClosureReason,
-    /// Note.
     pub note: Option<String>,
     /// The version the caller saw.
     pub version: i32,

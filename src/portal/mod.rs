@@ -4,8 +4,8 @@
 
 pub mod api;
 pub mod pages;
+mod read;
 pub mod service;
-mod store;
 
 use crate::web::{Access, Routes};
 

@@ -190,9 +190,7 @@ async fn child_page(
 ) -> Result<ChildPage, AppError> {
     let child =
         super::service::my_child(&state.db, user, pairing, state.config.check_in_days).await?;
-    let contacts =
-        crate::contacts::service::of_pairing(&state.db, user, pairing, state.config.check_in_days)
-            .await?;
+    let contacts = crate::contacts::service::of_pairing(&state.db, user, pairing).await?;
     Ok(ChildPage {
         ctx,
         child,
@@ -234,14 +232,7 @@ pub async fn log_contact(
 ) -> Result<Response, AppError> {
     let pairing = parse_id(&id)?;
     let input = form.input().unwrap_or_default();
-    let result = crate::contacts::service::create(
-        &state.db,
-        &user,
-        pairing,
-        &input,
-        (ip, state.config.check_in_days),
-    )
-    .await;
+    let result = crate::contacts::service::create(&state.db, &user, pairing, &input, ip).await;
     match result {
         Ok(c) => {
             let key = if c.concern_category.is_some() {
@@ -287,14 +278,6 @@ struct EditPage {
     view: FormView,
 }
 
-async fn load_own(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
-    let contact = crate::contacts::service::find(&state.db, user, id).await?;
-    if OffsetDateTime::now_utc() > contact.editable_until {
-        return Err(AppError::Forbidden("correction_window_closed"));
-    }
-    Ok(contact)
-}
-
 /// `GET /me/contacts/{id}/edit`: within 24 hours of logging it.
 pub async fn edit_form(
     State(state): State<AppState>,
@@ -302,7 +285,7 @@ pub async fn edit_form(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let contact = load_own(&state, &user, parse_id(&id)?).await?;
+    let contact = crate::contacts::service::correctable(&state.db, &user, parse_id(&id)?).await?;
     let view = FormView {
         form: ContactForm::from_contact(&contact),
         errors: Errors::new(),
@@ -322,21 +305,14 @@ pub async fn edit(
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let contact = load_own(&state, &user, id).await?;
+    let contact = crate::contacts::service::correctable(&state.db, &user, id).await?;
     let mut input = form.input().unwrap_or_default();
     if contact.concern_category.is_some() {
         // A raised concern is not part of the form any more: it stays as it was.
         input.concern_category = contact.concern_category.map(|c| c.as_str().to_owned());
         input.concern_detail = contact.concern_detail.clone();
     }
-    let result = crate::contacts::service::correct(
-        &state.db,
-        &user,
-        id,
-        &input,
-        (ip, state.config.check_in_days),
-    )
-    .await;
+    let result = crate::contacts::service::correct(&state.db, &user, id, &input, ip).await;
     match result {
         Ok(c) => {
             flash(&session, "flash.contact_corrected").await;

@@ -1,12 +1,12 @@
 //! The rules and transactions of this area: what its pages and API call.
 
-use super::store;
+use super::read;
 use serde::Serialize;
 use sqlx::PgPool;
 use time::{Date, Duration};
 use uuid::Uuid;
 
-use super::store::{OpenWish, SharedContact};
+use super::read::{OpenWish, SharedContact};
 use crate::auth::CurrentUser;
 use crate::children::model::Need;
 use crate::stations::model::Slot;
@@ -15,7 +15,6 @@ use crate::web::error::AppError;
 /// A station opening the volunteer can come to.
 #[derive(Debug, Clone, Serialize)]
 pub struct Session {
-    /// The day.
     pub date: Date,
     /// 1 = Monday … 7 = Sunday.
     pub weekday: u8,
@@ -50,25 +49,19 @@ pub fn next_sessions(schedule: &[Slot], today: Date, n: usize) -> Vec<Session> {
 pub struct MyChild {
     /// The pairing (where contacts are logged).
     pub pairing_id: Uuid,
-    /// The child.
     pub child_id: Uuid,
     /// Given name only (名, without the family name).
     pub given_name: String,
     /// Age today.
     pub age: i32,
-    /// School.
     pub school: Option<String>,
-    /// Grade.
     pub grade: Option<String>,
     /// What the child needs.
     pub needs: Vec<Need>,
-    /// The station.
     pub station_id: Uuid,
-    /// Its name.
     pub station_name: String,
     /// Paired since.
     pub started_on: Date,
-    /// The last contact.
     pub last_contact_on: Option<Date>,
     /// Days since the last contact (or since pairing, when none yet).
     pub days_since_contact: i64,
@@ -92,10 +85,10 @@ pub async fn my_children(
         return Ok(Vec::new());
     };
     let today = crate::domain::today();
-    let rows = store::active_pairings(db, volunteer).await?;
+    let rows = read::active_pairings(db, volunteer).await?;
     let children: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
-    let contacts = store::shared_contacts(db, &children).await?;
-    let wishes = store::open_wishes(db, &children).await?;
+    let contacts = read::shared_contacts(db, &children).await?;
+    let wishes = read::open_wishes(db, &children).await?;
     Ok(rows
         .into_iter()
         .map(|r| {

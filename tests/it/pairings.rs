@@ -676,3 +676,280 @@ async fn station_managers_pair_only_at_their_own_stations_and_volunteers_read_th
     let (status, _) = pair(&mother, other_child, own_volunteer).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// Tries a pairing with plain SQL, the way a hand-made fix in psql would, and undoes it: the
+/// database's own answer to the same input the service is asked.
+async fn pair_by_sql(
+    db: &PgPool,
+    (child, volunteer, station): (Uuid, Uuid, Uuid),
+    started_on: &str,
+    first_activity: Option<Uuid>,
+) -> Result<Uuid, sqlx::Error> {
+    let mut tx = db.begin().await.unwrap();
+    let made = sqlx::query_scalar(
+        "INSERT INTO pairing (child_id, volunteer_id, station_id, started_on, first_activity_id)
+         VALUES ($1, $2, $3, $4::date, $5) RETURNING id",
+    )
+    .bind(child)
+    .bind(volunteer)
+    .bind(station)
+    .bind(started_on)
+    .bind(first_activity)
+    .fetch_one(&mut *tx)
+    .await;
+    tx.rollback().await.unwrap();
+    made
+}
+
+/// What the service answers when the database refuses: status and code.
+fn answered(refused: Result<Uuid, sqlx::Error>) -> (u16, &'static str) {
+    let e = aixin::web::error::AppError::from(refused.unwrap_err());
+    (e.status().as_u16(), e.code())
+}
+
+#[tokio::test]
+async fn the_service_and_the_database_judge_the_consent_on_the_first_day_alike() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 10).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let start = "2026-05-01";
+
+    // (the day the guardian consented, whether a pairing starting on 2026-05-01 is made)
+    for (given, accepted) in [("2026-05-02", false), ("2026-05-01", true)] {
+        let (child, guardian) = fixtures::child(p, station).await;
+        sqlx::query(
+            "INSERT INTO consent (child_id, guardian_id, scope, given_on, method)
+             VALUES ($1, $2, 'pairing', $3::date, 'signed_form')",
+        )
+        .bind(child)
+        .bind(guardian)
+        .bind(given)
+        .execute(p)
+        .await
+        .unwrap();
+
+        let by_sql = pair_by_sql(p, (child, volunteer, station), start, None).await;
+        let (status, body) = staff
+            .post_json(
+                "/api/v1/pairings",
+                &json!({ "child_id": child, "volunteer_id": volunteer, "started_on": start }),
+            )
+            .await;
+
+        if accepted {
+            assert!(by_sql.is_ok(), "given {given}: {by_sql:?}");
+            assert_eq!(status, StatusCode::CREATED, "given {given}: {body}");
+        } else {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "given {given}");
+            assert_error(&body, "consent_missing");
+            let refused = pair_by_sql(p, (child, volunteer, station), start, None).await;
+            assert_eq!(answered(refused), (422, "consent_missing"));
+            assert_eq!(fixtures::violated(by_sql), "pairing_consent_current");
+            assert_eq!(pairings_of(p, child).await, 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_service_and_the_database_refuse_a_second_pairing_and_a_full_volunteer_alike() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let full = fixtures::volunteer(p, station, "active", 1).await;
+    let other = fixtures::volunteer(p, station, "active", 2).await;
+    let paired = fixtures::pairable_child(p, station).await;
+    let waiting = fixtures::pairable_child(p, station).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let (status, _) = pair(&staff, paired, full).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let today = crate::harness::today();
+
+    // The paired child with another volunteer.
+    let (status, body) = pair(&staff, paired, other).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error(&body, "child_already_paired");
+    let by_sql = pair_by_sql(p, (paired, other, station), &today, None).await;
+    assert_eq!(
+        fixtures::violated(pair_by_sql(p, (paired, other, station), &today, None).await),
+        "pairing_one_active_per_child"
+    );
+    assert_eq!(answered(by_sql), (409, "child_already_paired"));
+
+    // The full volunteer with a waiting child.
+    let (status, body) = pair(&staff, waiting, full).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error(&body, "volunteer_at_capacity");
+    let by_sql = pair_by_sql(p, (waiting, full, station), &today, None).await;
+    assert_eq!(
+        fixtures::violated(pair_by_sql(p, (waiting, full, station), &today, None).await),
+        "pairing_volunteer_capacity"
+    );
+    assert_eq!(answered(by_sql), (409, "volunteer_at_capacity"));
+
+    // With a place and a free child, both accept.
+    assert!(
+        pair_by_sql(p, (waiting, other, station), &today, None)
+            .await
+            .is_ok()
+    );
+    let (status, _) = pair(&staff, waiting, other).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_service_and_the_database_hold_the_first_meeting_to_one_rule() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let elsewhere = fixtures::station(p, fixtures::HANZHOU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 10).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let event = |at: Uuid, kind: &'static str, day: &'static str| async move {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO activity (station_id, kind, title, held_on)
+             VALUES ($1, $2::activity_kind, '见面会', $3::date) RETURNING id",
+        )
+        .bind(at)
+        .bind(kind)
+        .bind(day)
+        .fetch_one(p)
+        .await
+        .unwrap()
+    };
+    let start = "2026-05-01";
+    let pair_after = |child: Uuid, first: Uuid| {
+        let staff = staff.clone();
+        async move {
+            staff
+                .post_json(
+                    "/api/v1/pairings",
+                    &json!({ "child_id": child, "volunteer_id": volunteer,
+                             "started_on": start, "first_activity_id": first }),
+                )
+                .await
+        }
+    };
+
+    // Not an ice-breaking event; another station's; held after the start.
+    for first in [
+        event(station, "tutoring", "2026-04-20").await,
+        event(elsewhere, "ice_breaking", "2026-04-20").await,
+        event(station, "ice_breaking", "2026-05-02").await,
+    ] {
+        let child = fixtures::pairable_child(p, station).await;
+        let by_sql = pair_by_sql(p, (child, volunteer, station), start, Some(first)).await;
+        assert_eq!(
+            fixtures::violated(
+                pair_by_sql(p, (child, volunteer, station), start, Some(first)).await
+            ),
+            "pairing_first_meeting"
+        );
+        assert_eq!(answered(by_sql), (422, "validation_failed"));
+        let (status, body) = pair_after(child, first).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_error(&body, "validation_failed");
+        assert!(
+            body["error"]["fields"]["first_activity_id"].is_string(),
+            "{body}"
+        );
+        assert_eq!(pairings_of(p, child).await, 0);
+    }
+
+    // An ice-breaking event at the station on the first day: both accept.
+    let good = event(station, "ice_breaking", start).await;
+    let child = fixtures::pairable_child(p, station).await;
+    assert!(
+        pair_by_sql(p, (child, volunteer, station), start, Some(good))
+            .await
+            .is_ok()
+    );
+    let (status, body) = pair_after(child, good).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["first_activity_id"], good.to_string());
+}
+
+#[tokio::test]
+async fn the_pairing_pages_ask_the_same_consent_question_as_the_pairing() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    // A consent dated tomorrow is not in force today: no pairing starting today is made on it.
+    let (child, guardian) = fixtures::child(p, station).await;
+    sqlx::query(
+        "INSERT INTO consent (child_id, guardian_id, scope, given_on, method)
+         VALUES ($1, $2, 'pairing', current_date + 1, 'signed_form')",
+    )
+    .bind(child)
+    .bind(guardian)
+    .execute(p)
+    .await
+    .unwrap();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    let (status, body) = pair(&staff, child, volunteer).await;
+    let new_page = staff
+        .get(&format!("/pairings/new?child_id={child}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let waiting = staff.get("/pairings/waiting").await.text().await.unwrap();
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_error(&body, "consent_missing");
+    assert!(
+        new_page.contains("缺少监护人有效的结对同意书")
+            && !new_page.contains("已有有效的结对同意书")
+    );
+    assert!(waiting.contains("先补监护人结对同意书"));
+    assert!(!waiting.contains(&format!("/pairings/new?child_id={child}")));
+}
+
+#[tokio::test]
+async fn a_refused_database_write_is_answered_by_the_pairing_rule_it_breaks() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+
+    // Closing before the start, the way the service refuses it: on the end date's field.
+    let early = sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-04-01',
+                            closure_reason = 'other' WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await;
+    match aixin::web::error::AppError::from(early.unwrap_err()) {
+        aixin::web::error::AppError::Unprocessable { code, fields } => {
+            assert_eq!(code, "validation_failed");
+            assert_eq!(fields["ended_on"].key, "error.ended_before_start");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let (status, body) = staff
+        .post_json(
+            &format!("/api/v1/pairings/{pairing}/close"),
+            &json!({ "closure_reason": "other", "closure_note": "x", "ended_on": "2026-04-01", "version": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["ended_on"].is_string(), "{body}");
+
+    // A child leaves the programme only once her pairing is closed.
+    let exit = sqlx::query(
+        "UPDATE child SET status = 'exited', exit_reason = 'family_moved',
+                          exited_on = DATE '2026-07-01' WHERE id = $1",
+    )
+    .bind(child)
+    .execute(p)
+    .await
+    .map(|_| Uuid::nil());
+    assert_eq!(answered(exit), (409, "child_has_active_pairing"));
+}

@@ -438,3 +438,111 @@ async fn staff_give_a_volunteer_her_login_in_one_click() {
     assert_eq!(me["user"]["role"], "volunteer");
     assert_eq!(her.get("/me").await.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_service_and_the_database_close_an_entry_to_corrections_at_the_same_hour() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let (me, _, [a, _]) = mother(&app, station).await;
+    let (_, contact) = log(&me, a, json!({ "mode": "call", "duration_minutes": 15 })).await;
+    let id: Uuid = contact["id"].as_str().unwrap().parse().unwrap();
+    let logged_ago = |hours: i32| async move {
+        sqlx::query(
+            "UPDATE contact SET created_at = now() - make_interval(hours => $2) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(hours)
+        .execute(p)
+        .await
+        .unwrap();
+    };
+    // A correction by plain SQL, undone: the database's answer to the same change.
+    let corrected_by_sql = || async move {
+        let mut tx = p.begin().await.unwrap();
+        let done = sqlx::query("UPDATE contact SET mode = 'home_visit' WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await;
+        tx.rollback().await.unwrap();
+        done
+    };
+    let corrected_by_her = || async {
+        let version: i32 = sqlx::query_scalar("SELECT version FROM contact WHERE id = $1")
+            .bind(id)
+            .fetch_one(p)
+            .await
+            .unwrap();
+        me.patch_json(
+            &format!("/api/v1/contacts/{id}"),
+            &json!({ "mode": "video", "duration_minutes": 15, "version": version }),
+        )
+        .await
+    };
+
+    // Logged 23 hours ago: both accept the correction.
+    logged_ago(23).await;
+    assert!(corrected_by_sql().await.is_ok());
+    let (status, body) = corrected_by_her().await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Logged 25 hours ago (the move itself is the last correction the day allows): both refuse,
+    // with the same answer.
+    logged_ago(25).await;
+    let refused = corrected_by_sql().await;
+    let (status, body) = corrected_by_her().await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_error(&body, "correction_window_closed");
+    let answer = aixin::web::error::AppError::from(refused.unwrap_err());
+    assert_eq!(
+        (answer.status().as_u16(), answer.code()),
+        (403, "correction_window_closed")
+    );
+    assert_eq!(
+        fixtures::violated(corrected_by_sql().await),
+        "contact_correction_window"
+    );
+}
+
+#[tokio::test]
+async fn a_contact_is_logged_only_on_an_active_pairing_from_its_first_day() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let (me, _, [a, b]) = mother(&app, station).await;
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
+                            closure_reason = 'family_moved' WHERE id = $1",
+    )
+    .bind(b)
+    .execute(p)
+    .await
+    .unwrap();
+
+    let (status, body) = log(&me, b, json!({ "mode": "call", "duration_minutes": 10 })).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error(&body, "pairing_closed");
+    // The pairings began on 2026-05-01.
+    let (status, body) = log(
+        &me,
+        a,
+        json!({ "mode": "call", "duration_minutes": 10, "contacted_on": "2026-04-30" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_error(&body, "validation_failed");
+    assert!(
+        body["error"]["fields"]["contacted_on"].is_string(),
+        "{body}"
+    );
+    let (status, body) = log(
+        &me,
+        a,
+        json!({ "mode": "call", "duration_minutes": 10, "contacted_on": "2026-05-01" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Her closed pairing's contacts are still hers to read.
+    let (status, _) = me.get_json(&format!("/api/v1/pairings/{b}/contacts")).await;
+    assert_eq!(status, StatusCode::OK);
+}

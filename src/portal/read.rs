@@ -1,6 +1,7 @@
 //! What a volunteer's portal reads: her active pairings with just enough of each child, the
 //! guardians' phones that were agreed to be shared, open micro-wishes, the station's week.
-//! Everything is keyed by her volunteer id, never by an id she sends.
+//! Everything is keyed by her volunteer id, never by an id she sends. The portal has no table
+//! of its own: these are display reads across the areas below it.
 
 use sqlx::PgPool;
 use sqlx::types::Json;
@@ -10,30 +11,20 @@ use uuid::Uuid;
 use crate::children::model::{Need, Relation};
 use crate::stations::model::Slot;
 
-/// One active pairing, as the volunteer's store reads it.
+/// One active pairing of the volunteer, with the child and the station it shows.
 #[derive(Debug, Clone)]
 pub struct PairingRow {
-    /// The pairing.
     pub pairing_id: Uuid,
-    /// Its start.
     pub started_on: Date,
-    /// The last contact.
     pub last_contact_on: Option<Date>,
-    /// The child.
     pub child_id: Uuid,
     /// The child's full name (the portal shows the given name only).
     pub child_name: String,
-    /// Birth date.
     pub birth_date: Date,
-    /// School.
     pub school: Option<String>,
-    /// Grade.
     pub grade: Option<String>,
-    /// Needs.
     pub needs: Vec<Need>,
-    /// The station.
     pub station_id: Uuid,
-    /// Its name.
     pub station_name: String,
     /// Its planned week.
     pub schedule: Json<Vec<Slot>>,
@@ -60,12 +51,10 @@ pub async fn active_pairings(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Vec<P
 /// A guardian's phone that the guardian agreed to share with the paired volunteer.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SharedContact {
-    /// The child.
     #[serde(skip)]
     pub child_id: Uuid,
     /// How the guardian is related to the child.
     pub relation: Relation,
-    /// The phone.
     pub phone: String,
 }
 
@@ -86,12 +75,9 @@ pub async fn shared_contacts(db: &PgPool, children: &[Uuid]) -> sqlx::Result<Vec
 /// An open micro-wish of one of her children.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OpenWish {
-    /// Id.
     pub id: Uuid,
-    /// The child.
     #[serde(skip)]
     pub child_id: Uuid,
-    /// The wish.
     pub text: String,
     /// `posted` or `claimed`.
     pub status: String,

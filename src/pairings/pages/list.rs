@@ -1,0 +1,152 @@
+//! The pairing list and the children waiting for a pairing.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::Choice;
+use crate::auth::CurrentUser;
+use crate::pairings::model::{Health, ListQuery, Pairing, PairingStatus, WaitingChild};
+use crate::pairings::service;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::paging::{PageRequest, Paging};
+use crate::web::{PageContext, render};
+
+#[derive(Template)]
+#[template(path = "pairings/list.html")]
+struct ListPage {
+    ctx: PageContext,
+    pairings: Vec<Pairing>,
+    total: i64,
+    paging: PageRequest,
+    query: ListQuery,
+    stations: Vec<Choice>,
+}
+
+impl ListPage {
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
+
+    fn statuses(&self) -> &'static [PairingStatus] {
+        PairingStatus::ALL
+    }
+
+    fn healths(&self) -> &'static [Health] {
+        Health::ALL
+    }
+
+    fn page_link(&self, page: u32) -> String {
+        let enc = crate::web::urlencode;
+        format!(
+            "/pairings?q={}&station_id={}&status={}&health={}&page={page}",
+            enc(self.value(&self.query.q)),
+            enc(self.value(&self.query.station_id)),
+            enc(self.value(&self.query.status)),
+            enc(self.value(&self.query.health)),
+        )
+    }
+
+    fn export_link(&self) -> String {
+        crate::web::export::link(&self.page_link(1), "/api/v1/pairings")
+    }
+
+    fn last_page(&self) -> u32 {
+        self.paging.last_page(self.total)
+    }
+}
+
+/// `GET /pairings`.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (filter, paging) = query.checked()?;
+    let (pairings, total) = service::list(
+        &state.db,
+        &user,
+        &filter,
+        (paging.limit(), paging.offset()),
+        state.config.check_in_days,
+    )
+    .await?;
+    let stations = crate::stations::service::choices(&state.db, &user.scope).await?;
+    Ok(render(&ListPage {
+        ctx,
+        pairings,
+        total,
+        paging,
+        query,
+        stations,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "pairings/waiting.html")]
+struct WaitingPage {
+    ctx: PageContext,
+    children: Vec<WaitingChild>,
+    total: i64,
+    paging: PageRequest,
+    station_id: Option<Uuid>,
+    stations: Vec<Choice>,
+}
+
+impl WaitingPage {
+    fn page_link(&self, page: u32) -> String {
+        match self.station_id {
+            Some(s) => format!("/pairings/waiting?station_id={s}&page={page}"),
+            None => format!("/pairings/waiting?page={page}"),
+        }
+    }
+
+    fn last_page(&self) -> u32 {
+        self.paging.last_page(self.total)
+    }
+
+    fn chosen(&self, id: &Uuid) -> bool {
+        self.station_id == Some(*id)
+    }
+}
+
+/// Query of the waiting list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WaitingQuery {
+    station_id: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+/// `GET /pairings/waiting`: children waiting for a pairing, longest first.
+pub async fn waiting(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Query(query): Query<WaitingQuery>,
+) -> Result<Response, AppError> {
+    let mut check = crate::web::paging::Filters::default();
+    let station_id = check.id("station_id", &query.station_id, "error.station_unknown");
+    let (_, paging) = check.finish((), &query.paging)?;
+    let (children, total) = service::waiting(
+        &state.db,
+        &user,
+        station_id,
+        (paging.limit(), paging.offset()),
+    )
+    .await?;
+    let stations = crate::stations::service::choices(&state.db, &user.scope).await?;
+    Ok(render(&WaitingPage {
+        ctx,
+        children,
+        total,
+        paging,
+        station_id,
+        stations,
+    }))
+}

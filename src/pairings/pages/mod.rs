@@ -1,0 +1,30 @@
+//! Pairing pages: the list and the children waiting, pairing one child (suggestions and the
+//! form), the batch page after an ice-breaking event, the pairing record and closing it.
+
+mod batch;
+mod list;
+mod new;
+mod record;
+
+pub use batch::{batch, batch_form};
+pub use list::{list, waiting};
+pub use new::{create, new_form};
+pub use record::{close, detail};
+
+use crate::web::error::AppError;
+use crate::web::{Errors, PageContext, localise};
+
+/// A station to choose: id and name.
+type Choice = (uuid::Uuid, String);
+
+/// A refused write's field messages and its headline, in the page's language.
+fn explain(ctx: &PageContext, e: &AppError) -> (Errors, String) {
+    let fields = match e {
+        AppError::Unprocessable { fields, .. } | AppError::Conflict { fields, .. } => {
+            localise(ctx, fields)
+        }
+        _ => Errors::new(),
+    };
+    let headline = ctx.t(&format!("error.{}", e.code())).to_owned();
+    (fields, headline)
+}

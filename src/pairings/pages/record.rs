@@ -1,0 +1,155 @@
+//! The pairing record, with its contacts, and closing it.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::explain;
+use crate::auth::{ClientIp, CurrentUser};
+use crate::contacts::model::{Contact, Topic};
+use crate::pairings::model::{CloseInput, ClosureReason, Pairing};
+use crate::pairings::service;
+use crate::web::AppState;
+use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::{Errors, PageContext, flash, parse_id, render};
+
+#[derive(Template)]
+#[template(path = "pairings/detail.html")]
+struct DetailPage {
+    ctx: PageContext,
+    p: Pairing,
+    contacts: Vec<Contact>,
+    check_in_days: u16,
+    close: CloseForm,
+    errors: Errors,
+    message: Option<String>,
+}
+
+impl DetailPage {
+    fn reasons(&self) -> &'static [ClosureReason] {
+        ClosureReason::ALL
+    }
+
+    fn reason_chosen(&self, r: &ClosureReason) -> bool {
+        self.close.closure_reason == r.as_str()
+    }
+
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+
+    fn topic_list(&self, topics: &[Topic]) -> String {
+        topics
+            .iter()
+            .map(|t| self.ctx.t(t.label_key()))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+/// The closing form as posted.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct CloseForm {
+    ended_on: String,
+    closure_reason: String,
+    closure_note: String,
+    version: Option<i32>,
+    /// The box that confirms the closing.
+    confirm: String,
+}
+
+async fn detail_page(
+    state: &AppState,
+    ctx: PageContext,
+    user: &CurrentUser,
+    id: Uuid,
+    (close, errors, message): (CloseForm, Errors, Option<String>),
+) -> Result<DetailPage, AppError> {
+    let (p, contacts) = service::record(&state.db, user, id, state.config.check_in_days).await?;
+    let close = CloseForm {
+        ended_on: if close.ended_on.is_empty() {
+            crate::domain::today().to_string()
+        } else {
+            close.ended_on
+        },
+        ..close
+    };
+    Ok(DetailPage {
+        ctx,
+        p,
+        contacts,
+        check_in_days: state.config.check_in_days,
+        close,
+        errors,
+        message,
+    })
+}
+
+/// `GET /pairings/{id}`: the pairing record.
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let page = detail_page(
+        &state,
+        ctx,
+        &user,
+        parse_id(&id)?,
+        (CloseForm::default(), Errors::new(), None),
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+/// `POST /pairings/{id}/close`.
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<CloseForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let result = if form.confirm.is_empty() {
+        Err(AppError::validation(FieldErrors::from([(
+            "confirm".to_owned(),
+            FieldError::new("error.confirm_close"),
+        )])))
+    } else {
+        let input = CloseInput {
+            ended_on: Some(form.ended_on.clone()),
+            closure_reason: Some(form.closure_reason.clone()),
+            closure_note: Some(form.closure_note.clone()),
+            version: form.version,
+        };
+        service::close(&state.db, &user, id, &input, ip, state.config.check_in_days)
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => {
+            flash(&session, "flash.pairing_closed").await;
+            Ok(Redirect::to(&format!("/pairings/{id}")).into_response())
+        }
+        Err(
+            e @ (AppError::Unprocessable { .. }
+            | AppError::Conflict { .. }
+            | AppError::Stale { .. }),
+        ) => {
+            let status = e.status();
+            let (errors, message) = explain(&ctx, &e);
+            let page = detail_page(&state, ctx, &user, id, (form, errors, Some(message))).await?;
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,79 @@
+//! The rules of pairing, as their refusals. The service checks each one under row locks, so
+//! that the caller is told who and why (`RULE.at(field, message)`); the database enforces the
+//! same rule by the constraint the refusal names (see the pairings migration), and a refusal
+//! from there is answered by the same refusal, without the names.
+
+use crate::web::Refusal;
+
+/// A child has at most one active pairing.
+pub const CHILD_ALREADY_PAIRED: Refusal =
+    Refusal::conflict("child_already_paired", "error.child_already_paired")
+        .enforced_by("pairing_one_active_per_child");
+inventory::submit! { CHILD_ALREADY_PAIRED }
+
+/// A volunteer takes no more children than her capacity.
+pub const VOLUNTEER_AT_CAPACITY: Refusal =
+    Refusal::conflict("volunteer_at_capacity", "error.volunteer_at_capacity")
+        .enforced_by("pairing_volunteer_capacity");
+inventory::submit! { VOLUNTEER_AT_CAPACITY }
+
+/// Only an active volunteer (screened, trained, not paused) is paired.
+pub const VOLUNTEER_NOT_ACTIVE: Refusal =
+    Refusal::unprocessable("volunteer_not_active", "error.volunteer_not_active")
+        .enforced_by("pairing_volunteer_active");
+inventory::submit! { VOLUNTEER_NOT_ACTIVE }
+
+/// A pairing needs a guardian's pairing consent in force on its first day (the children
+/// area's `consent_current`).
+pub const CONSENT_MISSING: Refusal =
+    Refusal::unprocessable("consent_missing", "error.consent_missing")
+        .enforced_by("pairing_consent_current");
+inventory::submit! { CONSENT_MISSING }
+
+/// A child who has left the programme is not paired.
+pub const CHILD_EXITED: Refusal = Refusal::unprocessable("child_exited", "error.child_exited")
+    .enforced_by("pairing_child_not_exited");
+inventory::submit! { CHILD_EXITED }
+
+/// A child leaves the programme only once her active pairing is closed. The exit is recorded
+/// by the children area, which only the database's check refuses; the rule is the pairings',
+/// and lives in their migration.
+pub const CHILD_HAS_ACTIVE_PAIRING: Refusal =
+    Refusal::conflict("child_has_active_pairing", "error.child_has_active_pairing")
+        .enforced_by("child_exit_without_active_pairing");
+inventory::submit! { CHILD_HAS_ACTIVE_PAIRING }
+
+/// The first meeting is an ice-breaking event at the pairing's station, held no later than the
+/// pairing starts.
+pub const FIRST_MEETING: Refusal =
+    Refusal::unprocessable("validation_failed", "error.first_meeting_rule")
+        .on("first_activity_id", "error.first_meeting_rule")
+        .enforced_by("pairing_first_meeting");
+inventory::submit! { FIRST_MEETING }
+
+/// A pairing ends no earlier than it started.
+pub const ENDED_BEFORE_START: Refusal =
+    Refusal::unprocessable("validation_failed", "error.ended_before_start")
+        .on("ended_on", "error.ended_before_start")
+        .enforced_by("pairing_dates_order");
+inventory::submit! { ENDED_BEFORE_START }
+
+/// Every child of a batch belongs to the batch's station.
+pub const CHILD_NOT_AT_STATION: Refusal =
+    Refusal::unprocessable("child_not_at_station", "error.child_not_at_station");
+
+/// A closed pairing is not closed again.
+pub const PAIRING_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.pairing_closed");
+
+/// A batch is written whole or not at all: one refused pair refuses it.
+pub const PAIRS_REFUSED: Refusal = Refusal::unprocessable("pairs_refused", "error.pairs_refused");
+
+/// The rules the database may refuse a pair of a batch by, with no message naming anyone: such
+/// a pair is explained by its rule's own message.
+pub const PAIR_RULES: &[Refusal] = &[
+    CHILD_ALREADY_PAIRED,
+    VOLUNTEER_AT_CAPACITY,
+    VOLUNTEER_NOT_ACTIVE,
+    CONSENT_MISSING,
+    CHILD_EXITED,
+];

@@ -1,0 +1,55 @@
+//! Closing a pairing: the child returns to waiting for a pairing.
+
+use std::net::IpAddr;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::super::model::{CloseInput, Pairing, PairingStatus};
+use super::super::rules::{ENDED_BEFORE_START, PAIRING_CLOSED};
+use super::super::store;
+use crate::audit::{self, Action, Entry};
+use crate::auth::CurrentUser;
+use crate::web::error::AppError;
+
+/// Closes a pairing; the child returns to waiting for a pairing.
+#[tracing::instrument(skip_all)]
+pub async fn close(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+    input: &CloseInput,
+    ip: Option<IpAddr>,
+    check_in_days: u16,
+) -> Result<Pairing, AppError> {
+    let mut tx = db.begin().await?;
+    // Out of scope is 404 whatever the input: nobody learns a pairing exists by a 422.
+    let (status, started_on, version) = store::lock_for_closing(&mut tx, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let closing = input.validate().map_err(AppError::validation)?;
+    if version != closing.version {
+        tx.rollback().await?;
+        let current = super::find(db, user, id, check_in_days).await?;
+        return Err(AppError::Stale {
+            current: serde_json::to_value(current).unwrap_or_default(),
+        });
+    }
+    if status == PairingStatus::Closed {
+        return Err(PAIRING_CLOSED.error());
+    }
+    if closing.ended_on < started_on {
+        return Err(ENDED_BEFORE_START.error());
+    }
+    store::close(&mut tx, id, &closing).await?;
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Update, "pairing", Some(id), ip).with_detail(serde_json::json!({
+            "fields": ["status", "ended_on", "closure_reason", "closure_note"],
+            "closure_reason": closing.reason.as_str(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    super::find(db, user, id, check_in_days).await
+}
