@@ -6,4 +6,4 @@ mod matching;
 mod record;
 
 pub use matching::{attendees, candidates, ice_breakers, station_region, waiting};
-pub use record::{find, list, of_child, of_volunteer};
+pub use record::{find, list, of_child};

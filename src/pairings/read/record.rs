@@ -132,26 +132,6 @@ pub async fn of_child(
         .collect())
 }
 
-/// Every pairing of a volunteer, newest first (the caller has checked she is in scope).
-pub async fn of_volunteer(
-    db: &PgPool,
-    volunteer: Uuid,
-    today: Date,
-    check_in_days: u16,
-) -> sqlx::Result<Vec<Pairing>> {
-    let rows = pairings_from!(
-        "pairing p",
-        "WHERE p.volunteer_id = $1 ORDER BY p.started_on DESC, p.created_at DESC",
-        volunteer
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| r.into_pairing(today, check_in_days))
-        .collect())
-}
-
 /// A page of the pairings in scope, and their total.
 pub async fn list(
     db: &PgPool,

@@ -92,23 +92,3 @@ pub async fn waiting(
     let today = crate::domain::today();
     Ok(read::waiting(db, &user.scope, station, (limit, offset), today).await?)
 }
-
-/// Every pairing of a child, newest first, for the child's page (the caller has loaded the
-/// child within scope).
-pub async fn of_child(
-    db: &PgPool,
-    child: Uuid,
-    check_in_days: u16,
-) -> Result<Vec<Pairing>, AppError> {
-    Ok(read::of_child(db, child, crate::domain::today(), check_in_days).await?)
-}
-
-/// Every pairing of a volunteer, newest first, for her page (the caller has loaded her within
-/// scope).
-pub async fn of_volunteer(
-    db: &PgPool,
-    volunteer: Uuid,
-    check_in_days: u16,
-) -> Result<Vec<Pairing>, AppError> {
-    Ok(read::of_volunteer(db, volunteer, crate::domain::today(), check_in_days).await?)
-}
