@@ -39,7 +39,7 @@ pub mod regions;
 pub mod reports;
 /// `seed-demo`: realistic demonstration and benchmark data, bulk-loaded.
 pub mod seed;
-/// Stations (驿站).
+/// Stations (驿站), and the days they opened.
 pub mod stations;
 /// Volunteer mothers (爱心妈妈).
 pub mod volunteers;

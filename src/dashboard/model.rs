@@ -11,11 +11,9 @@ use crate::auth::scope::Scope;
 use crate::children::model::Category;
 use crate::regions::model::{Region, RegionLevel};
 use crate::stations::model::{BuildMode, StationStatus};
+use crate::stations::service::OPEN_DAYS_WEEKS;
 use crate::volunteers::model::VolunteerStatus;
 use crate::web::error::{FieldError, FieldErrors};
-
-/// The window a station's open days are held against its plan: the last four weeks.
-pub const OPEN_DAYS_WEEKS: i64 = 4;
 /// A child registered this long without a pairing is waiting too long.
 pub const WAITING_DAYS: i64 = 30;
 /// A background check older than this many years is due again.
@@ -233,8 +231,8 @@ impl Default for Figures {
     fn default() -> Self {
         Figures {
             stations: 0,
-            stations_by_build_mode: tally(BuildMode::ALL.map(BuildMode::as_str)),
-            stations_by_status: tally(StationStatus::ALL.map(StationStatus::as_str)),
+            stations_by_build_mode: tally(BuildMode::ALL.iter().map(|m| m.as_str())),
+            stations_by_status: tally(StationStatus::ALL.iter().map(|s| s.as_str())),
             stations_assessed: 0,
             stations_open_as_planned: 0,
             volunteers: 0,

@@ -12,6 +12,7 @@ use super::store::{ByArea, CheckDue, QuietPairing, StationRow, WaitingChild};
 use crate::auth::{CurrentUser, Role};
 use crate::contacts::service::OpenConcern;
 use crate::regions::model::RegionCode;
+use crate::stations::service::{OPEN_DAYS_WEEKS, held_to_plan, planned_days};
 use crate::web::error::AppError;
 
 /// How many records each alert lists (the rest are counted, and linked to their list).
@@ -118,7 +119,7 @@ pub async fn open_days(
         .filter(|s| is_assessed(s, window))
         .map(|s| s.id)
         .collect();
-    let days = crate::activities::service::open_days(db, &ids, window.from, window.to).await?;
+    let days = crate::stations::service::open_days(db, &ids, window.from, window.to).await?;
     Ok(OpenDays { window, days })
 }
 
@@ -207,7 +208,7 @@ fn station_figures(stations: &[StationRow], open: &OpenDays) -> ByArea {
         *f.stations_by_status.entry(s.status.as_str()).or_default() += 1;
         if is_assessed(s, open.window) {
             f.stations_assessed += 1;
-            if open.of(s.id) >= planned_days(s) {
+            if open.of(s.id) >= planned(s) {
                 f.stations_open_as_planned += 1;
             }
         }
@@ -215,15 +216,14 @@ fn station_figures(stations: &[StationRow], open: &OpenDays) -> ByArea {
     out
 }
 
-/// Active stations open before the window began are held against their plan.
+/// Whether a station is held against its plan in the window (the stations area's rule).
 fn is_assessed(s: &StationRow, window: Period) -> bool {
-    s.status == crate::stations::model::StationStatus::Active
-        && s.opened_on.is_none_or(|d| d <= window.from)
+    held_to_plan(s.status, s.opened_on, window.from)
 }
 
 /// The days a station plans to open in the window.
-fn planned_days(s: &StationRow) -> i64 {
-    i64::from(s.open_days_per_week) * model::OPEN_DAYS_WEEKS
+fn planned(s: &StationRow) -> i64 {
+    planned_days(s.status, s.open_days_per_week, OPEN_DAYS_WEEKS)
 }
 
 /// The twelve months ending with `today`'s, at a focus whose `stations` are given.
@@ -327,7 +327,7 @@ pub async fn alerts(
         .map(|s| ShortStation {
             id: s.id,
             name: s.name.clone(),
-            planned: planned_days(s),
+            planned: planned(s),
             opened: open.of(s.id),
         })
         .filter(|s| s.opened < s.planned)
