@@ -1,7 +1,7 @@
 //! Aixin: the service women's federations use to run 爱心妈妈 stations — stations, volunteers,
 //! children, pairings, station life and the numbers that report them.
 
-/// Station life: sessions, trainings and events, attendance, person-visits, open days.
+/// Station life: sessions, trainings and events, attendance, person-visits.
 pub mod activities;
 /// Assembly: every area's routes and the middleware stack.
 pub mod app;

@@ -246,7 +246,7 @@ impl Default for Figures {
             pairings_active: 0,
             pairings_started: 0,
             activities: 0,
-            activities_by_kind: tally(Kind::ALL.map(Kind::as_str)),
+            activities_by_kind: tally(Kind::ALL.iter().map(|k| k.as_str())),
             person_visits: 0,
             trainings: 0,
             contacts: 0,
