@@ -14,6 +14,7 @@ use crate::stations::model::{BuildMode, StationStatus};
 use crate::stations::service::OPEN_DAYS_WEEKS;
 use crate::volunteers::model::VolunteerStatus;
 use crate::web::error::{FieldError, FieldErrors};
+
 /// A child registered this long without a pairing is waiting too long.
 pub const WAITING_DAYS: i64 = 30;
 /// A background check older than this many years is due again.
@@ -90,6 +91,16 @@ impl Focus {
             Focus::Stations { ids, .. } if ids.len() == 1 => format!("station={}", ids[0]),
             Focus::Stations { .. } => String::new(),
         }
+    }
+}
+
+/// A link to `path` that keeps a focus — its query string ([`Focus::query`], empty for a
+/// manager's own stations) — and adds `rest`.
+pub fn focus_link(path: &str, focus_query: &str, rest: &str) -> String {
+    if focus_query.is_empty() {
+        format!("{path}?{rest}")
+    } else {
+        format!("{path}?{focus_query}&{rest}")
     }
 }
 
@@ -440,7 +451,6 @@ pub struct Month {
     pub activities: i64,
     /// Their person-visits.
     pub person_visits: i64,
-    /// Pairings started.
     pub pairings_started: i64,
     /// Contacts logged.
     pub contacts: i64,
