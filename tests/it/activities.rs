@@ -73,6 +73,10 @@ async fn a_child_from_another_station_is_refused() {
             .execute(p)
             .await;
     assert_eq!(fixtures::violated(direct), "attendance_child_same_station");
+    // The database's refusal is answered as the service's: same code, same field.
+    let refusal = aixin::web::Refusal::of_constraint("attendance_child_same_station").unwrap();
+    assert_eq!(refusal.code, "child_not_at_station");
+    assert_eq!(refusal.field.map(|(f, _)| f), Some("child_ids"));
 }
 
 #[tokio::test]
