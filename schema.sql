@@ -385,6 +385,28 @@ CREATE TYPE public.wish_status AS ENUM (
 
 
 --
+-- Name: activity_correction_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_correction_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    by_role user_role;
+    -- The end of the session's day in China (UTC+8), as an instant.
+    day_over timestamptz := ((OLD.held_on + 1)::timestamp - interval '8 hours') AT TIME ZONE 'UTC';
+BEGIN
+    SELECT u.role INTO by_role FROM app_user u WHERE u.id = NEW.updated_by;
+    IF by_role = 'volunteer' OR (by_role = 'station_manager'
+                                 AND now() > greatest(OLD.created_at, day_over) + interval '7 days') THEN
+        RAISE EXCEPTION 'a station manager corrects a log for seven days after the session'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'activity_correction_window';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
 -- Name: activity_count(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1059,6 +1081,7 @@ CREATE TABLE public.activity (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by uuid,
     CONSTRAINT activity_child_count_check CHECK ((child_count >= 0)),
     CONSTRAINT activity_description_check CHECK ((char_length(description) <= 2000)),
     CONSTRAINT activity_guardian_count_check CHECK (((guardian_count >= 0) AND (guardian_count <= 10000))),
@@ -2235,6 +2258,13 @@ CREATE INDEX session_expiry_date ON tower_sessions.session USING btree (expiry_d
 
 
 --
+-- Name: activity activity_correction_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER activity_correction_guard BEFORE UPDATE OF updated_by ON public.activity FOR EACH ROW EXECUTE FUNCTION public.activity_correction_guard();
+
+
+--
 -- Name: activity activity_count; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2535,6 +2565,14 @@ ALTER TABLE ONLY public.activity
 
 ALTER TABLE ONLY public.activity
     ADD CONSTRAINT activity_station_id_fkey FOREIGN KEY (station_id) REFERENCES public.station(id);
+
+
+--
+-- Name: activity activity_updated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity
+    ADD CONSTRAINT activity_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES public.app_user(id);
 
 
 --

@@ -1,7 +1,7 @@
 //! Aixin: the service women's federations use to run 爱心妈妈 stations — stations, volunteers,
 //! children, pairings, station life and the numbers that report them.
 
-/// Station life: sessions, trainings and events, attendance, person-visits, open days.
+/// Station life: sessions, trainings and events, attendance, person-visits.
 pub mod activities;
 /// Assembly: every area's routes and the middleware stack.
 pub mod app;
@@ -39,7 +39,7 @@ pub mod regions;
 pub mod reports;
 /// `seed-demo`: realistic demonstration and benchmark data, bulk-loaded.
 pub mod seed;
-/// Stations (驿站).
+/// Stations (驿站), and the days they opened.
 pub mod stations;
 /// Volunteer mothers (爱心妈妈).
 pub mod volunteers;

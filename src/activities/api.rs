@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use super::model::{Activity, ActivityInput, Kind};
-use super::store::{self, Filter};
+use super::model::{Activity, ActivityInput, Filter, Kind};
+use super::service;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::web::error::{AppError, FieldError, FieldErrors};
-use crate::web::paging::{PageRequest, Paging};
+use crate::web::error::AppError;
+use crate::web::paging::{Filters, PageRequest, Paging};
 use crate::web::{Prefs, export, json::ApiJson, parse_id};
 
 /// Query of an activity list.
@@ -37,52 +37,15 @@ pub struct ListQuery {
 impl ListQuery {
     /// Checks filters and paging.
     pub fn checked(&self) -> Result<(Filter, PageRequest), AppError> {
-        let mut fields = FieldErrors::new();
-        let nonempty = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+        let mut check = Filters::default();
+        let filter = Filter {
+            station_id: check.id("station_id", &self.station_id, "error.station_unknown"),
+            kind: check.choice("kind", &self.kind, Kind::parse),
+            from: check.date("from", &self.from),
+            to: check.date("to", &self.to),
+            q: Filters::text(&self.q),
         };
-        let station_id = nonempty(&self.station_id).and_then(|s| {
-            uuid::Uuid::parse_str(&s)
-                .map_err(|_| {
-                    fields.insert(
-                        "station_id".into(),
-                        FieldError::new("error.station_unknown"),
-                    )
-                })
-                .ok()
-        });
-        let kind = nonempty(&self.kind).and_then(|k| {
-            Kind::parse(&k).or_else(|| {
-                fields.insert("kind".into(), FieldError::new("error.choice"));
-                None
-            })
-        });
-        let mut date = |value: &Option<String>, name: &str| {
-            nonempty(value).and_then(|d| {
-                crate::domain::parse_date(&d)
-                    .map_err(|e| fields.insert(name.to_owned(), e))
-                    .ok()
-            })
-        };
-        let from = date(&self.from, "from");
-        let to = date(&self.to, "to");
-        let paging = self.paging.checked();
-        if !fields.is_empty() {
-            return Err(AppError::validation(fields));
-        }
-        Ok((
-            Filter {
-                station_id,
-                kind,
-                from,
-                to,
-                q: nonempty(&self.q),
-            },
-            paging?,
-        ))
+        check.finish(filter, &self.paging)
     }
 }
 
@@ -103,7 +66,9 @@ pub async fn list(
     let (mut filter, paging) = query.checked()?;
     filter.station_id = Some(station.id);
     if export::wanted(query.format.as_deref())? {
-        let (items, _, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let items = service::list(&db, &user, &filter, (export::MAX_ROWS, 0))
+            .await?
+            .items;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("activity.held_on"),
@@ -141,9 +106,8 @@ pub async fn list(
         let sheet = (t("activities.title"), &headers[..], rows);
         return export::audited(&db, &user, ip, "activities", sheet, false).await;
     }
-    let (items, total, _) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
-    Ok(Json(paging.page(items, total)).into_response())
+    let page = service::list(&db, &user, &filter, (paging.limit(), paging.offset())).await?;
+    Ok(Json(paging.page(page.items, page.total)).into_response())
 }
 
 /// `POST /api/v1/stations/{id}/activities`: 201 with the activity as a GET returns it.
@@ -154,7 +118,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ActivityInput>,
 ) -> Result<Response, AppError> {
-    let activity = super::service::create(&db, &user, parse_id(&id)?, &input, ip).await?;
+    let activity = service::create(&db, &user, parse_id(&id)?, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(activity)).into_response())
 }
 
@@ -164,10 +128,7 @@ pub async fn get(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Activity>, AppError> {
-    store::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)
-        .map(Json)
+    service::find(&db, &user, parse_id(&id)?).await.map(Json)
 }
 
 /// `PATCH /api/v1/activities/{id}`: the fields to correct and `version`.
@@ -178,7 +139,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ActivityInput>,
 ) -> Result<Json<Activity>, AppError> {
-    super::service::update(&db, &user, parse_id(&id)?, input, ip)
+    service::update(&db, &user, parse_id(&id)?, input, ip)
         .await
         .map(Json)
 }

@@ -1,14 +1,16 @@
-//! Station life (驿站活动): sessions, trainings and events, who came, person-visits (人次) and
-//! the days a station really opened.
+//! Station life (驿站活动): sessions, trainings and events, who came, and person-visits (人次).
 //!
-//! A station manager logs each session, usually on a phone, and may correct the log for
-//! [`model::MANAGER_CORRECTION_DAYS`] days; federation staff may correct it at any time. Every
-//! log and correction is audited. A training on a required topic ((`Topic::is_required` in the volunteers area))
-//! records the training of the volunteers who attended it.
+//! A station manager logs each session, usually on a phone, and may correct the log for seven
+//! days (`rules::MANAGER_CORRECTION_DAYS`); federation staff may correct it at any time. Every
+//! log and correction is audited. A training on a required topic (`Topic::is_required`, in the
+//! volunteers area) records the training of the volunteers who attended it. Which days a
+//! station opened is the stations area's to count.
 
 pub mod api;
 pub mod model;
 pub mod pages;
+mod read;
+pub mod rules;
 pub mod service;
 mod store;
 

@@ -1,69 +1,109 @@
 //! The rules and transactions of this area: what its pages and API call.
 
-use super::store;
-pub use super::store::open_days;
+use super::{read, rules, store};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use sqlx::PgPool;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::model::{
-    Activity, ActivityInput, Attendance, Kind, MANAGER_CORRECTION_DAYS, ValidActivity,
+    Activity, ActivityInput, ActivityPage, Attendance, Candidate, Filter, Kind, ValidActivity,
 };
 use crate::audit::{self, Action, Entry};
-use crate::auth::{CurrentUser, Role};
-use crate::stations::model::{Station, StationStatus};
+use crate::auth::CurrentUser;
+use crate::stations::model::Station;
 use crate::web::error::{AppError, FieldError, FieldErrors};
 
-/// The moment after which only federation staff may correct a log: seven days after the
-/// session's day ends (China time), or after it was logged when it was logged late.
-pub fn editable_until(created_at: OffsetDateTime, held_on: Date) -> OffsetDateTime {
-    let day_over = held_on
-        .next_day()
-        .unwrap_or(held_on)
-        .midnight()
-        .assume_offset(time::macros::offset!(+8));
-    created_at.max(day_over) + Duration::days(MANAGER_CORRECTION_DAYS)
+/// A page of the activities in the user's scope that `filter` selects.
+pub async fn list(
+    db: &PgPool,
+    user: &CurrentUser,
+    filter: &Filter,
+    (limit, offset): (i64, i64),
+) -> Result<ActivityPage, AppError> {
+    Ok(store::list(db, &user.scope, filter, limit, offset).await?)
+}
+
+/// One activity in the user's scope, with who came.
+pub async fn find(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Activity, AppError> {
+    let mut a = store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    (a.children, a.volunteers) = read::attendees(db, id).await?;
+    Ok(a)
 }
 
 /// Whether `user` may correct `activity` now (the scope is checked by loading it).
 pub fn may_edit(user: &CurrentUser, activity: &Activity) -> bool {
-    match user.role {
-        Role::Admin | Role::Staff => true,
-        Role::StationManager => OffsetDateTime::now_utc() <= activity.editable_until,
-        Role::Volunteer => false,
-    }
+    rules::may_correct(
+        user.role,
+        activity.editable_until,
+        OffsetDateTime::now_utc(),
+    )
 }
 
-/// Refuses children of other stations and volunteers the user may not reach.
+/// A log the user may correct now, with its station (for the correction form).
+pub async fn editable(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(Activity, Station), AppError> {
+    let a = find(db, user, id).await?;
+    if !may_edit(user, &a) {
+        return Err(rules::CORRECTION_WINDOW_CLOSED.error());
+    }
+    let station = crate::stations::service::find(db, &user.scope, a.station_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((a, station))
+}
+
+/// Whom the quick log form offers to tick at a station: its children, then its volunteers,
+/// the regulars first.
+pub async fn candidates(
+    db: &PgPool,
+    station: Uuid,
+) -> Result<(Vec<Candidate>, Vec<Candidate>), AppError> {
+    Ok(tokio::try_join!(
+        read::child_candidates(db, station),
+        read::volunteer_candidates(db, station)
+    )?)
+}
+
+/// Who came to the station's latest session for children held on or before `before` (the
+/// form's "same as last time").
+pub async fn last_attendance(
+    db: &PgPool,
+    station: Uuid,
+    before: Date,
+) -> Result<Attendance, AppError> {
+    Ok(store::last_attendance(db, station, before).await?)
+}
+
+/// Refuses children of other stations and volunteers the user may not reach (outside the
+/// scope, or withdrawn): the children's and the volunteers' areas answer.
 async fn check_people(
     db: &PgPool,
     user: &CurrentUser,
     station: Uuid,
     who: &Attendance,
 ) -> Result<(), AppError> {
-    if !store::children_elsewhere(db, station, &who.children)
-        .await?
-        .is_empty()
-    {
-        return Err(AppError::Unprocessable {
-            code: "child_not_at_station",
-            fields: FieldErrors::from([(
-                "child_ids".to_owned(),
-                FieldError::new("error.child_not_at_station"),
-            )]),
-        });
+    let elsewhere = crate::children::service::not_registered_at(db, station, &who.children).await?;
+    if !elsewhere.is_empty() {
+        return Err(rules::CHILD_NOT_AT_STATION.error());
     }
-    if !store::volunteers_out_of_reach(db, &user.scope, &who.volunteers)
-        .await?
-        .is_empty()
-    {
-        return Err(AppError::validation(FieldErrors::from([(
-            "volunteer_ids".to_owned(),
-            FieldError::new("error.unknown_person"),
-        )])));
+    for &volunteer in &who.volunteers {
+        let reachable = crate::volunteers::service::find(db, &user.scope, volunteer)
+            .await?
+            .is_some_and(|v| v.status() != crate::volunteers::model::VolunteerStatus::Withdrawn);
+        if !reachable {
+            return Err(AppError::validation(FieldErrors::from([(
+                "volunteer_ids".to_owned(),
+                FieldError::new("error.unknown_person"),
+            )])));
+        }
     }
     Ok(())
 }
@@ -130,14 +170,12 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    find(db, user, id).await
 }
 
 /// Corrects a log (fields left out keep their value; attendance lists given replace it). A
-/// station manager may do so until [`editable_until`], staff always; a stale version is a 409
-/// with the current record.
+/// station manager may do so until the log's `editable_until`, staff always (the database
+/// refuses a manager's late correction too); a stale version is a 409 with the current record.
 pub async fn update(
     db: &PgPool,
     user: &CurrentUser,
@@ -145,11 +183,9 @@ pub async fn update(
     input: ActivityInput,
     ip: Option<IpAddr>,
 ) -> Result<Activity, AppError> {
-    let current = store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = find(db, user, id).await?;
     if !may_edit(user, &current) {
-        return Err(AppError::Forbidden("correction_window_closed"));
+        return Err(rules::CORRECTION_WINDOW_CLOSED.error());
     }
     let Some(version) = input.version else {
         return Err(AppError::validation(FieldErrors::from([(
@@ -172,11 +208,9 @@ pub async fn update(
         check_people(db, user, current.station_id, who).await?;
     }
     let mut tx = db.begin().await?;
-    if !store::update(&mut tx, id, version, &a).await? {
+    if !store::update(&mut tx, id, version, &a, user.id).await? {
         drop(tx);
-        let now = store::find(db, &user.scope, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let now = find(db, user, id).await?;
         return Err(AppError::Stale {
             current: serde_json::to_value(now).map_err(anyhow::Error::from)?,
         });
@@ -199,9 +233,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    find(db, user, id).await
 }
 
 fn changed_fields(old: &Activity, new: &ValidActivity) -> Vec<&'static str> {
@@ -237,77 +269,6 @@ fn changed_fields(old: &Activity, new: &ValidActivity) -> Vec<&'static str> {
     out
 }
 
-/// Open days in one of the last four weeks.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct WeekOpening {
-    /// First day of the week (rolling: the last week ends today).
-    pub from: Date,
-    /// Last day.
-    pub to: Date,
-    /// Days with a session logged.
-    pub actual: i64,
-    /// Days planned.
-    pub planned: i64,
-}
-
-/// A station's open days over the last four weeks against its plan, with its sessions and
-/// person-visits in that time.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Opening {
-    /// Week by week, oldest first.
-    pub weeks: Vec<WeekOpening>,
-    /// Days open in the four weeks.
-    pub actual: i64,
-    /// Days planned in the four weeks.
-    pub planned: i64,
-    /// Sessions logged (trainings included).
-    pub sessions: i64,
-    /// 人次 of those sessions.
-    pub person_visits: i64,
-}
-
-impl Opening {
-    /// Whether the station opened fewer days than planned.
-    pub fn below_plan(&self) -> bool {
-        self.actual < self.planned
-    }
-}
-
-/// Open days of a station over the four weeks ending today.
-pub async fn opening(db: &PgPool, station: &Station) -> Result<Opening, AppError> {
-    let today = crate::domain::today();
-    let from = today - Duration::days(27);
-    let days = store::open_days(db, &[station.id], from, today)
-        .await?
-        .remove(&station.id)
-        .unwrap_or_default();
-    // A paused or closed station plans no opening.
-    let planned = match station.status {
-        StationStatus::Active => i64::from(station.open_days_per_week),
-        StationStatus::Paused | StationStatus::Closed => 0,
-    };
-    let weeks: Vec<WeekOpening> = (0..4)
-        .map(|w| {
-            let start = from + Duration::weeks(w);
-            let end = start + Duration::days(6);
-            WeekOpening {
-                from: start,
-                to: end,
-                actual: days.iter().filter(|d| **d >= start && **d <= end).count() as i64,
-                planned,
-            }
-        })
-        .collect();
-    let (sessions, person_visits) = store::station_totals(db, station.id, from, today).await?;
-    Ok(Opening {
-        actual: days.len() as i64,
-        planned: planned * 4,
-        weeks,
-        sessions,
-        person_visits,
-    })
-}
-
 /// Whether an activity of `station` is an ice-breaking event, and the day it was held: what a
 /// pairing asks of the event it names as its first meeting (none when the station held no such
 /// activity).
@@ -319,22 +280,3 @@ pub async fn event_at(
     Ok(store::event_at(db, activity, station).await?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::{date, datetime};
-
-    #[test]
-    fn a_manager_has_seven_days_after_the_session_or_after_a_late_log() {
-        let on_the_day = datetime!(2026-03-04 09:00 UTC);
-        assert_eq!(
-            editable_until(on_the_day, date!(2026 - 03 - 04)),
-            datetime!(2026-03-12 00:00 +8)
-        );
-        let late = datetime!(2026-03-20 09:00 UTC);
-        assert_eq!(
-            editable_until(late, date!(2026 - 03 - 04)),
-            datetime!(2026-03-27 09:00 UTC)
-        );
-    }
-}

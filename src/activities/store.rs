@@ -1,63 +1,42 @@
 //! The SQL of activities and attendance. Every list and load takes the caller's [`Scope`]; an
 //! activity is in scope when its station is.
 
-use std::collections::HashMap;
-
 use sqlx::PgPool;
-use time::{Date, Time};
+use time::Date;
 use uuid::Uuid;
 
-use super::model::{Activity, Attendance, Attendee, Kind, Topic, ValidActivity};
+use super::model::{
+    Activity, ActivityPage, Attendance, Filter, Kind, ListedActivity, Topic, ValidActivity, hhmm,
+};
 use crate::auth::Scope;
 
-/// Filters of the activity list.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// At this station.
-    pub station_id: Option<Uuid>,
-    /// Of this kind.
-    pub kind: Option<Kind>,
-    /// On or after this day.
-    pub from: Option<Date>,
-    /// On or before this day.
-    pub to: Option<Date>,
-    /// Part of the title.
-    pub q: Option<String>,
-}
-
-/// An activity in a list: what happened and how many came, not who.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ListedActivity {
-    /// Id.
-    pub id: Uuid,
-    /// Station.
-    pub station_id: Uuid,
-    /// Station name.
-    pub station_name: String,
-    /// Kind.
-    pub kind: Kind,
-    /// Title.
-    pub title: String,
-    /// Training topic.
-    pub topic: Option<Topic>,
-    /// Day.
-    pub held_on: Date,
-    /// Start, `HH:MM`.
-    pub starts_at: Option<String>,
-    /// End, `HH:MM`.
-    pub ends_at: Option<String>,
-    /// Children who came.
-    pub child_count: i32,
-    /// Volunteers who came.
-    pub volunteer_count: i32,
-    /// Guardians who came.
-    pub guardian_count: i32,
-    /// Others who came.
-    pub other_count: i32,
-    /// 人次.
-    pub person_visits: i32,
-    /// Version.
-    pub version: i32,
+/// A query over the activities in scope that a filter selects: `$select` of them, then
+/// `$tail`. The scope binds `$1`–`$3` and the filter `$4`–`$8`; `$extra` binds the tail's.
+macro_rules! filtered {
+    ($select:literal, $tail:literal, $scope:expr, $f:expr, $q:expr $(, $extra:expr)*) => {
+        sqlx::query!(
+            $select
+                + " FROM activity a JOIN station s ON s.id = a.station_id
+           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR a.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR a.station_id = (SELECT v.station_id FROM volunteer v WHERE v.id = $3))
+             AND ($4::uuid IS NULL OR a.station_id = $4)
+             AND ($5::activity_kind IS NULL OR a.kind = $5)
+             AND ($6::date IS NULL OR a.held_on >= $6)
+             AND ($7::date IS NULL OR a.held_on <= $7)
+             AND ($8::text IS NULL OR a.title ILIKE $8) "
+                + $tail,
+            $scope.region_like(),
+            $scope.station_ids(),
+            $scope.volunteer_id(),
+            $f.station_id,
+            $f.kind as Option<Kind>,
+            $f.from,
+            $f.to,
+            $q
+            $(, $extra)*
+        )
+    };
 }
 
 /// A page of the activities in scope, their total and their person-visits.
@@ -67,58 +46,31 @@ pub async fn list(
     f: &Filter,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(Vec<ListedActivity>, i64, i64)> {
+) -> sqlx::Result<ActivityPage> {
     let q =
         f.q.as_deref()
             .map(|q| format!("%{}%", crate::db::escape_like(q)));
-    let rows = sqlx::query!(
+    let rows = filtered!(
         r#"SELECT a.id, a.station_id, s.name AS station_name, a.kind AS "kind: Kind", a.title,
                   a.topic AS "topic: Topic", a.held_on, a.starts_at, a.ends_at, a.child_count,
                   a.volunteer_count, a.guardian_count, a.other_count, a.person_visits AS "person_visits!",
-                  a.version
-           FROM activity a JOIN station s ON s.id = a.station_id
-           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR a.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR a.station_id = (SELECT v.station_id FROM volunteer v WHERE v.id = $3))
-             AND ($4::uuid IS NULL OR a.station_id = $4)
-             AND ($5::activity_kind IS NULL OR a.kind = $5)
-             AND ($6::date IS NULL OR a.held_on >= $6)
-             AND ($7::date IS NULL OR a.held_on <= $7)
-             AND ($8::text IS NULL OR a.title ILIKE $8)
-           ORDER BY a.held_on DESC, a.starts_at DESC NULLS LAST, a.created_at DESC
-           LIMIT $9 OFFSET $10"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        f.station_id,
-        f.kind as Option<Kind>,
-        f.from,
-        f.to,
+                  a.version"#,
+        "ORDER BY a.held_on DESC, a.starts_at DESC NULLS LAST, a.created_at DESC
+           LIMIT $9 OFFSET $10",
+        scope,
+        f,
         q,
         limit,
         offset
     )
     .fetch_all(db)
     .await?;
-    let totals = sqlx::query!(
-        r#"SELECT count(*) AS "n!", coalesce(sum(a.person_visits), 0)::bigint AS "visits!"
-           FROM activity a JOIN station s ON s.id = a.station_id
-           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR a.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR a.station_id = (SELECT v.station_id FROM volunteer v WHERE v.id = $3))
-             AND ($4::uuid IS NULL OR a.station_id = $4)
-             AND ($5::activity_kind IS NULL OR a.kind = $5)
-             AND ($6::date IS NULL OR a.held_on >= $6)
-             AND ($7::date IS NULL OR a.held_on <= $7)
-             AND ($8::text IS NULL OR a.title ILIKE $8)"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        f.station_id,
-        f.kind as Option<Kind>,
-        f.from,
-        f.to,
-        q,
+    let totals = filtered!(
+        r#"SELECT count(*) AS "n!", coalesce(sum(a.person_visits), 0)::bigint AS "visits!""#,
+        "",
+        scope,
+        f,
+        q
     )
     .fetch_one(db)
     .await?;
@@ -132,8 +84,8 @@ pub async fn list(
             title: r.title,
             topic: r.topic,
             held_on: r.held_on,
-            starts_at: r.starts_at.as_ref().map(super::model::hhmm),
-            ends_at: r.ends_at.as_ref().map(super::model::hhmm),
+            starts_at: r.starts_at.as_ref().map(hhmm),
+            ends_at: r.ends_at.as_ref().map(hhmm),
             child_count: r.child_count,
             volunteer_count: r.volunteer_count,
             guardian_count: r.guardian_count,
@@ -142,12 +94,16 @@ pub async fn list(
             version: r.version,
         })
         .collect();
-    Ok((items, totals.n, totals.visits))
+    Ok(ActivityPage {
+        items,
+        total: totals.n,
+        person_visits: totals.visits,
+    })
 }
 
-/// One activity with who came, if in `scope`.
+/// One activity, if in `scope`, without the names of who came (the service adds them).
 pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<Activity>> {
-    let Some(r) = sqlx::query!(
+    let row = sqlx::query!(
         r#"SELECT a.id, a.station_id, s.name AS station_name, a.kind AS "kind: Kind", a.title,
                   a.topic AS "topic: Topic", a.held_on, a.starts_at, a.ends_at, a.description, a.partners,
                   a.guardian_count, a.other_count, a.child_count, a.volunteer_count,
@@ -163,36 +119,8 @@ pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<A
         id
     )
     .fetch_optional(db)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let people = sqlx::query!(
-        r#"SELECT coalesce(c.id, v.id) AS "id!", coalesce(c.name, v.name) AS "name!",
-                  t.child_id IS NOT NULL AS "is_child!", t.is_host
-           FROM attendance t
-           LEFT JOIN child c ON c.id = t.child_id
-           LEFT JOIN volunteer v ON v.id = t.volunteer_id
-           WHERE t.activity_id = $1
-           ORDER BY t.is_host DESC, 2, 1"#,
-        id
-    )
-    .fetch_all(db)
     .await?;
-    let (mut children, mut volunteers) = (Vec::new(), Vec::new());
-    for p in people {
-        let who = Attendee {
-            id: p.id,
-            name: p.name,
-            is_host: p.is_host,
-        };
-        if p.is_child {
-            children.push(who);
-        } else {
-            volunteers.push(who);
-        }
-    }
-    Ok(Some(Activity {
+    Ok(row.map(|r| Activity {
         id: r.id,
         station_id: r.station_id,
         station_name: r.station_name,
@@ -209,9 +137,9 @@ pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<A
         child_count: r.child_count,
         volunteer_count: r.volunteer_count,
         person_visits: r.person_visits,
-        children,
-        volunteers,
-        editable_until: super::service::editable_until(r.created_at, r.held_on),
+        children: Vec::new(),
+        volunteers: Vec::new(),
+        editable_until: super::rules::editable_until(r.created_at, r.held_on),
         version: r.version,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -246,16 +174,19 @@ pub async fn insert(
     .await
 }
 
-/// Rewrites an activity if `version` is current; `false` when someone saved first.
+/// Rewrites an activity if `version` is current, saying who does (the database judges the
+/// correction window by that account); `false` when someone saved first.
 pub async fn update(
     tx: &mut sqlx::PgConnection,
     id: Uuid,
     version: i32,
     a: &ValidActivity,
+    updated_by: Uuid,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE activity SET kind = $3, title = $4, topic = $5, held_on = $6, starts_at = $7, ends_at = $8,
-                  description = $9, partners = $10, guardian_count = $11, other_count = $12
+                  description = $9, partners = $10, guardian_count = $11, other_count = $12,
+                  updated_by = $13
            WHERE id = $1 AND version = $2"#,
         id,
         version,
@@ -268,7 +199,8 @@ pub async fn update(
         a.description,
         a.partners,
         a.guardian_count,
-        a.other_count
+        a.other_count,
+        updated_by
     )
     .execute(&mut *tx)
     .await?;
@@ -314,110 +246,6 @@ pub async fn set_attendance(
     Ok(())
 }
 
-/// Of these children, those not registered at the station.
-pub async fn children_elsewhere(
-    db: &PgPool,
-    station: Uuid,
-    children: &[Uuid],
-) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar!(
-        r#"SELECT c AS "c!" FROM unnest($2::uuid[]) AS c
-           WHERE NOT EXISTS (SELECT 1 FROM child x WHERE x.id = c AND x.station_id = $1)"#,
-        station,
-        children
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Of these volunteers, those the caller may not tick: outside the scope, or withdrawn.
-pub async fn volunteers_out_of_reach(
-    db: &PgPool,
-    scope: &Scope,
-    volunteers: &[Uuid],
-) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar!(
-        r#"SELECT x AS "x!" FROM unnest($4::uuid[]) AS x
-           WHERE NOT EXISTS (SELECT 1 FROM volunteer v WHERE v.id = x AND v.status <> 'withdrawn'
-                   AND ($1::text IS NULL OR v.region_code LIKE $1)
-                   AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
-                   AND ($3::uuid IS NULL OR v.id = $3))"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        volunteers
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Someone the quick log form offers to tick.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    /// Id.
-    pub id: Uuid,
-    /// Name.
-    pub name: String,
-    /// Age (children) or pipeline status key (volunteers), to tell namesakes apart.
-    pub note: String,
-}
-
-/// The station's children (not exited), the ones who came most in the last eight weeks first:
-/// the regulars are at the top of the list a manager ticks. (The counts come from the
-/// station's own recent sessions, found by the station-and-day index.)
-pub async fn child_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<Candidate>> {
-    let today = crate::domain::today();
-    Ok(sqlx::query!(
-        r#"SELECT c.id, c.name, c.birth_date, coalesce(r.visits, 0) AS "visits!"
-           FROM child c
-           LEFT JOIN (SELECT t.child_id, count(*) AS visits
-                      FROM activity a JOIN attendance t ON t.activity_id = a.id
-                      WHERE a.station_id = $1 AND a.held_on >= $2 AND t.child_id IS NOT NULL
-                      GROUP BY t.child_id) r ON r.child_id = c.id
-           WHERE c.station_id = $1 AND c.status <> 'exited'
-           ORDER BY 4 DESC, c.name, c.id
-           LIMIT 2000"#,
-        station,
-        today - time::Duration::weeks(8)
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| Candidate {
-        id: r.id,
-        name: r.name,
-        note: crate::domain::age_on(r.birth_date, today).to_string(),
-    })
-    .collect())
-}
-
-/// The station's volunteers (not withdrawn), the ones who came most recently first.
-pub async fn volunteer_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<Candidate>> {
-    let since = crate::domain::today() - time::Duration::weeks(8);
-    Ok(sqlx::query!(
-        r#"SELECT v.id, v.name, v.status::text AS "status!", coalesce(r.visits, 0) AS "visits!"
-           FROM volunteer v
-           LEFT JOIN (SELECT t.volunteer_id, count(*) AS visits
-                      FROM activity a JOIN attendance t ON t.activity_id = a.id
-                      WHERE a.station_id = $1 AND a.held_on >= $2 AND t.volunteer_id IS NOT NULL
-                      GROUP BY t.volunteer_id) r ON r.volunteer_id = v.id
-           WHERE v.station_id = $1 AND v.status <> 'withdrawn'
-           ORDER BY 4 DESC, v.name, v.id
-           LIMIT 1000"#,
-        station,
-        since
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| Candidate {
-        id: r.id,
-        name: r.name,
-        note: format!("volunteer.status.{}", r.status),
-    })
-    .collect())
-}
-
 /// Who came to the station's latest session held before `before` (for "same as last time").
 pub async fn last_attendance(db: &PgPool, station: Uuid, before: Date) -> sqlx::Result<Attendance> {
     let rows = sqlx::query!(
@@ -444,59 +272,6 @@ pub async fn last_attendance(db: &PgPool, station: Uuid, before: Date) -> sqlx::
         }
     }
     Ok(who)
-}
-
-/// Days the station was open in `[from, to]`: distinct days with a session logged for
-/// children (trainings of volunteers do not open the station to children).
-pub async fn open_days(
-    db: &PgPool,
-    stations: &[Uuid],
-    from: Date,
-    to: Date,
-) -> sqlx::Result<HashMap<Uuid, Vec<Date>>> {
-    let rows = sqlx::query!(
-        r#"SELECT DISTINCT station_id, held_on FROM activity
-           WHERE station_id = ANY($1) AND held_on BETWEEN $2 AND $3 AND kind <> 'training'
-           ORDER BY station_id, held_on"#,
-        stations,
-        from,
-        to
-    )
-    .fetch_all(db)
-    .await?;
-    let mut out: HashMap<Uuid, Vec<Date>> = HashMap::new();
-    for r in rows {
-        out.entry(r.station_id).or_default().push(r.held_on);
-    }
-    Ok(out)
-}
-
-/// Sessions and person-visits at a station in `[from, to]`.
-pub async fn station_totals(
-    db: &PgPool,
-    station: Uuid,
-    from: Date,
-    to: Date,
-) -> sqlx::Result<(i64, i64)> {
-    let r = sqlx::query!(
-        r#"SELECT count(*) AS "n!", coalesce(sum(person_visits), 0)::bigint AS "visits!"
-           FROM activity WHERE station_id = $1 AND held_on BETWEEN $2 AND $3"#,
-        station,
-        from,
-        to
-    )
-    .fetch_one(db)
-    .await?;
-    Ok((r.n, r.visits))
-}
-
-/// The planned opening hours of a station on a weekday (1 = Monday), for the form's defaults.
-pub fn planned_hours(schedule: &[crate::stations::model::Slot], day: Date) -> Option<(Time, Time)> {
-    let weekday = day.weekday().number_from_monday();
-    let slot = schedule.iter().find(|s| s.weekday == weekday)?;
-    let opens = super::model::parse_hhmm(&slot.opens).ok()?;
-    let closes = super::model::parse_hhmm(&slot.closes).ok()?;
-    Some((opens, closes))
 }
 
 /// The kind (ice-breaking or not) and the day of an activity at a station.

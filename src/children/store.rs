@@ -466,3 +466,19 @@ pub async fn has_current_consent(
     .fetch_one(db)
     .await
 }
+
+/// Of these children, those not registered at `station`.
+pub async fn not_registered_at(
+    db: &PgPool,
+    station: Uuid,
+    children: &[Uuid],
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"SELECT c AS "c!" FROM unnest($2::uuid[]) AS c
+           WHERE NOT EXISTS (SELECT 1 FROM child x WHERE x.id = c AND x.station_id = $1)"#,
+        station,
+        children
+    )
+    .fetch_all(db)
+    .await
+}

@@ -11,8 +11,8 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+mod read;
 pub mod service;
-mod store;
 
 use crate::web::{Access, Routes};
 

@@ -11,11 +11,10 @@ use crate::auth::scope::Scope;
 use crate::children::model::Category;
 use crate::regions::model::{Region, RegionLevel};
 use crate::stations::model::{BuildMode, StationStatus};
+use crate::stations::service::OPEN_DAYS_WEEKS;
 use crate::volunteers::model::VolunteerStatus;
 use crate::web::error::{FieldError, FieldErrors};
 
-/// The window a station's open days are held against its plan: the last four weeks.
-pub const OPEN_DAYS_WEEKS: i64 = 4;
 /// A child registered this long without a pairing is waiting too long.
 pub const WAITING_DAYS: i64 = 30;
 /// A background check older than this many years is due again.
@@ -92,6 +91,16 @@ impl Focus {
             Focus::Stations { ids, .. } if ids.len() == 1 => format!("station={}", ids[0]),
             Focus::Stations { .. } => String::new(),
         }
+    }
+}
+
+/// A link to `path` that keeps a focus — its query string ([`Focus::query`], empty for a
+/// manager's own stations) — and adds `rest`.
+pub fn focus_link(path: &str, focus_query: &str, rest: &str) -> String {
+    if focus_query.is_empty() {
+        format!("{path}?{rest}")
+    } else {
+        format!("{path}?{focus_query}&{rest}")
     }
 }
 
@@ -233,8 +242,8 @@ impl Default for Figures {
     fn default() -> Self {
         Figures {
             stations: 0,
-            stations_by_build_mode: tally(BuildMode::ALL.map(BuildMode::as_str)),
-            stations_by_status: tally(StationStatus::ALL.map(StationStatus::as_str)),
+            stations_by_build_mode: tally(BuildMode::ALL.iter().map(|m| m.as_str())),
+            stations_by_status: tally(StationStatus::ALL.iter().map(|s| s.as_str())),
             stations_assessed: 0,
             stations_open_as_planned: 0,
             volunteers: 0,
@@ -248,7 +257,7 @@ impl Default for Figures {
             pairings_active: 0,
             pairings_started: 0,
             activities: 0,
-            activities_by_kind: tally(Kind::ALL.map(Kind::as_str)),
+            activities_by_kind: tally(Kind::ALL.iter().map(|k| k.as_str())),
             person_visits: 0,
             trainings: 0,
             contacts: 0,
@@ -442,7 +451,6 @@ pub struct Month {
     pub activities: i64,
     /// Their person-visits.
     pub person_visits: i64,
-    /// Pairings started.
     pub pairings_started: i64,
     /// Contacts logged.
     pub contacts: i64,

@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::api::StatsQuery;
-use super::model::{Area, Column, Figures, Focus, Month, Period, sort_areas};
+use super::model::{Area, Column, Figures, Focus, Month, Period, focus_link, sort_areas};
 use super::service::Alerts;
 use crate::activities::model::Kind;
 use crate::auth::CurrentUser;
@@ -85,10 +85,11 @@ impl DashboardPage {
             *column != Column::Name
         };
         let dir = if descending { "desc" } else { "asc" };
-        format!(
-            "/dashboard?{}&sort={}&dir={dir}",
-            self.period_query(),
-            column.as_str()
+        let (from, to, sort) = (self.period.from, self.period.to, column.as_str());
+        focus_link(
+            "/dashboard",
+            &self.focus_query,
+            &format!("from={from}&to={to}&sort={sort}&dir={dir}"),
         )
     }
 
@@ -100,34 +101,18 @@ impl DashboardPage {
         }
     }
 
-    /// The focus and period, as a query string for links that keep them.
-    fn period_query(&self) -> String {
-        let focus = if self.focus_query.is_empty() {
-            String::new()
-        } else {
-            format!("{}&", self.focus_query)
-        };
-        format!("{focus}from={}&to={}", self.period.from, self.period.to)
-    }
-
     fn drill_link(&self, area: &Area) -> Option<String> {
-        area.drill().map(|q| {
-            format!(
-                "/dashboard?{q}&from={}&to={}",
-                self.period.from, self.period.to
-            )
-        })
+        let (from, to) = (self.period.from, self.period.to);
+        area.drill()
+            .map(|q| focus_link("/dashboard", &q, &format!("from={from}&to={to}")))
     }
 
     fn report_link(&self) -> String {
-        let focus = if self.focus_query.is_empty() {
-            String::new()
-        } else {
-            format!("{}&", self.focus_query)
-        };
-        format!(
-            "/reports/monthly?{focus}month={}",
-            last_month(self.period.to)
+        let month = last_month(self.period.to);
+        focus_link(
+            "/reports/monthly",
+            &self.focus_query,
+            &format!("month={month}"),
         )
     }
 
@@ -178,18 +163,18 @@ pub async fn dashboard(
         Some("desc") => true,
         _ => sort != Column::Name,
     };
-    let today = crate::domain::today();
-    let db = &state.figures;
     let check_in_days = state.config.check_in_days;
-    let len = focus.drill_len();
-    let stations = super::service::stations(db, &focus, len).await?;
-    let open = super::service::open_days(db, &stations, period.open_days_window(today)).await?;
-    let (breakdown, months, alerts, (name, crumbs)) = tokio::try_join!(
-        super::service::breakdown_of(db, &focus, &stations, &open, len, period),
-        super::service::trends(db, &focus, &stations, today),
-        super::service::alerts(db, &focus, &stations, &open, check_in_days, today),
-        super::service::names(db, &user, &focus),
-    )?;
+    let today = crate::domain::today();
+    let page = super::service::dashboard(
+        &state.figures,
+        &user,
+        &focus,
+        period,
+        (check_in_days, today),
+    )
+    .await?;
+    let (breakdown, months, alerts) = (page.breakdown, page.months, page.alerts);
+    let (name, crumbs) = (page.name, page.crumbs);
     let mut areas = breakdown.areas;
     sort_areas(&mut areas, sort, descending);
     let total = breakdown.total;

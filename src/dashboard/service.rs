@@ -1,6 +1,6 @@
 //! The rules and transactions of this area: what its pages and API call.
 
-use super::{model, store};
+use super::{model, read};
 use std::collections::HashMap;
 
 use sqlx::PgPool;
@@ -8,10 +8,11 @@ use time::{Date, Duration};
 use uuid::Uuid;
 
 use super::model::{Area, Breakdown, Figures, Focus, Month, Period};
-use super::store::{ByArea, CheckDue, QuietPairing, StationRow, WaitingChild};
+use super::read::{ByArea, CheckDue, QuietPairing, StationRow, WaitingChild};
 use crate::auth::{CurrentUser, Role};
 use crate::contacts::service::OpenConcern;
 use crate::regions::model::RegionCode;
+use crate::stations::service::{OPEN_DAYS_WEEKS, held_to_plan, planned_days};
 use crate::web::error::AppError;
 
 /// How many records each alert lists (the rest are counted, and linked to their list).
@@ -75,7 +76,7 @@ fn few(stations: &[StationRow]) -> Option<Vec<Uuid>> {
 /// The stations of a focus, each keyed by the area `len` splits the focus into (see
 /// [`Focus::drill_len`]): what [`breakdown`] and [`alerts`] start from.
 pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> Result<Vec<StationRow>, AppError> {
-    Ok(store::stations(db, focus, len).await?)
+    Ok(read::stations(db, focus, len).await?)
 }
 
 /// The figures of a focus over a period, split by `len` (see [`Focus::drill_len`]).
@@ -118,7 +119,7 @@ pub async fn open_days(
         .filter(|s| is_assessed(s, window))
         .map(|s| s.id)
         .collect();
-    let days = crate::activities::service::open_days(db, &ids, window.from, window.to).await?;
+    let days = crate::stations::service::open_days(db, &ids, window.from, window.to).await?;
     Ok(OpenDays { window, days })
 }
 
@@ -140,11 +141,11 @@ pub async fn breakdown_of(
     let few = few(stations);
     // Independent passes over different tables: run side by side, each on its connection.
     let ((), (), (), (), ()) = tokio::try_join!(
-        store::volunteers(db, focus, len, &mut people),
-        store::children(db, focus, len, &mut children),
-        store::pairings(db, focus, len, &mut pairings),
-        store::activities(db, focus, few.as_deref(), len, period, &mut activities),
-        store::station_counts(db, focus, few.as_deref(), len, period, &mut counts),
+        read::volunteers(db, focus, len, &mut people),
+        read::children(db, focus, len, &mut children),
+        read::pairings(db, focus, len, &mut pairings),
+        read::activities(db, focus, few.as_deref(), len, period, &mut activities),
+        read::station_counts(db, focus, few.as_deref(), len, period, &mut counts),
     )?;
     let mut by_area = station_figures(stations, open);
     for part in [people, children, pairings, activities, counts] {
@@ -158,7 +159,7 @@ pub async fn breakdown_of(
             .iter()
             .map(|s| (None, Some(s.id), s.name.clone()))
             .collect(),
-        (Focus::Region(r), len) => store::regions_in(db, &r.code, len)
+        (Focus::Region(r), len) => read::regions_in(db, &r.code, len)
             .await?
             .into_iter()
             .map(|(code, name)| (Some(code), None, name))
@@ -207,7 +208,7 @@ fn station_figures(stations: &[StationRow], open: &OpenDays) -> ByArea {
         *f.stations_by_status.entry(s.status.as_str()).or_default() += 1;
         if is_assessed(s, open.window) {
             f.stations_assessed += 1;
-            if open.of(s.id) >= planned_days(s) {
+            if open.of(s.id) >= planned(s) {
                 f.stations_open_as_planned += 1;
             }
         }
@@ -215,15 +216,14 @@ fn station_figures(stations: &[StationRow], open: &OpenDays) -> ByArea {
     out
 }
 
-/// Active stations open before the window began are held against their plan.
+/// Whether a station is held against its plan in the window (the stations area's rule).
 fn is_assessed(s: &StationRow, window: Period) -> bool {
-    s.status == crate::stations::model::StationStatus::Active
-        && s.opened_on.is_none_or(|d| d <= window.from)
+    held_to_plan(s.status, s.opened_on, window.from)
 }
 
 /// The days a station plans to open in the window.
-fn planned_days(s: &StationRow) -> i64 {
-    i64::from(s.open_days_per_week) * model::OPEN_DAYS_WEEKS
+fn planned(s: &StationRow) -> i64 {
+    planned_days(s.status, s.open_days_per_week, OPEN_DAYS_WEEKS)
 }
 
 /// The twelve months ending with `today`'s, at a focus whose `stations` are given.
@@ -235,7 +235,49 @@ pub async fn trends(
 ) -> Result<Vec<Month>, AppError> {
     let months = model::last_twelve_months(today);
     let few = few(stations);
-    Ok(store::months(db, focus, few.as_deref(), months[0], months[11]).await?)
+    Ok(read::months(db, focus, few.as_deref(), months[0], months[11]).await?)
+}
+
+/// Everything the dashboard page shows of a focus over a period.
+#[derive(Debug)]
+pub struct Dashboard {
+    /// The figures, split into the areas one level down.
+    pub breakdown: Breakdown,
+    /// The twelve months ending with this one.
+    pub months: Vec<Month>,
+    /// Where help is needed.
+    pub alerts: Alerts,
+    /// The focus's name (`None`: a manager's stations).
+    pub name: Option<String>,
+    /// The regions above it, as [`names`] gives them.
+    pub crumbs: Vec<(String, String)>,
+}
+
+/// The dashboard of a focus: its stations and their open days are read once, then the
+/// figures, the trends, the alerts and the names side by side.
+pub async fn dashboard(
+    db: &PgPool,
+    user: &CurrentUser,
+    focus: &Focus,
+    period: Period,
+    (check_in_days, today): (u16, Date),
+) -> Result<Dashboard, AppError> {
+    let len = focus.drill_len();
+    let stations = stations(db, focus, len).await?;
+    let open = open_days(db, &stations, period.open_days_window(today)).await?;
+    let (breakdown, months, alerts, (name, crumbs)) = tokio::try_join!(
+        breakdown_of(db, focus, &stations, &open, len, period),
+        trends(db, focus, &stations, today),
+        alerts(db, focus, &stations, &open, check_in_days, today),
+        names(db, user, focus),
+    )?;
+    Ok(Dashboard {
+        breakdown,
+        months,
+        alerts,
+        name,
+        crumbs,
+    })
 }
 
 /// A station short of its planned open days.
@@ -243,7 +285,6 @@ pub async fn trends(
 pub struct ShortStation {
     /// The station.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// Days it planned to open in the window.
     pub planned: i64,
@@ -305,15 +346,15 @@ pub async fn alerts(
     let few = few(stations);
     let records = async {
         Ok::<_, AppError>(tokio::try_join!(
-            store::quiet_pairings(
+            read::quiet_pairings(
                 db,
                 focus,
                 few.as_deref(),
                 today - Duration::days(i64::from(check_in_days)),
                 ALERT_ROWS
             ),
-            store::waiting_since_before(db, focus, waited, ALERT_ROWS),
-            store::checks_due(db, focus, checked, ALERT_ROWS),
+            read::waiting_since_before(db, focus, waited, ALERT_ROWS),
+            read::checks_due(db, focus, checked, ALERT_ROWS),
         )?)
     };
     let scope = focus.scope();
@@ -327,7 +368,7 @@ pub async fn alerts(
         .map(|s| ShortStation {
             id: s.id,
             name: s.name.clone(),
-            planned: planned_days(s),
+            planned: planned(s),
             opened: open.of(s.id),
         })
         .filter(|s| s.opened < s.planned)

@@ -5,12 +5,12 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{COLUMNS, ReportColumn, row_name};
-use crate::audit::{Action, Entry};
+use super::model::{COLUMNS, ReportColumn, row_name};
+use super::service;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::dashboard::model::{Area, Figures, Period};
+use crate::dashboard::model::{Area, Figures, focus_link};
 use crate::web::AppState;
-use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::AppError;
 use crate::web::{PageContext, export, render};
 
 /// Which report: the focus (as the dashboard takes it) and the month.
@@ -27,21 +27,6 @@ pub struct ReportQuery {
     pub format: Option<String>,
 }
 
-/// `YYYY-MM` of the month before `today`'s, and of the eleven before it, newest first.
-fn recent_months(today: time::Date) -> Vec<String> {
-    let mut months = crate::dashboard::model::last_twelve_months(today);
-    months.pop();
-    if let Some(first) = months.first().copied() {
-        let before = first.previous_day().unwrap_or(first);
-        months.insert(0, before.replace_day(1).unwrap_or(before));
-    }
-    months
-        .into_iter()
-        .rev()
-        .map(|d| format!("{:04}-{:02}", d.year(), u8::from(d.month())))
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "reports/index.html")]
 struct IndexPage {
@@ -53,11 +38,11 @@ struct IndexPage {
 
 impl IndexPage {
     fn link(&self, month: &str) -> String {
-        if self.focus_query.is_empty() {
-            format!("/reports/monthly?month={month}")
-        } else {
-            format!("/reports/monthly?{}&month={month}", self.focus_query)
-        }
+        focus_link(
+            "/reports/monthly",
+            &self.focus_query,
+            &format!("month={month}"),
+        )
     }
 }
 
@@ -68,19 +53,13 @@ pub async fn index(
     user: CurrentUser,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let focus = crate::dashboard::service::focus(
-        &state.db,
-        &user,
-        q.region.as_deref(),
-        q.station.as_deref(),
-    )
-    .await?;
-    let name = crate::dashboard::service::focus_name(&state.db, &focus).await?;
+    let asked = (q.region.as_deref(), q.station.as_deref());
+    let (focus, name) = service::focus(&state.db, &user, asked).await?;
     Ok(render(&IndexPage {
         ctx,
         name,
         focus_query: focus.query(),
-        months: recent_months(crate::domain::today()),
+        months: service::recent_months(crate::domain::today()),
     }))
 }
 
@@ -115,12 +94,8 @@ impl MonthlyPage {
     }
 
     fn download_link(&self) -> String {
-        let focus = if self.focus_query.is_empty() {
-            String::new()
-        } else {
-            format!("{}&", self.focus_query)
-        };
-        format!("/reports/monthly?{focus}month={}&format=xlsx", self.month)
+        let rest = format!("month={}&format=xlsx", self.month);
+        focus_link("/reports/monthly", &self.focus_query, &rest)
     }
 }
 
@@ -133,57 +108,42 @@ pub async fn monthly(
     ClientIp(ip): ClientIp,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let focus = crate::dashboard::service::focus(
-        &state.db,
+    let asked = (q.region.as_deref(), q.station.as_deref());
+    let report = service::monthly(
+        (&state.db, &state.figures),
         &user,
-        q.region.as_deref(),
-        q.station.as_deref(),
+        asked,
+        q.month.as_deref(),
+        crate::domain::today(),
     )
     .await?;
-    let today = crate::domain::today();
-    let month = q
-        .month
-        .clone()
-        .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| recent_months(today).remove(0));
-    let period = Period::month(&month).map_err(AppError::validation)?;
-    if period.from > today {
-        return Err(AppError::validation(FieldErrors::from([(
-            "month".to_owned(),
-            FieldError::new("error.month_future"),
-        )])));
-    }
     let xlsx = export::wanted(q.format.as_deref())?;
-    let breakdown = crate::dashboard::service::breakdown(
-        &state.figures,
-        &focus,
-        focus.report_len(),
-        period,
-        today,
-    )
-    .await?;
-    let name = crate::dashboard::service::focus_name(&state.db, &focus)
-        .await?
+    let name = report
+        .name
+        .clone()
         .unwrap_or_else(|| ctx.t("dashboard.my_stations").to_owned());
     let title = ctx
-        .tf("reports.title_of", "month", &month_label(&ctx, period.from))
+        .tf(
+            "reports.title_of",
+            "month",
+            &month_label(&ctx, report.period.from),
+        )
         .replace("{name}", &name);
     if xlsx {
-        let bytes = super::workbook(ctx.lang, &title, &breakdown.areas, &breakdown.total)?;
-        let entry = Entry::by(&user, Action::Export, "monthly_report", None, ip).with_detail(
-            serde_json::json!({ "month": month, "focus": focus.query(), "rows": breakdown.areas.len() }),
-        );
-        crate::audit::record(&state.db, entry).await?;
-        return Ok(export::download(&format!("monthly-report-{month}"), bytes));
+        let bytes = service::download(&state.db, &user, ip, (ctx.lang, &title), &report).await?;
+        return Ok(export::download(
+            &format!("monthly-report-{}", report.month),
+            bytes,
+        ));
     }
     Ok(render(&MonthlyPage {
         ctx,
         title,
-        month,
-        focus_query: focus.query(),
-        by_station: focus.report_len() == 0,
-        areas: breakdown.areas,
-        total: breakdown.total,
+        focus_query: report.focus.query(),
+        by_station: report.focus.report_len() == 0,
+        month: report.month,
+        areas: report.areas,
+        total: report.total,
     }))
 }
 

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{BuildMode, Station, StationInput, StationStatus};
-use super::store::{self, Filter, StationOrder};
+use super::model::{BuildMode, Filter, Station, StationInput, StationOrder, StationStatus};
+use super::service;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::Prefs;
 use crate::web::error::AppError;
@@ -64,7 +64,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
     if export::wanted(query.format.as_deref())? {
-        let (items, _) = store::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+        let (items, _) = service::list(&db, &user, &filter, (export::MAX_ROWS, 0)).await?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("stations.name"),
@@ -100,7 +100,7 @@ pub async fn list(
         .await;
     }
     let (items, total) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+        service::list(&db, &user, &filter, (paging.limit(), paging.offset())).await?;
     Ok(Json(paging.page(items, total)).into_response())
 }
 
@@ -111,7 +111,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<StationInput>,
 ) -> Result<Response, AppError> {
-    let station = super::service::create(&db, &user, &input, ip).await?;
+    let station = service::create(&db, &user, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(station)).into_response())
 }
 
@@ -122,10 +122,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Station>, AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    store::find(&db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
-        .map(Json)
+    service::get(&db, &user, id).await.map(Json)
 }
 
 /// `PATCH /api/v1/stations/{id}`: the fields to change and `version`.
@@ -137,7 +134,5 @@ pub async fn update(
     ApiJson(input): ApiJson<StationInput>,
 ) -> Result<Json<Station>, AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    super::service::update(&db, &user, id, input, ip)
-        .await
-        .map(Json)
+    service::update(&db, &user, id, input, ip).await.map(Json)
 }

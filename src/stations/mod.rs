@@ -3,6 +3,8 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+mod read;
+pub mod rules;
 pub mod service;
 mod store;
 

@@ -4,99 +4,25 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::domain::{self, text};
+use super::rules;
+use crate::domain::{self, text, word_enum};
 use crate::regions::model::{RegionCode, RegionLevel};
 use crate::web::error::{FieldError, FieldErrors};
+use crate::web::paging::sort_order;
 
-/// How a station was set up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "station_build_mode", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum BuildMode {
-    /// 单独建: a station of its own.
-    Standalone,
-    /// 联合建: built with partners.
-    Joint,
-    /// 嵌入建: inside another site (a 阳光驿站, a school, a community centre).
-    Embedded,
-}
+word_enum!(
+    /// How a station was set up: 单独建 (a station of its own), 联合建 (built with partners),
+    /// 嵌入建 (inside another site: a 阳光驿站, a school, a community centre).
+    BuildMode, "station_build_mode", "station.build_mode",
+    [Standalone = "standalone", Joint = "joint", Embedded = "embedded"]
+);
 
-impl BuildMode {
-    /// Every build mode.
-    pub const ALL: [BuildMode; 3] = [BuildMode::Standalone, BuildMode::Joint, BuildMode::Embedded];
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BuildMode::Standalone => "standalone",
-            BuildMode::Joint => "joint",
-            BuildMode::Embedded => "embedded",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<BuildMode> {
-        BuildMode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            BuildMode::Standalone => "station.build_mode.standalone",
-            BuildMode::Joint => "station.build_mode.joint",
-            BuildMode::Embedded => "station.build_mode.embedded",
-        }
-    }
-}
-
-/// Whether a station is running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "station_status", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum StationStatus {
-    /// Open on its planned days.
-    Active,
-    /// Temporarily not opening.
-    Paused,
-    /// Closed for good.
-    Closed,
-}
-
-impl StationStatus {
-    /// Every status.
-    pub const ALL: [StationStatus; 3] = [
-        StationStatus::Active,
-        StationStatus::Paused,
-        StationStatus::Closed,
-    ];
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StationStatus::Active => "active",
-            StationStatus::Paused => "paused",
-            StationStatus::Closed => "closed",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<StationStatus> {
-        StationStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            StationStatus::Active => "station.status.active",
-            StationStatus::Paused => "station.status.paused",
-            StationStatus::Closed => "station.status.closed",
-        }
-    }
-}
+word_enum!(
+    /// Whether a station is running: open on its planned days, temporarily not opening, or
+    /// closed for good.
+    StationStatus, "station_status", "station.status",
+    [Active = "active", Paused = "paused", Closed = "closed"]
+);
 
 /// One opening in the planned week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,15 +38,12 @@ pub struct Slot {
 /// A station as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Station {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// Township or village it sits in.
     pub region_code: String,
     /// Full name of that region (四川省 / 德阳市 / …).
     pub region_name: String,
-    /// Street address.
     pub address: Option<String>,
     /// How it was set up.
     pub build_mode: BuildMode,
@@ -130,7 +53,6 @@ pub struct Station {
     pub open_days_per_week: i16,
     /// The planned week.
     pub schedule: Vec<Slot>,
-    /// Contact phone.
     pub phone: Option<String>,
     /// Running, paused or closed.
     pub status: StationStatus,
@@ -150,19 +72,15 @@ pub struct Station {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct StationInput {
-    /// Name.
     pub name: Option<String>,
     /// Township or village code.
     pub region_code: Option<String>,
-    /// Address.
     pub address: Option<String>,
     /// `standalone`, `joint` or `embedded`.
     pub build_mode: Option<String>,
-    /// Host site.
     pub host_site: Option<String>,
     /// The planned week.
     pub schedule: Option<Vec<SlotInput>>,
-    /// Contact phone.
     pub phone: Option<String>,
     /// `active`, `paused` or `closed`.
     pub status: Option<String>,
@@ -187,21 +105,14 @@ pub struct SlotInput {
 /// A checked station, ready to store.
 #[derive(Debug, Clone)]
 pub struct ValidStation {
-    /// Name.
     pub name: String,
-    /// Township or village.
     pub region_code: RegionCode,
-    /// Address.
     pub address: Option<String>,
-    /// Build mode.
     pub build_mode: BuildMode,
-    /// Host site.
     pub host_site: Option<String>,
     /// The planned week, one slot per weekday, Monday first.
     pub schedule: Vec<Slot>,
-    /// Contact phone.
     pub phone: Option<String>,
-    /// Status.
     pub status: StationStatus,
     /// Opening date.
     pub opened_on: Option<Date>,
@@ -244,7 +155,7 @@ pub fn parse_schedule(slots: &[SlotInput]) -> Result<Vec<Slot>, FieldError> {
         });
     }
     if out.len() < 2 {
-        return Err(FieldError::new("error.schedule_min_days"));
+        return Err(rules::named(&rules::OPEN_DAYS).1);
     }
     out.sort_by_key(|s| s.weekday);
     Ok(out)
@@ -300,7 +211,8 @@ impl StationInput {
                 Some(code)
             }
             Ok(_) => {
-                field("region_code", FieldError::new("error.station_region_level"));
+                let (name, e) = rules::named(&rules::REGION_LEVEL);
+                field(name, e);
                 None
             }
             Err(e) if self.region_code.as_deref().unwrap_or("").trim().is_empty() => {
@@ -398,6 +310,96 @@ impl StationInput {
             }
             _ => Err(errors),
         }
+    }
+}
+
+/// Filters of the station list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Within this region (prefix).
+    pub region_code: Option<String>,
+    /// Only this build mode.
+    pub build_mode: Option<BuildMode>,
+    /// Only this status.
+    pub status: Option<StationStatus>,
+    /// Part of the name.
+    pub q: Option<String>,
+    /// Order of the rows.
+    pub sort: StationOrder,
+}
+
+sort_order!(
+    /// Orders of the station list.
+    StationOrder, "station.sort", [Region = "region", Name = "name", OpenedOn = "opened_on"]
+);
+
+/// A station in a list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListedStation {
+    pub id: Uuid,
+    pub name: String,
+    /// Township or village code.
+    pub region_code: String,
+    /// Full region name.
+    pub region_name: String,
+    pub build_mode: BuildMode,
+    pub status: StationStatus,
+    /// Planned open days a week.
+    pub open_days_per_week: i16,
+    /// Volunteers registered at the station.
+    pub volunteers: i64,
+    /// Children registered at the station (exited ones not counted).
+    pub children: i64,
+    pub version: i32,
+}
+
+/// What the station page shows besides the station itself.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    /// Station managers: (name, username).
+    pub managers: Vec<(String, String)>,
+    /// Volunteers by status: (status, count).
+    pub volunteers_by_status: Vec<(String, i64)>,
+    /// Children by status: (status, count).
+    pub children_by_status: Vec<(String, i64)>,
+    pub active_pairings: i64,
+    /// The latest sessions: (date, title, person-visits).
+    pub recent_activities: Vec<(time::Date, String, i32)>,
+}
+
+/// Open days in one of the last four weeks.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WeekOpening {
+    /// First day of the week (rolling: the last week ends today).
+    pub from: Date,
+    /// Last day.
+    pub to: Date,
+    /// Days with a session for children logged.
+    pub actual: i64,
+    /// Days planned.
+    pub planned: i64,
+}
+
+/// A station's open days over the last four weeks against its plan, with its sessions and
+/// person-visits in that time.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Opening {
+    /// Week by week, oldest first.
+    pub weeks: Vec<WeekOpening>,
+    /// Days open in the four weeks.
+    pub actual: i64,
+    /// Days planned in the four weeks.
+    pub planned: i64,
+    /// Sessions logged (trainings included).
+    pub sessions: i64,
+    /// 人次 of those sessions.
+    pub person_visits: i64,
+}
+
+impl Opening {
+    /// Whether the station opened fewer days than planned.
+    pub fn below_plan(&self) -> bool {
+        self.actual < self.planned
     }
 }
 

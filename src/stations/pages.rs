@@ -9,8 +9,11 @@ use sqlx::PgPool;
 use tower_sessions::Session;
 
 use super::api::ListQuery;
-use super::model::{BuildMode, SlotInput, Station, StationInput, StationStatus};
-use super::store::{self, ListedStation, Overview, StationOrder};
+use super::model::{
+    BuildMode, ListedStation, Opening, Overview, SlotInput, Station, StationInput, StationOrder,
+    StationStatus,
+};
+use super::service;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::regions::Picker;
 use crate::web::error::AppError;
@@ -42,11 +45,11 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn build_modes(&self) -> [BuildMode; 3] {
+    fn build_modes(&self) -> &'static [BuildMode] {
         BuildMode::ALL
     }
 
-    fn statuses(&self) -> [StationStatus; 3] {
+    fn statuses(&self) -> &'static [StationStatus] {
         StationStatus::ALL
     }
 
@@ -92,7 +95,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
     let (stations, total) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+        service::list(&db, &user, &filter, (paging.limit(), paging.offset())).await?;
     let can_create = user.is(&[Role::Admin, Role::Staff]);
     Ok(render(&ListPage {
         ctx,
@@ -247,11 +250,11 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn build_modes(&self) -> [BuildMode; 3] {
+    fn build_modes(&self) -> &'static [BuildMode] {
         BuildMode::ALL
     }
 
-    fn statuses(&self) -> [StationStatus; 3] {
+    fn statuses(&self) -> &'static [StationStatus] {
         StationStatus::ALL
     }
 
@@ -337,7 +340,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<StationForm>,
 ) -> Result<Response, AppError> {
-    match super::service::create(&db, &user, &form.input(), ip).await {
+    match service::create(&db, &user, &form.input(), ip).await {
         Ok(station) => {
             flash(&session, "flash.station_created").await;
             Ok(Redirect::to(&format!("/stations/{}", station.id)).into_response())
@@ -358,7 +361,7 @@ struct DetailPage {
     station: Station,
     overview: Overview,
     can_edit: bool,
-    opening: crate::activities::service::Opening,
+    opening: Opening,
     can_log: bool,
 }
 
@@ -379,12 +382,8 @@ pub async fn detail(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let station = store::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let overview = store::overview(&db, station.id).await?;
+    let (station, overview, opening) = service::detail(&db, &user, parse_id(&id)?).await?;
     let can_edit = user.is(&[Role::Admin, Role::Staff]);
-    let opening = crate::activities::service::opening(&db, &station).await?;
     let can_log = user.role != Role::Volunteer;
     Ok(render(&DetailPage {
         ctx,
@@ -404,9 +403,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
     Query(q): Query<CountyQuery>,
 ) -> Result<Response, AppError> {
-    let station = store::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let station = service::get(&db, &user, parse_id(&id)?).await?;
     let form = StationForm::from_station(&station);
     Ok(render(
         &form_page(
@@ -433,23 +430,20 @@ pub async fn update(
     axum::Form(form): axum::Form<StationForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let (status, errors, stale) =
-        match super::service::update(&db, &user, id, form.input(), ip).await {
-            Ok(_) => {
-                flash(&session, "flash.station_saved").await;
-                return Ok(Redirect::to(&format!("/stations/{id}")).into_response());
-            }
-            Err(AppError::Unprocessable { fields, .. }) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                localise(&ctx, &fields),
-                false,
-            ),
-            Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
-            Err(e) => return Err(e),
-        };
-    let station = store::find(&db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (status, errors, stale) = match service::update(&db, &user, id, form.input(), ip).await {
+        Ok(_) => {
+            flash(&session, "flash.station_saved").await;
+            return Ok(Redirect::to(&format!("/stations/{id}")).into_response());
+        }
+        Err(AppError::Unprocessable { fields, .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            localise(&ctx, &fields),
+            false,
+        ),
+        Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
+        Err(e) => return Err(e),
+    };
+    let station = service::get(&db, &user, id).await?;
     let mut form = form;
     if stale {
         // Saving again overwrites with what the user sees now, knowingly.

@@ -1,16 +1,122 @@
-//! The rules and transactions of this area: what its pages and API call.
+//! The rules and transactions of this area: what its pages and API call, and what other areas
+//! ask of a station — whether it is in a scope, the ones a form may offer, and the days it
+//! opened against its plan.
 
-use super::store;
-pub use super::store::{choices, find};
+use super::{read, store};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use sqlx::PgPool;
+use time::{Date, Duration};
 use uuid::Uuid;
 
-use super::model::{Station, StationInput, ValidStation};
+use super::model::{
+    Filter, ListedStation, Opening, Overview, Station, StationInput, StationStatus, ValidStation,
+    WeekOpening,
+};
 use crate::audit::{self, Action, Entry};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Scope};
 use crate::web::error::{AppError, FieldError, FieldErrors};
+
+/// The weeks a station's open days are held against its plan: the last four.
+pub const OPEN_DAYS_WEEKS: i64 = 4;
+
+/// One station, if it lies in `scope` (missing and out of scope are both `None`).
+pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<Station>> {
+    store::find(db, scope, id).await
+}
+
+/// Stations a form may offer: those in scope that are not closed, by name.
+pub async fn choices(db: &PgPool, scope: &Scope) -> sqlx::Result<Vec<(Uuid, String)>> {
+    store::choices(db, scope).await
+}
+
+/// A page of the stations in the user's scope that `filter` selects, with the people at each,
+/// and how many there are.
+pub async fn list(
+    db: &PgPool,
+    user: &CurrentUser,
+    filter: &Filter,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<ListedStation>, i64), AppError> {
+    Ok(read::list(db, &user.scope, filter, limit, offset).await?)
+}
+
+/// A station in the user's scope.
+pub async fn get(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Station, AppError> {
+    store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A station in the user's scope with what its page shows: its managers, people and recent
+/// sessions, and its open days over the last four weeks.
+pub async fn detail(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(Station, Overview, Opening), AppError> {
+    let station = get(db, user, id).await?;
+    let overview = read::overview(db, station.id).await?;
+    let opening = opening(db, &station).await?;
+    Ok((station, overview, opening))
+}
+
+/// Days a station plans to open in `weeks` weeks: none while it is paused or closed.
+pub fn planned_days(status: StationStatus, per_week: i16, weeks: i64) -> i64 {
+    match status {
+        StationStatus::Active => i64::from(per_week) * weeks,
+        StationStatus::Paused | StationStatus::Closed => 0,
+    }
+}
+
+/// Whether a station is held to its plan over a window that begins on `from`: it is active,
+/// and it opened before the window began.
+pub fn held_to_plan(status: StationStatus, opened_on: Option<Date>, from: Date) -> bool {
+    status == StationStatus::Active && opened_on.is_none_or(|d| d <= from)
+}
+
+/// The days each of these stations opened for children in `[from, to]` (stations that did
+/// not open are absent).
+pub async fn open_days(
+    db: &PgPool,
+    stations: &[Uuid],
+    from: Date,
+    to: Date,
+) -> Result<HashMap<Uuid, Vec<Date>>, AppError> {
+    Ok(read::open_days(db, stations, from, to).await?)
+}
+
+/// Open days of a station over the four weeks ending today.
+pub async fn opening(db: &PgPool, station: &Station) -> Result<Opening, AppError> {
+    let today = crate::domain::today();
+    let from = today - Duration::days(OPEN_DAYS_WEEKS * 7 - 1);
+    let days = open_days(db, &[station.id], from, today)
+        .await?
+        .remove(&station.id)
+        .unwrap_or_default();
+    let planned = planned_days(station.status, station.open_days_per_week, 1);
+    let weeks: Vec<WeekOpening> = (0..OPEN_DAYS_WEEKS)
+        .map(|w| {
+            let start = from + Duration::weeks(w);
+            let end = start + Duration::days(6);
+            WeekOpening {
+                from: start,
+                to: end,
+                actual: days.iter().filter(|d| **d >= start && **d <= end).count() as i64,
+                planned,
+            }
+        })
+        .collect();
+    let (sessions, person_visits) = read::sessions(db, station.id, from, today).await?;
+    Ok(Opening {
+        actual: days.len() as i64,
+        planned: planned * OPEN_DAYS_WEEKS,
+        weeks,
+        sessions,
+        person_visits,
+    })
+}
 
 /// Checks the input and that its region exists and lies in the user's scope.
 async fn validate(

@@ -223,6 +223,14 @@ impl Filters {
         }
     }
 
+    /// A day, ISO (`2026-03-04`).
+    pub fn date(&mut self, field: &str, value: &Option<String>) -> Option<time::Date> {
+        let text = Self::text(value)?;
+        crate::domain::parse_date(&text)
+            .map_err(|e| self.fields.insert(field.into(), e))
+            .ok()
+    }
+
     /// The filters with the checked paging, or one validation error naming every bad field.
     pub fn finish<F>(self, filter: F, paging: &Paging) -> Result<(F, PageRequest), AppError> {
         let paging = paging.checked();

@@ -7,12 +7,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use super::model::{CancelInput, ClaimInput, FulfilInput, Wish, WishInput, WishStatus};
-use super::store::{self, Filter};
+use super::model::{CancelInput, ClaimInput, Filter, FulfilInput, Wish, WishInput, WishStatus};
+use super::service;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::error::AppError;
 use crate::web::json::ApiJson;
-use crate::web::paging::{PageRequest, Paging};
+use crate::web::paging::{Filters, PageRequest, Paging};
 use crate::web::parse_id;
 
 /// Query of a wish list.
@@ -30,41 +30,13 @@ pub struct ListQuery {
 impl ListQuery {
     /// Checks filters and paging.
     pub fn checked(&self) -> Result<(Filter, PageRequest), AppError> {
-        let mut fields = FieldErrors::new();
-        let nonempty = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+        let mut check = Filters::default();
+        let filter = Filter {
+            child_id: None,
+            status: check.choice("status", &self.status, WishStatus::parse),
+            station_id: check.id("station_id", &self.station_id, "error.station_unknown"),
         };
-        let status = nonempty(&self.status).and_then(|s| {
-            WishStatus::parse(&s).or_else(|| {
-                fields.insert("status".into(), FieldError::new("error.choice"));
-                None
-            })
-        });
-        let station_id = nonempty(&self.station_id).and_then(|s| {
-            uuid::Uuid::parse_str(&s)
-                .map_err(|_| {
-                    fields.insert(
-                        "station_id".into(),
-                        FieldError::new("error.station_unknown"),
-                    )
-                })
-                .ok()
-        });
-        let paging = self.paging.checked();
-        if !fields.is_empty() {
-            return Err(AppError::validation(fields));
-        }
-        Ok((
-            Filter {
-                child_id: None,
-                station_id,
-                status,
-            },
-            paging?,
-        ))
+        check.finish(filter, &self.paging)
     }
 }
 
@@ -75,13 +47,11 @@ pub async fn list(
     Path(id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let child = store::child(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let child = service::child(&db, &user, parse_id(&id)?).await?;
     let (mut filter, paging) = query.checked()?;
     filter.child_id = Some(child.id);
     let (items, total) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+        service::list(&db, &user, &filter, (paging.limit(), paging.offset())).await?;
     Ok(Json(paging.page(items, total)).into_response())
 }
 
@@ -93,7 +63,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<WishInput>,
 ) -> Result<Response, AppError> {
-    let wish = super::service::create(&db, &user, parse_id(&id)?, &input, ip).await?;
+    let wish = service::create(&db, &user, parse_id(&id)?, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(wish)).into_response())
 }
 
@@ -106,7 +76,7 @@ pub async fn claim(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ClaimInput>,
 ) -> Result<Json<Wish>, AppError> {
-    super::service::claim(&db, &user, parse_id(&id)?, &input, ip)
+    service::claim(&db, &user, parse_id(&id)?, &input, ip)
         .await
         .map(Json)
 }
@@ -119,7 +89,7 @@ pub async fn fulfil(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<FulfilInput>,
 ) -> Result<Json<Wish>, AppError> {
-    super::service::fulfil(&db, &user, parse_id(&id)?, &input, ip)
+    service::fulfil(&db, &user, parse_id(&id)?, &input, ip)
         .await
         .map(Json)
 }
@@ -132,7 +102,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> Result<Json<Wish>, AppError> {
-    super::service::cancel(&db, &user, parse_id(&id)?, &input, ip)
+    service::cancel(&db, &user, parse_id(&id)?, &input, ip)
         .await
         .map(Json)
 }

@@ -1,10 +1,12 @@
 //! Micro-wishes (微心愿): a station posts a child's small wish; a volunteer in the system or a
 //! partner organization claims it; the station records when the child received it. Each step
-//! is audited, and a wish moves forward only (the database refuses anything else).
+//! is audited, and a wish moves forward only (`rules`; the database refuses anything else).
 
 pub mod api;
 pub mod model;
 pub mod pages;
+mod read;
+pub mod rules;
 pub mod service;
 mod store;
 

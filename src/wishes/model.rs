@@ -5,142 +5,22 @@ use serde::{Deserialize, Serialize, Serializer};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::domain::{self, text};
+use crate::domain::{self, text, word_enum};
 use crate::web::error::{FieldError, FieldErrors};
 
-/// What the wish is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "wish_category", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// 学习用品
-    Study,
-    /// 图书
-    Books,
-    /// 衣物
-    Clothing,
-    /// 生活用品
-    Daily,
-    /// 玩具
-    Toys,
-    /// 体育用品
-    Sports,
-    /// 文艺用品
-    Arts,
-    /// 其他
-    Other,
-}
+word_enum!(
+    /// What the wish is for: 学习用品, 图书, 衣物, 生活用品, 玩具, 体育用品, 文艺用品, 其他.
+    Category, "wish_category", "wish.category",
+    [Study = "study", Books = "books", Clothing = "clothing", Daily = "daily", Toys = "toys",
+     Sports = "sports", Arts = "arts", Other = "other"]
+);
 
-impl Category {
-    /// Every category.
-    pub const ALL: [Category; 8] = [
-        Category::Study,
-        Category::Books,
-        Category::Clothing,
-        Category::Daily,
-        Category::Toys,
-        Category::Sports,
-        Category::Arts,
-        Category::Other,
-    ];
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Study => "study",
-            Category::Books => "books",
-            Category::Clothing => "clothing",
-            Category::Daily => "daily",
-            Category::Toys => "toys",
-            Category::Sports => "sports",
-            Category::Arts => "arts",
-            Category::Other => "other",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<Category> {
-        Category::ALL
-            .into_iter()
-            .find(|c| c.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Category::Study => "wish.category.study",
-            Category::Books => "wish.category.books",
-            Category::Clothing => "wish.category.clothing",
-            Category::Daily => "wish.category.daily",
-            Category::Toys => "wish.category.toys",
-            Category::Sports => "wish.category.sports",
-            Category::Arts => "wish.category.arts",
-            Category::Other => "wish.category.other",
-        }
-    }
-}
-
-/// Where a wish stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "wish_status", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum WishStatus {
-    /// Waiting for someone to take it on.
-    Posted,
-    /// Someone promised to fulfil it.
-    Claimed,
-    /// The child received it.
-    Fulfilled,
-    /// Withdrawn before it was fulfilled.
-    Cancelled,
-}
-
-impl WishStatus {
-    /// Every status.
-    pub const ALL: [WishStatus; 4] = [
-        WishStatus::Posted,
-        WishStatus::Claimed,
-        WishStatus::Fulfilled,
-        WishStatus::Cancelled,
-    ];
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WishStatus::Posted => "posted",
-            WishStatus::Claimed => "claimed",
-            WishStatus::Fulfilled => "fulfilled",
-            WishStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<WishStatus> {
-        WishStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            WishStatus::Posted => "wish.status.posted",
-            WishStatus::Claimed => "wish.status.claimed",
-            WishStatus::Fulfilled => "wish.status.fulfilled",
-            WishStatus::Cancelled => "wish.status.cancelled",
-        }
-    }
-
-    /// Why a wish in this status cannot take the step asked for (a message key).
-    pub fn refusal_key(self) -> &'static str {
-        match self {
-            WishStatus::Posted => "error.wish_not_claimed",
-            WishStatus::Claimed => "error.wish_already_claimed",
-            WishStatus::Fulfilled => "error.wish_already_fulfilled",
-            WishStatus::Cancelled => "error.wish_cancelled",
-        }
-    }
-}
+word_enum!(
+    /// Where a wish stands: waiting for someone to take it on, promised by someone, received by
+    /// the child, or withdrawn before it was fulfilled.
+    WishStatus, "wish_status", "wish.status",
+    [Posted = "posted", Claimed = "claimed", Fulfilled = "fulfilled", Cancelled = "cancelled"]
+);
 
 /// An amount of yuan, kept in fen (分) so that sums are exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -218,7 +98,6 @@ impl AmountInput {
 /// A wish as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Wish {
-    /// Id.
     pub id: Uuid,
     /// The child.
     pub child_id: Uuid,
@@ -228,11 +107,9 @@ pub struct Wish {
     pub station_id: Uuid,
     /// What the child wishes for.
     pub text: String,
-    /// Category.
     pub category: Category,
     /// Estimated cost in yuan.
     pub estimated_cost: Option<Yuan>,
-    /// Status.
     pub status: WishStatus,
     /// The volunteer who claimed it.
     pub claimed_by: Option<Uuid>,
@@ -262,7 +139,6 @@ pub struct Wish {
 pub struct WishInput {
     /// What the child wishes for.
     pub text: Option<String>,
-    /// Category.
     pub category: Option<String>,
     /// Estimated cost in yuan.
     pub estimated_cost: Option<AmountInput>,
@@ -271,11 +147,8 @@ pub struct WishInput {
 /// A checked wish.
 #[derive(Debug, Clone)]
 pub struct ValidWish {
-    /// Text.
     pub text: String,
-    /// Category.
     pub category: Category,
-    /// Estimated cost.
     pub estimated_cost: Option<Yuan>,
 }
 
@@ -396,6 +269,41 @@ impl FulfilInput {
 pub struct CancelInput {
     /// The version seen.
     pub version: Option<i32>,
+}
+
+/// Filters of the wish list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Of this child.
+    pub child_id: Option<Uuid>,
+    /// Of children at this station.
+    pub station_id: Option<Uuid>,
+    /// In this status.
+    pub status: Option<WishStatus>,
+}
+
+/// A child a wish may be posted for or listed under.
+#[derive(Debug, Clone)]
+pub struct ChildRef {
+    pub id: Uuid,
+    /// Name as the caller may see it.
+    pub name: String,
+    pub station_id: Uuid,
+    pub station_name: String,
+    /// Whether the child has left the programme.
+    pub exited: bool,
+}
+
+/// A wish on a station's wall: the child's given name only.
+#[derive(Debug, Clone)]
+pub struct WallWish {
+    /// The child's given name (名).
+    pub given_name: String,
+    /// What the child wishes for.
+    pub text: String,
+    pub category: Category,
+    pub estimated_cost: Option<Yuan>,
+    pub status: WishStatus,
 }
 
 #[cfg(test)]

@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use super::api::ListQuery;
 use super::model::{
-    AmountInput, CancelInput, Category, ClaimInput, FulfilInput, Wish, WishInput, WishStatus,
+    AmountInput, CancelInput, Category, ChildRef, ClaimInput, FulfilInput, WallWish, Wish,
+    WishInput, WishStatus,
 };
-use super::store::{self, ChildRef, Filter, WallWish};
+use super::service;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::stations::model::Station;
 use crate::web::error::{AppError, FieldError, FieldErrors};
@@ -34,7 +35,7 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn statuses(&self) -> [WishStatus; 4] {
+    fn statuses(&self) -> &'static [WishStatus] {
         WishStatus::ALL
     }
 
@@ -72,7 +73,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
     let (wishes, total) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
+        service::list(&db, &user, &filter, (paging.limit(), paging.offset())).await?;
     let is_volunteer = user.role == Role::Volunteer;
     let stations = if is_volunteer {
         Vec::new()
@@ -126,7 +127,7 @@ struct ChildPage {
 }
 
 impl ChildPage {
-    fn categories(&self) -> [Category; 8] {
+    fn categories(&self) -> &'static [Category] {
         Category::ALL
     }
 
@@ -142,30 +143,8 @@ async fn child_page(
     child: Uuid,
     (form, errors, failed): (WishForm, Errors, Option<Uuid>),
 ) -> Result<ChildPage, AppError> {
-    let child = store::child(db, &user.scope, child)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let filter = Filter {
-        child_id: Some(child.id),
-        ..Default::default()
-    };
-    let (wishes, _) = store::list(db, &user.scope, &filter, 200, 0).await?;
+    let (child, wishes, volunteers) = service::of_child(db, user, child).await?;
     let can_manage = user.role != Role::Volunteer;
-    let volunteers = if can_manage {
-        let filter = crate::volunteers::service::Filter {
-            station_id: Some(child.station_id),
-            ..Default::default()
-        };
-        crate::volunteers::service::list(db, &user.scope, &filter, 500, 0)
-            .await?
-            .0
-            .into_iter()
-            .filter(|v| v.status != crate::volunteers::model::VolunteerStatus::Withdrawn)
-            .map(|v| (v.id, v.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
     Ok(ChildPage {
         ctx,
         child,
@@ -208,7 +187,7 @@ pub async fn create(
     axum::Form(form): axum::Form<WishForm>,
 ) -> Result<Response, AppError> {
     let child = parse_id(&id)?;
-    match super::service::create(&db, &user, child, &form.input(), ip).await {
+    match service::create(&db, &user, child, &form.input(), ip).await {
         Ok(_) => {
             flash(&session, "flash.wish_posted").await;
             Ok(Redirect::to(&format!("/children/{child}/wishes")).into_response())
@@ -270,9 +249,7 @@ async fn after_step(
         ),
         Err(e) => return Err(e),
     };
-    let wish = store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let wish = service::find(db, user, id).await?;
     let errors = localise(&ctx, &fields);
     let page = child_page(
         db,
@@ -301,7 +278,7 @@ pub async fn claim(
         organization: Some(form.organization),
         version: form.version,
     };
-    let outcome = super::service::claim(&db, &user, id, &input, ip).await;
+    let outcome = service::claim(&db, &user, id, &input, ip).await;
     after_step(&db, ctx, &session, &user, id, outcome, "flash.wish_claimed").await
 }
 
@@ -321,7 +298,7 @@ pub async fn fulfil(
         fulfilment_note: Some(form.fulfilment_note),
         version: form.version,
     };
-    let outcome = super::service::fulfil(&db, &user, id, &input, ip).await;
+    let outcome = service::fulfil(&db, &user, id, &input, ip).await;
     after_step(
         &db,
         ctx,
@@ -346,7 +323,7 @@ pub async fn cancel(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let outcome = if form.confirm.is_some() {
-        super::service::cancel(
+        service::cancel(
             &db,
             &user,
             id,
@@ -358,13 +335,12 @@ pub async fn cancel(
         .await
     } else {
         // Looked up first, so a wish out of scope is still a 404.
-        match store::find(&db, &user.scope, id).await? {
-            None => Err(AppError::NotFound),
-            Some(_) => Err(AppError::validation(FieldErrors::from([(
+        service::find(&db, &user, id).await.and_then(|_| {
+            Err(AppError::validation(FieldErrors::from([(
                 "confirm".to_owned(),
                 FieldError::new("error.confirm_cancel"),
-            )]))),
-        }
+            )])))
+        })
     };
     after_step(
         &db,
@@ -393,10 +369,7 @@ pub async fn wall(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let station = crate::stations::service::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let wishes = store::wall(&db, station.id).await?;
+    let (station, wishes) = service::wall(&db, &user, parse_id(&id)?).await?;
     Ok(render(&WallPage {
         ctx,
         station,

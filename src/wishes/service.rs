@@ -1,15 +1,90 @@
 //! The rules and transactions of this area: what its pages and API call.
 
-use super::store;
+use super::rules::{self, Step};
+use super::{read, store};
 use std::net::IpAddr;
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{CancelInput, ClaimInput, Claimant, FulfilInput, Wish, WishInput, WishStatus};
+use super::model::{
+    CancelInput, ChildRef, ClaimInput, Claimant, Filter, FulfilInput, WallWish, Wish, WishInput,
+    WishStatus,
+};
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
+use crate::stations::model::Station;
 use crate::web::error::{AppError, FieldError, FieldErrors};
+
+/// A page of the wishes in the user's scope that `filter` selects, open ones first, and how
+/// many there are. Volunteers see their children's given names only.
+pub async fn list(
+    db: &PgPool,
+    user: &CurrentUser,
+    filter: &Filter,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<Wish>, i64), AppError> {
+    Ok(store::list(db, &user.scope, filter, limit, offset).await?)
+}
+
+/// One wish in the user's scope.
+pub async fn find(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Wish, AppError> {
+    store::find(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A child in the user's scope, as the wish pages name her.
+pub async fn child(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<ChildRef, AppError> {
+    store::child(db, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What a child's wish page shows: the child, her wishes (the first 200), and the volunteers
+/// of her station a wish may be claimed for (for staff and managers; none for a volunteer).
+pub async fn of_child(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(ChildRef, Vec<Wish>, Vec<(Uuid, String)>), AppError> {
+    let child = child(db, user, id).await?;
+    let filter = Filter {
+        child_id: Some(child.id),
+        ..Default::default()
+    };
+    let (wishes, _) = list(db, user, &filter, (200, 0)).await?;
+    let volunteers = if user.role != Role::Volunteer {
+        let filter = crate::volunteers::service::Filter {
+            station_id: Some(child.station_id),
+            ..Default::default()
+        };
+        crate::volunteers::service::list(db, &user.scope, &filter, 500, 0)
+            .await?
+            .0
+            .into_iter()
+            .filter(|v| v.status != crate::volunteers::model::VolunteerStatus::Withdrawn)
+            .map(|v| (v.id, v.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((child, wishes, volunteers))
+}
+
+/// A station's wish wall (the station in the user's scope): open wishes, and those fulfilled
+/// in the last 90 days, with the children's given names only.
+pub async fn wall(
+    db: &PgPool,
+    user: &CurrentUser,
+    station: Uuid,
+) -> Result<(Station, Vec<WallWish>), AppError> {
+    let station = crate::stations::service::find(db, &user.scope, station)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let wishes = read::wall(db, station.id).await?;
+    Ok((station, wishes))
+}
 
 /// Posts a wish for a child in scope who has not left the programme.
 pub async fn create(
@@ -19,12 +94,10 @@ pub async fn create(
     input: &WishInput,
     ip: Option<IpAddr>,
 ) -> Result<Wish, AppError> {
-    let c = store::child(db, &user.scope, child)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = self::child(db, user, child).await?;
     let w = input.validate().map_err(AppError::validation)?;
     if c.exited {
-        return Err(AppError::rule("child_exited"));
+        return Err(rules::CHILD_EXITED.error());
     }
     let mut tx = db.begin().await?;
     let id = store::insert(&mut tx, child, &w, user.id).await?;
@@ -35,9 +108,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    find(db, user, id).await
 }
 
 /// Why a step that changed nothing was refused: a stale version, or a wish whose status does
@@ -48,21 +119,13 @@ async fn refused(
     id: Uuid,
     version: Option<i32>,
 ) -> Result<AppError, AppError> {
-    let now = store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let now = find(db, user, id).await?;
     if version.is_some_and(|v| v != now.version) {
         return Ok(AppError::Stale {
             current: serde_json::to_value(now).map_err(anyhow::Error::from)?,
         });
     }
-    Ok(AppError::Conflict {
-        code: "invalid_transition",
-        fields: FieldErrors::from([(
-            "status".to_owned(),
-            FieldError::new(now.status.refusal_key()),
-        )]),
-    })
+    Ok(rules::refused(now.status))
 }
 
 /// Whom a claim names: a volunteer claims for herself; staff and managers name a volunteer in
@@ -139,9 +202,7 @@ pub async fn claim(
     input: &ClaimInput,
     ip: Option<IpAddr>,
 ) -> Result<Wish, AppError> {
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    find(db, user, id).await?;
     let by = claimant(db, user, input).await?;
     let mut tx = db.begin().await?;
     if !store::claim(&mut tx, id, input.version, &by, crate::domain::today()).await? {
@@ -152,11 +213,9 @@ pub async fn claim(
         Claimant::Volunteer(_) => &["status", "claimed_by", "claimed_on"],
         Claimant::Organization(_) => &["status", "claimed_by_organization", "claimed_on"],
     };
-    audit_step(&mut tx, user, id, fields, WishStatus::Claimed, ip).await?;
+    audit_step(&mut tx, user, id, fields, Step::Claim.to(), ip).await?;
     tx.commit().await?;
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    find(db, user, id).await
 }
 
 /// Records that the child received a claimed wish.
@@ -167,10 +226,8 @@ pub async fn fulfil(
     input: &FulfilInput,
     ip: Option<IpAddr>,
 ) -> Result<Wish, AppError> {
-    let wish = store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if wish.status != WishStatus::Claimed {
+    let wish = find(db, user, id).await?;
+    if !Step::Fulfil.allowed(wish.status) {
         return Err(refused(db, user, id, input.version).await?);
     }
     let (on, note) = input
@@ -182,11 +239,9 @@ pub async fn fulfil(
         return Err(refused(db, user, id, input.version).await?);
     }
     let fields = ["status", "fulfilled_on", "fulfilment_note"];
-    audit_step(&mut tx, user, id, &fields, WishStatus::Fulfilled, ip).await?;
+    audit_step(&mut tx, user, id, &fields, Step::Fulfil.to(), ip).await?;
     tx.commit().await?;
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    find(db, user, id).await
 }
 
 /// Cancels a wish that has not been fulfilled.
@@ -197,17 +252,13 @@ pub async fn cancel(
     input: &CancelInput,
     ip: Option<IpAddr>,
 ) -> Result<Wish, AppError> {
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    find(db, user, id).await?;
     let mut tx = db.begin().await?;
     if !store::cancel(&mut tx, id, input.version).await? {
         drop(tx);
         return Err(refused(db, user, id, input.version).await?);
     }
-    audit_step(&mut tx, user, id, &["status"], WishStatus::Cancelled, ip).await?;
+    audit_step(&mut tx, user, id, &["status"], Step::Cancel.to(), ip).await?;
     tx.commit().await?;
-    store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    find(db, user, id).await
 }

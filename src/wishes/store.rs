@@ -5,18 +5,35 @@ use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::model::{Category, Claimant, ValidWish, Wish, WishStatus, Yuan};
+use super::model::{Category, ChildRef, Claimant, Filter, ValidWish, Wish, WishStatus, Yuan};
+use super::rules::Step;
 use crate::auth::Scope;
 
-/// Filters of the wish list.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Of this child.
-    pub child_id: Option<Uuid>,
-    /// Of children at this station.
-    pub station_id: Option<Uuid>,
-    /// In this status.
-    pub status: Option<WishStatus>,
+/// A query over the wishes in scope that a filter selects: `$select` of them, then `$tail`.
+/// The scope binds `$1`–`$3` and the filter `$4`–`$6`; `$extra` binds the tail's.
+macro_rules! filtered {
+    ($macro:ident, [$($record:ident)?], $select:literal, $tail:literal, $scope:expr, $f:expr $(, $extra:expr)*) => {
+        sqlx::$macro!(
+            $($record,)?
+            $select
+                + " FROM wish w JOIN child c ON c.id = w.child_id LEFT JOIN volunteer v ON v.id = w.claimed_by
+           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
+             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
+                                               AND p.volunteer_id = $3 AND p.status = 'active'))
+             AND ($4::uuid IS NULL OR w.child_id = $4)
+             AND ($5::uuid IS NULL OR c.station_id = $5)
+             AND ($6::wish_status IS NULL OR w.status = $6) "
+                + $tail,
+            $scope.region_like(),
+            $scope.station_ids(),
+            $scope.volunteer_id(),
+            $f.child_id,
+            $f.station_id,
+            $f.status as Option<WishStatus>
+            $(, $extra)*
+        )
+    };
 }
 
 struct Row {
@@ -76,52 +93,26 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<Wish>, i64)> {
-    let rows = sqlx::query_as!(
-        Row,
+    let rows = filtered!(
+        query_as,
+        [Row],
         r#"SELECT w.id, w.child_id, c.name AS child_name, c.station_id, w.text,
                   w.category AS "category: Category", (w.estimated_cost * 100)::bigint AS cost_fen,
                   w.status AS "status: WishStatus", w.claimed_by, v.name AS "claimed_by_name?",
                   w.claimed_by_organization, w.claimed_on, w.fulfilled_on, w.fulfilment_note, w.version,
-                  w.created_at, w.updated_at
-           FROM wish w JOIN child c ON c.id = w.child_id LEFT JOIN volunteer v ON v.id = w.claimed_by
-           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
-                                               AND p.volunteer_id = $3 AND p.status = 'active'))
-             AND ($4::uuid IS NULL OR w.child_id = $4)
-             AND ($5::uuid IS NULL OR c.station_id = $5)
-             AND ($6::wish_status IS NULL OR w.status = $6)
-           ORDER BY w.status IN ('fulfilled', 'cancelled'), w.created_at DESC, w.id
-           LIMIT $7 OFFSET $8"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        f.child_id,
-        f.station_id,
-        f.status as Option<WishStatus>,
+                  w.created_at, w.updated_at"#,
+        "ORDER BY w.status IN ('fulfilled', 'cancelled'), w.created_at DESC, w.id
+           LIMIT $7 OFFSET $8",
+        scope,
+        f,
         limit,
         offset
     )
     .fetch_all(db)
     .await?;
-    let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM wish w JOIN child c ON c.id = w.child_id
-           WHERE ($1::text IS NULL OR c.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id
-                                               AND p.volunteer_id = $3 AND p.status = 'active'))
-             AND ($4::uuid IS NULL OR w.child_id = $4)
-             AND ($5::uuid IS NULL OR c.station_id = $5)
-             AND ($6::wish_status IS NULL OR w.status = $6)"#,
-        scope.region_like(),
-        scope.station_ids(),
-        scope.volunteer_id(),
-        f.child_id,
-        f.station_id,
-        f.status as Option<WishStatus>,
-    )
-    .fetch_one(db)
-    .await?;
+    let total = filtered!(query_scalar, [], r#"SELECT count(*) AS "n!""#, "", scope, f)
+        .fetch_one(db)
+        .await?;
     let volunteer = scope.volunteer_id().is_some();
     Ok((rows.into_iter().map(|r| r.wish(volunteer)).collect(), total))
 }
@@ -151,22 +142,8 @@ pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<W
     Ok(row.map(|r| r.wish(scope.volunteer_id().is_some())))
 }
 
-/// A child a wish may be posted for or listed under.
-#[derive(Debug, Clone)]
-pub struct ChildRef {
-    /// Id.
-    pub id: Uuid,
-    /// Name as the caller may see it.
-    pub name: String,
-    /// Station.
-    pub station_id: Uuid,
-    /// Station name.
-    pub station_name: String,
-    /// Whether the child has left the programme.
-    pub exited: bool,
-}
-
-/// The child, if in `scope`.
+/// The child, if in `scope` — her name as the caller may see it, her station, and whether she
+/// has left the programme — read with the scope the wishes' own queries use.
 pub async fn child(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<ChildRef>> {
     let row = sqlx::query!(
         r#"SELECT c.id, c.name, c.station_id, s.name AS station_name, c.status = 'exited' AS "exited!"
@@ -217,8 +194,8 @@ pub async fn insert(
     .await
 }
 
-/// Claims a posted wish (at `version`, when given); `false` when it is not posted any more or
-/// the version is stale.
+/// Claims a wish (at `version`, when given); `false` when its status does not allow the
+/// claim any more or the version is stale.
 pub async fn claim(
     tx: &mut sqlx::PgConnection,
     id: Uuid,
@@ -231,10 +208,11 @@ pub async fn claim(
         Claimant::Organization(o) => (None, Some(o.as_str())),
     };
     let done = sqlx::query!(
-        r#"UPDATE wish SET status = 'claimed', claimed_by = $3, claimed_by_organization = $4, claimed_on = $5
-           WHERE id = $1 AND status = 'posted' AND ($2::int IS NULL OR version = $2)"#,
+        r#"UPDATE wish SET status = 'claimed', claimed_by = $4, claimed_by_organization = $5, claimed_on = $6
+           WHERE id = $1 AND status = ANY($3) AND ($2::int IS NULL OR version = $2)"#,
         id,
         version,
+        Step::Claim.from() as &[WishStatus],
         volunteer,
         organization,
         on
@@ -244,7 +222,8 @@ pub async fn claim(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records the fulfilment of a claimed wish; `false` when it is not claimed or stale.
+/// Records the fulfilment of a wish; `false` when its status does not allow it or the version
+/// is stale.
 pub async fn fulfil(
     tx: &mut sqlx::PgConnection,
     id: Uuid,
@@ -253,10 +232,11 @@ pub async fn fulfil(
     note: Option<&str>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        r#"UPDATE wish SET status = 'fulfilled', fulfilled_on = $3, fulfilment_note = $4
-           WHERE id = $1 AND status = 'claimed' AND ($2::int IS NULL OR version = $2)"#,
+        r#"UPDATE wish SET status = 'fulfilled', fulfilled_on = $4, fulfilment_note = $5
+           WHERE id = $1 AND status = ANY($3) AND ($2::int IS NULL OR version = $2)"#,
         id,
         version,
+        Step::Fulfil.from() as &[WishStatus],
         on,
         note
     )
@@ -265,7 +245,7 @@ pub async fn fulfil(
     Ok(done.rows_affected() == 1)
 }
 
-/// Cancels a wish not yet fulfilled; `false` when it is fulfilled, cancelled or stale.
+/// Cancels a wish; `false` when its status does not allow it or the version is stale.
 pub async fn cancel(
     tx: &mut sqlx::PgConnection,
     id: Uuid,
@@ -273,54 +253,12 @@ pub async fn cancel(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE wish SET status = 'cancelled'
-           WHERE id = $1 AND status IN ('posted', 'claimed') AND ($2::int IS NULL OR version = $2)"#,
+           WHERE id = $1 AND status = ANY($3) AND ($2::int IS NULL OR version = $2)"#,
         id,
-        version
+        version,
+        Step::Cancel.from() as &[WishStatus]
     )
     .execute(&mut *tx)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// A wish on a station's wall: the child's given name only.
-#[derive(Debug, Clone)]
-pub struct WallWish {
-    /// The child's given name (名).
-    pub given_name: String,
-    /// What the child wishes for.
-    pub text: String,
-    /// Category.
-    pub category: Category,
-    /// Estimated cost.
-    pub estimated_cost: Option<Yuan>,
-    /// Status.
-    pub status: WishStatus,
-}
-
-/// The wall of a station (already known to be in scope): open wishes, and those fulfilled in
-/// the last 90 days to show what the station's friends have done.
-pub async fn wall(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<WallWish>> {
-    let since = crate::domain::today() - time::Duration::days(90);
-    Ok(sqlx::query!(
-        r#"SELECT c.name, w.text, w.category AS "category: Category",
-                  (w.estimated_cost * 100)::bigint AS cost_fen, w.status AS "status: WishStatus"
-           FROM wish w JOIN child c ON c.id = w.child_id
-           WHERE c.station_id = $1 AND c.status <> 'exited'
-             AND (w.status IN ('posted', 'claimed') OR (w.status = 'fulfilled' AND w.fulfilled_on >= $2))
-           ORDER BY w.status, w.created_at
-           LIMIT 500"#,
-        station,
-        since
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| WallWish {
-        given_name: crate::domain::given_name(&r.name),
-        text: r.text,
-        category: r.category,
-        estimated_cost: r.cost_fen.map(Yuan::from_fen),
-        status: r.status,
-    })
-    .collect())
 }

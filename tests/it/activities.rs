@@ -73,6 +73,10 @@ async fn a_child_from_another_station_is_refused() {
             .execute(p)
             .await;
     assert_eq!(fixtures::violated(direct), "attendance_child_same_station");
+    // The database's refusal is answered as the service's: same code, same field.
+    let refusal = aixin::web::Refusal::of_constraint("attendance_child_same_station").unwrap();
+    assert_eq!(refusal.code, "child_not_at_station");
+    assert_eq!(refusal.field.map(|(f, _)| f), Some("child_ids"));
 }
 
 #[tokio::test]
@@ -552,4 +556,259 @@ async fn the_quick_log_form_keeps_every_tick_when_a_submit_fails() {
     for c in ticked {
         assert!(position(c) < position(&children[24]));
     }
+}
+
+/// Sets when a log's session was held and when it was logged, as if days had passed.
+async fn set_dates(app: &TestApp, id: &str, held_days_ago: i64, logged_days_ago: i64) {
+    sqlx::query(
+        "UPDATE activity SET held_on = (now() AT TIME ZONE 'Asia/Shanghai')::date - $2::int,
+                created_at = now() - make_interval(days => $3::int), version = version - 1
+         WHERE id = $1::uuid",
+    )
+    .bind(id)
+    .bind(held_days_ago as i32)
+    .bind(logged_days_ago as i32)
+    .execute(app.pool())
+    .await
+    .unwrap();
+}
+
+async fn version_of(app: &TestApp, id: &str) -> i32 {
+    sqlx::query_scalar("SELECT version FROM activity WHERE id = $1::uuid")
+        .bind(id)
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}
+
+/// An update of the log that says who makes it, straight in the database.
+async fn correct_in_database(app: &TestApp, id: &str, by: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE activity SET other_count = other_count + 1, updated_by = $2 WHERE id = $1::uuid",
+    )
+    .bind(id)
+    .bind(by)
+    .execute(app.pool())
+    .await
+    .map(drop)
+}
+
+#[tokio::test]
+async fn the_service_and_the_database_close_a_managers_window_on_the_same_logs() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let manager_user = app.station_manager(&[station]).await;
+    let manager = app.browser();
+    manager.log_in(&manager_user.username, PASSWORD).await;
+    let (staff, staff_user) = app.logged_in("staff", "510681").await;
+    let (_, a) = manager
+        .post_json(
+            &format!("/api/v1/stations/{station}/activities"),
+            &json!({"kind": "arts", "held_on": today()}),
+        )
+        .await;
+    let id = a["id"].as_str().unwrap().to_owned();
+
+    // (held, logged) days ago, and whether the manager may still correct the log.
+    for (held, logged, open) in [
+        (0, 0, true),
+        (6, 6, true),
+        (8, 8, false),
+        (30, 2, true), // logged late: seven days from the logging
+        (30, 9, false),
+    ] {
+        set_dates(&app, &id, held, logged).await;
+        let (status, body) = manager
+            .patch_json(
+                &format!("/api/v1/activities/{id}"),
+                &json!({"guardian_count": held, "version": version_of(&app, &id).await}),
+            )
+            .await;
+        let direct = correct_in_database(&app, &id, manager_user.id).await;
+        if open {
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "held {held}, logged {logged}: {body}"
+            );
+            assert!(direct.is_ok(), "held {held}, logged {logged}: {direct:?}");
+        } else {
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "held {held}, logged {logged}"
+            );
+            assert_error(&body, "correction_window_closed");
+            assert_eq!(fixtures::violated(direct), "activity_correction_window");
+        }
+        // Staff correct at any time, through the service and in the database alike.
+        let (status, body) = staff
+            .patch_json(
+                &format!("/api/v1/activities/{id}"),
+                &json!({"other_count": 1, "version": version_of(&app, &id).await}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        correct_in_database(&app, &id, staff_user.id).await.unwrap();
+    }
+
+    // A volunteer's account never corrects a log; a fix that names nobody is not judged.
+    set_dates(&app, &id, 0, 0).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let volunteer_user = app.volunteer_user(volunteer).await;
+    assert_eq!(
+        fixtures::violated(correct_in_database(&app, &id, volunteer_user.id).await),
+        "activity_correction_window"
+    );
+    set_dates(&app, &id, 30, 30).await;
+    sqlx::query("UPDATE activity SET other_count = 0 WHERE id = $1::uuid")
+        .bind(&id)
+        .execute(p)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_late_correction_changes_nothing_and_the_page_says_whom_to_ask() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let (child, _) = fixtures::child(p, station).await;
+    let manager = manager_of(&app, station).await;
+    let (_, a) = manager
+        .post_json(
+            &format!("/api/v1/stations/{station}/activities"),
+            &json!({"kind": "arts", "held_on": today(), "child_ids": [child], "guardian_count": 1}),
+        )
+        .await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    set_dates(&app, &id, 9, 9).await;
+    let version = version_of(&app, &id).await.to_string();
+
+    let posted = manager
+        .post_form(
+            &format!("/activities/{id}/edit"),
+            &[
+                ("station_id", &station.to_string()),
+                ("kind", "arts"),
+                ("held_on", &days_ago(9)),
+                ("guardian_count", "4"),
+                ("version", &version),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status(), StatusCode::FORBIDDEN);
+    let (status, body) = manager
+        .patch_json(
+            &format!("/api/v1/activities/{id}"),
+            &json!({"child_ids": [], "version": version_of(&app, &id).await}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_error(&body, "correction_window_closed");
+    let (_, now) = manager.get_json(&format!("/api/v1/activities/{id}")).await;
+    assert_eq!(now["guardian_count"], 1);
+    assert_eq!(now["child_count"], 1);
+    let page = manager
+        .get(&format!("/activities/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("超过 7 天"));
+    assert!(!page.contains(&format!("/activities/{id}/edit")));
+}
+
+#[tokio::test]
+async fn a_first_meeting_stays_one_through_the_service_as_in_the_database() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let (status, meeting) = staff
+        .post_json(
+            &format!("/api/v1/stations/{station}/activities"),
+            &json!({"kind": "ice_breaking", "title": "见面会", "held_on": "2026-05-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{meeting}");
+    let id = meeting["id"].as_str().unwrap().to_owned();
+    sqlx::query(
+        "INSERT INTO pairing (child_id, volunteer_id, station_id, started_on, first_activity_id)
+         VALUES ($1, $2, $3, DATE '2026-05-01', $4::uuid)",
+    )
+    .bind(child)
+    .bind(volunteer)
+    .bind(station)
+    .bind(&id)
+    .execute(p)
+    .await
+    .unwrap();
+
+    // Another kind, or a day after the pairing started: refused on the kind, as a form shows it.
+    for (change, sql) in [
+        (
+            json!({"kind": "tutoring"}),
+            "UPDATE activity SET kind = 'tutoring' WHERE id = $1::uuid",
+        ),
+        (
+            json!({"held_on": "2026-05-02"}),
+            "UPDATE activity SET held_on = DATE '2026-05-02' WHERE id = $1::uuid",
+        ),
+    ] {
+        let mut body = change.clone();
+        body["version"] = json!(version_of(&app, &id).await);
+        let (status, refused) = staff
+            .patch_json(&format!("/api/v1/activities/{id}"), &body)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{change}: {refused}"
+        );
+        assert_error(&refused, "validation_failed");
+        assert!(
+            refused["error"]["fields"]["kind"]
+                .as_str()
+                .unwrap()
+                .contains("首次见面"),
+            "{refused}"
+        );
+        let direct = sqlx::query(sql).bind(&id).execute(p).await;
+        assert_eq!(
+            fixtures::violated(direct),
+            "activity_first_meeting",
+            "{sql}"
+        );
+    }
+    let form = staff
+        .post_form(
+            &format!("/activities/{id}/edit"),
+            &[
+                ("station_id", &station.to_string()),
+                ("kind", "tutoring"),
+                ("title", "见面会"),
+                ("held_on", "2026-05-01"),
+                ("version", &version_of(&app, &id).await.to_string()),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(form.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(form.text().await.unwrap().contains("首次见面"));
+
+    // A correction that keeps it the first meeting is fine.
+    let (status, kept) = staff
+        .patch_json(
+            &format!("/api/v1/activities/{id}"),
+            &json!({"title": "破冰见面会", "held_on": "2026-04-28",
+                    "version": version_of(&app, &id).await}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(kept["kind"], "ice_breaking");
 }

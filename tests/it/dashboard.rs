@@ -840,3 +840,75 @@ async fn the_page_drills_down_and_shows_the_alerts() {
     assert!(html.contains("龙居社区爱心妈妈驿站"));
     assert!(html.contains("广汉市"), "the breadcrumbs lead back up");
 }
+
+#[tokio::test]
+async fn the_station_page_and_the_dashboard_count_the_same_open_days() {
+    let app = TestApp::spawn().await;
+    let db = app.pool();
+    let station = fixtures::station(db, LONGJU).await; // plans 3 days a week: 12 in 4 weeks
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let day = |n: i64| (aixin::domain::today() - time::Duration::days(n)).to_string();
+    let log = |body: Value| {
+        let staff = &staff;
+        async move {
+            let (status, a) = staff
+                .post_json(&format!("/api/v1/stations/{station}/activities"), &body)
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{a}");
+            a
+        }
+    };
+    // Sessions for children on twelve days of the last four weeks, one day twice; trainings of
+    // volunteers on two more days, and a session before the four weeks: twelve open days.
+    let mut sessions = Vec::new();
+    for n in 0..12 {
+        sessions.push(log(serde_json::json!({"kind": "tutoring", "held_on": day(n * 2)})).await);
+    }
+    log(serde_json::json!({"kind": "arts", "held_on": day(0)})).await;
+    for n in [1, 3] {
+        let training = serde_json::json!({"kind": "training", "topic": "other", "held_on": day(n)});
+        log(training).await;
+    }
+    log(serde_json::json!({"kind": "tutoring", "held_on": day(28)})).await;
+
+    let opened = |html: &str, days: &str| html.contains(&format!("<strong>{days}</strong> / 12"));
+    let page = staff.get(&format!("/stations/{station}")).await;
+    let html = page.text().await.unwrap();
+    assert!(opened(&html, "12"), "{html}");
+    assert!(!html.contains("未达计划"));
+    let (status, stats) = staff
+        .get_json(&format!("/api/v1/stats?station={station}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stats["stations_assessed"], 1);
+    assert_eq!(stats["stations_open_as_planned"], 1, "{stats}");
+
+    // A session corrected into a training takes its day off both counts.
+    let last = &sessions[11];
+    let (status, corrected) = staff
+        .patch_json(
+            &format!("/api/v1/activities/{}", last["id"].as_str().unwrap()),
+            &serde_json::json!({"kind": "training", "topic": "other", "version": last["version"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{corrected}");
+    let html = staff
+        .get(&format!("/stations/{station}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(opened(&html, "11"), "{html}");
+    assert!(html.contains("未达计划"));
+    let (_, stats) = staff
+        .get_json(&format!("/api/v1/stats?station={station}"))
+        .await;
+    assert_eq!(stats["stations_open_as_planned"], 0, "{stats}");
+    let page = staff
+        .get(&format!("/dashboard?station={station}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("龙居社区爱心妈妈驿站"));
+}

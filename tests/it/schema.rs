@@ -1355,3 +1355,81 @@ async fn a_consent_is_withdrawn_once_and_kept_through_the_service_or_the_databas
             .unwrap();
     assert_eq!(kept.map(|d| d.to_string()).as_deref(), Some("2026-10-01"));
 }
+
+#[tokio::test]
+async fn a_station_manager_corrects_a_log_for_seven_days_and_staff_at_any_time() {
+    let db = TestDb::new().await;
+    let p = &db.pool;
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let account = |role: &'static str, region: Option<&'static str>, volunteer: Option<Uuid>| async move {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO app_user (username, display_name, password_hash, role, region_code, volunteer_id)
+             VALUES ($1 || gen_random_uuid(), '某某', 'x', $1::user_role, $2, $3) RETURNING id",
+        )
+        .bind(role)
+        .bind(region)
+        .bind(volunteer)
+        .fetch_one(p)
+        .await
+        .unwrap()
+    };
+    let manager = account("station_manager", None, None).await;
+    let staff = account("staff", Some("510681"), None).await;
+    let mama = account("volunteer", None, Some(volunteer)).await;
+    let activity = fixtures::activity(p, station).await;
+    // When the session was held and logged, in days before today.
+    let dated = |held: i32, logged: i32| async move {
+        sqlx::query(
+            "UPDATE activity SET held_on = (now() AT TIME ZONE 'Asia/Shanghai')::date - $2,
+                    created_at = now() - make_interval(days => $3) WHERE id = $1",
+        )
+        .bind(activity)
+        .bind(held)
+        .bind(logged)
+        .execute(p)
+        .await
+        .unwrap();
+    };
+    let correct = |by: Uuid| async move {
+        sqlx::query("UPDATE activity SET guardian_count = guardian_count + 1, updated_by = $2 WHERE id = $1")
+            .bind(activity)
+            .bind(by)
+            .execute(p)
+            .await
+    };
+
+    correct(manager).await.unwrap();
+    dated(6, 6).await;
+    correct(manager).await.unwrap();
+    // Logged late: seven days from the logging, however long ago the session was.
+    dated(40, 6).await;
+    correct(manager).await.unwrap();
+    for (held, logged) in [(8, 8), (40, 8)] {
+        dated(held, logged).await;
+        assert_eq!(
+            violated(correct(manager).await),
+            "activity_correction_window"
+        );
+        correct(staff).await.unwrap();
+    }
+    // A volunteer's account never corrects a log, even on the day.
+    dated(0, 0).await;
+    assert_eq!(violated(correct(mama).await), "activity_correction_window");
+    // Bookkeeping and fixes that name nobody are nobody's corrections.
+    dated(40, 40).await;
+    sqlx::query("UPDATE activity SET other_count = 2 WHERE id = $1")
+        .bind(activity)
+        .execute(p)
+        .await
+        .unwrap();
+    let guardians: i32 = sqlx::query_scalar("SELECT guardian_count FROM activity WHERE id = $1")
+        .bind(activity)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(
+        guardians, 5,
+        "three of the manager's corrections and two of staff's"
+    );
+}

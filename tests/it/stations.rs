@@ -319,3 +319,40 @@ async fn city_staff_choose_a_county_then_a_place() {
         "a county outside the scope is not offered"
     );
 }
+
+#[tokio::test]
+async fn the_service_and_the_database_refuse_the_same_places_and_weeks_with_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "5106").await;
+    let one_day = json!([{ "weekday": 3, "opens": "14:00", "closes": "17:00" }]);
+    for (field, value, sql, constraint) in [
+        (
+            "region_code",
+            json!("510681"),
+            "INSERT INTO station (name, region_code, build_mode, open_days_per_week)
+             VALUES ('驿站', '510681', 'standalone', 3)",
+            "station_region_level",
+        ),
+        (
+            "schedule",
+            one_day,
+            "INSERT INTO station (name, region_code, build_mode, open_days_per_week)
+             VALUES ('驿站', '510681002006', 'standalone', 1)",
+            "station_open_days",
+        ),
+    ] {
+        let mut body = station_body(LONGJU);
+        body[field] = value;
+        let (status, error) = staff.post_json("/api/v1/stations", &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_error(&error, "validation_failed");
+        assert!(error["error"]["fields"][field].is_string(), "{error}");
+
+        let direct = sqlx::query(sql).execute(app.pool()).await;
+        assert_eq!(fixtures::violated(direct), constraint);
+        // The database's refusal is answered as the service's: same code, same field.
+        let refusal = aixin::web::Refusal::of_constraint(constraint).unwrap();
+        assert_eq!(refusal.code, "validation_failed");
+        assert_eq!(refusal.field.map(|(f, _)| f), Some(field));
+    }
+}

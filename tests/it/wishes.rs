@@ -289,3 +289,103 @@ async fn the_wish_wall_shows_given_names_only() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_wish_moves_forward_only_in_the_service_as_in_the_database() {
+    let app = TestApp::spawn().await;
+    let s = station(&app).await;
+    let p = app.pool();
+    let fulfilled = post_wish(&s.manager, s.paired_child, "一盒彩笔").await;
+    let fulfilled = fulfilled["id"].as_str().unwrap().to_owned();
+    let claimed = s
+        .manager
+        .post_json(
+            &format!("/api/v1/wishes/{fulfilled}/claim"),
+            &json!({"organization": "县妇联"}),
+        )
+        .await;
+    assert_eq!(claimed.0, StatusCode::OK, "{}", claimed.1);
+    let (status, _) = s
+        .manager
+        .post_json(&format!("/api/v1/wishes/{fulfilled}/fulfil"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let cancelled = post_wish(&s.manager, s.paired_child, "一个书包").await;
+    let cancelled = cancelled["id"].as_str().unwrap().to_owned();
+    let (status, _) = s
+        .manager
+        .post_json(&format!("/api/v1/wishes/{cancelled}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Each step back from a final status: the service answers 409 with why, on the status; the
+    // database refuses the same move.
+    for (wish, step, body, to, why) in [
+        (
+            &fulfilled,
+            "claim",
+            json!({"organization": "县妇联"}),
+            "claimed",
+            "这个心愿已经实现",
+        ),
+        (
+            &fulfilled,
+            "cancel",
+            json!({}),
+            "cancelled",
+            "这个心愿已经实现",
+        ),
+        (
+            &cancelled,
+            "claim",
+            json!({"organization": "县妇联"}),
+            "claimed",
+            "这个心愿已取消",
+        ),
+        (
+            &cancelled,
+            "fulfil",
+            json!({}),
+            "fulfilled",
+            "这个心愿已取消",
+        ),
+    ] {
+        let (status, refused) = s
+            .manager
+            .post_json(&format!("/api/v1/wishes/{wish}/{step}"), &body)
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{step}: {refused}");
+        assert_error(&refused, "invalid_transition");
+        assert_eq!(refused["error"]["fields"]["status"], why);
+        let direct = sqlx::query(
+            "UPDATE wish SET status = $2::wish_status, claimed_by_organization = '县妇联',
+                    claimed_on = coalesce(claimed_on, current_date),
+                    fulfilled_on = CASE WHEN $2 = 'fulfilled' THEN current_date END
+             WHERE id = $1::uuid",
+        )
+        .bind(wish)
+        .bind(to)
+        .execute(p)
+        .await;
+        assert_eq!(
+            fixtures::violated(direct),
+            "wish_status_transition",
+            "{step}"
+        );
+    }
+    let statuses: Vec<String> =
+        sqlx::query_scalar("SELECT status::text FROM wish WHERE id = ANY($1::uuid[]) ORDER BY 1")
+            .bind([&fulfilled, &cancelled])
+            .fetch_all(p)
+            .await
+            .unwrap();
+    assert_eq!(statuses, ["cancelled", "fulfilled"]);
+
+    // The same step through the page says why next to the wish.
+    let page = s
+        .manager
+        .post_form(&format!("/wishes/{cancelled}/fulfil"), &[])
+        .await;
+    assert_eq!(page.status(), StatusCode::CONFLICT);
+    assert!(page.text().await.unwrap().contains("这个心愿已取消"));
+}

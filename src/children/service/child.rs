@@ -352,3 +352,12 @@ pub async fn reveal(
     .await?;
     Ok(value)
 }
+/// Of these children, those not registered at `station`: a station's session is attended by
+/// its own children (the database's attendance trigger checks the same).
+pub async fn not_registered_at(
+    db: &PgPool,
+    station: Uuid,
+    children: &[Uuid],
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(store::not_registered_at(db, station, children).await?)
+}

@@ -4,5 +4,7 @@
 mod child;
 mod guardians;
 
-pub use child::{ChildDetail, create, detail, full_id_numbers, list, reveal, update};
+pub use child::{
+    ChildDetail, create, detail, full_id_numbers, list, not_registered_at, reveal, update,
+};
 pub use guardians::{add_consent, add_guardian, has_current_consent, withdraw};

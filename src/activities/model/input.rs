@@ -1,223 +1,19 @@
-//! Station sessions, trainings and events (活动), who came, and what makes a log correct.
+//! What a log form or an API call types about a session, and how it is checked.
 
-use serde::{Deserialize, Serialize, Serializer};
-use time::{Date, OffsetDateTime, Time};
+use serde::Deserialize;
+use time::{Date, Time};
 use uuid::Uuid;
 
+use super::{Activity, Attendee, Kind, Topic, hhmm, parse_hhmm};
 use crate::domain::{self, text};
 use crate::i18n::Lang;
-pub use crate::volunteers::model::Topic;
 use crate::web::error::{FieldError, FieldErrors};
-
-/// What kind of session it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "activity_kind", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// 学业辅导
-    Tutoring,
-    /// 谈心交流
-    HeartToHeart,
-    /// 安全照护
-    SafetyCare,
-    /// 心理疏导
-    Psychological,
-    /// 行为引导
-    Behaviour,
-    /// 非遗技艺
-    HeritageCraft,
-    /// 文艺
-    Arts,
-    /// 普法宣传
-    LegalEducation,
-    /// 故事分享
-    StorySharing,
-    /// 破冰 / 结对见面
-    IceBreaking,
-    /// 节假日活动
-    Holiday,
-    /// 赋能培训 of volunteers
-    Training,
-    /// Anything else.
-    Other,
-}
-
-impl Kind {
-    /// Every kind, in the order forms offer them (the everyday sessions first).
-    pub const ALL: [Kind; 13] = [
-        Kind::Tutoring,
-        Kind::HeartToHeart,
-        Kind::SafetyCare,
-        Kind::Psychological,
-        Kind::Behaviour,
-        Kind::HeritageCraft,
-        Kind::Arts,
-        Kind::LegalEducation,
-        Kind::StorySharing,
-        Kind::IceBreaking,
-        Kind::Holiday,
-        Kind::Training,
-        Kind::Other,
-    ];
-
-    /// The API word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Tutoring => "tutoring",
-            Kind::HeartToHeart => "heart_to_heart",
-            Kind::SafetyCare => "safety_care",
-            Kind::Psychological => "psychological",
-            Kind::Behaviour => "behaviour",
-            Kind::HeritageCraft => "heritage_craft",
-            Kind::Arts => "arts",
-            Kind::LegalEducation => "legal_education",
-            Kind::StorySharing => "story_sharing",
-            Kind::IceBreaking => "ice_breaking",
-            Kind::Holiday => "holiday",
-            Kind::Training => "training",
-            Kind::Other => "other",
-        }
-    }
-
-    /// Parses the API word.
-    pub fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == text.trim())
-    }
-
-    /// Message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Kind::Tutoring => "activity.kind.tutoring",
-            Kind::HeartToHeart => "activity.kind.heart_to_heart",
-            Kind::SafetyCare => "activity.kind.safety_care",
-            Kind::Psychological => "activity.kind.psychological",
-            Kind::Behaviour => "activity.kind.behaviour",
-            Kind::HeritageCraft => "activity.kind.heritage_craft",
-            Kind::Arts => "activity.kind.arts",
-            Kind::LegalEducation => "activity.kind.legal_education",
-            Kind::StorySharing => "activity.kind.story_sharing",
-            Kind::IceBreaking => "activity.kind.ice_breaking",
-            Kind::Holiday => "activity.kind.holiday",
-            Kind::Training => "activity.kind.training",
-            Kind::Other => "activity.kind.other",
-        }
-    }
-}
-
-/// `HH:MM`, as forms and the API write times of day.
-pub fn hhmm(t: &Time) -> String {
-    format!("{:02}:{:02}", t.hour(), t.minute())
-}
-
-fn serialize_hhmm<S: Serializer>(t: &Option<Time>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_str(&hhmm(t)),
-        None => s.serialize_none(),
-    }
-}
-
-/// Parses `HH:MM` (or `H:MM`).
-pub fn parse_hhmm(text: &str) -> Result<Time, FieldError> {
-    let (h, m) = text
-        .trim()
-        .split_once(':')
-        .ok_or(FieldError::new("error.time_format"))?;
-    let (Ok(h), Ok(m)) = (h.parse::<u8>(), m.get(..2).unwrap_or(m).parse::<u8>()) else {
-        return Err(FieldError::new("error.time_format"));
-    };
-    Time::from_hms(h, m, 0).map_err(|_| FieldError::new("error.time_format"))
-}
-
-/// A person who came.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Attendee {
-    /// The child's or volunteer's id.
-    pub id: Uuid,
-    /// Name.
-    pub name: String,
-    /// Whether this volunteer hosted the session (always false for children).
-    pub is_host: bool,
-}
-
-/// An activity as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Activity {
-    /// Id.
-    pub id: Uuid,
-    /// The station it was held at.
-    pub station_id: Uuid,
-    /// That station's name.
-    pub station_name: String,
-    /// Kind.
-    pub kind: Kind,
-    /// Title.
-    pub title: String,
-    /// Topic, for a training.
-    pub topic: Option<Topic>,
-    /// The day.
-    pub held_on: Date,
-    /// Start, `HH:MM`.
-    #[serde(serialize_with = "serialize_hhmm")]
-    pub starts_at: Option<Time>,
-    /// End, `HH:MM`.
-    #[serde(serialize_with = "serialize_hhmm")]
-    pub ends_at: Option<Time>,
-    /// What happened.
-    pub description: Option<String>,
-    /// Partner organizations.
-    pub partners: Option<String>,
-    /// Guardians who came (counted, not named).
-    pub guardian_count: i32,
-    /// Other participants (counted, not named).
-    pub other_count: i32,
-    /// Children who came.
-    pub child_count: i32,
-    /// Volunteers who came.
-    pub volunteer_count: i32,
-    /// 人次: children + volunteers + guardians + others, derived by the database.
-    pub person_visits: i32,
-    /// The children who came, by name.
-    pub children: Vec<Attendee>,
-    /// The volunteers who came, hosts marked.
-    pub volunteers: Vec<Attendee>,
-    /// Until when the station's manager may correct the log; staff may at any time.
-    #[serde(with = "time::serde::rfc3339")]
-    pub editable_until: OffsetDateTime,
-    /// Optimistic-concurrency version.
-    pub version: i32,
-    /// Logged.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// Last corrected.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-impl Activity {
-    /// Whether the day is still to come (a planned session has no attendance yet).
-    pub fn is_planned(&self) -> bool {
-        self.held_on > domain::today()
-    }
-
-    /// The hosting volunteers' names.
-    pub fn hosts(&self) -> Vec<&str> {
-        self.volunteers
-            .iter()
-            .filter(|v| v.is_host)
-            .map(|v| v.name.as_str())
-            .collect()
-    }
-}
-
-/// How long after a session a station manager may still correct its log.
-pub const MANAGER_CORRECTION_DAYS: i64 = 7;
 
 /// An activity as typed (JSON or form); every field optional so that a PATCH can send a few.
 /// Absent attendance lists keep the attendance; a list given replaces it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ActivityInput {
-    /// Kind.
     pub kind: Option<String>,
     /// Title (the kind's name when left empty).
     pub title: Option<String>,
@@ -250,9 +46,7 @@ pub struct ActivityInput {
 /// Who came, checked: no repeats, hosts among the volunteers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attendance {
-    /// Children.
     pub children: Vec<Uuid>,
-    /// Volunteers.
     pub volunteers: Vec<Uuid>,
     /// Volunteers who hosted (a subset of `volunteers`).
     pub hosts: Vec<Uuid>,
@@ -268,25 +62,16 @@ impl Attendance {
 /// A checked activity, ready to store.
 #[derive(Debug, Clone)]
 pub struct ValidActivity {
-    /// Kind.
     pub kind: Kind,
-    /// Title.
     pub title: String,
     /// Topic, exactly when a training.
     pub topic: Option<Topic>,
-    /// Day.
     pub held_on: Date,
-    /// Start.
     pub starts_at: Option<Time>,
-    /// End.
     pub ends_at: Option<Time>,
-    /// Description.
     pub description: Option<String>,
-    /// Partners.
     pub partners: Option<String>,
-    /// Guardians.
     pub guardian_count: i32,
-    /// Others.
     pub other_count: i32,
     /// Who came; `None` keeps the stored attendance (a PATCH without lists).
     pub attendance: Option<Attendance>,
@@ -593,13 +378,5 @@ mod tests {
             i.validate().unwrap_err()["child_ids"].key,
             "error.attendance_planned"
         );
-    }
-
-    #[test]
-    fn times_read_as_hours_and_minutes() {
-        assert_eq!(hhmm(&parse_hhmm("9:05").unwrap()), "09:05");
-        assert_eq!(hhmm(&parse_hhmm("14:30:00").unwrap()), "14:30");
-        assert!(parse_hhmm("25:00").is_err());
-        assert!(parse_hhmm("noon").is_err());
     }
 }

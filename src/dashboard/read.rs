@@ -1,4 +1,8 @@
-//! The SQL of the dashboard: one grouped pass over each kind of record, split by area.
+//! The dashboard's reads: one grouped pass over each kind of record, split by area. These are
+//! figures — counts across every area's tables and the counts their triggers keep — and decide
+//! no rule: which days a station opened is asked of the stations area, the open concerns of the
+//! contacts area. The alerts' thresholds are the dashboard's own (see `model`); a pairing
+//! goes quiet by the check-in rule of `crate::domain::pairing::Health`.
 //!
 //! Every query takes the focus as `$1` (a region `LIKE` pattern, or `NULL`), `$2` (station
 //! ids, or `NULL`) and `$3`, the length of region code to group by — or 0 to group by station.
@@ -28,15 +32,11 @@ use crate::volunteers::model::VolunteerStatus;
 /// A station of the focus, with what its figures need.
 #[derive(Debug, Clone)]
 pub struct StationRow {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// The area it falls in.
     pub key: Option<String>,
-    /// Build mode.
     pub build_mode: BuildMode,
-    /// Status.
     pub status: StationStatus,
     /// Planned open days a week.
     pub open_days_per_week: i16,
@@ -382,7 +382,6 @@ pub async fn quiet_pairings(
 pub struct WaitingChild {
     /// The child.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// The station's name.
     pub station_name: String,
@@ -435,7 +434,6 @@ pub async fn waiting_since_before(
 pub struct CheckDue {
     /// The volunteer.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// Her station's name.
     pub station_name: Option<String>,

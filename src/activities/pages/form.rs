@@ -1,9 +1,8 @@
-//! Activity pages: the list (a volunteer's view of her station's schedule), the quick log form
-//! a manager fills on a phone, the session's page and corrections.
+//! The quick log form a manager fills on a phone, for a new session and for corrections.
 //!
-//! The log form works without JavaScript: searching the lists and "same as last time" are
-//! submit buttons that send every tick back and get the form again, so nothing ticked is ever
-//! lost; only the save button writes. A small script filters the lists as one types.
+//! The form works without JavaScript: searching the lists and "same as last time" are submit
+//! buttons that send every tick back and get the form again, so nothing ticked is ever lost;
+//! only the save button writes. A small script filters the lists as one types.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,92 +14,12 @@ use sqlx::PgPool;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::api::ListQuery;
-use super::model::{Activity, ActivityInput, Kind, Topic, hhmm};
-use super::store::{self, Candidate, ListedActivity};
-use crate::auth::{ClientIp, CurrentUser, Role};
+use super::super::model::{Activity, ActivityInput, Candidate, Kind, Topic, hhmm, planned_hours};
+use super::super::service;
+use crate::auth::{ClientIp, CurrentUser};
 use crate::stations::model::Station;
 use crate::web::error::{AppError, FieldError, FieldErrors};
-use crate::web::paging::PageRequest;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
-
-#[derive(Template)]
-#[template(path = "activities/list.html")]
-struct ListPage {
-    ctx: PageContext,
-    activities: Vec<ListedActivity>,
-    total: i64,
-    visits: i64,
-    paging: PageRequest,
-    query: ListQuery,
-    stations: Vec<(Uuid, String)>,
-    can_log: bool,
-}
-
-impl ListPage {
-    fn kinds(&self) -> [Kind; 13] {
-        Kind::ALL
-    }
-
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        field.as_deref().unwrap_or("")
-    }
-
-    fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/activities?station_id={}&kind={}&from={}&to={}&q={}&page={page}",
-            enc(self.value(&self.query.station_id)),
-            enc(self.value(&self.query.kind)),
-            enc(self.value(&self.query.from)),
-            enc(self.value(&self.query.to)),
-            enc(self.value(&self.query.q))
-        )
-    }
-
-    fn last_page(&self) -> u32 {
-        self.paging.last_page(self.total)
-    }
-
-    fn new_link(&self) -> String {
-        match self.query.station_id.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => format!("/activities/new?station_id={}", crate::web::urlencode(s)),
-            None => "/activities/new".to_owned(),
-        }
-    }
-
-    fn hours(&self, a: &ListedActivity) -> String {
-        match (&a.starts_at, &a.ends_at) {
-            (Some(s), Some(e)) => format!("{s}–{e}"),
-            (Some(s), None) => s.clone(),
-            _ => String::new(),
-        }
-    }
-}
-
-/// `GET /activities`: the sessions in scope, newest first.
-pub async fn list(
-    State(db): State<PgPool>,
-    ctx: PageContext,
-    user: CurrentUser,
-    Query(query): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let (filter, paging) = query.checked()?;
-    let (activities, total, visits) =
-        store::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
-    let stations = crate::stations::service::choices(&db, &user.scope).await?;
-    let can_log = user.role != Role::Volunteer;
-    Ok(render(&ListPage {
-        ctx,
-        activities,
-        total,
-        visits,
-        paging,
-        query,
-        stations,
-        can_log,
-    }))
-}
 
 /// The log form as a browser posts it: one `child`, `volunteer` or `host` entry per tick.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -192,7 +111,7 @@ impl LogForm {
 
     fn fresh(station: &Station) -> LogForm {
         let today = crate::domain::today();
-        let (starts_at, ends_at) = store::planned_hours(&station.schedule, today)
+        let (starts_at, ends_at) = planned_hours(&station.schedule, today)
             .map(|(s, e)| (hhmm(&s), hhmm(&e)))
             .unwrap_or_default();
         LogForm {
@@ -215,9 +134,7 @@ impl LogForm {
 
 /// One person on the form's lists.
 pub struct Tick {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// Age, or the message key of a volunteer's status.
     pub note: String,
@@ -244,12 +161,12 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn kinds(&self) -> [Kind; 13] {
+    fn kinds(&self) -> &'static [Kind] {
         Kind::ALL
     }
 
     fn topics(&self) -> &'static [Topic] {
-        Topic::ALL
+        &Topic::ALL
     }
 
     fn action(&self) -> String {
@@ -289,16 +206,9 @@ async fn form_page(
     form: LogForm,
     (errors, stale): (Errors, bool),
 ) -> Result<FormPage, AppError> {
-    let mut children = ticks(
-        store::child_candidates(db, station.id).await?,
-        &form.child,
-        &[],
-    );
-    let volunteers = ticks(
-        store::volunteer_candidates(db, station.id).await?,
-        &form.volunteer,
-        &form.host,
-    );
+    let (children, volunteers) = service::candidates(db, station.id).await?;
+    let mut children = ticks(children, &form.child, &[]);
+    let volunteers = ticks(volunteers, &form.volunteer, &form.host);
     // A search narrows the children to those it matches; ticked children always stay.
     let q = form.q.trim();
     let before = children.len();
@@ -371,7 +281,7 @@ async fn redisplay(
     }
     if form.action == "copy_last" {
         let before = crate::domain::parse_date(&form.held_on).unwrap_or(crate::domain::today());
-        let last = store::last_attendance(db, station.id, before).await?;
+        let last = service::last_attendance(db, station.id, before).await?;
         let add = |list: &mut Vec<String>, ids: &[Uuid]| {
             for id in ids {
                 if !LogForm::ticked(list, id) {
@@ -410,7 +320,7 @@ pub async fn create(
         return redisplay(&db, ctx, station, None, form).await;
     }
     let outcome = match form.input() {
-        Ok(input) => super::service::create(&db, &user, station_id, &input, ip).await,
+        Ok(input) => service::create(&db, &user, station_id, &input, ip).await,
         Err(fields) => Err(AppError::validation(fields)),
     };
     match outcome {
@@ -427,78 +337,6 @@ pub async fn create(
     }
 }
 
-#[derive(Template)]
-#[template(path = "activities/detail.html")]
-struct DetailPage {
-    ctx: PageContext,
-    a: Activity,
-    can_edit: bool,
-    /// A manager whose correction window has closed (she is told whom to ask).
-    window_closed: bool,
-}
-
-impl DetailPage {
-    fn hours(&self) -> String {
-        match (&self.a.starts_at, &self.a.ends_at) {
-            (Some(s), Some(e)) => format!("{}–{}", hhmm(s), hhmm(e)),
-            (Some(s), None) => hhmm(s),
-            _ => String::new(),
-        }
-    }
-
-    fn visits_sum(&self) -> String {
-        let t = |k| self.ctx.t(k);
-        format!(
-            "{} {} + {} {} + {} {} + {} {}",
-            t("activity.children"),
-            self.a.child_count,
-            t("activity.volunteers"),
-            self.a.volunteer_count,
-            t("activity.guardians"),
-            self.a.guardian_count,
-            t("activity.others"),
-            self.a.other_count
-        )
-    }
-}
-
-/// `GET /activities/{id}`.
-pub async fn detail(
-    State(db): State<PgPool>,
-    ctx: PageContext,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let a = store::find(&db, &user.scope, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let can_edit = super::service::may_edit(&user, &a);
-    let window_closed = user.role == Role::StationManager && !can_edit;
-    Ok(render(&DetailPage {
-        ctx,
-        a,
-        can_edit,
-        window_closed,
-    }))
-}
-
-async fn editable(
-    db: &PgPool,
-    user: &CurrentUser,
-    id: Uuid,
-) -> Result<(Activity, Station), AppError> {
-    let a = store::find(db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !super::service::may_edit(user, &a) {
-        return Err(AppError::Forbidden("correction_window_closed"));
-    }
-    let station = crate::stations::service::find(db, &user.scope, a.station_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((a, station))
-}
-
 /// `GET /activities/{id}/edit`.
 pub async fn edit_form(
     State(db): State<PgPool>,
@@ -506,7 +344,7 @@ pub async fn edit_form(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (a, station) = editable(&db, &user, parse_id(&id)?).await?;
+    let (a, station) = service::editable(&db, &user, parse_id(&id)?).await?;
     let form = LogForm::from_activity(&a);
     Ok(render(
         &form_page(&db, ctx, station, Some(a), form, (Errors::new(), false)).await?,
@@ -525,12 +363,12 @@ pub async fn update(
     Form(mut form): Form<LogForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let (current, station) = editable(&db, &user, id).await?;
+    let (current, station) = service::editable(&db, &user, id).await?;
     if is_redisplay(&form) {
         return redisplay(&db, ctx, station, Some(current), form).await;
     }
     let outcome = match form.input() {
-        Ok(input) => super::service::update(&db, &user, id, input, ip).await,
+        Ok(input) => service::update(&db, &user, id, input, ip).await,
         Err(fields) => Err(AppError::validation(fields)),
     };
     let (status, errors, stale) = match outcome {
@@ -546,9 +384,7 @@ pub async fn update(
         Err(AppError::Stale { .. }) => (StatusCode::CONFLICT, Errors::new(), true),
         Err(e) => return Err(e),
     };
-    let now = store::find(&db, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let now = service::find(&db, &user, id).await?;
     if stale {
         // Saving again overwrites with what the user sees now, knowingly.
         form.version = Some(now.version);
