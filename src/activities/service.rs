@@ -279,4 +279,3 @@ pub async fn event_at(
 ) -> Result<Option<(bool, Date)>, AppError> {
     Ok(store::event_at(db, activity, station).await?)
 }
-

@@ -193,60 +193,6 @@ impl IntoResponse for AppError {
     }
 }
 
-/// What a violated constraint means to the caller: status, code and the field it concerns.
-struct ConstraintMeaning {
-    conflict: bool,
-    code: &'static str,
-    field: Option<(&'static str, &'static str)>,
-}
-
-/// Constraint name → meaning. Constraints not listed map to a generic 409 (unique) or 422.
-fn constraint_meaning(name: &str) -> Option<ConstraintMeaning> {
-    let (conflict, code, field) = match name {
-        "pairing_one_active_per_child" => (true, "child_already_paired", None),
-        "pairing_volunteer_capacity" => (true, "volunteer_at_capacity", None),
-        "pairing_volunteer_active" => (false, "volunteer_not_active", None),
-        "pairing_consent_current" => (false, "consent_missing", None),
-        "pairing_child_not_exited" => (false, "child_exited", None),
-        "attendance_child_same_station" => (false, "child_not_at_station", None),
-        "child_exit_without_active_pairing" => (true, "child_has_active_pairing", None),
-        "wish_status_transition" => (true, "invalid_transition", None),
-        "contact_concern_kept" => (true, "concern_kept", None),
-        "activity_first_meeting" => (
-            false,
-            "validation_failed",
-            Some(("kind", "error.first_meeting_kept")),
-        ),
-        "pairing_first_meeting" => (
-            false,
-            "validation_failed",
-            Some(("first_activity_id", "error.first_meeting_rule")),
-        ),
-        "consent_only_withdrawn" | "consent_append_only" | "audit_event_append_only" => {
-            (true, "append_only", None)
-        }
-        "volunteer_phone_key" => (
-            true,
-            "duplicate_phone",
-            Some(("phone", "error.duplicate_phone")),
-        ),
-        "volunteer_id_number_hash_key" | "child_id_number_hash_key" => (
-            true,
-            "duplicate_id_number",
-            Some(("id_number", "error.duplicate_id_number")),
-        ),
-        "volunteer_screening_recorded" | "volunteer_training_recorded" => {
-            (false, "volunteer_not_screened_and_trained", None)
-        }
-        _ => return None,
-    };
-    Some(ConstraintMeaning {
-        conflict,
-        code,
-        field,
-    })
-}
-
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
@@ -255,31 +201,10 @@ impl From<sqlx::Error> for AppError {
                 AppError::Unavailable
             }
             sqlx::Error::Database(db) => {
-                // A rule an area declared, which the database enforces too: the same answer as
-                // the service's own check.
+                // A rule an area declared in its rules.rs, which the database enforces too: the
+                // same answer as the service's own check.
                 if let Some(refusal) = db.constraint().and_then(Refusal::of_constraint) {
                     return refusal.error();
-                }
-                // The database's own 24-hour rule: the same answer as the service's check.
-                if db.constraint() == Some("contact_correction_window") {
-                    return AppError::Forbidden("correction_window_closed");
-                }
-                if let Some(meaning) = db.constraint().and_then(constraint_meaning) {
-                    let mut fields = FieldErrors::new();
-                    if let Some((field, key)) = meaning.field {
-                        fields.insert(field.to_owned(), FieldError::new(key));
-                    }
-                    return if meaning.conflict {
-                        AppError::Conflict {
-                            code: meaning.code,
-                            fields,
-                        }
-                    } else {
-                        AppError::Unprocessable {
-                            code: meaning.code,
-                            fields,
-                        }
-                    };
                 }
                 match db.code().as_deref() {
                     // unique_violation

@@ -1433,3 +1433,45 @@ async fn a_station_manager_corrects_a_log_for_seven_days_and_staff_at_any_time()
         "three of the manager's corrections and two of staff's"
     );
 }
+
+/// Every rule a trigger enforces under its own name is declared by an area as a refusal, so
+/// that the database's refusal is answered as the service's own (a rule with no declared
+/// refusal would surface as a bare 422 or a 500).
+#[test]
+fn every_rule_a_trigger_raises_is_declared_as_a_refusal() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut named = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "sql") {
+            continue;
+        }
+        let sql = std::fs::read_to_string(&path).unwrap();
+        for part in sql.split("CONSTRAINT = '").skip(1) {
+            named.insert(part.split('\'').next().unwrap().to_owned());
+        }
+        // `refuse_change()` names its refusal after the table it guards.
+        for part in sql.split("CREATE TRIGGER ").skip(1) {
+            let statement = part.split(';').next().unwrap();
+            if statement.contains("refuse_change()") {
+                let table = statement
+                    .split(" ON ")
+                    .nth(1)
+                    .unwrap()
+                    .split_whitespace()
+                    .next()
+                    .unwrap();
+                named.insert(format!("{table}_append_only"));
+            }
+        }
+    }
+    assert!(named.len() >= 15, "{named:?}");
+    let undeclared: Vec<_> = named
+        .iter()
+        .filter(|c| aixin::web::Refusal::of_constraint(c).is_none())
+        .collect();
+    assert!(
+        undeclared.is_empty(),
+        "rules with no declared refusal: {undeclared:?}"
+    );
+}

@@ -166,7 +166,7 @@ impl FormPage {
     }
 
     fn topics(&self) -> &'static [Topic] {
-        &Topic::ALL
+        Topic::ALL
     }
 
     fn action(&self) -> String {
