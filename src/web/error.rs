@@ -14,7 +14,6 @@ use serde_json::json;
 
 pub use crate::domain::{FieldError, FieldErrors};
 
-use super::refusal::Refusal;
 use super::{ErrorPage, Prefs};
 
 /// Everything a handler can fail with.
@@ -190,36 +189,6 @@ impl IntoResponse for AppError {
         };
         response.extensions_mut().insert(report);
         response
-    }
-}
-
-impl From<sqlx::Error> for AppError {
-    fn from(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::RowNotFound => AppError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                AppError::Unavailable
-            }
-            sqlx::Error::Database(db) => {
-                // A rule an area declared in its rules.rs, which the database enforces too: the
-                // same answer as the service's own check.
-                if let Some(refusal) = db.constraint().and_then(Refusal::of_constraint) {
-                    return refusal.error();
-                }
-                match db.code().as_deref() {
-                    // unique_violation
-                    Some("23505") => AppError::conflict("conflict"),
-                    // check, foreign key, not-null violations: input the rules refuse
-                    Some("23514" | "23503" | "23502" | "22P02" | "22001" | "22007" | "22008") => {
-                        AppError::rule("validation_failed")
-                    }
-                    // the server is shutting down or refusing connections
-                    Some("57P01" | "57P02" | "57P03" | "53300") => AppError::Unavailable,
-                    _ => AppError::Internal(anyhow::Error::new(err)),
-                }
-            }
-            _ => AppError::Internal(anyhow::Error::new(err)),
-        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! A rule's refusal: the one description of what a caller is told when a rule says no. Each
 //! area declares its refusals in its `rules.rs` — the code, the status, the message and, where
 //! the database enforces the same rule, the constraint's name — and registers them with
-//! `inventory::submit!`, so that the database's refusal and the service's answer the same.
+//! `inventory::submit!`, so that the database's refusal and the service's answer the same:
+//! a database error becomes an `AppError` here.
 
 use super::error::{AppError, FieldError, FieldErrors};
 
@@ -112,6 +113,36 @@ impl Refusal {
         inventory::iter::<Refusal>
             .into_iter()
             .find(|r| r.code == code)
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                AppError::Unavailable
+            }
+            sqlx::Error::Database(db) => {
+                // A rule an area declared in its rules.rs, which the database enforces too: the
+                // same answer as the service's own check.
+                if let Some(refusal) = db.constraint().and_then(Refusal::of_constraint) {
+                    return refusal.error();
+                }
+                match db.code().as_deref() {
+                    // unique_violation
+                    Some("23505") => AppError::conflict("conflict"),
+                    // check, foreign key, not-null violations: input the rules refuse
+                    Some("23514" | "23503" | "23502" | "22P02" | "22001" | "22007" | "22008") => {
+                        AppError::rule("validation_failed")
+                    }
+                    // the server is shutting down or refusing connections
+                    Some("57P01" | "57P02" | "57P03" | "53300") => AppError::Unavailable,
+                    _ => AppError::Internal(anyhow::Error::new(err)),
+                }
+            }
+            _ => AppError::Internal(anyhow::Error::new(err)),
+        }
     }
 }
 
