@@ -7,8 +7,9 @@
 -- audit trail) is never rewritten or removed.
 --
 -- The whole model keeps its rules in the database, as constraints and triggers, so that no code
--- path (a page, the API, an import, a psql session) can break them. Constraints are mapped to
--- HTTP errors by name in src/error.rs: keep their names.
+-- path (a page, the API, an import, a psql session) can break them. Each area declares the
+-- refusal that answers a rule's constraint, by its name, in its src/<area>/rules.rs: keep the
+-- names.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 

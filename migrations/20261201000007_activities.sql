@@ -4,7 +4,8 @@
 -- session ends after it starts (`activity_time_order`); an attendance row is one child or one
 -- volunteer (`attendance_one_person`), once per activity (`attendance_child_once`,
 -- `attendance_volunteer_once`), only volunteers host (`attendance_host_is_volunteer`), and a
--- child attends sessions of the station that registered them (`attendance_child_same_station`).
+-- child attends sessions of the station that registered them (`attendance_child_same_station`);
+-- a station manager corrects a log for seven days, staff at any time (`activity_correction_window`).
 -- An activity's child and volunteer counts follow its attendance rows exactly, and its
 -- person-visits (人次) are derived, never typed. Every activity is counted at its station and day
 -- in `station_day` / `station_month` (figures) by the trigger below.
@@ -41,6 +42,8 @@ CREATE TABLE activity (
     version         integer NOT NULL DEFAULT 1,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
+    -- who made the last correction: a correction is judged by that account's role (below)
+    updated_by      uuid REFERENCES app_user (id),
     CONSTRAINT activity_topic_for_training CHECK ((kind = 'training') = (topic IS NOT NULL)),
     CONSTRAINT activity_time_order CHECK (starts_at IS NULL OR ends_at IS NULL OR ends_at > starts_at)
 );
@@ -124,3 +127,26 @@ BEGIN
 END $$;
 CREATE TRIGGER attendance_count AFTER INSERT OR UPDATE OR DELETE ON attendance
     FOR EACH ROW EXECUTE FUNCTION attendance_count();
+
+-- Who corrects a session's log, and until when: a station manager may correct a log until seven
+-- days after the session's day ends (midnight, China time), or after it was logged when it was
+-- logged later than that; federation staff and admins may at any time; a volunteer never
+-- (`activity_correction_window`). An update that says who makes it (it sets `updated_by`, as the
+-- service always does) is judged by that account's role; bookkeeping (the attendance counts) and
+-- fixes that name nobody are not corrections by anyone.
+CREATE FUNCTION activity_correction_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    by_role user_role;
+    -- The end of the session's day in China (UTC+8), as an instant.
+    day_over timestamptz := ((OLD.held_on + 1)::timestamp - interval '8 hours') AT TIME ZONE 'UTC';
+BEGIN
+    SELECT u.role INTO by_role FROM app_user u WHERE u.id = NEW.updated_by;
+    IF by_role = 'volunteer' OR (by_role = 'station_manager'
+                                 AND now() > greatest(OLD.created_at, day_over) + interval '7 days') THEN
+        RAISE EXCEPTION 'a station manager corrects a log for seven days after the session'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'activity_correction_window';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER activity_correction_guard BEFORE UPDATE OF updated_by ON activity
+    FOR EACH ROW EXECUTE FUNCTION activity_correction_guard();
