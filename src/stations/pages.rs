@@ -17,7 +17,7 @@ use super::service;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::regions::Picker;
 use crate::web::error::AppError;
-use crate::web::paging::{PageRequest, SortChoice};
+use crate::web::paging::{ListView, PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 /// Message key of a weekday (1 = Monday).
@@ -57,32 +57,26 @@ impl ListPage {
         field.as_deref() == Some(value)
     }
 
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        field.as_deref().unwrap_or("")
-    }
-
-    fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/stations?q={}&region_code={}&build_mode={}&status={}&sort={}&page={page}",
-            enc(self.value(&self.query.q)),
-            enc(self.value(&self.query.region_code)),
-            enc(self.value(&self.query.build_mode)),
-            enc(self.value(&self.query.status)),
-            enc(self.value(&self.query.sort)),
-        )
-    }
-
     fn sorts(&self) -> Vec<SortChoice> {
         StationOrder::choices(&self.query.sort)
     }
+}
 
-    fn export_link(&self) -> String {
-        crate::web::export::link(&self.page_link(1), "/api/v1/stations")
+impl ListView for ListPage {
+    const PATH: &'static str = "/stations";
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("q", self.value(&self.query.q)),
+            ("region_code", self.value(&self.query.region_code)),
+            ("build_mode", self.value(&self.query.build_mode)),
+            ("status", self.value(&self.query.status)),
+            ("sort", self.value(&self.query.sort)),
+        ]
     }
 
-    fn last_page(&self) -> u32 {
-        self.paging.last_page(self.total)
+    fn shown(&self) -> (&PageRequest, i64) {
+        (&self.paging, self.total)
     }
 }
 

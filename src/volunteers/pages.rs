@@ -20,7 +20,7 @@ use crate::domain::pairing::PairingLine;
 use crate::regions::Picker;
 use crate::web::AppState;
 use crate::web::error::{AppError, FieldErrors};
-use crate::web::paging::{PageRequest, SortChoice};
+use crate::web::paging::{ListView, PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
@@ -38,32 +38,26 @@ impl ListPage {
         VolunteerStatus::ALL
     }
 
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        field.as_deref().unwrap_or("")
-    }
-
-    fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/volunteers?q={}&status={}&station_id={}&skill={}&sort={}&page={page}",
-            enc(self.value(&self.query.q)),
-            enc(self.value(&self.query.status)),
-            enc(self.value(&self.query.station_id)),
-            enc(self.value(&self.query.skill)),
-            enc(self.value(&self.query.sort)),
-        )
-    }
-
     fn sorts(&self) -> Vec<SortChoice> {
         VolunteerOrder::choices(&self.query.sort)
     }
+}
 
-    fn export_link(&self) -> String {
-        crate::web::export::link(&self.page_link(1), "/api/v1/volunteers")
+impl ListView for ListPage {
+    const PATH: &'static str = "/volunteers";
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("q", self.value(&self.query.q)),
+            ("status", self.value(&self.query.status)),
+            ("station_id", self.value(&self.query.station_id)),
+            ("skill", self.value(&self.query.skill)),
+            ("sort", self.value(&self.query.sort)),
+        ]
     }
 
-    fn last_page(&self) -> u32 {
-        self.paging.last_page(self.total)
+    fn shown(&self) -> (&PageRequest, i64) {
+        (&self.paging, self.total)
     }
 }
 

@@ -254,6 +254,40 @@ pub struct Page<T> {
     pub per_page: u32,
 }
 
+/// What a list page shows around its rows — the pager, the spreadsheet link, its filters'
+/// values — from its path, its filters as its query string carries them, and its paging.
+pub trait ListView {
+    /// The list's path (`/children`); its API list is the same under `/api/v1`.
+    const PATH: &'static str;
+
+    /// The list's filters, in the order its links write them.
+    fn filters(&self) -> Vec<(&'static str, &str)>;
+
+    /// The page shown, and how many rows the list has in all.
+    fn shown(&self) -> (&PageRequest, i64);
+
+    /// A filter's value as typed, or nothing.
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
+
+    /// The link to page `page` with the same filters.
+    fn page_link(&self, page: u32) -> String {
+        page_link(Self::PATH, &self.filters(), page)
+    }
+
+    /// The last page there is.
+    fn last_page(&self) -> u32 {
+        let (paging, total) = self.shown();
+        paging.last_page(total)
+    }
+
+    /// The same rows as a spreadsheet, from the list's API.
+    fn export_link(&self) -> String {
+        super::export::link(&self.page_link(1), &format!("/api/v1{}", Self::PATH))
+    }
+}
+
 /// The link to page `page` of a list at `path` with its filters, each written even when empty
 /// (`/children?q=&status=registered&page=2`), so that the same filters carry to every page and
 /// to the list's spreadsheet.

@@ -19,6 +19,7 @@ use super::service;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::stations::model::Station;
 use crate::web::error::{AppError, FieldError, FieldErrors};
+use crate::web::paging::ListView;
 use crate::web::paging::PageRequest;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
@@ -39,28 +40,26 @@ impl ListPage {
         WishStatus::ALL
     }
 
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        field.as_deref().unwrap_or("")
-    }
-
-    fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/wishes?status={}&station_id={}&page={page}",
-            enc(self.value(&self.query.status)),
-            enc(self.value(&self.query.station_id))
-        )
-    }
-
-    fn last_page(&self) -> u32 {
-        self.paging.last_page(self.total)
-    }
-
     fn claimed_by(&self, w: &Wish) -> String {
         w.claimed_by_name
             .clone()
             .or_else(|| w.claimed_by_organization.clone())
             .unwrap_or_default()
+    }
+}
+
+impl ListView for ListPage {
+    const PATH: &'static str = "/wishes";
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("status", self.value(&self.query.status)),
+            ("station_id", self.value(&self.query.station_id)),
+        ]
+    }
+
+    fn shown(&self) -> (&PageRequest, i64) {
+        (&self.paging, self.total)
     }
 }
 

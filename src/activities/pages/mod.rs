@@ -15,6 +15,7 @@ use super::api::ListQuery;
 use super::model::{Activity, Kind, ListedActivity};
 use crate::auth::{CurrentUser, Role};
 use crate::web::error::AppError;
+use crate::web::paging::ListView;
 use crate::web::paging::PageRequest;
 use crate::web::{PageContext, parse_id, render};
 
@@ -36,31 +37,29 @@ impl ListPage {
         Kind::ALL
     }
 
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        field.as_deref().unwrap_or("")
-    }
-
-    fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/activities?station_id={}&kind={}&from={}&to={}&q={}&page={page}",
-            enc(self.value(&self.query.station_id)),
-            enc(self.value(&self.query.kind)),
-            enc(self.value(&self.query.from)),
-            enc(self.value(&self.query.to)),
-            enc(self.value(&self.query.q))
-        )
-    }
-
-    fn last_page(&self) -> u32 {
-        self.paging.last_page(self.total)
-    }
-
     fn new_link(&self) -> String {
         match self.query.station_id.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => format!("/activities/new?station_id={}", crate::web::urlencode(s)),
             None => "/activities/new".to_owned(),
         }
+    }
+}
+
+impl ListView for ListPage {
+    const PATH: &'static str = "/activities";
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("station_id", self.value(&self.query.station_id)),
+            ("kind", self.value(&self.query.kind)),
+            ("from", self.value(&self.query.from)),
+            ("to", self.value(&self.query.to)),
+            ("q", self.value(&self.query.q)),
+        ]
+    }
+
+    fn shown(&self) -> (&PageRequest, i64) {
+        (&self.paging, self.total)
     }
 }
 

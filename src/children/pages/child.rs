@@ -23,7 +23,7 @@ use crate::domain::pairing::PairingLine;
 use crate::regions::Picker;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::paging::{PageRequest, SortChoice};
+use crate::web::paging::{ListView, PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
@@ -45,32 +45,26 @@ impl ListPage {
         Category::ALL
     }
 
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        field.as_deref().unwrap_or("")
-    }
-
-    fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/children?q={}&status={}&category={}&station_id={}&sort={}&page={page}",
-            enc(self.value(&self.query.q)),
-            enc(self.value(&self.query.status)),
-            enc(self.value(&self.query.category)),
-            enc(self.value(&self.query.station_id)),
-            enc(self.value(&self.query.sort)),
-        )
-    }
-
     fn sorts(&self) -> Vec<SortChoice> {
         ChildOrder::choices(&self.query.sort)
     }
+}
 
-    fn export_link(&self) -> String {
-        crate::web::export::link(&self.page_link(1), "/api/v1/children")
+impl ListView for ListPage {
+    const PATH: &'static str = "/children";
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("q", self.value(&self.query.q)),
+            ("status", self.value(&self.query.status)),
+            ("category", self.value(&self.query.category)),
+            ("station_id", self.value(&self.query.station_id)),
+            ("sort", self.value(&self.query.sort)),
+        ]
     }
 
-    fn last_page(&self) -> u32 {
-        self.paging.last_page(self.total)
+    fn shown(&self) -> (&PageRequest, i64) {
+        (&self.paging, self.total)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::pairings::model::{Health, ListQuery, Pairing, PairingStatus, WaitingC
 use crate::pairings::service;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::paging::{PageRequest, Paging};
+use crate::web::paging::{ListView, PageRequest, Paging};
 use crate::web::{PageContext, render};
 
 #[derive(Template)]
@@ -27,10 +27,6 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        field.as_deref().unwrap_or("")
-    }
-
     fn statuses(&self) -> &'static [PairingStatus] {
         PairingStatus::ALL
     }
@@ -38,24 +34,22 @@ impl ListPage {
     fn healths(&self) -> &'static [Health] {
         Health::ALL
     }
+}
 
-    fn page_link(&self, page: u32) -> String {
-        let enc = crate::web::urlencode;
-        format!(
-            "/pairings?q={}&station_id={}&status={}&health={}&page={page}",
-            enc(self.value(&self.query.q)),
-            enc(self.value(&self.query.station_id)),
-            enc(self.value(&self.query.status)),
-            enc(self.value(&self.query.health)),
-        )
+impl ListView for ListPage {
+    const PATH: &'static str = "/pairings";
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("q", self.value(&self.query.q)),
+            ("station_id", self.value(&self.query.station_id)),
+            ("status", self.value(&self.query.status)),
+            ("health", self.value(&self.query.health)),
+        ]
     }
 
-    fn export_link(&self) -> String {
-        crate::web::export::link(&self.page_link(1), "/api/v1/pairings")
-    }
-
-    fn last_page(&self) -> u32 {
-        self.paging.last_page(self.total)
+    fn shown(&self) -> (&PageRequest, i64) {
+        (&self.paging, self.total)
     }
 }
 
