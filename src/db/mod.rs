@@ -124,7 +124,16 @@ pub async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::R
 /// processes at once: the migrator and the region loader each take an advisory lock.
 pub async fn prepare(pool: &PgPool) -> anyhow::Result<Prepared> {
     let before = applied_migrations(pool).await?;
-    MIGRATOR.run(pool).await.context("applying migrations")?;
+    MIGRATOR.run(pool).await.map_err(|e| match e {
+        // The schema was squashed into one baseline per area on 2026-12-01, before anything was
+        // deployed: a database made by the migrations before that cannot be brought up to date.
+        sqlx::migrate::MigrateError::VersionMissing(version) => anyhow::anyhow!(
+            "this database was made by migration {version}, from before the schema baseline of \
+             2026-12-01, and cannot be upgraded: start with an empty database (for the embedded \
+             one, remove <data dir>/pg)"
+        ),
+        e => anyhow::Error::new(e).context("applying migrations"),
+    })?;
     let after = applied_migrations(pool).await?;
     let regions_loaded = regions::load_if_empty(pool).await?;
     Ok(Prepared {

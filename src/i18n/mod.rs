@@ -196,6 +196,37 @@ mod tests {
                 }
             }
         }
+        // A rule's refusal names its code and message key, and a field's key: its code is shown
+        // as `error.<code>`, its keys as they are.
+        for (marker, code_prefix) in [
+            // (spelt in pieces, so that this list does not find itself)
+            (concat!("Refusal::", "conflict("), Some("error.")),
+            (concat!("Refusal::", "unprocessable("), Some("error.")),
+            (concat!("Refusal::", "forbidden("), Some("error.")),
+            (concat!("Refusal::", "new("), None),
+            (concat!(".", "on("), None),
+        ] {
+            let mut rest = text;
+            while let Some(pos) = rest.find(marker) {
+                rest = &rest[pos + marker.len()..];
+                let strings: Vec<&str> = rest
+                    .split(')')
+                    .next()
+                    .unwrap_or("")
+                    .split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .collect();
+                if let [first, second, ..] = strings.as_slice() {
+                    if let Some(prefix) = code_prefix {
+                        out.push(format!("{prefix}{first}"));
+                    }
+                    if second.contains('.') {
+                        out.push((*second).to_owned());
+                    }
+                }
+            }
+        }
         out
     }
 

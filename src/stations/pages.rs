@@ -17,7 +17,7 @@ use super::service;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::regions::Picker;
 use crate::web::error::AppError;
-use crate::web::paging::{ListView, PageRequest, SortChoice};
+use crate::web::paging::{Exported, ListView, PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 /// Message key of a weekday (1 = Monday).
@@ -60,6 +60,10 @@ impl ListPage {
     fn sorts(&self) -> Vec<SortChoice> {
         StationOrder::choices(&self.query.sort)
     }
+}
+
+impl Exported for ListPage {
+    const API: &'static str = "/api/v1/stations";
 }
 
 impl ListView for ListPage {

@@ -20,7 +20,7 @@ use crate::domain::pairing::PairingLine;
 use crate::regions::Picker;
 use crate::web::AppState;
 use crate::web::error::{AppError, FieldErrors};
-use crate::web::paging::{ListView, PageRequest, SortChoice};
+use crate::web::paging::{Exported, ListView, PageRequest, SortChoice};
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
 
 #[derive(Template)]
@@ -41,6 +41,10 @@ impl ListPage {
     fn sorts(&self) -> Vec<SortChoice> {
         VolunteerOrder::choices(&self.query.sort)
     }
+}
+
+impl Exported for ListPage {
+    const API: &'static str = "/api/v1/volunteers";
 }
 
 impl ListView for ListPage {

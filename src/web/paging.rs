@@ -254,10 +254,10 @@ pub struct Page<T> {
     pub per_page: u32,
 }
 
-/// What a list page shows around its rows — the pager, the spreadsheet link, its filters'
-/// values — from its path, its filters as its query string carries them, and its paging.
+/// What a list page shows around its rows — the pager and its filters' values — from its path,
+/// its filters as its query string carries them, and its paging.
 pub trait ListView {
-    /// The list's path (`/children`); its API list is the same under `/api/v1`.
+    /// The list's path (`/children`).
     const PATH: &'static str;
 
     /// The list's filters, in the order its links write them.
@@ -281,10 +281,16 @@ pub trait ListView {
         let (paging, total) = self.shown();
         paging.last_page(total)
     }
+}
 
-    /// The same rows as a spreadsheet, from the list's API.
+/// A list page whose rows can be downloaded as a spreadsheet from its API list.
+pub trait Exported: ListView {
+    /// The API list with the same filters (`/api/v1/children`).
+    const API: &'static str;
+
+    /// The same rows as a spreadsheet.
     fn export_link(&self) -> String {
-        super::export::link(&self.page_link(1), &format!("/api/v1{}", Self::PATH))
+        super::export::link(&self.page_link(1), Self::API)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Routes and who may call them. An area registers each route with its access rule
-//! (`.post("/api/v1/pairings", Access::REGISTRARS, Access::REGISTRARS, api::create)`); the policy the service
+//! (`.post("/api/v1/pairings", Access::REGISTRARS, api::create)`); the policy the service
 //! enforces is built from those registrations, so a route cannot exist without a rule. Access
-//! is decided by role here; which records a role then reaches is its scope (the scope that auth gives each user).
+//! is decided by role here; which records a role then reaches is the scope auth gives a user.
 
 use std::sync::Arc;
 
@@ -233,8 +233,13 @@ async fn enforce(
     let path = matched.as_ref().map(MatchedPath::as_str).unwrap_or("");
     let is_api = request.uri().path().starts_with("/api/");
     let Some(rule) = policy.access(request.method(), path) else {
-        // Not a route at all (a method the path does not serve): the router answers 405.
-        return next.run(request).await;
+        if policy.routes.iter().any(|r| r.path == path) {
+            // A method the path does not serve: the router answers 405.
+            return next.run(request).await;
+        }
+        // Every route is registered with its rule, so this cannot happen; refuse if it does.
+        tracing::error!(method = %request.method(), path, "refused: a route without an access rule");
+        return AppError::Forbidden("forbidden").into_response();
     };
     let viewer = request.extensions().get::<Viewer>();
     if !rule.allows(viewer.map(|v| v.role)) {

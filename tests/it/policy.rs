@@ -44,7 +44,50 @@ fn the_policy_is_the_routes_as_registered() {
     assert_eq!(rule(Method::GET, "/me"), Some(Access::VOLUNTEER));
     assert_eq!(rule(Method::GET, "/healthz"), Some(Access::PUBLIC));
     assert_eq!(rule(Method::PUT, "/api/v1/pairings"), None);
-    assert!(routes.len() >= 134, "only {} routes", routes.len());
+
+    // Who may call what is reviewed as one list: a change to any route's access, or a route
+    // added or removed, must change `tests/it/policy.txt` in the same commit.
+    let written: Vec<String> = routes
+        .iter()
+        .map(|r| format!("{} {} {}", r.method, r.path, access_name(r.access)))
+        .collect();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/policy.txt");
+    let reviewed = std::fs::read_to_string(&file).unwrap_or_default();
+    let mut reviewed: Vec<&str> = reviewed.lines().filter(|l| !l.is_empty()).collect();
+    let mut written_sorted: Vec<&str> = written.iter().map(String::as_str).collect();
+    reviewed.sort_unstable();
+    written_sorted.sort_unstable();
+    if std::env::var_os("AIXIN_WRITE_POLICY").is_some() {
+        std::fs::write(&file, written_sorted.join("\n") + "\n").unwrap();
+        return;
+    }
+    let added: Vec<_> = written_sorted
+        .iter()
+        .filter(|l| !reviewed.contains(l))
+        .collect();
+    let gone: Vec<_> = reviewed
+        .iter()
+        .filter(|l| !written_sorted.contains(l))
+        .collect();
+    assert!(
+        added.is_empty() && gone.is_empty(),
+        "the routes' access differs from tests/it/policy.txt (review, then rewrite it with \
+         AIXIN_WRITE_POLICY=1 cargo test --test it policy::the_policy):\n  now: {added:?}\n  was: {gone:?}"
+    );
+}
+
+/// An access rule as `tests/it/policy.txt` writes it.
+fn access_name(access: Access) -> String {
+    match access {
+        Access::Public => "public".to_owned(),
+        Access::Account => "account".to_owned(),
+        Access::LoggedIn => "logged_in".to_owned(),
+        Access::Roles(roles) => roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    }
 }
 
 /// Who is calling.

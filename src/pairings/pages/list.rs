@@ -12,7 +12,7 @@ use crate::pairings::model::{Health, ListQuery, Pairing, PairingStatus, WaitingC
 use crate::pairings::service;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::paging::{ListView, PageRequest, Paging};
+use crate::web::paging::{Exported, ListView, PageRequest, Paging};
 use crate::web::{PageContext, render};
 
 #[derive(Template)]
@@ -34,6 +34,10 @@ impl ListPage {
     fn healths(&self) -> &'static [Health] {
         Health::ALL
     }
+}
+
+impl Exported for ListPage {
+    const API: &'static str = "/api/v1/pairings";
 }
 
 impl ListView for ListPage {
