@@ -54,7 +54,7 @@ impl Gender {
 macro_rules! word_enum {
     ($(#[$meta:meta])* $name:ident, $sql:literal, $prefix:literal, [$($variant:ident = $word:literal),+ $(,)?]) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize, ::sqlx::Type)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::sqlx::Type)]
         #[sqlx(type_name = $sql, rename_all = "snake_case")]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $(#[doc = $word] $variant),+ }

@@ -47,7 +47,7 @@ impl Access {
     /// Volunteer mothers, in their own portal.
     pub const VOLUNTEER: Access = Access::Roles(&[Role::Volunteer]);
     /// Everyone who works for or at a station.
-    pub const ANY_ROLE: Access = Access::Roles(&Role::ALL);
+    pub const ANY_ROLE: Access = Access::Roles(Role::ALL);
 
     /// Whether someone with `role` (none: not logged in) may call a route with this rule.
     pub fn allows(self, role: Option<Role>) -> bool {
