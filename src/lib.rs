@@ -1,5 +1,6 @@
 //! Aixin: the service women's federations use to run 爱心妈妈 stations — stations, volunteers,
-//! children, pairings, station life and the numbers that report them.
+//! children, pairings, station life and the numbers that report them. `docs/ARCHITECTURE.md`
+//! says what each module holds and which it may use.
 
 /// Station life: sessions, trainings and events, attendance, person-visits.
 pub mod activities;
@@ -21,19 +22,20 @@ pub mod crypto;
 pub mod dashboard;
 /// The database: pool, embedded PostgreSQL, migrations, region data.
 pub mod db;
-/// Shared value types: phone, ID number, text, dates, gender.
+/// Shared value types: field errors, roles, region codes, phone and ID numbers, text, dates,
+/// the words of a pairing and its health.
 pub mod domain;
 /// Liveness and readiness probes.
 pub mod health;
 /// zh-CN and English messages.
 pub mod i18n;
-/// Error reports of refused spreadsheet imports.
+/// Spreadsheet imports: the page, the template, reading an upload, error reports.
 pub mod imports;
 /// Pairing children with volunteers: suggestions, guards, the pairing record, closing.
 pub mod pairings;
 /// The volunteer's portal (`/me`): her children, contacts, concerns, reminders.
 pub mod portal;
-/// The region tree and region scoping.
+/// The region tree every record hangs from.
 pub mod regions;
 /// The monthly report: a printable page and its `.xlsx`.
 pub mod reports;
