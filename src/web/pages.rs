@@ -68,12 +68,17 @@ pub async fn set_preferences(Form(form): Form<PreferencesForm>) -> Response {
     response
 }
 
-/// A path on this site (never `//host` or `https://…`, which would make an open redirect).
+/// A path on this site: it starts with `/`, the character after it is neither `/` nor `\\`,
+/// and no `\\`, control character or whitespace stands anywhere — browsers drop tabs and line
+/// breaks and read `\\` as `/`, so `/\t/host` or `/\\host` would lead to another site, and a
+/// line break cannot stand in a header. Where a redirect's target is not one, it goes to `/`.
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && !path.contains("://")
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
 }
 
 #[cfg(test)]
@@ -87,5 +92,10 @@ mod tests {
         assert!(!is_local_path("https://evil.example/"));
         assert!(!is_local_path("/\\evil.example"));
         assert!(!is_local_path("children"));
+        assert!(is_local_path("/"));
+        assert!(!is_local_path("/\t/evil.example/"));
+        assert!(!is_local_path("/ /evil.example/"));
+        assert!(!is_local_path("/x\r\nSet-Cookie: a=b"));
+        assert!(!is_local_path("/\u{3000}/evil.example/"));
     }
 }

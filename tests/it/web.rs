@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use reqwest::header;
 
-use crate::harness::{TestApp, assert_error};
+use crate::harness::{PASSWORD, TestApp, assert_error};
 
 #[tokio::test]
 async fn pages_speak_chinese_by_default() {
@@ -206,4 +206,67 @@ async fn health_probes_answer() {
         (status, body["status"].as_str()),
         (StatusCode::OK, Some("ready"))
     );
+}
+
+/// Paths that browsers resolve to another site, or that cannot be a header: each goes to `/`.
+/// (`next=/%09/evil.example/` in a form arrives as the first.)
+const OFF_SITE: &[&str] = &[
+    "/\t/evil.example/",
+    "/\\evil.example/",
+    "/ /evil.example/",
+    "/x\r\nSet-Cookie: a=b",
+    "//evil.example/",
+    "https://evil.example/",
+];
+
+#[tokio::test]
+async fn a_login_or_a_preference_goes_back_only_to_a_local_path() {
+    let app = TestApp::spawn().await;
+    let user = app.regional_user("staff", "510681").await;
+    for next in OFF_SITE {
+        let response = app
+            .post_form("/preferences", &[("care", "1"), ("back", next)])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "back={next:?}");
+        assert_eq!(response.headers()[header::LOCATION], "/", "back={next:?}");
+
+        let browser = app.browser();
+        let response = browser
+            .post_form(
+                "/login",
+                &[
+                    ("username", &user.username),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "next={next:?}");
+        assert_eq!(response.headers()[header::LOCATION], "/", "next={next:?}");
+
+        // A link with it carries nothing into the login form.
+        let page = app
+            .get(&format!("/login?next={}", aixin::web::urlencode(next)))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(r#"<input type="hidden" name="next" value="">"#),
+            "next={next:?}"
+        );
+    }
+    // A local path is kept.
+    let response = app
+        .browser()
+        .post_form(
+            "/login",
+            &[
+                ("username", &user.username),
+                ("password", PASSWORD),
+                ("next", "/children?page=2"),
+            ],
+        )
+        .await;
+    assert_eq!(response.headers()[header::LOCATION], "/children?page=2");
 }
