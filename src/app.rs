@@ -48,6 +48,9 @@ pub fn policy() -> Vec<Route> {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/// The browser features no page uses, refused to every page and anything it might load.
+const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+
 /// The whole application: every area's routes and the middleware around them.
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
@@ -93,6 +96,17 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS),
+        ))
+        // Served over HTTPS (behind a TLS proxy): browsers keep to HTTPS for a year.
+        .option_layer(state.config.secure_cookies.then(|| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000"),
+            )
+        }))
         // Personal data must not linger in caches; static files set their own caching.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

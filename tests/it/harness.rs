@@ -286,9 +286,20 @@ impl TestApp {
 
     /// A running app on the given database.
     pub async fn spawn_on(db: TestDb) -> TestApp {
+        Self::spawn_configured(db, |_| {}).await
+    }
+
+    /// A running app on a fresh database, with its configuration changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_configured(TestDb::new().await, configure).await
+    }
+
+    async fn spawn_configured(db: TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(db.pool.clone(), test_config(addr));
+        let mut config = test_config(addr);
+        configure(&mut config);
+        let state = AppState::new(db.pool.clone(), config);
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(aixin::serve(listener, state, async move {
             let _ = rx.await;

@@ -270,3 +270,30 @@ async fn a_login_or_a_preference_goes_back_only_to_a_local_path() {
         .await;
     assert_eq!(response.headers()[header::LOCATION], "/children?page=2");
 }
+
+#[tokio::test]
+async fn https_deployments_ask_browsers_to_stay_on_https_and_no_page_asks_for_devices() {
+    let plain = TestApp::spawn().await;
+    let response = plain.get("/login").await;
+    let h = response.headers();
+    let permissions = h["permissions-policy"].to_str().unwrap();
+    for feature in ["camera=()", "microphone=()", "geolocation=()"] {
+        assert!(permissions.contains(feature), "{permissions}");
+    }
+    // Over plain HTTP (secure cookies off) there is no HTTPS to insist on.
+    assert!(!h.contains_key(header::STRICT_TRANSPORT_SECURITY));
+
+    let secure = TestApp::spawn_with(|config| config.secure_cookies = true).await;
+    for path in ["/login", "/api/v1/me", "/static/app.css"] {
+        let response = secure.get(path).await;
+        assert_eq!(
+            response.headers()[header::STRICT_TRANSPORT_SECURITY],
+            "max-age=31536000",
+            "{path}"
+        );
+        assert!(
+            response.headers().contains_key("permissions-policy"),
+            "{path}"
+        );
+    }
+}
