@@ -94,16 +94,14 @@ async fn check_people(
     if !elsewhere.is_empty() {
         return Err(rules::CHILD_NOT_AT_STATION.error());
     }
-    for &volunteer in &who.volunteers {
-        let reachable = crate::volunteers::service::find(db, &user.scope, volunteer)
-            .await?
-            .is_some_and(|v| v.status() != crate::volunteers::model::VolunteerStatus::Withdrawn);
-        if !reachable {
-            return Err(AppError::validation(FieldErrors::from([(
-                "volunteer_ids".to_owned(),
-                FieldError::new("error.unknown_person"),
-            )])));
-        }
+    if !crate::volunteers::service::out_of_reach(db, &user.scope, &who.volunteers)
+        .await?
+        .is_empty()
+    {
+        return Err(AppError::validation(FieldErrors::from([(
+            "volunteer_ids".to_owned(),
+            FieldError::new("error.unknown_person"),
+        )])));
     }
     Ok(())
 }

@@ -396,3 +396,13 @@ pub async fn reveal(
     .await?;
     Ok((field, value))
 }
+
+/// Of these volunteers, those `scope` may not tick as present: outside it, or withdrawn. One
+/// query for the whole list.
+pub async fn out_of_reach(
+    db: &PgPool,
+    scope: &crate::auth::Scope,
+    volunteers: &[Uuid],
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(store::out_of_reach(db, scope, volunteers).await?)
+}

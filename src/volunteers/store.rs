@@ -382,3 +382,24 @@ pub async fn known_id_hashes(db: &PgPool, hashes: &[Vec<u8>]) -> sqlx::Result<Ha
     .into_iter()
     .collect())
 }
+
+/// Of these volunteers, those the caller may not tick: outside the scope, or withdrawn.
+pub async fn out_of_reach(
+    db: &PgPool,
+    scope: &Scope,
+    volunteers: &[Uuid],
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"SELECT x AS "x!" FROM unnest($4::uuid[]) AS x
+           WHERE NOT EXISTS (SELECT 1 FROM volunteer v WHERE v.id = x AND v.status <> 'withdrawn'
+                   AND ($1::text IS NULL OR v.region_code LIKE $1)
+                   AND ($2::uuid[] IS NULL OR v.station_id = ANY($2))
+                   AND ($3::uuid IS NULL OR v.id = $3))"#,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
+        volunteers
+    )
+    .fetch_all(db)
+    .await
+}
