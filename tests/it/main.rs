@@ -4,6 +4,7 @@
 
 mod fixtures;
 mod harness;
+mod hostile;
 mod imports;
 mod journey;
 mod layers;

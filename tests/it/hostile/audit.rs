@@ -1,0 +1,1 @@
+//! Audit gaps and deployment defaults (findings 7 and 10).

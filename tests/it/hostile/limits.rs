@@ -1,0 +1,1 @@
+//! Lockout, unbounded cost and a database restart (findings 8 and 11).

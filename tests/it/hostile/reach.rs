@@ -1,0 +1,1 @@
+//! Reaching past one's scope: a volunteer's API, duplicate checks, an admin's reach (findings 3, 5, 6).
