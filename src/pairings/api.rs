@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::model::{BatchInput, CloseInput, ListQuery, Pairing, PairingInput};
+use super::model::{BatchInput, CloseInput, ListQuery, Pairing, PairingInput, PairingView};
 use super::service::{self, Suggestion};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::AppState;
@@ -17,7 +17,8 @@ use crate::web::json::ApiJson;
 use crate::web::paging::{Filters, Paging};
 use crate::web::parse_id;
 
-/// `GET /api/v1/pairings` (`format=xlsx`: the whole list as a spreadsheet, audited).
+/// `GET /api/v1/pairings` (`format=xlsx`: the whole list as a spreadsheet, audited; not for a
+/// volunteer, who reads her active pairings as her portal shows them).
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -28,8 +29,7 @@ pub async fn list(
     let (filter, paging) = q.checked()?;
     let days = state.config.check_in_days;
     if export::wanted(q.format.as_deref())? {
-        let (items, _) =
-            service::list(&state.db, &user, &filter, (export::MAX_ROWS, 0), days).await?;
+        let items = service::export(&state.db, &user, &filter, export::MAX_ROWS, days).await?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("pairing.child"),
@@ -73,7 +73,7 @@ pub async fn list(
         )
         .await;
     }
-    let (items, total) = service::list(
+    let (items, total) = service::view_list(
         &state.db,
         &user,
         &filter,
@@ -116,8 +116,8 @@ pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Pairing>, AppError> {
-    service::find(&state.db, &user, parse_id(&id)?, state.config.check_in_days)
+) -> Result<Json<PairingView>, AppError> {
+    service::view(&state.db, &user, parse_id(&id)?, state.config.check_in_days)
         .await
         .map(Json)
 }

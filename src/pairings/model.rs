@@ -52,6 +52,70 @@ pub struct Pairing {
     pub updated_at: OffsetDateTime,
 }
 
+/// A pairing as its own volunteer reads it through the API: what her portal shows of it. The
+/// child's given name only, and nothing of a closing (a closed pairing is no longer hers to
+/// read; staff's closing note is about her and never shown to her).
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnPairing {
+    pub id: Uuid,
+    pub child_id: Uuid,
+    /// Given name only (名, without the family name).
+    pub child_name: String,
+    pub volunteer_id: Uuid,
+    pub volunteer_name: String,
+    pub station_id: Uuid,
+    pub station_name: String,
+    pub status: PairingStatus,
+    pub started_on: Date,
+    pub agreement_signed_on: Option<Date>,
+    pub first_activity_id: Option<Uuid>,
+    pub first_activity_title: Option<String>,
+    pub first_activity_on: Option<Date>,
+    pub contact_count: i32,
+    pub last_contact_on: Option<Date>,
+    pub health: Option<Health>,
+    pub version: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<Pairing> for OwnPairing {
+    fn from(p: Pairing) -> OwnPairing {
+        OwnPairing {
+            id: p.id,
+            child_id: p.child_id,
+            child_name: domain::given_name(&p.child_name),
+            volunteer_id: p.volunteer_id,
+            volunteer_name: p.volunteer_name,
+            station_id: p.station_id,
+            station_name: p.station_name,
+            status: p.status,
+            started_on: p.started_on,
+            agreement_signed_on: p.agreement_signed_on,
+            first_activity_id: p.first_activity_id,
+            first_activity_title: p.first_activity_title,
+            first_activity_on: p.first_activity_on,
+            contact_count: p.contact_count,
+            last_contact_on: p.last_contact_on,
+            health: p.health,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// A pairing as the API answers it to its reader: the whole record to staff and station
+/// managers, [`OwnPairing`] to the pairing's volunteer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PairingView {
+    Full(Pairing),
+    Own(OwnPairing),
+}
+
 /// A new pairing as typed (`POST /api/v1/pairings`, the pairing form).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -88,7 +88,8 @@ macro_rules! pairings_from {
     };
 }
 
-/// A pairing in scope: a region's stations, a manager's stations, a volunteer's own.
+/// A pairing in scope: a region's stations, a manager's stations, a volunteer's own active
+/// ones (what her portal shows; a closed pairing is no longer hers to read).
 pub async fn find(
     db: &PgPool,
     scope: &Scope,
@@ -101,7 +102,7 @@ pub async fn find(
         "WHERE p.id = $1
            AND ($2::text IS NULL OR s.region_code LIKE $2)
            AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
-           AND ($4::uuid IS NULL OR p.volunteer_id = $4)",
+           AND ($4::uuid IS NULL OR (p.volunteer_id = $4 AND p.status = 'active'))",
         id,
         scope.region_like(),
         scope.station_ids(),
@@ -132,7 +133,7 @@ pub async fn of_child(
         .collect())
 }
 
-/// A page of the pairings in scope, and their total.
+/// A page of the pairings in scope (a volunteer's: her active ones), and their total.
 pub async fn list(
     db: &PgPool,
     scope: &Scope,
@@ -151,7 +152,7 @@ pub async fn list(
         r#"(SELECT * FROM pairing p
             WHERE ($1::text IS NULL OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
               AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
-              AND ($3::uuid IS NULL OR p.volunteer_id = $3)
+              AND ($3::uuid IS NULL OR (p.volunteer_id = $3 AND p.status = 'active'))
               AND ($4::text IS NULL OR p.child_id IN (SELECT id FROM child WHERE name ILIKE $4)
                    OR p.volunteer_id IN (SELECT id FROM volunteer WHERE name ILIKE $4))
               AND ($5::uuid IS NULL OR p.station_id = $5)
@@ -188,7 +189,7 @@ pub async fn list(
         r#"SELECT count(*) AS "n!" FROM pairing p
            WHERE ($1::text IS NULL OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
              AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
-             AND ($3::uuid IS NULL OR p.volunteer_id = $3)
+             AND ($3::uuid IS NULL OR (p.volunteer_id = $3 AND p.status = 'active'))
              AND ($4::text IS NULL OR p.child_id IN (SELECT id FROM child WHERE name ILIKE $4)
                   OR p.volunteer_id IN (SELECT id FROM volunteer WHERE name ILIKE $4))
              AND ($5::uuid IS NULL OR p.station_id = $5)

@@ -10,9 +10,9 @@ mod pairing;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{Filter, Pairing, WaitingChild};
+use super::model::{Filter, OwnPairing, Pairing, PairingView, WaitingChild};
 use super::read;
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Role};
 use crate::contacts::model::Contact;
 use crate::web::error::AppError;
 
@@ -31,6 +31,55 @@ pub async fn find(
     read::find(db, &user.scope, id, crate::domain::today(), check_in_days)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// A pairing as its reader may see it: the whole record, or, for the pairing's volunteer, what
+/// her portal shows (an active pairing of hers; the child's given name; no closing).
+pub async fn view(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+    check_in_days: u16,
+) -> Result<PairingView, AppError> {
+    Ok(shown_to(user, find(db, user, id, check_in_days).await?))
+}
+
+/// A page of the pairings in the caller's scope as she may see them, and their total.
+pub async fn view_list(
+    db: &PgPool,
+    user: &CurrentUser,
+    filter: &Filter,
+    page: (i64, i64),
+    check_in_days: u16,
+) -> Result<(Vec<PairingView>, i64), AppError> {
+    let (items, total) = list(db, user, filter, page, check_in_days).await?;
+    let items = items.into_iter().map(|p| shown_to(user, p)).collect();
+    Ok((items, total))
+}
+
+/// The whole list for a spreadsheet: staff's and station managers' only (a volunteer reads her
+/// pairings one by one, as her portal shows them).
+pub async fn export(
+    db: &PgPool,
+    user: &CurrentUser,
+    filter: &Filter,
+    max_rows: i64,
+    check_in_days: u16,
+) -> Result<Vec<Pairing>, AppError> {
+    if user.role == Role::Volunteer {
+        return Err(AppError::Forbidden("forbidden"));
+    }
+    Ok(list(db, user, filter, (max_rows, 0), check_in_days)
+        .await?
+        .0)
+}
+
+fn shown_to(user: &CurrentUser, pairing: Pairing) -> PairingView {
+    if user.role == Role::Volunteer {
+        PairingView::Own(OwnPairing::from(pairing))
+    } else {
+        PairingView::Full(pairing)
+    }
 }
 
 /// The pairings of `ids` that the caller reaches, in that order.

@@ -1,1 +1,113 @@
 //! Reaching past one's scope: a volunteer's API, duplicate checks, an admin's reach (findings 3, 5, 6).
+//! Each finding of the hardening review, sent as the attack it was and answered by a refusal.
+//!
+//! One file per group of findings; every test here failed on the code before its fix.
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::fixtures::{self, LONGJU};
+use crate::harness::{Browser, PASSWORD, TestApp, assert_error};
+
+async fn logged_in_as(app: &TestApp, username: &str) -> Browser {
+    let browser = app.browser();
+    browser.log_in(username, PASSWORD).await;
+    browser
+}
+
+async fn rename(db: &PgPool, table: &str, id: Uuid, name: &str) {
+    sqlx::query(&format!("UPDATE {table} SET name = $2 WHERE id = $1"))
+        .bind(id)
+        .bind(name)
+        .execute(db)
+        .await
+        .unwrap();
+}
+
+async fn close(db: &PgPool, pairing: Uuid, reason: &str, note: &str) {
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
+                closure_reason = $2::pairing_closure_reason, closure_note = $3 WHERE id = $1",
+    )
+    .bind(pairing)
+    .bind(reason)
+    .bind(note)
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+// Finding 3: a volunteer reads through the API only what her portal shows.
+
+#[tokio::test]
+async fn a_volunteer_reads_her_active_pairings_with_given_names_and_no_closing_notes() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let current_child = fixtures::pairable_child(p, station).await;
+    let former_child = fixtures::pairable_child(p, station).await;
+    rename(p, "child", former_child, "张晓琳").await;
+    let active = fixtures::pair(p, current_child, volunteer, station)
+        .await
+        .unwrap();
+    let closed = fixtures::pair(p, former_child, volunteer, station)
+        .await
+        .unwrap();
+    close(
+        p,
+        closed,
+        "safeguarding_concern",
+        "志愿者与孩子单独外出，已报告",
+    )
+    .await;
+    let user = app.volunteer_user(volunteer).await;
+    let me = logged_in_as(&app, &user.username).await;
+
+    let (status, list) = me.get_json("/api/v1/pairings").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], active.to_string());
+    assert_eq!(items[0]["child_name"], "小雨", "the given name only");
+    for field in ["ended_on", "closure_reason", "closure_note"] {
+        assert!(items[0].get(field).is_none(), "{field} is omitted: {list}");
+    }
+    let text = list.to_string();
+    assert!(!text.contains("李小雨") && !text.contains("张晓琳") && !text.contains("单独外出"));
+
+    // Asking for closed pairings finds none.
+    let (status, closed_list) = me.get_json("/api/v1/pairings?status=closed").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(closed_list["total"], 0, "{closed_list}");
+    assert!(closed_list["items"].as_array().unwrap().is_empty());
+
+    // The closed pairing is not found; the active one shows the given name only.
+    let (status, body) = me.get_json(&format!("/api/v1/pairings/{closed}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_error(&body, "not_found");
+    let (status, one) = me.get_json(&format!("/api/v1/pairings/{active}")).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["child_name"], "小雨");
+    for field in ["ended_on", "closure_reason", "closure_note"] {
+        assert!(one.get(field).is_none(), "{field} is omitted: {one}");
+    }
+
+    // No spreadsheet of pairings for a volunteer.
+    let (status, body) = me.get_json("/api/v1/pairings?format=xlsx").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_error(&body, "forbidden");
+
+    // Staff still read the whole record, closing note included.
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let (status, record) = staff.get_json(&format!("/api/v1/pairings/{closed}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(record["child_name"], "张晓琳");
+    assert_eq!(record["closure_reason"], "safeguarding_concern");
+    assert_eq!(record["closure_note"], "志愿者与孩子单独外出，已报告");
+    let (_, active_record) = staff.get_json(&format!("/api/v1/pairings/{active}")).await;
+    assert!(active_record["closure_note"].is_null());
+    assert!(active_record.get("closure_note").is_some());
+}
