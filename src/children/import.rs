@@ -245,17 +245,24 @@ pub async fn run(
     let known_ids = store::known_id_hashes(db, &hashes).await?;
     let names: Vec<String> = valid.iter().map(|(_, c, _, _)| c.name.clone()).collect();
     let births: Vec<time::Date> = valid.iter().map(|(_, c, _, _)| c.birth_date).collect();
-    let known_people = store::known_people(db, &names, &births).await?;
+    let known_people = store::known_people(db, &user.scope, &names, &births).await?;
+    // A likely duplicate within the user's scope stops the file, naming the record; one beyond
+    // it is neither named nor refused, and the import's audit entry counts it.
+    let mut beyond = 0;
     for (n, child, _, sealed) in &valid {
         if sealed.as_ref().is_some_and(|(_, h)| known_ids.contains(h)) {
             sheet.error_t(*n, "id_number", DUPLICATE_ID_NUMBER.message_key);
         }
-        if let Some(existing) = known_people.get(&same_person(child)) {
-            let message = lang.tf(
-                POSSIBLE_DUPLICATE.message_key,
-                &[("id", &existing.to_string())],
-            );
-            sheet.error(*n, "name", message);
+        match known_people.get(&same_person(child)) {
+            Some((existing, true)) => {
+                let message = lang.tf(
+                    POSSIBLE_DUPLICATE.message_key,
+                    &[("id", &existing.to_string())],
+                );
+                sheet.error(*n, "name", message);
+            }
+            Some((_, false)) => beyond += 1,
+            None => {}
         }
     }
     if let Some(refused) = sheet.refusal() {
@@ -275,7 +282,11 @@ pub async fn run(
     audit::record(
         &mut *tx,
         Entry::by(user, Action::Create, "child", None, ip)
-            .with_detail(serde_json::json!({ "imported": valid.len() })),
+            .with_detail(if beyond > 0 {
+                serde_json::json!({ "imported": valid.len(), "possible_duplicates_outside_scope": beyond })
+            } else {
+                serde_json::json!({ "imported": valid.len() })
+            }),
     )
     .await?;
     tx.commit().await?;

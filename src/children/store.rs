@@ -198,24 +198,35 @@ pub async fn by_id_hash(db: &PgPool, hash: &[u8]) -> sqlx::Result<Option<Uuid>> 
         .await
 }
 
-/// Children of the same name and birth date in the same county (a likely duplicate).
+/// Children of the same name and birth date in the same county (a likely duplicate), each
+/// with whether it lies in `scope` (only those may be named to the user).
 pub async fn same_person(
     db: &PgPool,
-    name: &str,
-    birth_date: time::Date,
+    scope: &Scope,
+    (name, birth_date): (&str, time::Date),
     county: &str,
     except: Option<Uuid>,
-) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar!(
-        "SELECT id FROM child WHERE name = $1 AND birth_date = $2 AND region_code LIKE $3 || '%'
-           AND ($4::uuid IS NULL OR id <> $4) AND status <> 'exited'",
+) -> sqlx::Result<Vec<(Uuid, bool)>> {
+    Ok(sqlx::query!(
+        r#"SELECT id, (($5::text IS NULL OR region_code LIKE $5)
+                       AND ($6::uuid[] IS NULL OR station_id = ANY($6))
+                       AND $7::uuid IS NULL) AS "in_scope!"
+           FROM child WHERE name = $1 AND birth_date = $2 AND region_code LIKE $3 || '%'
+             AND ($4::uuid IS NULL OR id <> $4) AND status <> 'exited'
+           ORDER BY created_at, id"#,
         name,
         birth_date,
         county,
-        except
+        except,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
     )
     .fetch_all(db)
-    .await
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.in_scope))
+    .collect())
 }
 
 /// Sealed ID number.
@@ -416,24 +427,38 @@ pub async fn known_id_hashes(
 }
 
 /// Children (not exited) registered under these names and birth dates: (name, birth date,
-/// county) → id.
+/// county) → the id of one of them and whether it lies in `scope` (one in scope first).
 pub async fn known_people(
     db: &PgPool,
+    scope: &Scope,
     names: &[String],
     births: &[time::Date],
-) -> sqlx::Result<std::collections::HashMap<(String, time::Date, String), Uuid>> {
-    Ok(sqlx::query!(
-        r#"SELECT c.id, c.name, c.birth_date, left(c.region_code, 6) AS "county!"
+) -> sqlx::Result<std::collections::HashMap<(String, time::Date, String), (Uuid, bool)>> {
+    let mut known = std::collections::HashMap::new();
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.name, c.birth_date, left(c.region_code, 6) AS "county!",
+                  (($3::text IS NULL OR c.region_code LIKE $3)
+                   AND ($4::uuid[] IS NULL OR c.station_id = ANY($4))
+                   AND $5::uuid IS NULL) AS "in_scope!"
            FROM child c JOIN unnest($1::text[], $2::date[]) AS u(name, birth) ON c.name = u.name AND c.birth_date = u.birth
            WHERE c.status <> 'exited'"#,
         names,
-        births
+        births,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
     )
     .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| ((r.name, r.birth_date, r.county), r.id))
-    .collect())
+    .await?;
+    for r in rows {
+        let entry = known
+            .entry((r.name, r.birth_date, r.county))
+            .or_insert((r.id, r.in_scope));
+        if r.in_scope && !entry.1 {
+            *entry = (r.id, true);
+        }
+    }
+    Ok(known)
 }
 
 /// The sealed ID numbers of these children (for an admin's audited export).

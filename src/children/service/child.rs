@@ -141,8 +141,9 @@ async fn seal(
 }
 
 /// Registers a child (with the first guardian and registration consent when given; required
-/// under 14). A child of the same name and birth date in the county is a 409
-/// `possible_duplicate` unless `confirm_duplicate` is set.
+/// under 14). A child of the same name and birth date in the county, within the user's scope,
+/// is a 409 `possible_duplicate` unless `confirm_duplicate` is set; one beyond the scope is
+/// neither named nor refused, and the audit entry counts it.
 pub async fn create(
     db: &PgPool,
     cipher: &Cipher,
@@ -153,14 +154,24 @@ pub async fn create(
     let (child, first) = input.validate(None).map_err(AppError::validation)?;
     check_scope(db, user, &child).await?;
     let sealed = seal(db, user, cipher, &child, None).await?;
-    if !input.confirm_duplicate {
-        let county = &child.region_code.as_str()[..6];
-        let same = store::same_person(db, &child.name, child.birth_date, county, None).await?;
-        if let Some(existing) = same.first() {
-            let which = FieldError::new("error.possible_duplicate").with("id", existing);
-            return Err(POSSIBLE_DUPLICATE.at("name", which));
-        }
+    let county = &child.region_code.as_str()[..6];
+    let same = store::same_person(
+        db,
+        &user.scope,
+        (&child.name, child.birth_date),
+        county,
+        None,
+    )
+    .await?;
+    // A likely duplicate is looked for within the user's scope only: one beyond it is not
+    // named, nor even hinted at, and the registration is audited as having met it.
+    if !input.confirm_duplicate
+        && let Some((existing, _)) = same.iter().find(|(_, in_scope)| *in_scope)
+    {
+        let which = FieldError::new("error.possible_duplicate").with("id", existing);
+        return Err(POSSIBLE_DUPLICATE.at("name", which));
     }
+    let beyond = same.iter().filter(|(_, in_scope)| !*in_scope).count();
     let mut tx = db.begin().await?;
     let id = store::insert(&mut tx, &child, sealed).await?;
     if let Some((guardian, consent)) = &first {
@@ -169,11 +180,12 @@ pub async fn create(
             store::insert_consent(&mut tx, id, gid, consent).await?;
         }
     }
-    audit::record(
-        &mut *tx,
-        Entry::by(user, Action::Create, "child", Some(id), ip),
-    )
-    .await?;
+    let mut entry = Entry::by(user, Action::Create, "child", Some(id), ip);
+    if beyond > 0 {
+        entry =
+            entry.with_detail(serde_json::json!({ "possible_duplicates_outside_scope": beyond }));
+    }
+    audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
     detail(db, cipher, user, id).await
 }

@@ -4,11 +4,16 @@
 //! One file per group of findings; every test here failed on the code before its fix.
 
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::fixtures::{self, LONGJU};
 use crate::harness::{Browser, PASSWORD, TestApp, assert_error};
+use crate::imports::{children_csv, upload_children};
+
+/// 雒城街道, another township of 广汉市 (the same county as 龙居社区).
+const LUOCHENG: &str = "510681001";
 
 async fn logged_in_as(app: &TestApp, username: &str) -> Browser {
     let browser = app.browser();
@@ -110,4 +115,94 @@ async fn a_volunteer_reads_her_active_pairings_with_given_names_and_no_closing_n
     let (_, active_record) = staff.get_json(&format!("/api/v1/pairings/{active}")).await;
     assert!(active_record["closure_note"].is_null());
     assert!(active_record.get("closure_note").is_some());
+}
+
+// Finding 5: duplicate checks look within one's scope and tell nothing beyond it.
+
+/// A station manager of 龙居社区's station, and a child of the same name and birth date at
+/// another station of the same county (out of the manager's reach).
+async fn manager_and_a_child_elsewhere(app: &TestApp) -> (Browser, Uuid, Uuid, Uuid) {
+    let p = app.pool();
+    let mine = fixtures::station(p, LONGJU).await;
+    let theirs = fixtures::station(p, LUOCHENG).await;
+    rename(p, "station", theirs, "雒城爱心妈妈驿站").await;
+    let (elsewhere, _) = fixtures::child(p, theirs).await;
+    let manager = app.station_manager(&[mine]).await;
+    let browser = logged_in_as(app, &manager.username).await;
+    (browser, manager.id, mine, elsewhere)
+}
+
+async fn outside_scope_events(db: &PgPool, actor: Uuid) -> Vec<Value> {
+    sqlx::query_scalar(
+        "SELECT detail FROM audit_event
+         WHERE actor_id = $1 AND entity = 'child' AND detail ? 'possible_duplicates_outside_scope'",
+    )
+    .bind(actor)
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn registering_a_child_like_one_out_of_reach_reveals_nothing_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let (manager, manager_id, mine, elsewhere) = manager_and_a_child_elsewhere(&app).await;
+    let body = json!({
+        "name": "李小雨",
+        "gender": "female",
+        "birth_date": "2016-05-04",
+        "category": "left_behind",
+        "region_code": LONGJU,
+        "station_id": mine,
+        "guardian": { "name": "李奶奶", "relation": "grandmother", "phone": "13812345678" },
+        "consent": { "given_on": "2026-09-01", "method": "signed_form" }
+    });
+    let (status, created) = manager.post_json("/api/v1/children", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(
+        !created.to_string().contains(&elsewhere.to_string()),
+        "nothing of the other record: {created}"
+    );
+    let events = outside_scope_events(app.pool(), manager_id).await;
+    assert_eq!(events.len(), 1, "the attempt is audited");
+    let detail = events[0].to_string();
+    assert!(
+        !detail.contains("李小雨") && !detail.contains("2016-05-04"),
+        "no personal values in the audit: {detail}"
+    );
+
+    // Within the manager's own station the same child is a warning to confirm, as before.
+    let (status, error) = manager.post_json("/api/v1/children", &body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_error(&error, "possible_duplicate");
+    assert!(
+        error["error"]["fields"]["name"]
+            .as_str()
+            .unwrap()
+            .contains(created["id"].as_str().unwrap())
+    );
+    assert!(!error.to_string().contains(&elsewhere.to_string()));
+}
+
+#[tokio::test]
+async fn importing_a_child_like_one_out_of_reach_reveals_nothing_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let (manager, manager_id, _, elsewhere) = manager_and_a_child_elsewhere(&app).await;
+    let row = "李小雨,女,2016-05-04,留守儿童,510681002006,龙居社区爱心妈妈驿站,学业,李奶奶,祖母/外祖母,13812345678,2026-09-01,纸质签字";
+    let answer = upload_children(&manager, children_csv(&[row.to_owned()])).await;
+    let status = answer.status();
+    let html = answer.text().await.unwrap();
+    assert!(
+        !html.contains(&elsewhere.to_string()),
+        "nothing of the other record"
+    );
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let children: i64 = sqlx::query_scalar("SELECT count(*) FROM child")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(children, 2);
+    let events = outside_scope_events(app.pool(), manager_id).await;
+    assert_eq!(events.len(), 1, "the attempt is audited");
+    assert!(!events[0].to_string().contains("李小雨"));
 }
