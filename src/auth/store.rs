@@ -98,7 +98,8 @@ pub struct UserFilter {
     pub active: Option<bool>,
 }
 
-/// A page of the accounts in `scope` (a region subtree) and their total.
+/// A page of the accounts in `scope` (a region subtree) and their total: those whose whole
+/// reach lies in it (see [`find_in_scope`]).
 pub async fn list(
     db: &PgPool,
     scope: &Scope,
@@ -113,9 +114,14 @@ pub async fn list(
         .map(|q| format!("%{}%", crate::db::escape_like(q)));
     let rows = sqlx::query_scalar!(
         r#"SELECT u.id AS "id!" FROM app_user u LEFT JOIN volunteer v ON v.id = u.volunteer_id
-           WHERE (u.region_code LIKE $1 OR v.region_code LIKE $1
-                  OR EXISTS (SELECT 1 FROM user_station us JOIN station s ON s.id = us.station_id
-                             WHERE us.user_id = u.id AND s.region_code LIKE $1))
+           WHERE $1::text IS NOT NULL
+             AND (u.region_code IS NULL OR u.region_code LIKE $1)
+             AND (v.id IS NULL OR (v.region_code LIKE $1 AND NOT EXISTS (
+                    SELECT 1 FROM station vs WHERE vs.id = v.station_id AND vs.region_code NOT LIKE $1)))
+             AND NOT EXISTS (SELECT 1 FROM user_station us JOIN station s ON s.id = us.station_id
+                             WHERE us.user_id = u.id AND s.region_code NOT LIKE $1)
+             AND (u.region_code IS NOT NULL OR v.id IS NOT NULL
+                  OR EXISTS (SELECT 1 FROM user_station us WHERE us.user_id = u.id))
              AND ($2::text IS NULL OR u.username ILIKE $2 OR u.display_name ILIKE $2)
              AND ($3::user_role IS NULL OR u.role = $3)
              AND ($4::boolean IS NULL OR u.active = $4)
@@ -132,9 +138,14 @@ pub async fn list(
     .await?;
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM app_user u LEFT JOIN volunteer v ON v.id = u.volunteer_id
-           WHERE (u.region_code LIKE $1 OR v.region_code LIKE $1
-                  OR EXISTS (SELECT 1 FROM user_station us JOIN station s ON s.id = us.station_id
-                             WHERE us.user_id = u.id AND s.region_code LIKE $1))
+           WHERE $1::text IS NOT NULL
+             AND (u.region_code IS NULL OR u.region_code LIKE $1)
+             AND (v.id IS NULL OR (v.region_code LIKE $1 AND NOT EXISTS (
+                    SELECT 1 FROM station vs WHERE vs.id = v.station_id AND vs.region_code NOT LIKE $1)))
+             AND NOT EXISTS (SELECT 1 FROM user_station us JOIN station s ON s.id = us.station_id
+                             WHERE us.user_id = u.id AND s.region_code NOT LIKE $1)
+             AND (u.region_code IS NOT NULL OR v.id IS NOT NULL
+                  OR EXISTS (SELECT 1 FROM user_station us WHERE us.user_id = u.id))
              AND ($2::text IS NULL OR u.username ILIKE $2 OR u.display_name ILIKE $2)
              AND ($3::user_role IS NULL OR u.role = $3)
              AND ($4::boolean IS NULL OR u.active = $4)"#,
@@ -185,13 +196,22 @@ async fn load_many(db: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<User>> {
 }
 
 /// One account, if it lies in `scope`; `None` both for a missing and an out-of-scope account.
+///
+/// An account lies in an admin's region only when all it reaches does: its region, every
+/// station it runs, and a volunteer's record and station. An admin who could manage a manager
+/// of two counties could reset her password and read the other county as her.
 pub async fn find_in_scope(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<User>> {
     let visible = sqlx::query_scalar!(
         r#"SELECT EXISTS (
              SELECT 1 FROM app_user u LEFT JOIN volunteer v ON v.id = u.volunteer_id
-             WHERE u.id = $2 AND (u.region_code LIKE $1 OR v.region_code LIKE $1
-                   OR EXISTS (SELECT 1 FROM user_station us JOIN station s ON s.id = us.station_id
-                              WHERE us.user_id = u.id AND s.region_code LIKE $1))) AS "visible!""#,
+             WHERE u.id = $2 AND $1::text IS NOT NULL
+               AND (u.region_code IS NULL OR u.region_code LIKE $1)
+               AND (v.id IS NULL OR (v.region_code LIKE $1 AND NOT EXISTS (
+                      SELECT 1 FROM station vs WHERE vs.id = v.station_id AND vs.region_code NOT LIKE $1)))
+               AND NOT EXISTS (SELECT 1 FROM user_station us JOIN station s ON s.id = us.station_id
+                               WHERE us.user_id = u.id AND s.region_code NOT LIKE $1)
+               AND (u.region_code IS NOT NULL OR v.id IS NOT NULL
+                    OR EXISTS (SELECT 1 FROM user_station us WHERE us.user_id = u.id))) AS "visible!""#,
         scope.region_like(),
         id
     )
@@ -368,10 +388,13 @@ pub async fn station_choices(db: &PgPool, like: &str) -> sqlx::Result<Vec<(Uuid,
     .collect())
 }
 
-/// Whether the volunteer lies in the region subtree `like` and has no account yet.
+/// Whether the volunteer and her station lie in the region subtree `like` and she has no
+/// account yet.
 pub async fn volunteer_available(db: &PgPool, like: &str, volunteer: Uuid) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM volunteer v WHERE v.id = $1 AND v.region_code LIKE $2
+                  AND NOT EXISTS (SELECT 1 FROM station s WHERE s.id = v.station_id
+                                  AND s.region_code NOT LIKE $2)
                   AND NOT EXISTS (SELECT 1 FROM app_user u WHERE u.volunteer_id = v.id)) AS "ok!""#,
         volunteer,
         like

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::fixtures::{self, LONGJU};
+use crate::fixtures::{self, LONGJU, YUNDING};
 use crate::harness::{Browser, PASSWORD, TestApp, assert_error};
 use crate::imports::{children_csv, upload_children};
 
@@ -205,4 +205,148 @@ async fn importing_a_child_like_one_out_of_reach_reveals_nothing_and_is_audited(
     let events = outside_scope_events(app.pool(), manager_id).await;
     assert_eq!(events.len(), 1, "the attempt is audited");
     assert!(!events[0].to_string().contains("李小雨"));
+}
+
+// Finding 6: an admin manages an account only when all of its scope lies in her region.
+
+async fn password_hash(db: &PgPool, user: Uuid) -> String {
+    sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1")
+        .bind(user)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_county_admin_cannot_take_over_a_manager_of_two_counties() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let here = fixtures::station(p, LONGJU).await;
+    let there = fixtures::station(p, YUNDING).await;
+    let wide = app.station_manager(&[here, there]).await;
+    let before = password_hash(p, wide.id).await;
+    let (admin, _) = app.logged_in("admin", "510681").await;
+
+    let (status, body) = admin
+        .post_json(
+            &format!("/api/v1/users/{}/reset-password", wide.id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        password_hash(p, wide.id).await,
+        before,
+        "password unchanged"
+    );
+    let page = admin
+        .post_form(&format!("/admin/users/{}/reset-password", wide.id), &[])
+        .await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        password_hash(p, wide.id).await,
+        before,
+        "password unchanged"
+    );
+
+    let (status, _) = admin.get_json(&format!("/api/v1/users/{}", wide.id)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin
+            .get(&format!("/admin/users/{}", wide.id))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let (status, _) = admin
+        .patch_json(
+            &format!("/api/v1/users/{}", wide.id),
+            &json!({ "station_ids": [here.to_string()], "version": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = admin
+        .post_form(&format!("/admin/users/{}/disable", wide.id), &[])
+        .await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let (stations, active): (i64, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM user_station WHERE user_id = $1), active FROM app_user WHERE id = $1",
+    )
+    .bind(wide.id)
+    .fetch_one(p)
+    .await
+    .unwrap();
+    assert_eq!((stations, active), (2, true), "the account is unchanged");
+
+    let (_, list) = admin.get_json("/api/v1/users?per_page=200").await;
+    assert!(!list.to_string().contains(&wide.id.to_string()), "{list}");
+    let html = admin.get("/admin/users").await.text().await.unwrap();
+    assert!(!html.contains(&wide.username));
+
+    // A manager of this county's station alone is the county admin's to manage, and the
+    // province's admin manages the manager of two counties.
+    let narrow = app.station_manager(&[here]).await;
+    let (status, _) = admin
+        .post_json(
+            &format!("/api/v1/users/{}/reset-password", narrow.id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (province, _) = app.logged_in("admin", "51").await;
+    let (status, body) = province
+        .post_json(
+            &format!("/api/v1/users/{}/reset-password", wide.id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_county_admin_cannot_reach_a_volunteer_account_of_another_countys_station() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let there = fixtures::station(p, YUNDING).await;
+    // She lives in 广汉 and serves at 南江's station.
+    let with_login = fixtures::volunteer(p, there, "active", 1).await;
+    let without_login = fixtures::volunteer(p, there, "active", 1).await;
+    sqlx::query("UPDATE volunteer SET region_code = $2 WHERE id = ANY($1)")
+        .bind([with_login, without_login])
+        .bind(LONGJU)
+        .execute(p)
+        .await
+        .unwrap();
+    let account = app.volunteer_user(with_login).await;
+    let before = password_hash(p, account.id).await;
+    let (admin, _) = app.logged_in("admin", "510681").await;
+
+    let (status, _) = admin
+        .post_json(
+            &format!("/api/v1/users/{}/reset-password", account.id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(password_hash(p, account.id).await, before);
+    let (status, _) = admin
+        .get_json(&format!("/api/v1/users/{}", account.id))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, body) = admin
+        .post_json(
+            "/api/v1/users",
+            &json!({ "username": "nanjiang.mama", "display_name": "王秀兰", "role": "volunteer",
+                     "volunteer_id": without_login.to_string() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_error(&body, "validation_failed");
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user WHERE volunteer_id = $1")
+        .bind(without_login)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 0);
 }
