@@ -334,7 +334,8 @@ impl DetailPage {
     ) -> Result<DetailPage, AppError> {
         let volunteer = super::service::detail(&state.db, &state.cipher, user, id).await?;
         let pairings =
-            super::read::pairing_history(&state.db, id, state.config.check_in_days).await?;
+            super::read::pairing_history(&state.db, &user.scope, id, state.config.check_in_days)
+                .await?;
         let login = crate::auth::accounts::login_of_volunteer(&state.db, id).await?;
         let trainings = super::read::trainings(&state.db, id).await?;
         Ok(DetailPage {

@@ -7,13 +7,17 @@ use time::Date;
 use uuid::Uuid;
 
 use super::training::Topic;
+use crate::auth::Scope;
 use crate::domain::pairing::{ClosureReason, PairingLine, PairingStatus};
 use crate::web::error::AppError;
 
-/// Every pairing of a volunteer, newest first, with its health mark as of today (the caller
-/// has loaded her within scope).
+/// The pairings of a volunteer that lie in the reader's scope (by the pairing's station, as
+/// the pairing list reaches them), newest first, with their health mark as of today (the
+/// caller has loaded her within scope). A child she mentors at a station beyond the reader's
+/// scope is not named.
 pub async fn pairing_history(
     db: &PgPool,
+    scope: &Scope,
     volunteer: Uuid,
     check_in_days: u16,
 ) -> Result<Vec<PairingLine>, AppError> {
@@ -22,9 +26,16 @@ pub async fn pairing_history(
         r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, p.status AS "status: PairingStatus",
                   p.started_on, p.ended_on, p.closure_reason AS "closure_reason: ClosureReason", p.last_contact_on
            FROM pairing p JOIN child c ON c.id = p.child_id JOIN volunteer v ON v.id = p.volunteer_id
+                JOIN station s ON s.id = p.station_id
            WHERE p.volunteer_id = $1
+             AND ($2::text IS NULL OR s.region_code LIKE $2)
+             AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
+             AND ($4::uuid IS NULL OR (p.volunteer_id = $4 AND p.status = 'active'))
            ORDER BY p.started_on DESC, p.created_at DESC"#,
-        volunteer
+        volunteer,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id(),
     )
     .fetch_all(db)
     .await?

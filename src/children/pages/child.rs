@@ -419,7 +419,8 @@ pub(super) async fn detail_page(
     errors: Errors,
 ) -> Result<DetailPage, AppError> {
     let d = service::detail(&state.db, &state.cipher, user, id).await?;
-    let pairings = read::pairing_history(&state.db, id, state.config.check_in_days).await?;
+    let pairings =
+        read::pairing_history(&state.db, &user.scope, id, state.config.check_in_days).await?;
     Ok(DetailPage {
         ctx,
         d,

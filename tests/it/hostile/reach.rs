@@ -350,3 +350,58 @@ async fn a_county_admin_cannot_reach_a_volunteer_account_of_another_countys_stat
         .unwrap();
     assert_eq!(accounts, 0);
 }
+
+// The pairing histories on a child's and a volunteer's page show only what lies in scope.
+
+#[tokio::test]
+async fn record_pages_show_no_names_from_pairings_beyond_the_readers_scope() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let here = fixtures::station(p, LONGJU).await;
+    let there = fixtures::station(p, YUNDING).await;
+
+    // A child of 广汉 once paired at 南江's station with 南江's volunteer.
+    let child = fixtures::pairable_child(p, there).await;
+    let their_volunteer = fixtures::volunteer(p, there, "active", 2).await;
+    rename(p, "volunteer", their_volunteer, "赵南江").await;
+    let old = fixtures::pair(p, child, their_volunteer, there)
+        .await
+        .unwrap();
+    close(p, old, "family_moved", "").await;
+    sqlx::query("UPDATE child SET station_id = $2, region_code = $3 WHERE id = $1")
+        .bind(child)
+        .bind(here)
+        .bind(LONGJU)
+        .execute(p)
+        .await
+        .unwrap();
+
+    // A volunteer of 广汉 paired with a child at 南江's station.
+    let our_volunteer = fixtures::volunteer(p, here, "active", 2).await;
+    let their_child = fixtures::pairable_child(p, there).await;
+    rename(p, "child", their_child, "孙南南").await;
+    fixtures::pair(p, their_child, our_volunteer, there)
+        .await
+        .unwrap();
+
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let page = staff.get(&format!("/children/{child}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("赵南江"), "another county's volunteer");
+
+    let page = staff.get(&format!("/volunteers/{our_volunteer}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("孙南南"), "another county's child");
+
+    // 南江's staff see their own pairings on the same records' counterparts.
+    let (nanjiang, _) = app.logged_in("staff", "511922").await;
+    let html = nanjiang
+        .get(&format!("/volunteers/{their_volunteer}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("李小雨"), "a pairing at their own station");
+}
