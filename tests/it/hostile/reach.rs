@@ -83,6 +83,13 @@ async fn a_volunteer_reads_her_active_pairings_with_given_names_and_no_closing_n
     let text = list.to_string();
     assert!(!text.contains("李小雨") && !text.contains("张晓琳") && !text.contains("单独外出"));
 
+    // Searching by the family name she is not shown finds nothing; her child's given name does.
+    let (_, by_family) = me.get_json("/api/v1/pairings?q=%E6%9D%8E").await;
+    assert_eq!(by_family["total"], 0, "{by_family}");
+    let (_, by_given) = me.get_json("/api/v1/pairings?q=%E5%B0%8F%E9%9B%A8").await;
+    assert_eq!(by_given["total"], 1, "{by_given}");
+    assert_eq!(by_given["items"][0]["child_name"], "小雨");
+
     // Asking for closed pairings finds none.
     let (status, closed_list) = me.get_json("/api/v1/pairings?status=closed").await;
     assert_eq!(status, StatusCode::OK);
