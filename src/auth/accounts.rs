@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::model::{Role, User, Username, parse_display_name};
+use super::rules::STATION_OUTSIDE_SCOPE;
 use super::{CurrentUser, password, store};
 use crate::audit::{self, Action, Entry};
 use crate::regions;
@@ -136,13 +137,19 @@ pub async fn login_of_volunteer(db: &PgPool, volunteer: Uuid) -> Result<Option<S
 
 /// Creates the login of a volunteer the caller may see (checked by the caller): her mobile
 /// number is the username, and a one-time password is handed over to be changed at first
-/// login. A volunteer has one account at most.
+/// login. A volunteer has one account at most, given by someone whose region holds her
+/// station too (whoever hands over the password could read her pairings as her).
 pub async fn create_for_volunteer(
     db: &PgPool,
     by: &CurrentUser,
     (volunteer, name, phone): (Uuid, &str, &str),
     ip: Option<IpAddr>,
 ) -> Result<Created, AppError> {
+    if let Some(like) = by.scope.region_like()
+        && !store::volunteer_station_within(db, &like, volunteer).await?
+    {
+        return Err(STATION_OUTSIDE_SCOPE.error());
+    }
     let one_time = password::one_time();
     let plain = one_time.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&plain))

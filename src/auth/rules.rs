@@ -1,5 +1,6 @@
-//! The accounts' rules that the database enforces too: a username is taken once (whatever its
-//! case), a volunteer has at most one login, and the audit trail is never rewritten.
+//! The accounts' rules: those the database enforces too (a username is taken once, whatever its
+//! case; a volunteer has at most one login; the audit trail is never rewritten), and that a
+//! volunteer's login is given within the region of her station.
 
 use crate::web::Refusal;
 
@@ -11,6 +12,11 @@ pub const USERNAME_TAKEN: Refusal = Refusal::conflict("username_taken", "error.u
 /// A volunteer has one login at most.
 pub const ACCOUNT_EXISTS: Refusal = Refusal::conflict("account_exists", "error.account_exists")
     .enforced_by("app_user_volunteer_key");
+
+/// A volunteer's login is given only by those whose region holds her station too: the login
+/// reaches her pairings there.
+pub const STATION_OUTSIDE_SCOPE: Refusal =
+    Refusal::forbidden("station_outside_scope", "error.station_outside_scope");
 
 /// The audit trail is append-only: an entry is never changed or removed.
 pub const AUDIT_APPEND_ONLY: Refusal =

@@ -403,6 +403,22 @@ pub async fn volunteer_available(db: &PgPool, like: &str, volunteer: Uuid) -> sq
     .await
 }
 
+/// Whether the volunteer's station, if she has one, lies in the region subtree `like`.
+pub async fn volunteer_station_within(
+    db: &PgPool,
+    like: &str,
+    volunteer: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT NOT EXISTS (SELECT 1 FROM volunteer v JOIN station s ON s.id = v.station_id
+                              WHERE v.id = $1 AND s.region_code NOT LIKE $2) AS "ok!""#,
+        volunteer,
+        like
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// The username of a volunteer's account, if she has one.
 pub async fn username_of_volunteer(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(

@@ -350,12 +350,40 @@ async fn a_county_admin_cannot_reach_a_volunteer_account_of_another_countys_stat
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_error(&body, "validation_failed");
+
+    // Nor through her page: a login for her is given by those whose region holds her station.
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    for who in [&admin, &staff] {
+        let (status, body) = who
+            .post_json(
+                &format!("/api/v1/volunteers/{without_login}/account"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_error(&body, "station_outside_scope");
+        assert!(body.get("one_time_password").is_none());
+    }
+    let page = admin
+        .post_form(&format!("/volunteers/{without_login}/account"), &[])
+        .await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
     let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user WHERE volunteer_id = $1")
         .bind(without_login)
         .fetch_one(p)
         .await
         .unwrap();
     assert_eq!(accounts, 0);
+
+    // The province's admin, whose region holds both, gives her the login.
+    let (province, _) = app.logged_in("admin", "51").await;
+    let (status, body) = province
+        .post_json(
+            &format!("/api/v1/volunteers/{without_login}/account"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
 // The pairing histories on a child's and a volunteer's page show only what lies in scope.
