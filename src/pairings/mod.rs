@@ -1,5 +1,6 @@
 //! Pairing (结对关爱): match suggestions, creating pairings under every rule, the pairing
-//! record and its health, closing.
+//! record and its health, closing, and transfers: a child or a volunteer moved to a station of
+//! another county, her pairings closed as `transferred`.
 //!
 //! Every rule (`rules`) is checked twice: by the service, inside one transaction and under row
 //! locks on the child and the volunteer (so the caller gets a message that names who and why),
@@ -38,6 +39,16 @@ pub fn routes() -> Routes {
             "/api/v1/pairings/{id}/close",
             Access::REGISTRARS,
             api::close,
+        )
+        .post(
+            "/api/v1/children/{id}/transfer",
+            Access::FEDERATION,
+            api::transfer_child,
+        )
+        .post(
+            "/api/v1/volunteers/{id}/transfer",
+            Access::FEDERATION,
+            api::transfer_volunteer,
         )
         .get(
             "/api/v1/children/{id}/match-suggestions",
