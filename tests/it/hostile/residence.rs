@@ -219,6 +219,78 @@ async fn an_imported_row_living_in_another_county_is_refused() {
 }
 
 #[tokio::test]
+async fn an_imported_volunteer_living_in_another_county_is_refused() {
+    let app = TestApp::spawn().await;
+    fixtures::station(app.pool(), LONGJU).await;
+    let (staff, _) = app.logged_in("staff", "51").await;
+    let csv = format!(
+        "姓名,性别,手机号,居住地区代码,驿站名称,特长,状态\n王秀兰,女,13900000001,{YUNDING},龙居社区爱心妈妈驿站,学业辅导,已报名\n"
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("volunteers.csv"),
+    );
+    let refused = staff
+        .http
+        .post(staff.url("/volunteers/import"))
+        .header("origin", staff.url(""))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("驿站所在县"));
+    let volunteers: i64 = sqlx::query_scalar("SELECT count(*) FROM volunteer")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(volunteers, 0);
+}
+
+#[tokio::test]
+async fn a_station_with_people_stays_in_its_county() {
+    let app = TestApp::spawn().await;
+    let (province, _) = app.logged_in("staff", "51").await;
+    let schedule = json!([
+        { "weekday": 3, "opens": "14:00", "closes": "17:30" },
+        { "weekday": 6, "opens": "9:00", "closes": "11:30" }
+    ]);
+    let (status, created) = province
+        .post_json(
+            "/api/v1/stations",
+            &json!({ "name": "龙居社区爱心妈妈驿站", "region_code": LONGJU,
+                     "build_mode": "embedded", "schedule": schedule }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let station: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    fixtures::child(app.pool(), station).await;
+
+    let (status, body) = province
+        .patch_json(
+            &format!("/api/v1/stations/{station}"),
+            &json!({ "region_code": YUNDING, "version": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    names_region(&body);
+    let moved = sqlx::query("UPDATE station SET region_code = $1 WHERE id = $2")
+        .bind(KAIJIANG)
+        .bind(station)
+        .execute(app.pool())
+        .await;
+    assert_eq!(fixtures::violated(moved), "station_keeps_its_county");
+    // Within its county it may move.
+    let (status, body) = province
+        .patch_json(
+            &format!("/api/v1/stations/{station}"),
+            &json!({ "region_code": HANZHOU, "version": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
 async fn the_database_refuses_a_residence_outside_the_station_county() {
     let app = TestApp::spawn().await;
     let station = fixtures::station(app.pool(), LONGJU).await;
