@@ -31,6 +31,16 @@ pub fn routes() -> Routes {
         .post("/pairings/batch", Access::REGISTRARS, pages::batch)
         .get("/pairings/{id}", Access::REGISTRARS, pages::detail)
         .post("/pairings/{id}/close", Access::REGISTRARS, pages::close)
+        .post(
+            "/children/{id}/transfer",
+            Access::FEDERATION,
+            pages::transfer_child,
+        )
+        .post(
+            "/volunteers/{id}/transfer",
+            Access::FEDERATION,
+            pages::transfer_volunteer,
+        )
         .get("/api/v1/pairings", Access::ANY_ROLE, api::list)
         .post("/api/v1/pairings", Access::REGISTRARS, api::create)
         .post("/api/v1/pairings/batch", Access::REGISTRARS, api::batch)

@@ -565,3 +565,66 @@ async fn a_transfer_keeps_the_residence_in_the_new_county_and_refuses_a_stale_co
         (LONGJU.to_owned(), station)
     );
 }
+
+#[tokio::test]
+async fn the_record_pages_offer_a_transfer_to_those_who_may_make_it() {
+    let app = TestApp::spawn().await;
+    let station = fixtures::station(app.pool(), LONGJU).await;
+    let elsewhere = fixtures::station(app.pool(), KAIJIANG).await;
+    let (child, _) = fixtures::child(app.pool(), station).await;
+    let volunteer = fixtures::volunteer(app.pool(), station, "active", 2).await;
+    let (city, _) = app.logged_in("staff", "5106").await;
+    let manager = manager_of(&app, station).await;
+
+    for record in [
+        format!("/children/{child}"),
+        format!("/volunteers/{volunteer}"),
+    ] {
+        let html = city.get(&record).await.text().await.unwrap();
+        assert!(
+            html.contains(&format!("action=\"{record}/transfer\"")),
+            "city staff are offered the transfer on {record}"
+        );
+        let html = manager.get(&record).await.text().await.unwrap();
+        assert!(
+            !html.contains("/transfer\""),
+            "a station manager is not offered it on {record}"
+        );
+    }
+
+    // A residence outside the new station's county: the form again, with what was typed.
+    let elsewhere = elsewhere.to_string();
+    let refused = city
+        .post_form(
+            &format!("/children/{child}/transfer"),
+            &[
+                ("station_id", &elsewhere),
+                ("region_code", HANZHOU),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("驿站所在县"), "the refusal is shown");
+    assert!(
+        html.contains(&format!("value=\"{HANZHOU}\"")),
+        "the input is kept"
+    );
+
+    let done = city
+        .post_form(
+            &format!("/children/{child}/transfer"),
+            &[
+                ("station_id", &elsewhere),
+                ("region_code", KAIJIANG),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        region_and_station(app.pool(), "child", child).await,
+        (KAIJIANG.to_owned(), elsewhere.parse().unwrap())
+    );
+}
