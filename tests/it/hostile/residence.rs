@@ -361,6 +361,21 @@ async fn a_patch_to_a_station_of_another_county_is_refused_as_a_transfer() {
         region_and_station(app.pool(), "child", child).await,
         (LONGJU.to_owned(), station)
     );
+
+    let volunteer = fixtures::volunteer(app.pool(), station, "active", 2).await;
+    let (status, body) = city
+        .patch_json(
+            &format!("/api/v1/volunteers/{volunteer}"),
+            &json!({ "region_code": KAIJIANG, "station_id": elsewhere, "version": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_error(&body, "validation_failed");
+    assert!(body["error"]["fields"]["station_id"].is_string(), "{body}");
+    assert_eq!(
+        region_and_station(app.pool(), "volunteer", volunteer).await,
+        (LONGJU.to_owned(), station)
+    );
 }
 
 #[tokio::test]
