@@ -267,7 +267,8 @@ CREATE TYPE public.pairing_closure_reason AS ENUM (
     'volunteer_withdrew',
     'guardian_request',
     'safeguarding_concern',
-    'other'
+    'other',
+    'transferred'
 );
 
 
@@ -865,6 +866,33 @@ $_$;
 
 
 --
+-- Name: residence_within_station_county(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.residence_within_station_county() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_station_region text;
+BEGIN
+    IF NEW.station_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT region_code INTO v_station_region FROM station WHERE id = NEW.station_id;
+    -- A missing station is the foreign key's refusal.
+    IF NOT FOUND OR left(NEW.region_code, 6) = left(v_station_region, 6) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'child' THEN
+        RAISE EXCEPTION 'a child lives in the county of her station'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'child_residence_in_station_county';
+    END IF;
+    RAISE EXCEPTION 'a volunteer lives in the county of her station'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'volunteer_residence_in_station_county';
+END $$;
+
+
+--
 -- Name: station_add(uuid, date, integer, integer, integer, integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -916,6 +944,23 @@ BEGIN
         person_visits = m.person_visits + excluded.person_visits,
         wishes_fulfilled = m.wishes_fulfilled + excluded.wishes_fulfilled,
         updated_at = now();
+END $$;
+
+
+--
+-- Name: station_keeps_its_county(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.station_keeps_its_county() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM child WHERE station_id = NEW.id)
+       OR EXISTS (SELECT 1 FROM volunteer WHERE station_id = NEW.id) THEN
+        RAISE EXCEPTION 'a station with people registered at it stays in its county'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'station_keeps_its_county';
+    END IF;
+    RETURN NEW;
 END $$;
 
 
@@ -2342,6 +2387,20 @@ CREATE TRIGGER child_moves_wishes AFTER UPDATE OF station_id ON public.child FOR
 
 
 --
+-- Name: child child_residence_in_station_county; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER child_residence_in_station_county BEFORE INSERT ON public.child FOR EACH ROW EXECUTE FUNCTION public.residence_within_station_county();
+
+
+--
+-- Name: child child_residence_moves; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER child_residence_moves BEFORE UPDATE OF region_code, station_id ON public.child FOR EACH ROW WHEN (((old.region_code IS DISTINCT FROM new.region_code) OR (old.station_id IS DISTINCT FROM new.station_id))) EXECUTE FUNCTION public.residence_within_station_county();
+
+
+--
 -- Name: child child_set_waiting_since; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2496,10 +2555,31 @@ CREATE TRIGGER region_touch BEFORE UPDATE ON public.region FOR EACH ROW EXECUTE 
 
 
 --
+-- Name: station station_keeps_its_county; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER station_keeps_its_county BEFORE UPDATE OF region_code ON public.station FOR EACH ROW WHEN (("left"(old.region_code, 6) IS DISTINCT FROM "left"(new.region_code, 6))) EXECUTE FUNCTION public.station_keeps_its_county();
+
+
+--
 -- Name: station station_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER station_touch BEFORE UPDATE ON public.station FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
+-- Name: volunteer volunteer_residence_in_station_county; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER volunteer_residence_in_station_county BEFORE INSERT ON public.volunteer FOR EACH ROW EXECUTE FUNCTION public.residence_within_station_county();
+
+
+--
+-- Name: volunteer volunteer_residence_moves; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER volunteer_residence_moves BEFORE UPDATE OF region_code, station_id ON public.volunteer FOR EACH ROW WHEN (((old.region_code IS DISTINCT FROM new.region_code) OR (old.station_id IS DISTINCT FROM new.station_id))) EXECUTE FUNCTION public.residence_within_station_county();
 
 
 --

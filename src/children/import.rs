@@ -222,6 +222,7 @@ pub async fn run(
             }
         };
         sheet.check_region(n, user, child.region_code.as_str());
+        sheet.check_residence(n, station, child.region_code.as_str());
         let sealed = child
             .id_number
             .as_ref()

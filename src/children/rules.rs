@@ -16,6 +16,19 @@ pub const POSSIBLE_DUPLICATE: Refusal =
     Refusal::conflict("possible_duplicate", "error.possible_duplicate")
         .on("name", "error.possible_duplicate");
 
+/// A child lives in the county of her station; moving her to another county is a transfer.
+pub const RESIDENCE_OUTSIDE_COUNTY: Refusal =
+    Refusal::unprocessable("validation_failed", "error.residence_outside_county")
+        .on("region_code", "error.residence_outside_county")
+        .enforced_by("child_residence_in_station_county");
+inventory::submit! { RESIDENCE_OUTSIDE_COUNTY }
+
+/// An edit keeps the child in her station's county: a station of another county is reached by
+/// a transfer (`POST /api/v1/children/{id}/transfer`).
+pub const STATION_OF_ANOTHER_COUNTY: Refusal =
+    Refusal::unprocessable("validation_failed", "error.transfer_needed")
+        .on("station_id", "error.transfer_needed");
+
 /// A consent is withdrawn once.
 pub const ALREADY_WITHDRAWN: Refusal =
     Refusal::conflict("already_withdrawn", "error.already_withdrawn");
@@ -38,6 +51,7 @@ mod tests {
     fn the_database_constraints_answer_with_these_refusals() {
         for rule in [
             DUPLICATE_ID_NUMBER,
+            RESIDENCE_OUTSIDE_COUNTY,
             CONSENT_ONLY_WITHDRAWN,
             CONSENT_APPEND_ONLY,
         ] {

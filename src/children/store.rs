@@ -307,6 +307,26 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
+/// Moves a child to another station and residence (a transfer), if `version` is current.
+pub async fn move_to(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    version: i32,
+    station: Uuid,
+    region_code: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE child SET station_id = $3, region_code = $4 WHERE id = $1 AND version = $2",
+        id,
+        version,
+        station,
+        region_code
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Adds a guardian; returns the id.
 pub async fn insert_guardian(
     tx: &mut sqlx::PgConnection,

@@ -16,10 +16,23 @@ word_enum!(
     ClosureReason, "pairing_closure_reason", "pairing.reason",
     [ChildAgedOut = "child_aged_out", FamilyMoved = "family_moved", ParentsReturned = "parents_returned",
      VolunteerWithdrew = "volunteer_withdrew", GuardianRequest = "guardian_request",
-     SafeguardingConcern = "safeguarding_concern", Other = "other"]
+     SafeguardingConcern = "safeguarding_concern", Other = "other", Transferred = "transferred"]
 );
 
 impl ClosureReason {
+    /// Reasons a person closing a pairing may choose: a transfer closes its pairings itself.
+    pub fn chosen_by_hand(self) -> bool {
+        self != ClosureReason::Transferred
+    }
+
+    /// The reasons [`ClosureReason::chosen_by_hand`], in order.
+    pub fn by_hand() -> impl Iterator<Item = ClosureReason> {
+        ClosureReason::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.chosen_by_hand())
+    }
+
     /// Reasons that must be explained in the note: the record has to say what happened.
     pub fn needs_note(self) -> bool {
         matches!(

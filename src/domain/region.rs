@@ -70,9 +70,23 @@ impl RegionCode {
     }
 }
 
+/// Whether two region codes lie in the same county (their first six digits; a province or a
+/// city lies in no county). A person's residence lies in the county of her station.
+pub fn same_county(a: &str, b: &str) -> bool {
+    a.len() >= 6 && b.len() >= 6 && a.get(..6) == b.get(..6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_county_is_the_first_six_digits() {
+        assert!(same_county("510681002006", "510681"));
+        assert!(same_county("510681002", "510681101"));
+        assert!(!same_county("510681002", "510623100"));
+        assert!(!same_county("5106", "510681002"));
+    }
 
     #[test]
     fn codes_have_a_level_by_length() {

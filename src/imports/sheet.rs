@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
+use crate::domain::region::same_county;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
 
@@ -40,6 +41,7 @@ pub struct Sheet {
     index: HashMap<&'static str, usize>,
     lang: Lang,
     stations: HashMap<String, Uuid>,
+    station_regions: HashMap<Uuid, String>,
     known_regions: HashSet<String>,
     errors: Vec<RowError>,
 }
@@ -69,6 +71,7 @@ impl Sheet {
             index,
             lang,
             stations: HashMap::new(),
+            station_regions: HashMap::new(),
             known_regions: HashSet::new(),
             errors: Vec::new(),
         };
@@ -83,6 +86,8 @@ impl Sheet {
             .into_iter()
             .map(|(id, name)| (name, id))
             .collect();
+        let ids: Vec<Uuid> = sheet.stations.values().copied().collect();
+        sheet.station_regions = crate::stations::service::regions_of(db, &ids).await?;
         let codes: Vec<String> = rows
             .iter()
             .skip(1)
@@ -162,6 +167,18 @@ impl Sheet {
             self.error_t(row, "region_code", "error.region_outside_scope");
         } else if !self.known_regions.contains(code) {
             self.error_t(row, "region_code", "error.region_unknown");
+        }
+    }
+
+    /// Records a row whose residence (a known region) lies outside its station's county.
+    pub fn check_residence(&mut self, row: usize, station: Uuid, code: &str) {
+        if self.known_regions.contains(code)
+            && self
+                .station_regions
+                .get(&station)
+                .is_some_and(|at| !same_county(at, code))
+        {
+            self.error_t(row, "region_code", "error.residence_outside_county");
         }
     }
 

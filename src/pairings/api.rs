@@ -6,9 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::model::{BatchInput, CloseInput, ListQuery, Pairing, PairingInput, PairingView};
+use super::model::{
+    BatchInput, CloseInput, ListQuery, Pairing, PairingInput, PairingView, TransferInput,
+};
 use super::service::{self, Suggestion};
 use crate::auth::{ClientIp, CurrentUser};
+use crate::children::service::ChildDetail;
+use crate::volunteers::model::Volunteer;
 use crate::web::AppState;
 use crate::web::Prefs;
 use crate::web::error::AppError;
@@ -140,6 +144,34 @@ pub async fn close(
     )
     .await
     .map(Json)
+}
+
+/// `POST /api/v1/children/{id}/transfer`: 200 with the child, now at the new station; her
+/// active pairing is closed as `transferred`.
+pub async fn transfer_child(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TransferInput>,
+) -> Result<Json<ChildDetail>, AppError> {
+    service::transfer::child(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip)
+        .await
+        .map(Json)
+}
+
+/// `POST /api/v1/volunteers/{id}/transfer`: 200 with the volunteer, now at the new station;
+/// her active pairings are closed as `transferred`.
+pub async fn transfer_volunteer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TransferInput>,
+) -> Result<Json<Volunteer>, AppError> {
+    service::transfer::volunteer(&state.db, &state.cipher, &user, parse_id(&id)?, &input, ip)
+        .await
+        .map(Json)
 }
 
 /// Query of the suggestions.

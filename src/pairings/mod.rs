@@ -1,5 +1,6 @@
 //! Pairing (结对关爱): match suggestions, creating pairings under every rule, the pairing
-//! record and its health, closing.
+//! record and its health, closing, and transfers: a child or a volunteer moved to a station of
+//! another county, her pairings closed as `transferred`.
 //!
 //! Every rule (`rules`) is checked twice: by the service, inside one transaction and under row
 //! locks on the child and the volunteer (so the caller gets a message that names who and why),
@@ -30,6 +31,16 @@ pub fn routes() -> Routes {
         .post("/pairings/batch", Access::REGISTRARS, pages::batch)
         .get("/pairings/{id}", Access::REGISTRARS, pages::detail)
         .post("/pairings/{id}/close", Access::REGISTRARS, pages::close)
+        .post(
+            "/children/{id}/transfer",
+            Access::FEDERATION,
+            pages::transfer_child,
+        )
+        .post(
+            "/volunteers/{id}/transfer",
+            Access::FEDERATION,
+            pages::transfer_volunteer,
+        )
         .get("/api/v1/pairings", Access::ANY_ROLE, api::list)
         .post("/api/v1/pairings", Access::REGISTRARS, api::create)
         .post("/api/v1/pairings/batch", Access::REGISTRARS, api::batch)
@@ -38,6 +49,16 @@ pub fn routes() -> Routes {
             "/api/v1/pairings/{id}/close",
             Access::REGISTRARS,
             api::close,
+        )
+        .post(
+            "/api/v1/children/{id}/transfer",
+            Access::FEDERATION,
+            api::transfer_child,
+        )
+        .post(
+            "/api/v1/volunteers/{id}/transfer",
+            Access::FEDERATION,
+            api::transfer_volunteer,
         )
         .get(
             "/api/v1/children/{id}/match-suggestions",

@@ -342,10 +342,12 @@ impl CloseInput {
                 fields.insert("closure_reason".into(), FieldError::new("error.required"));
                 None
             }
-            Some(word) => ClosureReason::parse(word).or_else(|| {
-                fields.insert("closure_reason".into(), FieldError::new("error.choice"));
-                None
-            }),
+            Some(word) => ClosureReason::parse(word)
+                .filter(|r| r.chosen_by_hand())
+                .or_else(|| {
+                    fields.insert("closure_reason".into(), FieldError::new("error.choice"));
+                    None
+                }),
         };
         let note = text::optional(self.closure_note.as_deref(), 1000)
             .map_err(|e| fields.insert("closure_note".into(), e))
@@ -367,6 +369,69 @@ impl CloseInput {
                 note,
                 version,
             }),
+            _ => Err(fields),
+        }
+    }
+}
+
+/// Moving a child or a volunteer to another station, as typed
+/// (`POST /api/v1/children/{id}/transfer`, `POST /api/v1/volunteers/{id}/transfer`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TransferInput {
+    /// The station she moves to.
+    pub station_id: Option<String>,
+    /// Her new residence, in that station's county.
+    pub region_code: Option<String>,
+    /// The version of her record the caller saw.
+    pub version: Option<i32>,
+}
+
+/// A checked transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    pub station_id: Uuid,
+    pub region_code: domain::region::RegionCode,
+    pub version: i32,
+}
+
+impl TransferInput {
+    /// Checks the three fields, naming each one that is missing or malformed.
+    pub fn validate(&self) -> Result<Transfer, FieldErrors> {
+        let mut fields = FieldErrors::new();
+        let station = match self.station_id.as_deref().map(str::trim) {
+            None | Some("") => {
+                fields.insert("station_id".into(), FieldError::new("error.required"));
+                None
+            }
+            Some(id) => Uuid::parse_str(id).ok().or_else(|| {
+                fields.insert(
+                    "station_id".into(),
+                    FieldError::new("error.station_unknown"),
+                );
+                None
+            }),
+        };
+        let region = match self.region_code.as_deref().map(str::trim) {
+            None | Some("") => {
+                fields.insert("region_code".into(), FieldError::new("error.required"));
+                None
+            }
+            Some(code) => domain::region::RegionCode::parse(code)
+                .map_err(|e| fields.insert("region_code".into(), e))
+                .ok(),
+        };
+        if self.version.is_none() {
+            fields.insert("version".into(), FieldError::new("error.required"));
+        }
+        match (station, region, self.version) {
+            (Some(station_id), Some(region_code), Some(version)) if fields.is_empty() => {
+                Ok(Transfer {
+                    station_id,
+                    region_code,
+                    version,
+                })
+            }
             _ => Err(fields),
         }
     }

@@ -5,6 +5,11 @@
 
 use crate::web::Refusal;
 
+/// A transfer moves a person to another station than her own.
+pub const TRANSFER_SAME_STATION: Refusal =
+    Refusal::unprocessable("validation_failed", "error.transfer_same_station")
+        .on("station_id", "error.transfer_same_station");
+
 /// A child has at most one active pairing.
 pub const CHILD_ALREADY_PAIRED: Refusal =
     Refusal::conflict("child_already_paired", "error.child_already_paired")

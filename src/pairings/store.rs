@@ -173,3 +173,24 @@ pub async fn close(tx: &mut PgConnection, id: Uuid, closing: &Closing) -> sqlx::
     .await?;
     Ok(())
 }
+
+/// Closes the active pairings of a child or of a volunteer who is transferred, ending today (or
+/// on the first day of one that has not begun); returns them.
+pub async fn close_for_transfer(
+    tx: &mut PgConnection,
+    child: Option<Uuid>,
+    volunteer: Option<Uuid>,
+    today: Date,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "UPDATE pairing SET status = 'closed', ended_on = greatest($3, started_on),
+                closure_reason = 'transferred'
+         WHERE status = 'active' AND (child_id = $1 OR volunteer_id = $2)
+         RETURNING id",
+        child,
+        volunteer,
+        today
+    )
+    .fetch_all(tx)
+    .await
+}

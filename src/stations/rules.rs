@@ -20,6 +20,14 @@ pub const OPEN_DAYS: Refusal =
         .enforced_by("station_open_days");
 inventory::submit! { OPEN_DAYS }
 
+/// A station where children or volunteers are registered stays in its county: moving it would
+/// carry them into another county's records. They are transferred one by one instead.
+pub const KEEPS_ITS_COUNTY: Refusal =
+    Refusal::unprocessable("validation_failed", "error.station_keeps_its_county")
+        .on("region_code", "error.station_keeps_its_county")
+        .enforced_by("station_keeps_its_county");
+inventory::submit! { KEEPS_ITS_COUNTY }
+
 /// The field a refusal names and its message there, for a form's list of field errors.
 pub fn named(refusal: &Refusal) -> (&'static str, FieldError) {
     let (field, key) = refusal.field.unwrap_or(("", refusal.message_key));
@@ -35,6 +43,7 @@ mod tests {
         for (constraint, field) in [
             ("station_region_level", "region_code"),
             ("station_open_days", "schedule"),
+            ("station_keeps_its_county", "region_code"),
         ] {
             let refusal = Refusal::of_constraint(constraint).unwrap();
             assert_eq!(refusal.code, "validation_failed");

@@ -26,6 +26,12 @@ pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<S
     store::find(db, scope, id).await
 }
 
+/// The regions these stations sit in, whatever the scope (a thin read: a person's residence
+/// lies in her station's county, checked by the areas that register people).
+pub async fn regions_of(db: &PgPool, ids: &[Uuid]) -> sqlx::Result<HashMap<Uuid, String>> {
+    store::regions_of(db, ids).await
+}
+
 /// Stations a form may offer: those in scope that are not closed, by name.
 pub async fn choices(db: &PgPool, scope: &Scope) -> sqlx::Result<Vec<(Uuid, String)>> {
     store::choices(db, scope).await

@@ -96,6 +96,23 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
+/// The regions these stations sit in, whatever the scope: a person's residence is checked
+/// against her station's county, and a transfer against the one she leaves.
+pub async fn regions_of(
+    db: &PgPool,
+    ids: &[Uuid],
+) -> sqlx::Result<std::collections::HashMap<Uuid, String>> {
+    Ok(sqlx::query!(
+        "SELECT id, region_code FROM station WHERE id = ANY($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.region_code))
+    .collect())
+}
+
 /// Stations a form may offer: those in scope that are not closed, by name.
 pub async fn choices(db: &PgPool, scope: &Scope) -> sqlx::Result<Vec<(Uuid, String)>> {
     Ok(sqlx::query!(

@@ -140,6 +140,9 @@ pub async fn run(
             }
         };
         sheet.check_region(n, user, v.region_code.as_str());
+        if let Some(station) = v.station_id {
+            sheet.check_residence(n, station, v.region_code.as_str());
+        }
         if user.role == Role::StationManager && v.station_id.is_none() {
             sheet.error_t(n, "station", "error.required");
         }

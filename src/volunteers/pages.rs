@@ -312,6 +312,8 @@ struct DetailPage {
     /// Her login, once she has one.
     login: Option<String>,
     trainings: Vec<TrainingAttended>,
+    /// Stations she may be transferred to, for those who may transfer her (else empty).
+    transfer_to: Vec<(Uuid, String)>,
 }
 
 impl DetailPage {
@@ -338,6 +340,11 @@ impl DetailPage {
                 .await?;
         let login = crate::auth::accounts::login_of_volunteer(&state.db, id).await?;
         let trainings = super::read::trainings(&state.db, id).await?;
+        let mut transfer_to = Vec::new();
+        if ctx.may_post("/volunteers/{id}/transfer") {
+            transfer_to = crate::stations::service::choices(&state.db, &user.scope).await?;
+            transfer_to.retain(|(s, _)| Some(*s) != volunteer.station_id);
+        }
         Ok(DetailPage {
             ctx,
             volunteer,
@@ -346,6 +353,7 @@ impl DetailPage {
             pairings,
             login,
             trainings,
+            transfer_to,
         })
     }
 }

@@ -34,6 +34,19 @@ pub const NOT_TRAINED: Refusal = Refusal::unprocessable(
 .enforced_by("volunteer_training_recorded");
 inventory::submit! { NOT_TRAINED }
 
+/// A volunteer with a station lives in its county; moving her to another county is a transfer.
+pub const RESIDENCE_OUTSIDE_COUNTY: Refusal =
+    Refusal::unprocessable("validation_failed", "error.residence_outside_county")
+        .on("region_code", "error.residence_outside_county")
+        .enforced_by("volunteer_residence_in_station_county");
+inventory::submit! { RESIDENCE_OUTSIDE_COUNTY }
+
+/// An edit keeps the volunteer in her station's county: a station of another county is reached
+/// by a transfer (`POST /api/v1/volunteers/{id}/transfer`).
+pub const STATION_OF_ANOTHER_COUNTY: Refusal =
+    Refusal::unprocessable("validation_failed", "error.transfer_needed")
+        .on("station_id", "error.transfer_needed");
+
 /// A volunteer who has withdrawn gets no login.
 pub const WITHDRAWN_GETS_NO_LOGIN: Refusal =
     Refusal::unprocessable("volunteer_withdrawn", "error.volunteer_withdrawn");
@@ -49,6 +62,7 @@ mod tests {
             DUPLICATE_ID_NUMBER,
             NOT_SCREENED,
             NOT_TRAINED,
+            RESIDENCE_OUTSIDE_COUNTY,
         ] {
             let constraint = rule.constraint.unwrap();
             assert_eq!(

@@ -8,11 +8,15 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::model::{ListedVolunteer, ValidVolunteer, Volunteer, VolunteerInput, VolunteerStatus};
-use super::rules::{DUPLICATE_ID_NUMBER, WITHDRAWN_GETS_NO_LOGIN};
+use super::rules::{
+    DUPLICATE_ID_NUMBER, RESIDENCE_OUTSIDE_COUNTY, STATION_OF_ANOTHER_COUNTY,
+    WITHDRAWN_GETS_NO_LOGIN,
+};
 use super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role, Scope};
 use crate::crypto::Cipher;
+use crate::domain::region::same_county;
 use crate::web::error::{AppError, FieldError, FieldErrors};
 
 /// The list's filter, for the callers of [`list`].
@@ -88,13 +92,18 @@ async fn station_in_scope(db: &PgPool, scope: &Scope, station: Uuid) -> Result<b
 }
 
 /// Checks the input against the pipeline and the user's scope: the region and the station
-/// must be the user's; a station manager registers volunteers at her own stations only.
+/// must be the user's; a station manager registers volunteers at her own stations only. A
+/// volunteer with a station lives in its county; `now` is the record an edit starts from (its
+/// status, residence and station): an edit that moves her to a station of another county is a
+/// transfer, and the county rule is checked when her residence or station changes (as the
+/// database does).
 async fn validate(
     db: &PgPool,
     user: &CurrentUser,
     input: &VolunteerInput,
-    current: Option<VolunteerStatus>,
+    now: Option<(VolunteerStatus, &str, Option<Uuid>)>,
 ) -> Result<ValidVolunteer, AppError> {
+    let current = now.map(|(status, ..)| status);
     let mut valid = input.validate(current);
     if let Ok(v) = &valid {
         let mut errors = FieldErrors::new();
@@ -128,11 +137,58 @@ async fn validate(
                 FieldError::new("error.station_unknown"),
             );
         }
+        if errors.is_empty() {
+            county_rule(
+                db,
+                v,
+                now.map(|(_, region, station)| (region, station)),
+                &mut errors,
+            )
+            .await?;
+        }
         if !errors.is_empty() {
             valid = Err(errors);
         }
     }
     valid.map_err(AppError::validation)
+}
+
+/// A volunteer with a station lives in its county, and an edit keeps her station in the county
+/// of the one she had (further is a transfer). Checked on a new record and when the residence
+/// or the station changes.
+async fn county_rule(
+    db: &PgPool,
+    v: &ValidVolunteer,
+    now: Option<(&str, Option<Uuid>)>,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    let Some(station) = v.station_id else {
+        return Ok(());
+    };
+    let moves =
+        now.is_none_or(|(region, at)| region != v.region_code.as_str() || at != Some(station));
+    if !moves {
+        return Ok(());
+    }
+    let from = now.and_then(|(_, at)| at).filter(|at| *at != station);
+    let ids: Vec<Uuid> = [Some(station), from].into_iter().flatten().collect();
+    let regions = crate::stations::service::regions_of(db, &ids).await?;
+    let Some(station_region) = regions.get(&station) else {
+        return Ok(());
+    };
+    let refusal = if from
+        .and_then(|f| regions.get(&f))
+        .is_some_and(|f| !same_county(f, station_region))
+    {
+        STATION_OF_ANOTHER_COUNTY
+    } else if !same_county(v.region_code.as_str(), station_region) {
+        RESIDENCE_OUTSIDE_COUNTY
+    } else {
+        return Ok(());
+    };
+    let (field, key) = refusal.field.expect("a refusal that names its field");
+    errors.insert(field.to_owned(), FieldError::new(key));
+    Ok(())
 }
 
 /// Seals the ID number, refusing one already registered (pointing to that record when the
@@ -222,7 +278,12 @@ pub async fn update(
     let phone = row.phone().to_owned();
     let current = row.masked(cipher);
     let merged = over(input, &current, &phone);
-    let v = validate(db, user, &merged, Some(current_status)).await?;
+    let now = (
+        current_status,
+        current.region_code.as_str(),
+        current.station_id,
+    );
+    let v = validate(db, user, &merged, Some(now)).await?;
     let sealed = seal(db, user, cipher, &v, Some(id)).await?;
     let changed = changed_fields(&merged, &current, &phone);
     let mut tx = db.begin().await?;
@@ -405,4 +466,21 @@ pub async fn out_of_reach(
     volunteers: &[Uuid],
 ) -> Result<Vec<Uuid>, AppError> {
     Ok(store::out_of_reach(db, scope, volunteers).await?)
+}
+
+/// Moves a volunteer to `station` (which lies in `station_region`) and `region_code`, inside the
+/// caller's transaction: a transfer, which the pairings area makes, closing her pairings too. Her
+/// residence lies in the station's county (the database refuses the same); false when
+/// `version` is stale.
+pub async fn move_to(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    version: i32,
+    (station, station_region): (Uuid, &str),
+    region_code: &str,
+) -> Result<bool, AppError> {
+    if !same_county(region_code, station_region) {
+        return Err(RESIDENCE_OUTSIDE_COUNTY.error());
+    }
+    Ok(store::move_to(tx, id, version, station, region_code).await?)
 }

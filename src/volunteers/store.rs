@@ -273,6 +273,26 @@ pub async fn insert(
     .await
 }
 
+/// Moves a volunteer to another station and residence (a transfer), if `version` is current.
+pub async fn move_to(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    version: i32,
+    station: Uuid,
+    region_code: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE volunteer SET station_id = $3, region_code = $4 WHERE id = $1 AND version = $2",
+        id,
+        version,
+        station,
+        region_code
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Rewrites a volunteer if `version` is current (an absent ID number keeps the stored one).
 pub async fn update(
     tx: &mut sqlx::PgConnection,

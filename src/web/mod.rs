@@ -99,6 +99,8 @@ pub struct PageContext {
     pub nav: Vec<(&'static str, &'static str)>,
     /// What the previous action did (a message key), shown once.
     pub flash: Option<String>,
+    /// The routes and their rules, to show an action only to those its route lets in.
+    pub policy: Option<Arc<Policy>>,
 }
 
 /// The menu, in order; each entry shows only when its route lets the reader's role open it.
@@ -130,6 +132,18 @@ impl PageContext {
             user: None,
             nav: Vec::new(),
             flash: None,
+            policy: None,
+        }
+    }
+
+    /// Whether the reader's role may post to the route registered as `pattern`
+    /// (`/children/{id}/transfer`): a page offers an action only to those its route lets in.
+    pub fn may_post(&self, pattern: &str) -> bool {
+        match (&self.user, &self.policy) {
+            (Some(user), Some(policy)) => policy
+                .access(&axum::http::Method::POST, pattern)
+                .is_some_and(|a| a.allows(Some(user.role))),
+            _ => false,
         }
     }
 
@@ -209,6 +223,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
                 })
                 .copied()
                 .collect();
+            ctx.policy = Some(Arc::clone(policy));
         }
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await
             && let Ok(Some(key)) = session.remove::<String>(FLASH_KEY).await

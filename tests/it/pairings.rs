@@ -337,6 +337,15 @@ async fn closing_returns_the_child_to_waiting_and_keeps_both_histories() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["fields"]["closure_note"].is_string());
+    // `transferred` is the transfer's own reason, not one to choose by hand.
+    let (status, body) = staff
+        .post_json(
+            &close,
+            &json!({ "closure_reason": "transferred", "version": made["version"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["closure_reason"].is_string());
     let (status, body) = staff
         .post_json(
             &close,

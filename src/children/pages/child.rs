@@ -375,6 +375,8 @@ pub(super) struct DetailPage {
     revealed_id: Option<String>,
     revealed_phone: Option<(Uuid, String)>,
     errors: Errors,
+    /// Stations she may be transferred to, for those who may transfer her (else empty).
+    transfer_to: Vec<(Uuid, String)>,
 }
 
 impl DetailPage {
@@ -421,6 +423,11 @@ pub(super) async fn detail_page(
     let d = service::detail(&state.db, &state.cipher, user, id).await?;
     let pairings =
         read::pairing_history(&state.db, &user.scope, id, state.config.check_in_days).await?;
+    let mut transfer_to = Vec::new();
+    if ctx.may_post("/children/{id}/transfer") {
+        transfer_to = crate::stations::service::choices(&state.db, &user.scope).await?;
+        transfer_to.retain(|(s, _)| *s != d.child.station_id);
+    }
     Ok(DetailPage {
         ctx,
         d,
@@ -428,6 +435,7 @@ pub(super) async fn detail_page(
         revealed_id: None,
         revealed_phone: None,
         errors,
+        transfer_to,
     })
 }
 

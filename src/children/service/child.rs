@@ -13,9 +13,13 @@ use crate::auth::{CurrentUser, Scope};
 use crate::children::model::{
     Child, ChildInput, Consent, Filter, Guardian, ListedChild, ValidChild,
 };
-use crate::children::rules::{DUPLICATE_ID_NUMBER, POSSIBLE_DUPLICATE};
+use crate::children::rules::{
+    DUPLICATE_ID_NUMBER, POSSIBLE_DUPLICATE, RESIDENCE_OUTSIDE_COUNTY, STATION_OF_ANOTHER_COUNTY,
+};
 use crate::children::store;
 use crate::crypto::Cipher;
+use crate::domain::region::same_county;
+use crate::web::Refusal;
 use crate::web::error::{AppError, FieldError, FieldErrors};
 
 /// A page of the children in `scope` that pass `filter`, and their total.
@@ -77,9 +81,16 @@ pub async fn detail(
     })
 }
 
-/// Checks that the child lives in a known region within the user's scope and is registered at
-/// a station the user may see.
-async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<(), AppError> {
+/// Checks that the child lives in a known region within the user's scope, is registered at a
+/// station the user may see, and lives in that station's county. `current` is the record an
+/// edit starts from: an edit that moves her to a station of another county is a transfer, and
+/// the county rule is checked when her residence or station changes (as the database does).
+async fn check_scope(
+    db: &PgPool,
+    user: &CurrentUser,
+    c: &ValidChild,
+    current: Option<&Child>,
+) -> Result<(), AppError> {
     let mut errors = FieldErrors::new();
     if user.region_code.is_some() && !user.scope.covers_region(c.region_code.as_str()) {
         errors.insert(
@@ -95,20 +106,47 @@ async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<
             FieldError::new("error.region_unknown"),
         );
     }
-    if crate::stations::service::find(db, &user.scope, c.station_id)
-        .await?
-        .is_none()
-    {
-        errors.insert(
-            "station_id".into(),
-            FieldError::new("error.station_unknown"),
-        );
+    match crate::stations::service::find(db, &user.scope, c.station_id).await? {
+        None => {
+            errors.insert(
+                "station_id".into(),
+                FieldError::new("error.station_unknown"),
+            );
+        }
+        Some(station) => {
+            if let Some(now) = current.filter(|now| now.station_id != c.station_id) {
+                let regions = crate::stations::service::regions_of(db, &[now.station_id]).await?;
+                if regions
+                    .get(&now.station_id)
+                    .is_some_and(|from| !same_county(from, &station.region_code))
+                {
+                    let (field, message) = field_of(&STATION_OF_ANOTHER_COUNTY);
+                    errors.insert(field, message);
+                }
+            }
+            let moves = current.is_none_or(|now| {
+                now.region_code != c.region_code.as_str() || now.station_id != c.station_id
+            });
+            if moves
+                && errors.is_empty()
+                && !same_county(c.region_code.as_str(), &station.region_code)
+            {
+                let (field, message) = field_of(&RESIDENCE_OUTSIDE_COUNTY);
+                errors.insert(field, message);
+            }
+        }
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(AppError::validation(errors))
     }
+}
+
+/// The field a refusal names and its message there.
+fn field_of(refusal: &Refusal) -> (String, FieldError) {
+    let (field, key) = refusal.field.expect("a refusal that names its field");
+    (field.to_owned(), FieldError::new(key))
 }
 
 /// Seals the ID number, refusing one already registered for another child (pointing to that
@@ -152,7 +190,7 @@ pub async fn create(
     ip: Option<IpAddr>,
 ) -> Result<ChildDetail, AppError> {
     let (child, first) = input.validate(None).map_err(AppError::validation)?;
-    check_scope(db, user, &child).await?;
+    check_scope(db, user, &child, None).await?;
     let sealed = seal(db, user, cipher, &child, None).await?;
     let county = &child.region_code.as_str()[..6];
     let same = store::same_person(
@@ -213,7 +251,7 @@ pub async fn update(
     let (child, _) = merged
         .validate(Some(current.status))
         .map_err(AppError::validation)?;
-    check_scope(db, user, &child).await?;
+    check_scope(db, user, &child, Some(&current)).await?;
     let sealed = seal(db, user, cipher, &child, Some(id)).await?;
     let mut tx = db.begin().await?;
     if !store::update(&mut tx, id, version, &child, sealed).await? {
@@ -372,4 +410,21 @@ pub async fn not_registered_at(
     children: &[Uuid],
 ) -> Result<Vec<Uuid>, AppError> {
     Ok(store::not_registered_at(db, station, children).await?)
+}
+
+/// Moves a child to `station` (which lies in `station_region`) and `region_code`, inside the
+/// caller's transaction: a transfer, which the pairings area makes, closing her pairing too. Her
+/// residence lies in the station's county (the database refuses the same); false when
+/// `version` is stale.
+pub async fn move_to(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    version: i32,
+    (station, station_region): (Uuid, &str),
+    region_code: &str,
+) -> Result<bool, AppError> {
+    if !same_county(region_code, station_region) {
+        return Err(RESIDENCE_OUTSIDE_COUNTY.error());
+    }
+    Ok(store::move_to(tx, id, version, station, region_code).await?)
 }

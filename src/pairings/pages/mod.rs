@@ -1,15 +1,17 @@
 //! Pairing pages: the list and the children waiting, pairing one child (suggestions and the
-//! form), the batch page after an ice-breaking event, the pairing record and closing it.
+//! form), the batch page after an ice-breaking event, the pairing record and closing it; a transfer refused on a record page.
 
 mod batch;
 mod list;
 mod new;
 mod record;
+mod transfer;
 
 pub use batch::{batch, batch_form};
 pub use list::{list, waiting};
 pub use new::{create, new_form};
 pub use record::{close, detail};
+pub use transfer::{transfer_child, transfer_volunteer};
 
 use crate::web::error::AppError;
 use crate::web::{Errors, PageContext, localise};

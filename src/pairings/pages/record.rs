@@ -30,8 +30,8 @@ struct DetailPage {
 }
 
 impl DetailPage {
-    fn reasons(&self) -> &'static [ClosureReason] {
-        ClosureReason::ALL
+    fn reasons(&self) -> Vec<ClosureReason> {
+        ClosureReason::by_hand().collect()
     }
 
     fn reason_chosen(&self, r: &ClosureReason) -> bool {

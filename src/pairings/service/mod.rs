@@ -6,6 +6,7 @@ mod batch;
 mod closing;
 mod matching;
 mod pairing;
+pub mod transfer;
 
 use sqlx::PgPool;
 use uuid::Uuid;
