@@ -1,1 +1,118 @@
-//! Spreadsheet and CSV bombs, control characters (findings 1 and 9).
+//! Spreadsheet and CSV bombs (finding 1).
+
+use std::io::{Cursor, Write};
+
+use reqwest::StatusCode;
+
+use crate::fixtures::{self, LONGJU};
+use crate::harness::{Browser, TestApp};
+use crate::imports::upload_children;
+
+/// A workbook written part by part, as a hostile client would: `cells` are (reference, text).
+fn workbook(cells: &[(&str, &str)]) -> Vec<u8> {
+    let mut rows = String::new();
+    for (at, text) in cells {
+        let row: String = at.chars().filter(char::is_ascii_digit).collect();
+        rows.push_str(&format!(
+            r#"<row r="{row}"><c r="{at}" t="inlineStr"><is><t>{text}</t></is></c></row>"#
+        ));
+    }
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#.to_owned(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData>{rows}</sheetData></worksheet>"#
+            ),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+async fn children(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM child")
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}
+
+async fn assert_ready(app: &TestApp) {
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK, "the service still answers");
+}
+
+/// Uploads `bytes` to the children's import and returns the status and page.
+async fn refused(browser: &Browser, bytes: Vec<u8>) -> String {
+    let answer = upload_children(browser, bytes).await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    answer.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_spreadsheet_that_claims_its_last_cell_is_refused_and_the_service_stays_up() {
+    let app = TestApp::spawn().await;
+    fixtures::station(app.pool(), LONGJU).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let bomb = workbook(&[("A1", "姓名"), ("XFD1048576", "x")]);
+    assert!(bomb.len() < 8 * 1024, "a few kilobytes");
+
+    let page = refused(&staff, bomb).await;
+
+    assert!(
+        page.contains("一次最多导入 20,000 行"),
+        "the limit is named"
+    );
+    assert_eq!(children(&app).await, 0);
+    assert_ready(&app).await;
+    let wide = workbook(&[("A1", "姓名"), ("XFD1", "x")]);
+    assert!(refused(&staff, wide).await.contains("最多 100 列"));
+}
+
+#[tokio::test]
+async fn a_csv_line_of_a_million_columns_is_refused_naming_the_limit() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let line = ",x".repeat(1_000_000);
+
+    let page = refused(&staff, format!("姓名{line}\n").into_bytes()).await;
+
+    assert!(page.contains("最多 100 列"), "the limit is named");
+    assert_ready(&app).await;
+}
+
+#[tokio::test]
+async fn a_15_mb_field_is_refused_naming_the_file_limit_and_a_long_cell_the_cell_limit() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let field = "x".repeat(15 * 1000 * 1000);
+
+    let page = refused(&staff, format!("姓名\n\"{field}\"\n").into_bytes()).await;
+
+    assert!(page.contains("文件不能超过 10 MB"), "the limit is named");
+    let cell = "长".repeat(3_000);
+    let page = refused(&staff, format!("姓名\n{cell}\n").into_bytes()).await;
+    assert!(
+        page.contains("最多 2,000 个字"),
+        "the cell's limit is named"
+    );
+    assert_eq!(children(&app).await, 0);
+    assert_ready(&app).await;
+}
