@@ -1,8 +1,9 @@
 //! Account pages: login, logout, one's own password, and the admins' user management.
 
+use crate::web::Query;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sqlx::PgPool;

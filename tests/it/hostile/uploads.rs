@@ -1,11 +1,12 @@
-//! Spreadsheet and CSV bombs (finding 1).
+//! Spreadsheet and CSV bombs, control characters (findings 1 and 9).
 
 use std::io::{Cursor, Write};
 
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 use crate::fixtures::{self, LONGJU};
-use crate::harness::{Browser, TestApp};
+use crate::harness::{Browser, TestApp, assert_error};
 use crate::imports::upload_children;
 
 /// A workbook written part by part, as a hostile client would: `cells` are (reference, text).
@@ -115,4 +116,111 @@ async fn a_15_mb_field_is_refused_naming_the_file_limit_and_a_long_cell_the_cell
     );
     assert_eq!(children(&app).await, 0);
     assert_ready(&app).await;
+}
+
+/// A 422 `validation_failed` naming `field`.
+fn assert_names(status: StatusCode, body: &Value, field: &str) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_error(body, "validation_failed");
+    assert!(
+        body["error"]["fields"][field].is_string(),
+        "{field} is named: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_nul_in_a_query_parameter_is_refused_naming_it() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    for path in [
+        "/api/v1/children?q=%00",
+        "/api/v1/volunteers?q=a%00b",
+        "/api/v1/stations?q=%1B",
+    ] {
+        let (status, body) = staff.get_json(path).await;
+        assert_names(status, &body, "q");
+    }
+    let page = staff.get("/children?q=%00").await;
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text().await.unwrap().contains("控制字符"));
+}
+
+#[tokio::test]
+async fn a_nul_in_json_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let body = json!({
+        "name": "龙居\u{0}驿站",
+        "region_code": LONGJU,
+        "address": "汉州街道龙居路 8 号",
+        "build_mode": "embedded",
+        "host_site": "阳光驿站",
+        "schedule": [
+            { "weekday": 3, "opens": "14:00", "closes": "17:30" },
+            { "weekday": 6, "opens": "9:00", "closes": "11:30" }
+        ],
+    });
+
+    let (status, answer) = staff.post_json("/api/v1/stations", &body).await;
+    assert_names(status, &answer, "name");
+
+    // A tab is kept in long text only: a name is one line.
+    let mut tabbed = body.clone();
+    tabbed["name"] = json!("龙居\t驿站");
+    let (status, answer) = staff.post_json("/api/v1/stations", &tabbed).await;
+    assert_names(status, &answer, "name");
+    let mut belled = body.clone();
+    belled["host_site"] = json!("阳光\u{7}驿站");
+    belled["schedule"][1]["opens"] = json!("9:00\u{0}");
+    let (status, answer) = staff.post_json("/api/v1/stations", &belled).await;
+    assert_names(status, &answer, "host_site");
+    assert_names(status, &answer, "schedule[1].opens");
+    let stations: i64 = sqlx::query_scalar("SELECT count(*) FROM station")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(stations, 0);
+}
+
+#[tokio::test]
+async fn a_control_character_in_a_form_is_shown_at_its_field_keeping_the_input() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let fields = [
+        ("name", "龙居\u{0}驿站"),
+        ("region_code", LONGJU),
+        ("build_mode", "embedded"),
+        ("host_site", "阳光驿站"),
+        ("day3", "on"),
+        ("opens3", "14:00"),
+        ("closes3", "17:00"),
+        ("day6", "on"),
+        ("opens6", "09:00"),
+        ("closes6", "11:30"),
+    ];
+
+    let answer = staff.post_form("/stations", &fields).await;
+
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = answer.text().await.unwrap();
+    assert!(html.contains("控制字符"), "the field's error is shown");
+    assert!(
+        html.contains(r#"value="阳光驿站""#),
+        "what was typed is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_nul_in_the_login_form_or_a_search_page_answers_no_500() {
+    let app = TestApp::spawn().await;
+    let answer = app
+        .post_form("/login", &[("username", "ad\u{0}min"), ("password", "x")])
+        .await;
+    assert!(answer.status().is_client_error(), "{}", answer.status());
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    for path in ["/volunteers?q=%00", "/stations?q=%00", "/pairings?q=%00"] {
+        let status = staff.get(path).await.status();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+    }
 }
