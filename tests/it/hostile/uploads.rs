@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::fixtures::{self, LONGJU};
-use crate::harness::{Browser, TestApp, assert_error};
+use crate::harness::{Browser, TestApp, assert_error, test_config};
 use crate::imports::upload_children;
 
 /// A workbook written part by part, as a hostile client would: `cells` are (reference, text).
@@ -113,6 +113,38 @@ async fn a_15_mb_field_is_refused_naming_the_file_limit_and_a_long_cell_the_cell
     assert!(
         page.contains("最多 2,000 个字"),
         "the cell's limit is named"
+    );
+    assert_eq!(children(&app).await, 0);
+    assert_ready(&app).await;
+}
+
+#[tokio::test]
+async fn the_command_line_import_refuses_the_bomb_naming_the_limit() {
+    let app = TestApp::spawn().await;
+    fixtures::station(app.pool(), LONGJU).await;
+    let staff = app.regional_user("staff", "510681").await;
+    let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        workbook(&[("A1", "姓名"), ("XFD1048576", "x")]),
+    )
+    .unwrap();
+    let config = test_config("127.0.0.1:0".parse().unwrap());
+
+    let refused = aixin::import_file(
+        app.pool(),
+        &config,
+        "children",
+        file.path(),
+        &staff.username,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+
+    assert!(
+        refused.contains("一次最多导入 20,000 行") && refused.contains("At most 20,000 rows"),
+        "{refused}"
     );
     assert_eq!(children(&app).await, 0);
     assert_ready(&app).await;
