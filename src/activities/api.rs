@@ -1,7 +1,8 @@
 //! `/api/v1/stations/{id}/activities` and `/api/v1/activities/{id}`.
 
+use crate::web::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

@@ -1,7 +1,8 @@
 //! The account API: `/api/v1/session`, `/api/v1/me`, `/api/v1/users`.
 
+use crate::web::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,9 @@
 //! `/admin/audit`: the audit log of the admin's subtree, filtered by actor, action, record
 //! kind and date.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use sqlx::PgPool;

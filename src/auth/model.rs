@@ -34,15 +34,7 @@ impl Username {
 
 /// A person's display name: 1–50 characters.
 pub fn parse_display_name(text: &str) -> Result<String, FieldError> {
-    let text = text.trim();
-    let n = text.chars().count();
-    if n == 0 {
-        Err(FieldError::new("error.required"))
-    } else if n > 50 {
-        Err(FieldError::new("error.too_long").with("max", 50))
-    } else {
-        Ok(text.to_owned())
-    }
+    crate::domain::text::required(text, 50)
 }
 
 /// An account as the API shows it (never the password hash).

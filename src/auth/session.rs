@@ -112,6 +112,10 @@ pub async fn log_in(
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<CurrentUser, AppError> {
+    // A name holding a control character is no one's (and PostgreSQL cannot store a NUL).
+    if crate::domain::text::forbidden_char(login, crate::domain::text::Lines::One).is_some() {
+        return Err(AppError::InvalidCredentials);
+    }
     let key = login.trim().to_lowercase();
     if let Err(refused) = throttle::check(db, &key, ip).await {
         audit::record(

@@ -1,7 +1,8 @@
 //! `/api/v1/pairings/{id}/contacts`, `/api/v1/contacts/{id}…`, `/api/v1/concerns`.
 
+use crate::web::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 

@@ -143,7 +143,7 @@ impl ContactInput {
                 }
             }
         }
-        let note = text::optional(self.note.as_deref(), 2000)
+        let note = text::long_optional(self.note.as_deref(), 2000)
             .map_err(|e| fields.insert("note".into(), e))
             .ok()
             .flatten();
@@ -154,7 +154,7 @@ impl ContactInput {
                 None
             }),
         };
-        let detail = text::optional(self.concern_detail.as_deref(), 2000)
+        let detail = text::long_optional(self.concern_detail.as_deref(), 2000)
             .map_err(|e| fields.insert("concern_detail".into(), e))
             .ok()
             .flatten();

@@ -1,7 +1,8 @@
 //! Staff pages of contacts: the open concerns, resolving one, marking a contact as read.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;

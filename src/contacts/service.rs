@@ -217,7 +217,7 @@ pub async fn resolve(
     let (current, _) = store::find(db, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let resolution = crate::domain::text::required(resolution.unwrap_or(""), 2000)
+    let resolution = crate::domain::text::long_required(resolution.unwrap_or(""), 2000)
         .map_err(|e| AppError::validation(FieldErrors::from([("resolution".to_owned(), e)])))?;
     if current.concern_category.is_none() {
         return Err(NO_CONCERN.error());

@@ -1,7 +1,8 @@
 //! `GET /api/v1/stats`.
 
+use crate::web::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;

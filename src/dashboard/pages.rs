@@ -1,7 +1,8 @@
 //! `GET /dashboard`: the figures, the areas table, the trends and the alerts.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 

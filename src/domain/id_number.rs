@@ -178,3 +178,61 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn check_char(first17: &str) -> u8 {
+        let sum: u32 = first17
+            .bytes()
+            .zip(WEIGHTS)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
+        CHECK[(sum % 11) as usize]
+    }
+
+    proptest! {
+        /// No text panics, and what passes is 18 characters with the right check character
+        /// and a real birth date between 1900 and today.
+        #[test]
+        fn whatever_is_typed_only_a_valid_number_passes(text in any::<String>()) {
+            if let Ok(id) = IdNumber::parse(&text) {
+                let s = id.expose();
+                prop_assert_eq!(s.len(), 18);
+                prop_assert!(s[..17].bytes().all(|b| b.is_ascii_digit()));
+                prop_assert_eq!(check_char(&s[..17]), s.as_bytes()[17]);
+                let born = id.birth_date().expect("a real date");
+                prop_assert!(born.year() >= 1900 && born <= crate::domain::today());
+                prop_assert_eq!(IdNumber::parse(s), Ok(id.clone()));
+            }
+        }
+
+        #[test]
+        fn near_misses_never_panic(text in "[0-9Xx ]{0,20}") {
+            let _ = IdNumber::parse(&text);
+        }
+
+        /// A number built right passes; the same with one digit changed does not.
+        #[test]
+        fn a_correct_number_passes_and_a_typo_is_caught(
+            region in "[1-6][0-9]{5}", born in 0i32..36_000, seq in "[0-9]{3}",
+            at in 0usize..17, delta in 1u8..10
+        ) {
+            let date = Date::from_calendar_date(1920, Month::January, 1).unwrap()
+                + time::Duration::days(born.into());
+            prop_assume!(date <= crate::domain::today());
+            let first17 = format!(
+                "{region}{:04}{:02}{:02}{seq}",
+                date.year(), date.month() as u8, date.day()
+            );
+            let id = format!("{first17}{}", check_char(&first17) as char);
+            prop_assert_eq!(IdNumber::parse(&id).map(|i| i.birth_date()), Ok(Some(date)));
+            let mut typo = id.into_bytes();
+            typo[at] = b'0' + (typo[at] - b'0' + delta) % 10;
+            prop_assert!(IdNumber::parse(std::str::from_utf8(&typo).unwrap()).is_err());
+        }
+    }
+}

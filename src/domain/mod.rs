@@ -186,3 +186,37 @@ mod tests {
         assert!(past_date("2020/02/29").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// No text panics; a date that passes reads back the same, and a past date is not
+        /// after today.
+        #[test]
+        fn whatever_is_typed_a_date_that_passes_is_a_real_date(text in any::<String>()) {
+            if let Ok(date) = parse_date(&text) {
+                prop_assert_eq!(parse_date(&date.to_string()), Ok(date));
+            }
+            if let Ok(date) = past_date(&text) {
+                prop_assert!(date <= today());
+            }
+        }
+
+        #[test]
+        fn near_misses_never_panic(text in "[-+0-9 ]{0,14}") {
+            let _ = parse_date(&text);
+        }
+
+        /// Every calendar day reads back as itself; a day past the month's end never passes.
+        #[test]
+        fn every_real_day_passes_and_no_other(year in 1900i32..2100, month in 1u8..=12, day in 1u8..=31) {
+            let text = format!("{year:04}-{month:02}-{day:02}");
+            let real = Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), day);
+            prop_assert_eq!(parse_date(&text).ok(), real.ok());
+        }
+    }
+}

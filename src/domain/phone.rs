@@ -67,3 +67,38 @@ mod tests {
         assert_eq!(mask("13812345678"), "138****5678");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// No text panics, and what passes is 11 digits starting 13–19.
+        #[test]
+        fn whatever_is_typed_only_a_mobile_number_passes(text in any::<String>()) {
+            if let Ok(phone) = Phone::parse(&text) {
+                let s = phone.as_str();
+                prop_assert_eq!(s.len(), 11);
+                prop_assert!(s.bytes().all(|b| b.is_ascii_digit()));
+                prop_assert!(s.starts_with('1') && (b'3'..=b'9').contains(&s.as_bytes()[1]));
+                prop_assert_eq!(Phone::parse(s), Ok(phone.clone()));
+            }
+        }
+
+        #[test]
+        fn near_misses_never_panic(text in "[+0-9 -]{0,20}") {
+            let _ = Phone::parse(&text);
+        }
+
+        /// A number written with a prefix, spaces or dashes is the same number.
+        #[test]
+        fn a_number_is_found_however_it_is_written(
+            digits in "1[3-9][0-9]{9}", prefix in "(|\\+86|0086|\\+86 )", dash in "[ -]?"
+        ) {
+            let written = format!("{prefix}{}{dash}{}{dash}{}", &digits[..3], &digits[3..7], &digits[7..]);
+            prop_assert_eq!(Phone::parse(&written).map(|p| p.as_str().to_owned()), Ok(digits));
+        }
+    }
+}

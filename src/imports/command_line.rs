@@ -7,6 +7,7 @@ use super::sheet::Outcome;
 use crate::auth::CurrentUser;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
+use crate::web::sheet::{MAX_FILE_BYTES, SheetError};
 
 /// `aixin import volunteers|children FILE --as USERNAME`: reads the file and hands its rows to
 /// `run`, the owning area's import, with the same checks as the page; prints the count
@@ -24,9 +25,19 @@ pub async fn from_command_line(
         user.role != crate::domain::Role::Volunteer,
         "a volunteer's account cannot import"
     );
+    let refused =
+        |e: SheetError| anyhow::anyhow!("{} / {}", e.message(Lang::ZhCn), e.message(Lang::En));
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(refused(SheetError::TooLarge));
+    }
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let rows =
-        crate::web::sheet::read(&bytes).map_err(|e| anyhow::anyhow!(Lang::ZhCn.t(e.key())))?;
+    let rows = super::page::read_off_the_workers(bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map_err(refused)?;
     let outcome = run(&user, &rows, Lang::ZhCn)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -10,6 +10,7 @@ use super::sheet::{Column, Outcome, RowError};
 use crate::auth::CurrentUser;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
+use crate::web::sheet::{self, MAX_FILE_BYTES, SheetError};
 use crate::web::{PageContext, Prefs, export, render};
 
 /// What a spreadsheet imports, declared by the area whose records it writes
@@ -101,39 +102,23 @@ pub async fn upload(
     mut multipart: axum::extract::Multipart,
     run: impl AsyncFnOnce(&[Vec<String>], Lang) -> Result<Outcome, AppError>,
 ) -> Result<Response, AppError> {
-    let mut bytes = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
-    {
-        if field.name() == Some("file") {
-            bytes = Some(
-                field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?,
-            );
+    let bytes = match read_file(&mut multipart).await? {
+        Upload::Missing => {
+            let message = ctx.t("import.no_file").to_owned();
+            return Ok(refuse(ctx, kind, message));
         }
-    }
-    let refuse = |ctx: PageContext, key: &str| {
-        let problem = Some(ctx.t(key).to_owned());
-        let page = ImportPage {
-            ctx,
-            kind,
-            imported: None,
-            errors: Vec::new(),
-            problem,
-            report: None,
-        };
-        (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        Upload::TooLarge => {
+            let message = SheetError::TooLarge.message(ctx.lang);
+            return Ok(refuse(ctx, kind, message));
+        }
+        Upload::File(bytes) => bytes,
     };
-    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
-        return Ok(refuse(ctx, "import.no_file"));
-    };
-    let rows = match crate::web::sheet::read(&bytes) {
+    let rows = match read_off_the_workers(bytes).await? {
         Ok(rows) => rows,
-        Err(e) => return Ok(refuse(ctx, e.key())),
+        Err(e) => {
+            let message = e.message(ctx.lang);
+            return Ok(refuse(ctx, kind, message));
+        }
     };
     let outcome = run(&rows, ctx.lang).await?;
     match outcome {
@@ -158,4 +143,62 @@ pub async fn upload(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
     }
+}
+
+/// The page again, with why the file was refused.
+fn refuse(ctx: PageContext, kind: Kind, problem: String) -> Response {
+    let page = ImportPage {
+        ctx,
+        kind,
+        imported: None,
+        errors: Vec::new(),
+        problem: Some(problem),
+        report: None,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+}
+
+/// What the multipart field `file` held.
+enum Upload {
+    Missing,
+    TooLarge,
+    File(Vec<u8>),
+}
+
+/// Reads the field `file` chunk by chunk, keeping at most [`MAX_FILE_BYTES`]: past that the
+/// rest of the body is read and dropped, so the client still hears the refusal.
+async fn read_file(multipart: &mut axum::extract::Multipart) -> Result<Upload, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    let mut upload = Upload::Missing;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let mut too_large = false;
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            if too_large || bytes.len() + chunk.len() > MAX_FILE_BYTES {
+                too_large = true;
+                bytes = Vec::new();
+                continue;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        upload = match (too_large, bytes.is_empty()) {
+            (true, _) => Upload::TooLarge,
+            (false, true) => Upload::Missing,
+            (false, false) => Upload::File(bytes),
+        };
+    }
+    Ok(upload)
+}
+
+/// Reads a sheet on a blocking thread: parsing is CPU work that must not hold up the async
+/// workers answering everyone else.
+pub(super) async fn read_off_the_workers(
+    bytes: Vec<u8>,
+) -> Result<Result<Vec<Vec<String>>, SheetError>, AppError> {
+    tokio::task::spawn_blocking(move || sheet::read(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading an upload: {e}")))
 }

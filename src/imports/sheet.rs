@@ -92,6 +92,8 @@ impl Sheet {
             .iter()
             .skip(1)
             .filter_map(|r| sheet.cell(r, "region_code"))
+            // Only digits can be a code; anything else is an unknown region, not a query.
+            .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();

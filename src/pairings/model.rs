@@ -349,7 +349,7 @@ impl CloseInput {
                     None
                 }),
         };
-        let note = text::optional(self.closure_note.as_deref(), 1000)
+        let note = text::long_optional(self.closure_note.as_deref(), 1000)
             .map_err(|e| fields.insert("closure_note".into(), e))
             .ok()
             .flatten();

@@ -1,7 +1,8 @@
 //! `GET /api/v1/regions?parent=CODE` and `GET /api/v1/regions/{code}`.
 
+use crate::web::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 

@@ -1,7 +1,8 @@
 //! `/reports` (choose a month) and `/reports/monthly` (the printable report, or its `.xlsx`).
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 

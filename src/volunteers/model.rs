@@ -188,6 +188,7 @@ pub fn parse_skills(skills: &[String]) -> Result<Vec<String>, FieldError> {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
+            crate::domain::text::no_control(skill, crate::domain::text::Lines::One)?;
             if skill.chars().count() > 20 {
                 return Err(FieldError::new("error.skill_length").with("max", 20));
             }

@@ -1,8 +1,9 @@
 //! Volunteer pages: the list, registration, the volunteer's page (with audited reveals) and
 //! editing, including moving her along the pipeline.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

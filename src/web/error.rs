@@ -266,6 +266,12 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         }
         (status, axum::Json(json!({ "error": error }))).into_response()
     } else {
+        // A page that had no form to show a field's error beside (a query parameter) names
+        // the field in its heading.
+        let mut message = message;
+        for (name, e) in &report.fields {
+            message.push_str(&format!(" · {name}: {}", e.message(lang)));
+        }
         let page = ErrorPage::new(&prefs, status, message);
         (status, Html(page.render_html())).into_response()
     };

@@ -1,15 +1,33 @@
 //! `ApiJson<T>`: axum's JSON extractor with its rejections in the §5 error shape.
 
-use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
 
 use crate::web::error::{AppError, FieldError, FieldErrors};
 
 /// A JSON request body; a body that cannot be read is a 400, one with a missing or mistyped
-/// field a 422 naming the field where serde says which, a non-JSON one a 415.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// field a 422 naming the field where serde says which, a non-JSON one a 415, and one with a
+/// control character in a text a 422 naming the field (`web::input`).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        let fields = super::input::control_characters(&value);
+        if !fields.is_empty() {
+            return Err(AppError::validation(fields));
+        }
+        // Typed from the same text, so serde names a mistyped field by its path.
+        let text = serde_json::to_vec(&value).map_err(anyhow::Error::from)?;
+        let axum::Json(typed) = axum::Json::<T>::from_bytes(&text)?;
+        Ok(ApiJson(typed))
+    }
+}
 
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {

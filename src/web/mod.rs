@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod error;
 pub mod export;
+pub mod input;
 pub mod json;
 pub mod pages;
 pub mod paging;
@@ -22,6 +23,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::i18n::Lang;
 use error::AppError;
+pub use input::Query;
 pub use refusal::{Answer, Refusal};
 pub use routes::{Access, Policy, Routes, Viewer, urlencode};
 pub use state::AppState;

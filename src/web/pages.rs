@@ -99,3 +99,32 @@ mod tests {
         assert!(!is_local_path("/\u{3000}/evil.example/"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::is_local_path;
+
+    /// Where a browser goes when sent to `path` from a page of this service.
+    fn host_after_redirect(path: &str) -> Option<String> {
+        let here = reqwest::Url::parse("https://aixin.example/children/1").unwrap();
+        here.join(path).ok()?.host_str().map(str::to_owned)
+    }
+
+    proptest! {
+        /// No text panics; a path that passes starts with one slash, holds no backslash,
+        /// whitespace or control character, and stays on this host.
+        #[test]
+        fn a_path_that_passes_stays_on_this_site(
+            path in prop_oneof![any::<String>(), "[/\\\\a-z.:@%?# \t\r\n\u{3000}]{0,12}"]
+        ) {
+            if is_local_path(&path) {
+                prop_assert!(path.starts_with('/') && !path.starts_with("//"));
+                prop_assert!(!path.starts_with("/\\"));
+                prop_assert!(!path.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()));
+                prop_assert_eq!(host_after_redirect(&path), Some("aixin.example".to_owned()));
+            }
+        }
+    }
+}

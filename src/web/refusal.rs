@@ -133,9 +133,12 @@ impl From<sqlx::Error> for AppError {
                     // unique_violation
                     Some("23505") => AppError::conflict("conflict"),
                     // check, foreign key, not-null violations: input the rules refuse
-                    Some("23514" | "23503" | "23502" | "22P02" | "22001" | "22007" | "22008") => {
-                        AppError::rule("validation_failed")
-                    }
+                    // (22021: a NUL or other byte the text cannot hold, should one ever get past
+                    // the checks of `web::input` and `domain::text`)
+                    Some(
+                        "23514" | "23503" | "23502" | "22P02" | "22001" | "22007" | "22008"
+                        | "22021",
+                    ) => AppError::rule("validation_failed"),
                     // the server is shutting down or refusing connections
                     Some("57P01" | "57P02" | "57P03" | "53300") => AppError::Unavailable,
                     _ => AppError::Internal(anyhow::Error::new(err)),

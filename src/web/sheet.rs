@@ -1,22 +1,59 @@
 //! Reading spreadsheets people upload: `.xlsx` (calamine) or `.csv` (UTF-8, or GBK as Excel
 //! saves it on Chinese Windows), as rows of trimmed text.
+//!
+//! An upload is untrusted: a few kilobytes of zip can claim a sheet of a million rows by
+//! sixteen thousand columns, or unpack to gigabytes. So a file is read cell by cell, never as
+//! a dense range, and refused (with the limit named) as soon as it passes one of the limits
+//! below, before anything is allocated for what lies beyond it. Reading is CPU work: callers
+//! run it off the async workers (`tokio::task::spawn_blocking`).
 
-use std::io::Cursor;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
-/// Most data rows one upload may hold.
+use crate::i18n::Lang;
+
+/// Largest file one upload may be (10 MB).
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Most data rows one upload may hold (the header is one more row).
 pub const MAX_ROWS: usize = 20_000;
+/// Most columns a sheet may use.
+pub const MAX_COLUMNS: usize = 100;
+/// Most non-empty cells a sheet may hold.
+pub const MAX_CELLS: usize = 500_000;
+/// Most characters one cell may hold.
+pub const MAX_CELL_CHARS: usize = 2_000;
+/// Most bytes an `.xlsx` file may unpack to, all its parts together (50 MB).
+pub const MAX_UNPACKED_BYTES: u64 = 50 * 1024 * 1024;
+/// Most shared strings (the distinct texts of an `.xlsx` file).
+pub const MAX_SHARED_STRINGS: usize = 500_000;
+/// Most parts an `.xlsx` archive may hold.
+const MAX_PARTS: usize = 1_000;
+
+const MEGABYTE: u64 = 1024 * 1024;
 
 /// Why a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SheetError {
     /// Not an .xlsx or .csv file.
     Format,
-    /// More rows than [`MAX_ROWS`].
-    TooManyRows,
     /// No header row.
     Empty,
+    /// A file larger than [`MAX_FILE_BYTES`].
+    TooLarge,
+    /// More rows than [`MAX_ROWS`].
+    TooManyRows,
+    /// A cell beyond column [`MAX_COLUMNS`].
+    TooManyColumns,
+    /// More cells than [`MAX_CELLS`].
+    TooManyCells,
+    /// A cell longer than [`MAX_CELL_CHARS`].
+    CellTooLong,
+    /// An archive that unpacks to more than [`MAX_UNPACKED_BYTES`].
+    UnpacksTooLarge,
+    /// More shared strings than [`MAX_SHARED_STRINGS`].
+    TooManyStrings,
 }
 
 impl SheetError {
@@ -24,15 +61,48 @@ impl SheetError {
     pub fn key(&self) -> &'static str {
         match self {
             SheetError::Format => "import.bad_file",
-            SheetError::TooManyRows => "import.too_many_rows",
             SheetError::Empty => "import.empty",
+            SheetError::TooLarge => "import.too_large",
+            SheetError::TooManyRows => "import.too_many_rows",
+            SheetError::TooManyColumns => "import.too_many_columns",
+            SheetError::TooManyCells => "import.too_many_cells",
+            SheetError::CellTooLong => "import.cell_too_long",
+            SheetError::UnpacksTooLarge => "import.unpacks_too_large",
+            SheetError::TooManyStrings => "import.too_many_strings",
         }
+    }
+
+    /// The limit passed, as its message states it (`20,000`, `10` MB); none for an
+    /// unreadable or empty file.
+    pub fn limit(&self) -> Option<u64> {
+        Some(match self {
+            SheetError::Format | SheetError::Empty => return None,
+            SheetError::TooLarge => MAX_FILE_BYTES as u64 / MEGABYTE,
+            SheetError::TooManyRows => MAX_ROWS as u64,
+            SheetError::TooManyColumns => MAX_COLUMNS as u64,
+            SheetError::TooManyCells => MAX_CELLS as u64,
+            SheetError::CellTooLong => MAX_CELL_CHARS as u64,
+            SheetError::UnpacksTooLarge => MAX_UNPACKED_BYTES / MEGABYTE,
+            SheetError::TooManyStrings => MAX_SHARED_STRINGS as u64,
+        })
+    }
+
+    /// What the reader is told, with the limit in it.
+    pub fn message(&self, lang: Lang) -> String {
+        let max = self
+            .limit()
+            .map(|n| lang.number(n as i64))
+            .unwrap_or_default();
+        lang.tf(self.key(), &[("max", &max)])
     }
 }
 
 /// The rows of the first sheet (header first), every cell as text: dates as 2026-10-03,
-/// whole numbers without a decimal point.
+/// whole numbers without a decimal point. Rows without text are left out.
 pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(SheetError::TooLarge);
+    }
     // An .xlsx file is a zip archive.
     let rows = if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)?
@@ -52,17 +122,140 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     Ok(rows)
 }
 
+/// Reads what the rows of a sheet are made of, cell by cell, refusing a cell past the limits
+/// before keeping it.
+#[derive(Default)]
+struct Cells {
+    rows: BTreeMap<u32, Vec<String>>,
+    count: usize,
+}
+
+impl Cells {
+    /// Keeps `text` at 0-based `row` and `col` (empty text is skipped).
+    fn put(&mut self, row: u32, col: u32, text: String) -> Result<(), SheetError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        if row as usize > MAX_ROWS {
+            return Err(SheetError::TooManyRows);
+        }
+        if col as usize >= MAX_COLUMNS {
+            return Err(SheetError::TooManyColumns);
+        }
+        if text.chars().count() > MAX_CELL_CHARS {
+            return Err(SheetError::CellTooLong);
+        }
+        self.count += 1;
+        if self.count > MAX_CELLS {
+            return Err(SheetError::TooManyCells);
+        }
+        let cells = self.rows.entry(row).or_default();
+        let col = col as usize;
+        if cells.len() <= col {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = text;
+        Ok(())
+    }
+
+    /// The rows in order, each as long as its last cell.
+    fn into_rows(self) -> Vec<Vec<String>> {
+        self.rows.into_values().collect()
+    }
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    inspect_archive(bytes)?;
     let mut book: Xlsx<_> =
-        open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| SheetError::Format)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(SheetError::Empty)?
+        open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| SheetError::Format)?;
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(SheetError::Empty)?;
+    let mut reader = book
+        .worksheet_cells_reader(&first)
         .map_err(|_| SheetError::Format)?;
-    Ok(range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect())
+    let mut cells = Cells::default();
+    while let Some(cell) = reader.next_cell().map_err(|_| SheetError::Format)? {
+        let (row, col) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        cells.put(row, col, text)?;
+    }
+    Ok(cells.into_rows())
+}
+
+/// Unpacks every part of the archive into nothing, counting: refuses an archive that unpacks
+/// past [`MAX_UNPACKED_BYTES`] or whose shared strings pass [`MAX_SHARED_STRINGS`], before
+/// calamine keeps any of it (it holds every shared string in memory).
+fn inspect_archive(bytes: &[u8]) -> Result<(), SheetError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| SheetError::Format)?;
+    if archive.len() > MAX_PARTS {
+        return Err(SheetError::Format);
+    }
+    let mut left = MAX_UNPACKED_BYTES;
+    for i in 0..archive.len() {
+        let part = archive.by_index(i).map_err(|_| SheetError::Format)?;
+        if part.size() > left {
+            return Err(SheetError::UnpacksTooLarge);
+        }
+        let shared_strings = part
+            .name()
+            .to_ascii_lowercase()
+            .ends_with("sharedstrings.xml");
+        // One byte past what is left tells a part that would pass the limit.
+        let mut part = Counted {
+            inner: part.take(left + 1),
+            read: 0,
+        };
+        if shared_strings {
+            count_shared_strings(&mut part)?;
+        }
+        std::io::copy(&mut part, &mut std::io::sink()).map_err(|_| SheetError::Format)?;
+        if part.read > left {
+            return Err(SheetError::UnpacksTooLarge);
+        }
+        left -= part.read;
+    }
+    Ok(())
+}
+
+/// Counts the `<si>` elements of a shared-strings part as it streams past.
+fn count_shared_strings(part: &mut impl Read) -> Result<(), SheetError> {
+    use quick_xml::events::Event;
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let mut buf = Vec::new();
+    let mut count = 0usize;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"si" => {
+                count += 1;
+                if count > MAX_SHARED_STRINGS {
+                    return Err(SheetError::TooManyStrings);
+                }
+            }
+            Ok(Event::Eof) => return Ok(()),
+            // What calamine cannot parse it refuses itself; a part cut short by the byte
+            // limit is told by the count of bytes read.
+            Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -89,32 +282,41 @@ fn excel_date(serial: f64) -> String {
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.trim_start_matches('\u{feff}').to_owned(),
+        Ok(t) => std::borrow::Cow::Borrowed(t.trim_start_matches('\u{feff}')),
         Err(_) => {
             let (decoded, _, bad) = encoding_rs::GBK.decode(bytes);
             if bad {
                 return Err(SheetError::Format);
             }
-            decoded.into_owned()
+            decoded
         }
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|_| SheetError::Format)?;
-        rows.push(record.iter().map(|c| c.trim().to_owned()).collect());
-        if rows.len() > MAX_ROWS + 1 {
-            return Err(SheetError::TooManyRows);
+    let mut cells = Cells::default();
+    let mut record = csv::StringRecord::new();
+    let mut row = 0u32;
+    while reader
+        .read_record(&mut record)
+        .map_err(|_| SheetError::Format)?
+    {
+        if record.len() > MAX_COLUMNS {
+            return Err(SheetError::TooManyColumns);
         }
+        for (col, field) in record.iter().enumerate() {
+            cells.put(row, col as u32, field.trim().to_owned())?;
+        }
+        row += 1;
     }
-    Ok(rows)
+    Ok(cells.into_rows())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     #[test]
@@ -144,5 +346,114 @@ mod tests {
         )
         .unwrap();
         assert_eq!(read(&bytes).unwrap()[1], ["王秀兰", "13912345678"]);
+    }
+
+    /// A minimal workbook, written part by part as a hostile client would.
+    fn workbook(sheet_data: &str, shared: Option<&str>) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let sheet = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>"#
+        );
+        let mut parts = vec![
+            ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#.to_owned()),
+            ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
+            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ];
+        if let Some(shared) = shared {
+            parts.push(("xl/sharedStrings.xml", format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{shared}</sst>"#
+            )));
+        }
+        for (name, text) in parts {
+            zip.start_file(name, deflated).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn cell(at: &str, text: &str) -> String {
+        format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+    }
+
+    #[test]
+    fn a_hand_written_workbook_reads() {
+        let data = format!(
+            r#"<row r="1">{}{}</row><row r="3">{}</row>"#,
+            cell("A1", "姓名"),
+            cell("B1", "手机号"),
+            cell("B3", "13912345678")
+        );
+        let rows = read(&workbook(&data, None)).unwrap();
+        assert_eq!(rows, [vec!["姓名", "手机号"], vec!["", "13912345678"]]);
+    }
+
+    #[test]
+    fn the_last_cell_of_a_sheet_is_refused_without_allocating_the_range() {
+        // A1 and XFD1048576: as a dense range, 17 billion cells.
+        let data = format!(
+            r#"<row r="1">{}</row><row r="1048576">{}</row>"#,
+            cell("A1", "姓名"),
+            cell("XFD1048576", "x")
+        );
+        assert_eq!(
+            read(&workbook(&data, None)).unwrap_err(),
+            SheetError::TooManyRows
+        );
+        let wide = format!(
+            r#"<row r="1">{}{}</row>"#,
+            cell("A1", "a"),
+            cell("XFD1", "x")
+        );
+        assert_eq!(
+            read(&workbook(&wide, None)).unwrap_err(),
+            SheetError::TooManyColumns
+        );
+    }
+
+    #[test]
+    fn too_many_shared_strings_or_unpacked_bytes_are_refused() {
+        let strings = "<si><t>x</t></si>".repeat(MAX_SHARED_STRINGS + 1);
+        let data = r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#;
+        assert_eq!(
+            read(&workbook(data, Some(&strings))).unwrap_err(),
+            SheetError::TooManyStrings
+        );
+        // 60 MB of spaces deflate to a few dozen kilobytes.
+        let padding = " ".repeat(60 * 1024 * 1024);
+        let data = format!(r#"<row r="1">{}</row>{padding}"#, cell("A1", "a"));
+        let bomb = workbook(&data, None);
+        assert!(bomb.len() < 200 * 1024);
+        assert_eq!(read(&bomb).unwrap_err(), SheetError::UnpacksTooLarge);
+    }
+
+    #[test]
+    fn csv_past_the_limits_is_refused() {
+        let wide = ",".repeat(MAX_COLUMNS) + "\n";
+        assert_eq!(
+            read(wide.as_bytes()).unwrap_err(),
+            SheetError::TooManyColumns
+        );
+        let long = format!("姓名\n{}\n", "长".repeat(MAX_CELL_CHARS + 1));
+        assert_eq!(read(long.as_bytes()).unwrap_err(), SheetError::CellTooLong);
+        let rows = "a\n".repeat(MAX_ROWS + 2);
+        assert_eq!(read(rows.as_bytes()).unwrap_err(), SheetError::TooManyRows);
+        let big = vec![b'a'; MAX_FILE_BYTES + 1];
+        assert_eq!(read(&big).unwrap_err(), SheetError::TooLarge);
+    }
+
+    #[test]
+    fn the_message_names_the_limit() {
+        assert_eq!(
+            SheetError::TooManyRows.message(Lang::En),
+            "At most 20,000 rows at a time: split the file"
+        );
+        assert!(
+            SheetError::TooManyColumns
+                .message(Lang::ZhCn)
+                .contains("100")
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! `/api/v1/children/{id}/wishes` and `/api/v1/wishes/{id}/claim|fulfil|cancel`.
 
+use crate::web::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

@@ -252,7 +252,7 @@ impl FulfilInput {
                 FieldError::new("error.fulfilled_before_claimed"),
             );
         }
-        let note = text::optional(self.fulfilment_note.as_deref(), 500)
+        let note = text::long_optional(self.fulfilment_note.as_deref(), 500)
             .map_err(|e| errors.insert("fulfilment_note".into(), e))
             .ok()
             .flatten();

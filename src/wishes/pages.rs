@@ -1,8 +1,9 @@
 //! Wish pages: the wishes in scope (a volunteer's are her paired children's, to claim), a
 //! child's wishes with each step, and a station's wish wall for printing — given names only.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -226,7 +226,7 @@ impl ActivityInput {
         {
             errors.insert("ends_at".into(), FieldError::new("error.time_order"));
         }
-        let description = text::optional(self.description.as_deref(), 2000)
+        let description = text::long_optional(self.description.as_deref(), 2000)
             .map_err(|e| errors.insert("description".into(), e))
             .ok()
             .flatten();

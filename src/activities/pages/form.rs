@@ -4,8 +4,9 @@
 //! buttons that send every tick back and get the form again, so nothing ticked is ever lost;
 //! only the save button writes. A small script filters the lists as one types.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;

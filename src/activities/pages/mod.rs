@@ -5,8 +5,9 @@ mod form;
 
 pub use form::{create, edit_form, new_form, update};
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use sqlx::PgPool;
 use uuid::Uuid;

@@ -2,8 +2,9 @@
 //! 14), the child's page with guardians, consent records and pairing history, editing and
 //! exit.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;

@@ -1,7 +1,8 @@
 //! The pairing list and the children waiting for a pairing.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;

@@ -1,7 +1,8 @@
 //! Pairing one child: the volunteers suggested for her, the form, and its refusals.
 
+use crate::web::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
