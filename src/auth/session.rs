@@ -123,17 +123,9 @@ pub async fn log_in(
     }
     let account = store::find_for_login(db, login.trim()).await?;
     let verified = match &account {
-        Some(a) => {
-            let (hash, pw) = (a.password_hash.clone(), password.to_owned());
-            tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-        }
+        Some(a) => password::verify_bounded(password, &a.password_hash).await?,
         None => {
-            let pw = password.to_owned();
-            tokio::task::spawn_blocking(move || password::verify_dummy(&pw))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?;
+            password::verify_dummy_bounded(password).await?;
             false
         }
     };

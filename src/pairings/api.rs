@@ -21,6 +21,7 @@ use crate::web::parse_id;
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
+    exporting: export::Export,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
     Query(q): Query<ListQuery>,
@@ -28,8 +29,16 @@ pub async fn list(
     let (filter, paging) = q.checked()?;
     let days = state.config.check_in_days;
     if export::wanted(q.format.as_deref())? {
-        let (items, _) =
-            service::list(&state.db, &user, &filter, (export::MAX_ROWS, 0), days).await?;
+        let _running = exporting.start()?;
+        let (items, _) = service::list(
+            &state.db,
+            &user,
+            &filter,
+            (exporting.fetch_limit(), 0),
+            days,
+        )
+        .await?;
+        exporting.check(&items)?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("pairing.child"),
