@@ -3,6 +3,7 @@
 pub mod embedded;
 pub mod regions;
 
+use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -77,6 +78,10 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         // A request waits briefly for a connection, then answers 503 rather than hanging.
         .acquire_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(600))
+        // An idle connection is pinged before it is handed out: one the server ended while it
+        // sat in the pool (a restart of PostgreSQL) is replaced by a fresh one before anything
+        // is sent on it.
+        .test_before_acquire(true)
 }
 
 /// What every connection of the service runs with: the statement timeout
@@ -86,6 +91,23 @@ pub fn session_settings(options: PgConnectOptions, config: &Config) -> PgConnect
     options
         .application_name("aixin")
         .options([("statement_timeout", config.db_statement_timeout_ms)])
+}
+
+/// Runs `read` — statements that write nothing — and once more, on a fresh connection, when
+/// its connection was lost. Never for a write: a write whose connection was lost may have been
+/// made, and is answered 503 for its caller to decide.
+pub async fn retry_read<T, F, Fut>(read: F) -> sqlx::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = sqlx::Result<T>>,
+{
+    match read().await {
+        Err(e) if outage(&e) == Some(Outage::ConnectionLost) => {
+            tracing::warn!(error = %e, "a read lost its connection: trying once more");
+            read().await
+        }
+        done => done,
+    }
 }
 
 /// Why a statement failed, where the database and not the request is the cause.

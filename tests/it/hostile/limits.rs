@@ -298,3 +298,110 @@ async fn a_statement_past_the_timeout_answers_503_with_retry_after() {
     lock.rollback().await.unwrap();
     assert_eq!(admin.get("/api/v1/children").await.status(), StatusCode::OK);
 }
+
+/// Ends every other connection to the test's database, as a restart of PostgreSQL does.
+async fn terminate_connections(app: &TestApp, which: &str) {
+    sqlx::query(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND {which}"
+    ))
+    .execute(app.pool())
+    .await
+    .unwrap();
+}
+
+/// A transaction holding `table` so that statements on it wait.
+async fn hold(app: &TestApp, table: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut lock = app.pool().begin().await.unwrap();
+    sqlx::query(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    lock
+}
+
+#[tokio::test]
+async fn a_restart_of_the_database_retries_what_is_safe_and_never_answers_500() {
+    let app = TestApp::spawn().await;
+    let station = fixtures::station(app.pool(), fixtures::HANZHOU).await;
+    let (admin, _) = app.logged_in("admin", "51").await;
+
+    // Connections that died while idle in the pool are replaced before they are used.
+    terminate_connections(&app, "true").await;
+    let (status, body) = admin.get_json("/api/v1/me").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The session's read, cut off in flight, is tried again on a fresh connection.
+    let lock = hold(&app, "tower_sessions.session").await;
+    let pending = tokio::spawn({
+        let admin = admin.clone();
+        async move { admin.get_json("/api/v1/me").await }
+    });
+    waiting_for_a_lock(&app, 1).await;
+    terminate_connections(&app, "wait_event_type = 'Lock'").await;
+    lock.rollback().await.unwrap();
+    let (status, body) = pending.await.unwrap();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session read is retried: {body}"
+    );
+
+    // So is the write of a new session at login (the same row, written again).
+    let user = app.regional_user("staff", "51").await;
+    let browser = app.browser();
+    let lock = hold(&app, "tower_sessions.session").await;
+    let pending = tokio::spawn({
+        let (browser, username) = (browser.clone(), user.username.clone());
+        async move {
+            browser
+                .post_json(
+                    "/api/v1/session",
+                    &json!({ "username": username, "password": PASSWORD }),
+                )
+                .await
+        }
+    });
+    waiting_for_a_lock(&app, 1).await;
+    terminate_connections(&app, "wait_event_type = 'Lock'").await;
+    lock.rollback().await.unwrap();
+    let (status, body) = pending.await.unwrap();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session write is retried: {body}"
+    );
+    assert_eq!(browser.get_json("/api/v1/me").await.0, StatusCode::OK);
+
+    // A write of the request's own, cut off in flight, may have been made: it is not
+    // repeated but answered 503 with Retry-After, for the caller to send again.
+    let lock = hold(&app, "activity").await;
+    let pending = tokio::spawn({
+        let admin = admin.clone();
+        async move {
+            let response = admin
+                .http
+                .post(admin.url(&format!("/api/v1/stations/{station}/activities")))
+                .json(&json!({ "held_on": crate::harness::today(), "kind": "tutoring" }))
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status(),
+                response.headers().contains_key(header::RETRY_AFTER),
+            )
+        }
+    });
+    waiting_for_a_lock(&app, 1).await;
+    terminate_connections(&app, "wait_event_type = 'Lock'").await;
+    lock.rollback().await.unwrap();
+    assert_eq!(
+        pending.await.unwrap(),
+        (StatusCode::SERVICE_UNAVAILABLE, true)
+    );
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM activity")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(written, 0);
+}
