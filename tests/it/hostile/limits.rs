@@ -405,3 +405,19 @@ async fn a_restart_of_the_database_retries_what_is_safe_and_never_answers_500() 
         .unwrap();
     assert_eq!(written, 0);
 }
+
+#[tokio::test]
+async fn the_login_page_says_how_many_seconds_to_wait() {
+    let app = TestApp::spawn().await;
+    let user = app.regional_user("staff", "510623").await;
+    failures(&app, &user.username, "127.0.0.1", 4).await;
+    let response = app
+        .post_form(
+            "/login",
+            &[("username", user.username.as_str()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("请 5 秒后再试"), "{page}");
+}
