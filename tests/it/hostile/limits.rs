@@ -242,6 +242,14 @@ async fn a_third_export_at_once_is_refused_with_retry_after() {
     assert!(third.headers().contains_key(header::RETRY_AFTER));
     let body: Value = third.json().await.unwrap();
     assert_error(&body, "too_many_requests");
+    // The monthly report's download is an export too.
+    let report = tokio::time::timeout(
+        Duration::from_secs(10),
+        admin.get("/reports/monthly?month=2026-10&format=xlsx"),
+    )
+    .await
+    .expect("answered at once");
+    assert_eq!(report.status(), StatusCode::TOO_MANY_REQUESTS);
 
     // Another user's export is not hers to wait for.
     let (other, _) = app.logged_in("admin", "51").await;
