@@ -320,3 +320,35 @@ pub async fn adopt_epoch(session: &Session, epoch: i32) -> Result<(), AppError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{StatusCode, header};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_session_layer_failing_to_save_answers_503_not_500() {
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(|| async {
+                    // What the store does when its second try fails while the layer saves.
+                    STORE_FAILED.with(|f| f.set(true));
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }),
+            )
+            .layer(axum::middleware::from_fn(store_failures));
+        let response = app
+            .oneshot(
+                Request::builder()
+                    .uri("/")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+    }
+}

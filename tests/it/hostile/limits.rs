@@ -381,6 +381,60 @@ async fn a_restart_of_the_database_retries_what_is_safe_and_never_answers_500() 
     );
     assert_eq!(browser.get_json("/api/v1/me").await.0, StatusCode::OK);
 
+    // Cut off twice (here the removal of the session a login replaces), the database is taken
+    // to be away: 503 with Retry-After, never 500.
+    let user = app.regional_user("staff", "51").await;
+    let lock = hold(&app, "tower_sessions.session").await;
+    let pending = tokio::spawn({
+        let (browser, username) = (app.browser(), user.username.clone());
+        async move {
+            let response = browser
+                .http
+                .post(browser.url("/api/v1/session"))
+                .json(&json!({ "username": username, "password": PASSWORD }))
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status(),
+                response.headers().contains_key(header::RETRY_AFTER),
+            )
+        }
+    });
+    let mut ended: Vec<i32> = Vec::new();
+    for _ in 0..2 {
+        // The next statement to wait, not the one just ended (which may linger a moment).
+        let mut polls = 0;
+        let pid = loop {
+            polls += 1;
+            assert!(polls < 200, "no statement waited for the lock");
+            let waiting: Option<i32> = sqlx::query_scalar(
+                "SELECT pid FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'
+                   AND pid <> ALL($1) LIMIT 1",
+            )
+            .bind(&ended)
+            .fetch_optional(app.pool())
+            .await
+            .unwrap();
+            match waiting {
+                Some(pid) => break pid,
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        sqlx::query("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .execute(app.pool())
+            .await
+            .unwrap();
+        ended.push(pid);
+    }
+    lock.rollback().await.unwrap();
+    assert_eq!(
+        pending.await.unwrap(),
+        (StatusCode::SERVICE_UNAVAILABLE, true)
+    );
+
     // A write of the request's own, cut off in flight, may have been made: it is not
     // repeated but answered 503 with Retry-After, for the caller to send again.
     let lock = hold(&app, "activity").await;
