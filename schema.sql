@@ -2072,10 +2072,10 @@ CREATE INDEX login_attempt_ip ON public.login_attempt USING btree (ip, at DESC) 
 
 
 --
--- Name: login_attempt_username; Type: INDEX; Schema: public; Owner: -
+-- Name: login_attempt_pair; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX login_attempt_username ON public.login_attempt USING btree (username_key, at DESC) WHERE (NOT succeeded);
+CREATE INDEX login_attempt_pair ON public.login_attempt USING btree (username_key, ip, at DESC);
 
 
 --

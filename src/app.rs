@@ -62,7 +62,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound });
 
     // Outermost first: request id → trace → compression → headers → errors → timeout → panics
-    // → CSRF → session → current user.
+    // → CSRF → session store failures → session → current user.
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
         .layer(
@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(crate::auth::csrf::protect))
+        .layer(middleware::from_fn(crate::auth::session::store_failures))
         .layer(crate::auth::session::layer(state.db.clone(), state.config.secure_cookies))
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::load_user));
 

@@ -1,7 +1,7 @@
 //! Typed configuration, read from environment variables (and an optional `.env`).
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -26,6 +26,16 @@ pub struct Config {
     /// `AIXIN_CHECK_IN_DAYS` (default 30): a pairing with no contact for this many days needs
     /// a check-in.
     pub check_in_days: u16,
+    /// `AIXIN_TRUSTED_PROXIES` (default none): addresses or CIDR ranges of the reverse proxies
+    /// in front of the service, comma-separated. Only from these is `X-Forwarded-For` believed
+    /// about the client's address (for login throttling and the audit trail).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `AIXIN_DB_STATEMENT_TIMEOUT_MS` (default 10000): the longest one SQL statement may run;
+    /// past it the request answers 503 with `Retry-After`.
+    pub db_statement_timeout_ms: u32,
+    /// `AIXIN_EXPORT_MAX_ROWS` (default 100000): the most rows one spreadsheet export writes; a
+    /// larger list is refused (422) and asks for narrower filters.
+    pub export_max_rows: u32,
 }
 
 impl fmt::Debug for Config {
@@ -37,6 +47,9 @@ impl fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("secure_cookies", &self.secure_cookies)
             .field("check_in_days", &self.check_in_days)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("db_statement_timeout_ms", &self.db_statement_timeout_ms)
+            .field("export_max_rows", &self.export_max_rows)
             .finish_non_exhaustive()
     }
 }
@@ -111,6 +124,30 @@ impl Config {
                 .context("AIXIN_CHECK_IN_DAYS must be a number of days from 1 to 365")?,
             None => 30,
         };
+        let trusted_proxies = match get("AIXIN_TRUSTED_PROXIES") {
+            Some(list) => parse_proxies(&list)?,
+            None => Vec::new(),
+        };
+        let db_statement_timeout_ms = match get("AIXIN_DB_STATEMENT_TIMEOUT_MS") {
+            Some(n) => n
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=3_600_000).contains(n))
+                .context(
+                    "AIXIN_DB_STATEMENT_TIMEOUT_MS must be a number of milliseconds from 1 to 3600000",
+                )?,
+            None => 10_000,
+        };
+        let export_max_rows = match get("AIXIN_EXPORT_MAX_ROWS") {
+            Some(n) => n
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .context("AIXIN_EXPORT_MAX_ROWS must be a number of rows from 1 to 1000000")?,
+            None => 100_000,
+        };
         Ok(Config {
             database_url: get("DATABASE_URL"),
             data_dir,
@@ -119,8 +156,36 @@ impl Config {
             db_max_connections,
             secure_cookies,
             check_in_days,
+            trusted_proxies,
+            db_statement_timeout_ms,
+            export_max_rows,
         })
     }
+
+    /// Whether `peer` is one of the trusted reverse proxies.
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        let peer = peer.to_canonical();
+        self.trusted_proxies.iter().any(|net| net.contains(&peer))
+    }
+}
+
+/// `10.0.0.0/8, 192.168.1.10`: ranges, or single addresses (a range of one).
+fn parse_proxies(list: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .with_context(|| {
+                    format!(
+                        "AIXIN_TRUSTED_PROXIES: {item:?} is neither an address nor a range \
+                         (e.g. 10.0.0.0/8 or 192.168.1.10)"
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Reads the key file, or writes a new random key there (readable by the owner only).
@@ -186,6 +251,36 @@ mod tests {
         assert!(first.database_url.is_none());
         let second = Config::from_lookup(get).unwrap();
         assert_eq!(first.secret_key.bytes(), second.secret_key.bytes());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let vars = HashMap::from([
+            ("AIXIN_SECRET_KEY", "ab".repeat(32)),
+            (
+                "AIXIN_TRUSTED_PROXIES",
+                " 10.0.0.0/8, 192.168.1.10 ,::1".to_owned(),
+            ),
+        ]);
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        for trusted in ["10.200.3.4", "192.168.1.10", "::1", "::ffff:10.0.0.1"] {
+            assert!(
+                config.is_trusted_proxy(trusted.parse().unwrap()),
+                "{trusted}"
+            );
+        }
+        for not in ["11.0.0.1", "192.168.1.11", "127.0.0.1"] {
+            assert!(!config.is_trusted_proxy(not.parse().unwrap()), "{not}");
+        }
+        let none = Config::from_lookup(|k| (k == "AIXIN_SECRET_KEY").then(|| "ab".repeat(32)));
+        assert!(none.unwrap().trusted_proxies.is_empty());
+        let bad = |k: &str| match k {
+            "AIXIN_SECRET_KEY" => Some("ab".repeat(32)),
+            "AIXIN_TRUSTED_PROXIES" => Some("10.0.0.0/8, proxy.example".to_owned()),
+            _ => None,
+        };
+        let err = format!("{:#}", Config::from_lookup(bad).unwrap_err());
+        assert!(err.contains("AIXIN_TRUSTED_PROXIES"), "{err}");
     }
 
     #[test]

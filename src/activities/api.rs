@@ -56,6 +56,7 @@ impl ListQuery {
 pub async fn list(
     State(db): State<PgPool>,
     user: CurrentUser,
+    exporting: export::Export,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
@@ -67,9 +68,11 @@ pub async fn list(
     let (mut filter, paging) = query.checked()?;
     filter.station_id = Some(station.id);
     if export::wanted(query.format.as_deref())? {
-        let items = service::list(&db, &user, &filter, (export::MAX_ROWS, 0))
+        let _running = exporting.start()?;
+        let items = service::list(&db, &user, &filter, (exporting.fetch_limit(), 0))
             .await?
             .items;
+        exporting.check(&items)?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("activity.held_on"),

@@ -95,9 +95,7 @@ pub async fn create(
         .map(str::to_owned)
         .or_else(|| one_time.clone())
         .unwrap_or_default();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = password::hash_bounded(&plain).await?;
 
     let mut tx = db.begin().await?;
     let id = store::insert(
@@ -152,9 +150,7 @@ pub async fn create_for_volunteer(
     }
     let one_time = password::one_time();
     let plain = one_time.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = password::hash_bounded(&plain).await?;
     let mut tx = db.begin().await?;
     let id = store::insert(
         &mut tx,
@@ -422,9 +418,7 @@ pub async fn reset_password(
         .ok_or(AppError::NotFound)?;
     let one_time = password::one_time();
     let plain = one_time.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = password::hash_bounded(&plain).await?;
     let mut tx = db.begin().await?;
     store::set_password(&mut *tx, id, &hash, true).await?;
     audit::record(
@@ -450,9 +444,7 @@ pub async fn change_own_password(
     let mut fields = FieldErrors::new();
     let stored = store::password_hash(db, user.id).await?;
     let (c, s) = (current.to_owned(), stored);
-    let ok = tokio::task::spawn_blocking(move || password::verify(&c, &s))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let ok = password::verify_bounded(&c, &s).await?;
     if !ok {
         fields.insert(
             "current_password".into(),
@@ -477,9 +469,7 @@ pub async fn change_own_password(
         return Err(AppError::validation(fields));
     }
     let plain = new.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = password::hash_bounded(&plain).await?;
     let mut tx = db.begin().await?;
     let epoch = store::set_password(&mut *tx, user.id, &hash, false).await?;
     audit::record(
@@ -505,7 +495,7 @@ pub async fn ensure_first_admin(db: &PgPool) -> anyhow::Result<Option<String>> {
     }
     let one_time = password::one_time();
     let plain = one_time.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain)).await??;
+    let hash = password::hash_bounded(&plain).await?;
     store::insert(
         &mut tx,
         &store::NewUser {

@@ -63,7 +63,7 @@ pub async fn create(
     password::check_new(password, username.as_str())
         .map_err(|e| anyhow::anyhow!(e.message(crate::i18n::Lang::En)))?;
     let plain = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain)).await??;
+    let hash = password::hash_bounded(&plain).await?;
     let mut tx = db.begin().await?;
     let id = store::insert(
         &mut tx,
@@ -92,7 +92,7 @@ pub async fn reset_password(db: &PgPool, username: &str, password: &str) -> anyh
     password::check_new(password, username)
         .map_err(|e| anyhow::anyhow!(e.message(crate::i18n::Lang::En)))?;
     let plain = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&plain)).await??;
+    let hash = password::hash_bounded(&plain).await?;
     store::set_password(db, id, &hash, false).await?;
     Ok(())
 }

@@ -17,12 +17,14 @@ pub mod store;
 pub mod throttle;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use uuid::Uuid;
 
 use crate::audit::Actor;
+use crate::config::Config;
 use crate::web::error::AppError;
 use crate::web::{Access, Routes, Viewer};
 pub use model::Role;
@@ -151,19 +153,86 @@ pub async fn acting_as(db: &sqlx::PgPool, username: &str) -> anyhow::Result<Curr
     Ok(user)
 }
 
-/// The client's address, for throttling and the audit log.
+/// The client's address, for throttling and the audit log: the connection's peer, or — when
+/// the peer is one of the trusted proxies (`AIXIN_TRUSTED_PROXIES`) — the address those proxies
+/// forwarded for in `X-Forwarded-For`.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp
+where
+    Arc<Config>: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        let config = Arc::<Config>::from_ref(state);
+        Ok(ClientIp(peer.map(|peer| {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok());
+            client_address(peer, forwarded, |ip| config.is_trusted_proxy(ip))
+        })))
+    }
+}
+
+/// The client behind `peer`: walking `X-Forwarded-For` from the right, past the trusted
+/// proxies, the first address a trusted proxy did not add itself. Anything left of it is the
+/// client's to write and is not believed. A peer that is not trusted is the client.
+fn client_address<'a>(
+    peer: IpAddr,
+    forwarded_for: impl Iterator<Item = &'a str>,
+    trusted: impl Fn(IpAddr) -> bool,
+) -> IpAddr {
+    let peer = peer.to_canonical();
+    if !trusted(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded_for.flat_map(|v| v.split(',')).collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip.to_canonical();
+                if !trusted(client) {
+                    break;
+                }
+            }
+            // Not an address: what a trusted proxy received stops here.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_rightmost_address_no_trusted_proxy_added() {
+        let trusted = |ip: IpAddr| ip.to_string().starts_with("10.");
+        let client = |peer: &str, header: &[&str]| {
+            client_address(peer.parse().unwrap(), header.iter().copied(), trusted).to_string()
+        };
+        assert_eq!(client("203.0.113.9", &["198.51.100.1"]), "203.0.113.9");
+        assert_eq!(client("10.0.0.1", &[]), "10.0.0.1");
+        assert_eq!(client("10.0.0.1", &["198.51.100.1"]), "198.51.100.1");
+        assert_eq!(
+            client("10.0.0.1", &["1.2.3.4, 198.51.100.1, 10.0.0.2"]),
+            "198.51.100.1"
+        );
+        assert_eq!(
+            client("10.0.0.1", &["1.2.3.4", "198.51.100.1"]),
+            "198.51.100.1"
+        );
+        assert_eq!(client("10.0.0.1", &["198.51.100.1, garbage"]), "10.0.0.1");
+        assert_eq!(client("10.0.0.1", &["10.0.0.3, 10.0.0.2"]), "10.0.0.3");
     }
 }

@@ -84,6 +84,11 @@ pub async fn login(
         }
         Err(e @ (AppError::InvalidCredentials | AppError::TooManyRequests { .. })) => {
             let error = match &e {
+                AppError::TooManyRequests { retry_after } if *retry_after < 60 => ctx.tf(
+                    "login.throttled_seconds",
+                    "seconds",
+                    &retry_after.to_string(),
+                ),
                 AppError::TooManyRequests { retry_after } => ctx.tf(
                     "login.throttled",
                     "minutes",

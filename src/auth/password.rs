@@ -1,4 +1,8 @@
 //! Passwords: argon2id at ASVS level 2 parameters, and the rules a new password must pass.
+//!
+//! Each hash or verification takes 19 MiB and a core's worth of work, so they run on the
+//! blocking threads, never on the async workers, and no more at once than there are cores:
+//! a flood of logins queues here instead of exhausting memory and starving every request.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -6,6 +10,7 @@ use std::sync::LazyLock;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
 
 use crate::web::error::FieldError;
 
@@ -25,6 +30,41 @@ fn argon2() -> Argon2<'static> {
     let params =
         Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// The hashings that may run at once: one per core.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_slots()));
+
+/// How many hashings may run at once: the number of cores.
+pub fn hashing_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+/// Runs `work` (a hash or a verification) on a blocking thread once one of the
+/// [`hashing_slots`] is free.
+pub async fn bounded<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _slot = HASHING.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
+/// [`hash`], within the bound on concurrent hashing.
+pub async fn hash_bounded(password: &str) -> anyhow::Result<String> {
+    let plain = password.to_owned();
+    bounded(move || hash(&plain)).await?
+}
+
+/// [`verify`], within the bound on concurrent hashing.
+pub async fn verify_bounded(password: &str, stored: &str) -> anyhow::Result<bool> {
+    let (plain, stored) = (password.to_owned(), stored.to_owned());
+    bounded(move || verify(&plain, &stored)).await
+}
+
+/// [`verify_dummy`], within the bound on concurrent hashing.
+pub async fn verify_dummy_bounded(password: &str) -> anyhow::Result<()> {
+    let plain = password.to_owned();
+    bounded(move || verify_dummy(&plain)).await
 }
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
@@ -100,6 +140,30 @@ mod tests {
         assert!(verify("一段足够长的密码", &h));
         assert!(!verify("一段足够长的密码!", &h));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_hashings_run_at_once_than_there_are_cores() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..hashing_slots() * 4)
+            .map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                tokio::spawn(bounded(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=hashing_slots()).contains(&most), "{most} at once");
     }
 
     #[test]

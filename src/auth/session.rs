@@ -4,8 +4,16 @@
 //! login happened and the session was last used. Every request reloads the account: a disabled
 //! account, a changed password (a new epoch), 8 hours without use or 7 days since login end the
 //! session on the server.
+//!
+//! The store is the database: when a connection to it dies under a session read or write (a
+//! restart of PostgreSQL), the operation is tried once more on a fresh connection — each of
+//! them is safe to repeat (a read; a write of the same row, or its removal) — and if the
+//! database is still away the request answers 503 with `Retry-After`, never 500.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -14,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -41,13 +51,109 @@ struct SessionUser {
 }
 
 /// The session layer: HttpOnly, SameSite=Lax, `Secure` when the service is served over HTTPS.
-pub fn layer(db: PgPool, secure: bool) -> SessionManagerLayer<PostgresStore> {
-    SessionManagerLayer::new(PostgresStore::new(db))
+pub fn layer(db: PgPool, secure: bool) -> SessionManagerLayer<Store> {
+    SessionManagerLayer::new(Store(PostgresStore::new(db)))
         .with_name(COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT))
+}
+
+/// The sessions in PostgreSQL, each operation tried once more when it fails (see the module).
+#[derive(Debug, Clone)]
+pub struct Store(PostgresStore);
+
+type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = session_store::Result<T>> + Send + 'a>>;
+
+tokio::task_local! {
+    /// Set when the session store failed during the request, so that the session layer's own
+    /// answer to it (a bare 500) becomes a 503.
+    static STORE_FAILED: Cell<bool>;
+}
+
+impl Store {
+    async fn twice<T, Fut>(what: &str, op: impl Fn() -> Fut) -> session_store::Result<T>
+    where
+        Fut: Future<Output = session_store::Result<T>>,
+    {
+        let failed = match op().await {
+            Err(session_store::Error::Backend(e)) => e,
+            done => return done,
+        };
+        tracing::warn!(error = %failed, "session {what} failed: trying once more");
+        let again = op().await;
+        if again.is_err() {
+            let _ = STORE_FAILED.try_with(|f| f.set(true));
+        }
+        again
+    }
+}
+
+impl SessionStore for Store {
+    fn create<'a, 'b, 'f>(&'a self, record: &'b mut Record) -> StoreFuture<'f, ()>
+    where
+        'a: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        Box::pin(async move {
+            // `create` may pick a new id when the first is taken; a repeat starts from the id
+            // it was given, in a transaction of its own.
+            let first = record.clone();
+            Self::twice("create", || {
+                let mut attempt = first.clone();
+                async move {
+                    self.0.create(&mut attempt).await?;
+                    Ok(attempt)
+                }
+            })
+            .await
+            .map(|created| *record = created)
+        })
+    }
+
+    fn save<'a, 'b, 'f>(&'a self, record: &'b Record) -> StoreFuture<'f, ()>
+    where
+        'a: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        Box::pin(Self::twice("save", move || self.0.save(record)))
+    }
+
+    fn load<'a, 'b, 'f>(&'a self, id: &'b Id) -> StoreFuture<'f, Option<Record>>
+    where
+        'a: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        Box::pin(Self::twice("load", move || self.0.load(id)))
+    }
+
+    fn delete<'a, 'b, 'f>(&'a self, id: &'b Id) -> StoreFuture<'f, ()>
+    where
+        'a: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        Box::pin(Self::twice("delete", move || self.0.delete(id)))
+    }
+}
+
+/// Middleware around the session layer: when the session store failed (twice) while the layer
+/// saved the session, the layer answers a bare 500; the database is away, so it is a 503.
+pub async fn store_failures(request: Request, next: Next) -> Response {
+    let (failed, response) = STORE_FAILED
+        .scope(Cell::new(false), async move {
+            let response = next.run(request).await;
+            (STORE_FAILED.with(Cell::get), response)
+        })
+        .await;
+    if failed && response.status().is_server_error() {
+        return AppError::Unavailable.into_response();
+    }
+    response
 }
 
 /// Middleware: puts the logged-in [`CurrentUser`] in the request's extensions, or ends a
@@ -81,7 +187,7 @@ async fn current_user(db: &PgPool, session: &Session) -> Result<Option<CurrentUs
         return Ok(None);
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let user = store::load_current(db, saved.id).await?;
+    let user = crate::db::retry_read(|| store::load_current(db, saved.id)).await?;
     let valid = user
         .as_ref()
         .is_some_and(|(_, active, epoch)| *active && *epoch == saved.epoch)
@@ -98,8 +204,15 @@ async fn current_user(db: &PgPool, session: &Session) -> Result<Option<CurrentUs
     Ok(user.map(|(user, _, _)| user))
 }
 
+/// A failure of the session store (the database) is a 503; anything else is a bug.
 fn session_error(e: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session store: {e}"))
+    match e {
+        tower_sessions::session::Error::Store(session_store::Error::Backend(e)) => {
+            tracing::warn!(error = %e, "session store unavailable");
+            AppError::Unavailable
+        }
+        e => AppError::Internal(anyhow::anyhow!("session store: {e}")),
+    }
 }
 
 /// Checks a username (or a volunteer's mobile number) and password, within the throttling
@@ -125,19 +238,11 @@ pub async fn log_in(
         .await?;
         return Err(refused);
     }
-    let account = store::find_for_login(db, login.trim()).await?;
+    let account = crate::db::retry_read(|| store::find_for_login(db, login.trim())).await?;
     let verified = match &account {
-        Some(a) => {
-            let (hash, pw) = (a.password_hash.clone(), password.to_owned());
-            tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-        }
+        Some(a) => password::verify_bounded(password, &a.password_hash).await?,
         None => {
-            let pw = password.to_owned();
-            tokio::task::spawn_blocking(move || password::verify_dummy(&pw))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?;
+            password::verify_dummy_bounded(password).await?;
             false
         }
     };
@@ -218,4 +323,36 @@ pub async fn adopt_epoch(session: &Session, epoch: i32) -> Result<(), AppError> 
         session.insert(KEY, saved).await.map_err(session_error)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{StatusCode, header};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_session_layer_failing_to_save_answers_503_not_500() {
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(|| async {
+                    // What the store does when its second try fails while the layer saves.
+                    STORE_FAILED.with(|f| f.set(true));
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }),
+            )
+            .layer(axum::middleware::from_fn(store_failures));
+        let response = app
+            .oneshot(
+                Request::builder()
+                    .uri("/")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+    }
 }

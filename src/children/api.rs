@@ -67,15 +67,19 @@ impl ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
+    exporting: export::Export,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
+        let _running = exporting.start()?;
         let full = export::full_values(q.full.as_deref(), user.role)?;
         let (items, _) =
-            super::service::list(&state.db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+            super::service::list(&state.db, &user.scope, &filter, exporting.fetch_limit(), 0)
+                .await?;
+        exporting.check(&items)?;
         let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
         let mut id_numbers = if full {
             super::service::full_id_numbers(&state.db, &state.cipher, &ids).await?

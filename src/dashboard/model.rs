@@ -104,6 +104,18 @@ pub fn focus_link(path: &str, focus_query: &str, rest: &str) -> String {
     }
 }
 
+/// The longest period figures are counted over: a longer one costs the database more than any
+/// report needs, and is refused naming `from`.
+pub const MAX_PERIOD_YEARS: i32 = 5;
+
+/// The same day `years` years before `day` (28 February for a 29 February).
+fn years_before(day: Date, years: i32) -> Date {
+    let year = day.year() - years;
+    Date::from_calendar_date(year, day.month(), day.day())
+        .or_else(|_| Date::from_calendar_date(year, day.month(), day.month().length(year)))
+        .unwrap_or(Date::MIN)
+}
+
 /// The dates figures of activity are counted in (both days included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -151,6 +163,12 @@ impl Period {
         }
         if errors.is_empty() && period.from > period.to {
             errors.insert("to".to_owned(), FieldError::new("error.period_order"));
+        }
+        if errors.is_empty() && period.from < years_before(period.to, MAX_PERIOD_YEARS) {
+            errors.insert(
+                "from".to_owned(),
+                FieldError::new("error.period_length").with("years", MAX_PERIOD_YEARS),
+            );
         }
         if errors.is_empty() {
             Ok(period)
@@ -488,6 +506,11 @@ mod tests {
         );
         assert!(Period::parse(Some("2026-05-01"), Some("2026-04-01"), today).is_err());
         assert!(Period::parse(Some("2026-13-01"), None, today).is_err());
+        assert!(Period::parse(Some("2021-11-30"), Some("2026-11-30"), today).is_ok());
+        let long = Period::parse(Some("2021-11-29"), Some("2026-11-30"), today).unwrap_err();
+        assert_eq!(long["from"].key, "error.period_length");
+        assert!(Period::parse(Some("2023-02-28"), Some("2028-02-29"), today).is_ok());
+        assert!(Period::parse(Some("0001-01-01"), None, today).is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod embedded;
 pub mod regions;
 
+use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -54,7 +55,7 @@ impl Database {
         };
         create_database_if_missing(&options).await?;
         let pool = pool_options(config.db_max_connections)
-            .connect_with(options)
+            .connect_with(session_settings(options, config))
             .await
             .context("connecting to PostgreSQL")?;
         Ok(Database { pool, cluster })
@@ -77,6 +78,68 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         // A request waits briefly for a connection, then answers 503 rather than hanging.
         .acquire_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(600))
+        // An idle connection is pinged before it is handed out: one the server ended while it
+        // sat in the pool (a restart of PostgreSQL) is replaced by a fresh one before anything
+        // is sent on it.
+        .test_before_acquire(true)
+}
+
+/// What every connection of the service runs with: the statement timeout
+/// (`AIXIN_DB_STATEMENT_TIMEOUT_MS`; a statement past it is cancelled and its request answers
+/// 503), and the service's name in `pg_stat_activity`.
+pub fn session_settings(options: PgConnectOptions, config: &Config) -> PgConnectOptions {
+    options
+        .application_name("aixin")
+        .options([("statement_timeout", config.db_statement_timeout_ms)])
+}
+
+/// Runs `read` — statements that write nothing — and once more, on a fresh connection, when
+/// its connection was lost. Never for a write: a write whose connection was lost may have been
+/// made, and is answered 503 for its caller to decide.
+pub async fn retry_read<T, F, Fut>(read: F) -> sqlx::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = sqlx::Result<T>>,
+{
+    match read().await {
+        Err(e) if outage(&e) == Some(Outage::ConnectionLost) => {
+            tracing::warn!(error = %e, "a read lost its connection: trying once more");
+            read().await
+        }
+        done => done,
+    }
+}
+
+/// Why a statement failed, where the database and not the request is the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// The connection was lost or could not be made (the server restarting, the network): the
+    /// statement may or may not have run.
+    ConnectionLost,
+    /// No connection came free in time, or the pool is closed: nothing was sent.
+    NoConnection,
+    /// The statement ran past the statement timeout and was cancelled.
+    StatementTimeout,
+}
+
+/// Whether `err` says the database is unavailable rather than that the request is wrong.
+pub fn outage(err: &sqlx::Error) -> Option<Outage> {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => Some(Outage::NoConnection),
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
+            Some(Outage::ConnectionLost)
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // query_canceled: the statement timeout
+            Some("57014") => Some(Outage::StatementTimeout),
+            // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, and
+            // class 08, connection exceptions
+            Some("57P01" | "57P02" | "57P03" | "53300") => Some(Outage::ConnectionLost),
+            Some(code) if code.starts_with("08") => Some(Outage::ConnectionLost),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// A pool beside `db`, on the same database, whose connections plan every statement with its

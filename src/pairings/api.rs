@@ -27,6 +27,7 @@ use crate::web::parse_id;
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
+    exporting: export::Export,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
     Query(q): Query<ListQuery>,
@@ -34,7 +35,16 @@ pub async fn list(
     let (filter, paging) = q.checked()?;
     let days = state.config.check_in_days;
     if export::wanted(q.format.as_deref())? {
-        let items = service::export(&state.db, &user, &filter, export::MAX_ROWS, days).await?;
+        let _running = exporting.start()?;
+        let items = service::export(
+            &state.db,
+            &user,
+            &filter,
+            exporting.fetch_limit(),
+            days,
+        )
+        .await?;
+        exporting.check(&items)?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("pairing.child"),

@@ -107,8 +107,12 @@ pub async fn monthly(
     ctx: PageContext,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
+    exporting: export::Export,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
+    let xlsx = export::wanted(q.format.as_deref())?;
+    // The download counts among its user's running exports.
+    let _running = xlsx.then(|| exporting.start()).transpose()?;
     let asked = (q.region.as_deref(), q.station.as_deref());
     let report = service::monthly(
         (&state.db, &state.figures),
@@ -118,7 +122,6 @@ pub async fn monthly(
         crate::domain::today(),
     )
     .await?;
-    let xlsx = export::wanted(q.format.as_deref())?;
     let name = report
         .name
         .clone()

@@ -59,13 +59,16 @@ impl ListQuery {
 pub async fn list(
     State(db): State<PgPool>,
     user: CurrentUser,
+    exporting: export::Export,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
     if export::wanted(query.format.as_deref())? {
-        let (items, _) = service::list(&db, &user, &filter, (export::MAX_ROWS, 0)).await?;
+        let _running = exporting.start()?;
+        let (items, _) = service::list(&db, &user, &filter, (exporting.fetch_limit(), 0)).await?;
+        exporting.check(&items)?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
             t("stations.name"),

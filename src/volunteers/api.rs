@@ -67,15 +67,18 @@ pub async fn list(
     State(db): State<PgPool>,
     State(cipher): State<Cipher>,
     user: CurrentUser,
+    exporting: export::Export,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     if export::wanted(q.format.as_deref())? {
+        let _running = exporting.start()?;
         let full = export::full_values(q.full.as_deref(), user.role)?;
         let (items, _) =
-            super::service::list(&db, &user.scope, &filter, export::MAX_ROWS, 0).await?;
+            super::service::list(&db, &user.scope, &filter, exporting.fetch_limit(), 0).await?;
+        exporting.check(&items)?;
         let ids: Vec<Uuid> = items.iter().map(|v| v.id).collect();
         let mut full_values = if full {
             super::service::full_values(&db, &cipher, &ids).await?

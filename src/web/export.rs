@@ -1,15 +1,112 @@
 //! Lists as spreadsheets: `format=xlsx` on a list answers the same rows as an `.xlsx` file.
+//!
+//! An export is bounded: at most `AIXIN_EXPORT_MAX_ROWS` rows (a longer list is refused with
+//! 422 `export_too_large`, naming the limit), and at most two running at once per user (a third
+//! is refused with 429 and `Retry-After`).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::error::{AppError, FieldError, FieldErrors};
+use super::{AppState, Viewer};
 use crate::audit::{self, Actor};
 use crate::domain::Role;
 
-/// Most rows one export writes (a province's children fit).
-pub const MAX_ROWS: i64 = 500_000;
+/// Exports one user may have running at once; a further one is refused (429) until one ends.
+pub const AT_ONCE_PER_USER: usize = 2;
+
+/// The exports running now, per user (by username), shared by every request of this instance.
+#[derive(Debug, Clone, Default)]
+pub struct Running(Arc<Mutex<HashMap<String, usize>>>);
+
+/// What a list handler needs to export: the most rows an export writes
+/// (`AIXIN_EXPORT_MAX_ROWS`), and a place among its user's running exports.
+#[derive(Debug, Clone)]
+pub struct Export {
+    max_rows: u32,
+    running: Running,
+    user: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Export
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        Ok(Export {
+            max_rows: state.config.export_max_rows,
+            running: state.exports.clone(),
+            user: parts.extensions.get::<Viewer>().map(|v| v.username.clone()),
+        })
+    }
+}
+
+impl Export {
+    /// Takes one of the user's export places for as long as the returned guard lives, or
+    /// refuses (429) when she already has [`AT_ONCE_PER_USER`] exports running.
+    pub fn start(&self) -> Result<Started, AppError> {
+        let user = self.user.clone().unwrap_or_default();
+        let mut running = self.running.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = running.entry(user.clone()).or_default();
+        if *mine >= AT_ONCE_PER_USER {
+            return Err(AppError::TooManyRequests { retry_after: 10 });
+        }
+        *mine += 1;
+        Ok(Started {
+            running: self.running.clone(),
+            user,
+        })
+    }
+
+    /// The `LIMIT` of an export's query: one row more than an export may write, so that a
+    /// list too long to export is told apart.
+    pub fn fetch_limit(&self) -> i64 {
+        i64::from(self.max_rows) + 1
+    }
+
+    /// Refuses (422 `export_too_large`, naming the limit) a list longer than an export may
+    /// write: the caller narrows its filters.
+    pub fn check<T>(&self, rows: &[T]) -> Result<(), AppError> {
+        if rows.len() > self.max_rows as usize {
+            return Err(AppError::Unprocessable {
+                code: "export_too_large",
+                fields: FieldErrors::from([(
+                    "format".to_owned(),
+                    FieldError::new("error.export_rows").with("max", self.max_rows),
+                )]),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One running export; it ends when this is dropped.
+#[derive(Debug)]
+pub struct Started {
+    running: Running,
+    user: String,
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let mut running = self.running.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(mine) = running.get_mut(&self.user) {
+            *mine = mine.saturating_sub(1);
+            if *mine == 0 {
+                running.remove(&self.user);
+            }
+        }
+    }
+}
 
 /// The spreadsheet of a list page: its API list with the page's filters (from `page_link`,
 /// e.g. `/children?q=…&page=1`) and `format=xlsx`.
@@ -100,4 +197,35 @@ pub async fn audited(
         .with_detail(serde_json::json!({ "rows": rows.len(), "full": full }));
     audit::record(db, entry).await?;
     Ok(download(entity, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn export(user: &str, running: &Running) -> Export {
+        Export {
+            max_rows: 3,
+            running: running.clone(),
+            user: Some(user.to_owned()),
+        }
+    }
+
+    #[test]
+    fn two_exports_at_once_per_user_and_rows_up_to_the_limit() {
+        let running = Running::default();
+        let first = export("wang", &running).start().unwrap();
+        let _second = export("wang", &running).start().unwrap();
+        let third = export("wang", &running).start().unwrap_err();
+        assert_eq!(third.status(), axum::http::StatusCode::TOO_MANY_REQUESTS);
+        let _other = export("li", &running).start().unwrap();
+        drop(first);
+        let _again = export("wang", &running).start().unwrap();
+
+        let e = export("wang", &running);
+        assert_eq!(e.fetch_limit(), 4);
+        assert!(e.check(&[1, 2, 3]).is_ok());
+        let refused = e.check(&[1, 2, 3, 4]).unwrap_err();
+        assert_eq!(refused.code(), "export_too_large");
+    }
 }

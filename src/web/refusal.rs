@@ -118,11 +118,13 @@ impl Refusal {
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        // The server restarting, a lost connection, no connection free, a statement past the
+        // timeout: 503 with Retry-After, never 500.
+        if crate::db::outage(&err).is_some() {
+            return AppError::Unavailable;
+        }
         match &err {
             sqlx::Error::RowNotFound => AppError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                AppError::Unavailable
-            }
             sqlx::Error::Database(db) => {
                 // A rule an area declared in its rules.rs, which the database enforces too: the
                 // same answer as the service's own check.
@@ -172,6 +174,16 @@ mod tests {
         let closed =
             Refusal::forbidden("correction_window_closed", "error.correction_window_closed");
         assert_eq!(closed.error().status(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn a_lost_or_missing_connection_is_503_not_500() {
+        let lost = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        for err in [lost, sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed] {
+            let e = AppError::from(err);
+            assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(e.code(), "database_unavailable");
+        }
     }
 
     #[test]

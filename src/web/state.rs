@@ -22,6 +22,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Keys for ID numbers.
     pub cipher: Cipher,
+    /// The spreadsheet exports running now, per user.
+    pub exports: super::export::Running,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             figures,
             config: Arc::new(config),
             cipher,
+            exports: Default::default(),
         }
     }
 }

@@ -294,12 +294,35 @@ impl TestApp {
         Self::spawn_configured(TestDb::new().await, configure).await
     }
 
+    /// A running app on a fresh database, configured as the environment variables `vars` (and
+    /// the test defaults) say.
+    pub async fn spawn_with_vars(vars: &[(&str, &str)]) -> TestApp {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::spawn_with(move |config| {
+            let bind = config.bind;
+            *config = Config::from_lookup(|name| match name {
+                "AIXIN_SECRET_KEY" => Some("ab".repeat(32)),
+                "AIXIN_DATA_DIR" => Some(std::env::temp_dir().to_string_lossy().into_owned()),
+                _ => vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            })
+            .unwrap();
+            config.bind = bind;
+        })
+        .await
+    }
+
     async fn spawn_configured(db: TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut config = test_config(addr);
         configure(&mut config);
-        let state = AppState::new(db.pool.clone(), config);
+        // The app's own pool, with the settings the service gives every connection.
+        let options = db::session_settings((*db.pool.connect_options()).clone(), &config);
+        let pool = db::pool_options(10).connect_lazy_with(options);
+        let state = AppState::new(pool, config);
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(aixin::serve(listener, state, async move {
             let _ = rx.await;
