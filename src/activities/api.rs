@@ -104,7 +104,14 @@ pub async fn list(
             })
             .collect();
         let sheet = (t("activities.title"), &headers[..], rows);
-        return export::audited(&db, &user, ip, "activities", sheet, false).await;
+        let filters = export::filters(&[
+            ("station_id", Some(&station.id.to_string())),
+            ("kind", query.kind.as_deref()),
+            ("from", query.from.as_deref()),
+            ("to", query.to.as_deref()),
+            ("q", query.q.as_deref()),
+        ]);
+        return export::audited(&db, &user, ip, "activities", sheet, (false, filters)).await;
     }
     let page = service::list(&db, &user, &filter, (paging.limit(), paging.offset())).await?;
     Ok(Json(paging.page(page.items, page.total)).into_response())

@@ -113,15 +113,18 @@ pub async fn log_in(
     ip: Option<IpAddr>,
 ) -> Result<CurrentUser, AppError> {
     let key = login.trim().to_lowercase();
+    let account = store::find_for_login(db, login.trim()).await?;
+    // A failed login names the account tried, when there is one, so that it is filed under
+    // that account's region and its admins see it; never what was typed.
+    let tried = account.as_ref().map(|a| a.id);
     if let Err(refused) = throttle::check(db, &key, ip).await {
         audit::record(
             db,
-            failed_login(ip, serde_json::json!({ "throttled": true })),
+            failed_login(tried, ip, serde_json::json!({ "throttled": true })),
         )
         .await?;
         return Err(refused);
     }
-    let account = store::find_for_login(db, login.trim()).await?;
     let verified = match &account {
         Some(a) => {
             let (hash, pw) = (a.password_hash.clone(), password.to_owned());
@@ -140,7 +143,7 @@ pub async fn log_in(
     let account = account.filter(|a| verified && a.active);
     throttle::record(db, &key, ip, account.is_some()).await?;
     let Some(account) = account else {
-        audit::record(db, failed_login(ip, serde_json::json!({}))).await?;
+        audit::record(db, failed_login(tried, ip, serde_json::json!({}))).await?;
         return Err(AppError::InvalidCredentials);
     };
 
@@ -170,14 +173,19 @@ pub async fn log_in(
     Ok(user)
 }
 
-/// The audit entry of a failed login: no actor, no username (it may be a mistyped password).
-fn failed_login(ip: Option<IpAddr>, detail: serde_json::Value) -> audit::Entry {
+/// The audit entry of a failed login: no actor, nothing typed (it may be a mistyped password);
+/// the account tried, if one exists, as its record.
+fn failed_login(
+    account: Option<uuid::Uuid>,
+    ip: Option<IpAddr>,
+    detail: serde_json::Value,
+) -> audit::Entry {
     audit::Entry {
         actor_id: None,
         region_code: None,
         action: Action::LoginFailed,
         entity: "session",
-        entity_id: None,
+        entity_id: account,
         ip,
         detail,
     }

@@ -60,6 +60,17 @@ impl ListQuery {
         };
         check.finish(filter, &self.paging)
     }
+
+    /// The filters asked for, as an export's audit event records them.
+    pub fn filters(&self) -> serde_json::Value {
+        export::filters(&[
+            ("q", self.q.as_deref()),
+            ("station_id", self.station_id.as_deref()),
+            ("status", self.status.as_deref()),
+            ("category", self.category.as_deref()),
+            ("region_code", self.region_code.as_deref()),
+        ])
+    }
 }
 
 /// `GET /api/v1/children` (`format=xlsx`: the whole list as a spreadsheet, audited).
@@ -120,7 +131,7 @@ pub async fn list(
             ip,
             "children",
             (t("children.title"), &headers, rows),
-            full,
+            (full, q.filters()),
         )
         .await;
     }
@@ -146,13 +157,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(child)).into_response())
 }
 
-/// `GET /api/v1/children/{id}`.
+/// `GET /api/v1/children/{id}` (the view is audited).
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> Result<Json<ChildDetail>, AppError> {
-    super::service::detail(&state.db, &state.cipher, &user, parse_id(&id)?)
+    super::service::view(&state.db, &state.cipher, &user, parse_id(&id)?, ip)
         .await
         .map(Json)
 }

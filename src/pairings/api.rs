@@ -69,7 +69,7 @@ pub async fn list(
             ip,
             "pairings",
             (t("pairings.title"), &headers, rows),
-            false,
+            (false, q.filters()),
         )
         .await;
     }

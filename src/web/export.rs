@@ -85,19 +85,33 @@ pub fn full_values(full: Option<&str>, role: Role) -> Result<bool, AppError> {
     }
 }
 
+/// An export's filters as its audit event records them: the non-empty ones, as the user gave
+/// them (a name search `q` is her own query: it is kept, and nothing is added to it).
+pub fn filters(given: &[(&str, Option<&str>)]) -> serde_json::Value {
+    let kept = given
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+            Some(((*name).to_owned(), serde_json::Value::from(value)))
+        })
+        .collect();
+    serde_json::Value::Object(kept)
+}
+
 /// Writes the spreadsheet, audits the export (kind, row count, whether full values were
-/// included — never the values) and answers the download.
+/// included, the filters asked for — never the rows' values) and answers the download.
 pub async fn audited(
     db: &sqlx::PgPool,
     actor: impl Into<Actor>,
     ip: Option<std::net::IpAddr>,
     entity: &'static str,
     (sheet, headers, rows): (&str, &[&str], Vec<Vec<String>>),
-    full: bool,
+    (full, filters): (bool, serde_json::Value),
 ) -> Result<Response, AppError> {
     let bytes = xlsx(sheet, headers, &rows)?;
-    let entry = audit::Entry::by(actor, audit::Action::Export, entity, None, ip)
-        .with_detail(serde_json::json!({ "rows": rows.len(), "full": full }));
+    let entry = audit::Entry::by(actor, audit::Action::Export, entity, None, ip).with_detail(
+        serde_json::json!({ "rows": rows.len(), "full": full, "filters": filters }),
+    );
     audit::record(db, entry).await?;
     Ok(download(entity, bytes))
 }

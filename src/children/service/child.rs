@@ -77,6 +77,20 @@ pub async fn detail(
     })
 }
 
+/// A child in scope opened by the user (her page, `GET /api/v1/children/{id}`): as [`detail`],
+/// and the view is audited (once an hour per user and child).
+pub async fn view(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    id: Uuid,
+    ip: Option<IpAddr>,
+) -> Result<ChildDetail, AppError> {
+    let detail = detail(db, cipher, user, id).await?;
+    audit::viewed(db, user, "child", id, ip).await?;
+    Ok(detail)
+}
+
 /// Checks that the child lives in a known region within the user's scope and is registered at
 /// a station the user may see.
 async fn check_scope(db: &PgPool, user: &CurrentUser, c: &ValidChild) -> Result<(), AppError> {

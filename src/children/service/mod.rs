@@ -5,6 +5,6 @@ mod child;
 mod guardians;
 
 pub use child::{
-    ChildDetail, create, detail, full_id_numbers, list, not_registered_at, reveal, update,
+    ChildDetail, create, detail, full_id_numbers, list, not_registered_at, reveal, update, view,
 };
 pub use guardians::{add_consent, add_guardian, has_current_consent, withdraw};

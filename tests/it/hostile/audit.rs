@@ -1,1 +1,196 @@
 //! Audit gaps and deployment defaults (findings 7 and 10).
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::fixtures::{self, LONGJU};
+use crate::harness::{Browser, TestApp};
+
+/// The admin's audit page, as text.
+async fn audit_page(admin: &Browser, query: &str) -> String {
+    let response = admin.get(&format!("/admin/audit?{query}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+async fn views_of(app: &TestApp, actor: Uuid, record: Uuid) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM audit_event WHERE action = 'view' AND actor_id = $1 AND entity_id = $2",
+    )
+    .bind(actor)
+    .bind(record)
+    .fetch_one(app.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn opening_a_record_is_audited_once_an_hour_and_seen_by_the_records_region() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let (child, _) = fixtures::child(p, station).await;
+    let volunteer = fixtures::volunteer(p, station, "applied", 2).await;
+    // 德阳市 staff open the records of a child and a volunteer of 广汉市.
+    let (city, reader) = app.logged_in("staff", "5106").await;
+    let (county_admin, _) = app.logged_in("admin", "510681").await;
+    let (elsewhere, _) = app.logged_in("admin", "5117").await;
+
+    for _ in 0..2 {
+        assert_eq!(
+            city.get(&format!("/children/{child}")).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            city.get_json(&format!("/api/v1/children/{child}")).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            city.get(&format!("/volunteers/{volunteer}")).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            city.get_json(&format!("/api/v1/volunteers/{volunteer}"))
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(views_of(&app, reader.id, child).await, 1, "one an hour");
+    assert_eq!(views_of(&app, reader.id, volunteer).await, 1, "one an hour");
+
+    // A second reader gets her own event.
+    let (other, other_reader) = app.logged_in("staff", "510681").await;
+    other.get_json(&format!("/api/v1/children/{child}")).await;
+    assert_eq!(views_of(&app, other_reader.id, child).await, 1);
+
+    // The county that holds the records sees who opened them, though the reader is the city's.
+    let page = audit_page(&county_admin, "action=view").await;
+    assert!(page.contains(&reader.username), "{page}");
+    assert!(page.contains(&child.to_string()) && page.contains(&volunteer.to_string()));
+    assert!(page.contains("查看"));
+    // The reader's own city still sees what its staff did; another city sees nothing.
+    let (city_admin, _) = app.logged_in("admin", "5106").await;
+    assert!(audit_page(&city_admin, "action=view").await.contains(&reader.username));
+    assert!(!audit_page(&elsewhere, "action=view").await.contains(&reader.username));
+
+    // A record out of reach is not opened, and not audited as opened.
+    let far = fixtures::station(p, fixtures::YUNDING).await;
+    let (far_child, _) = fixtures::child(p, far).await;
+    assert_eq!(
+        city.get_json(&format!("/api/v1/children/{far_child}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(views_of(&app, reader.id, far_child).await, 0);
+}
+
+#[tokio::test]
+async fn a_change_is_filed_under_the_records_region_and_the_actors() {
+    let app = TestApp::spawn().await;
+    let station = fixtures::station(app.pool(), LONGJU).await;
+    let (city, actor) = app.logged_in("staff", "5106").await;
+    let (county_admin, _) = app.logged_in("admin", "510681").await;
+    let (city_admin, _) = app.logged_in("admin", "5106").await;
+    let (status, created) = city
+        .post_json(
+            "/api/v1/volunteers",
+            &json!({ "name": "王秀兰", "phone": "13912345678", "region_code": LONGJU, "station_id": station, "skills": ["心理"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+
+    let county = audit_page(&county_admin, "action=create").await;
+    assert!(county.contains(&actor.username) && county.contains(id), "{county}");
+    let city_page = audit_page(&city_admin, "action=create").await;
+    assert!(city_page.contains(&actor.username) && city_page.contains(id));
+}
+
+#[tokio::test]
+async fn a_failed_login_is_seen_by_the_admins_of_the_accounts_region() {
+    let app = TestApp::spawn().await;
+    let staff = app.regional_user("staff", "510681").await;
+    let (county_admin, _) = app.logged_in("admin", "510681").await;
+    let (beijing, _) = app.logged_in("admin", "11").await;
+
+    let (status, body) = app
+        .browser()
+        .post_json(
+            "/api/v1/session",
+            &json!({ "username": staff.username, "password": "not-the-password-1" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    // An unknown account is still filed under no region.
+    app.browser()
+        .post_json(
+            "/api/v1/session",
+            &json!({ "username": "nobody-at-all", "password": "not-the-password-2" }),
+        )
+        .await;
+
+    let page = audit_page(&county_admin, "action=login_failed").await;
+    assert!(page.contains("登录失败"), "{page}");
+    assert!(page.contains(&staff.username), "{page}");
+    assert!(!page.contains("nobody-at-all"));
+    assert!(
+        !audit_page(&beijing, "action=login_failed")
+            .await
+            .contains(&staff.username),
+        "another province's admin does not see 四川's accounts"
+    );
+    let details: Vec<String> = sqlx::query_scalar("SELECT detail::text FROM audit_event")
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+    assert!(
+        details
+            .iter()
+            .all(|d| !d.contains("not-the-password") && !d.contains("nobody-at-all")),
+        "{details:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_export_records_its_filters_and_nothing_more() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    fixtures::child(p, station).await;
+    fixtures::volunteer(p, station, "applied", 2).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    let response = staff
+        .get(&format!(
+            "/api/v1/children?format=xlsx&q=%E6%9D%8E&status=registered&station_id={station}&page=1"
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = staff
+        .get("/api/v1/volunteers?format=xlsx&region_code=510681002&status=")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let exports: Vec<(String, Value)> = sqlx::query_as(
+        "SELECT entity, detail FROM audit_event WHERE action = 'export' ORDER BY at",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    assert_eq!(exports.len(), 2, "{exports:?}");
+    assert_eq!(exports[0].0, "children");
+    assert_eq!(
+        exports[0].1["filters"],
+        json!({ "q": "李", "status": "registered", "station_id": station.to_string() }),
+        "{exports:?}"
+    );
+    assert_eq!(exports[0].1["rows"], 1);
+    assert!(!exports[0].1.to_string().contains("李小雨"), "no row's values");
+    assert_eq!(exports[1].0, "volunteers");
+    assert_eq!(
+        exports[1].1["filters"],
+        json!({ "region_code": "510681002" }),
+        "an empty filter is not a filter: {exports:?}"
+    );
+}
