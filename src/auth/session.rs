@@ -4,8 +4,14 @@
 //! login happened and the session was last used. Every request reloads the account: a disabled
 //! account, a changed password (a new epoch), 8 hours without use or 7 days since login end the
 //! session on the server.
+//!
+//! The cookie ends with the browser unless the login asked to be remembered (the login form's
+//! box, `"remember": true` in `POST /api/v1/session`); a remembered session's cookie lasts
+//! [`IDLE_TIMEOUT`] from each renewal, as long as the server keeps the session.
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -14,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -38,20 +46,98 @@ struct SessionUser {
     epoch: i32,
     login_at: i64,
     seen_at: i64,
+    /// Whether the cookie outlives the browser (sessions saved before this was asked are not).
+    #[serde(default)]
+    remember: bool,
 }
 
-/// The session layer: HttpOnly, SameSite=Lax, `Secure` when the service is served over HTTPS.
-pub fn layer(db: PgPool, secure: bool) -> SessionManagerLayer<PostgresStore> {
-    SessionManagerLayer::new(PostgresStore::new(db))
+/// The session layer: HttpOnly, SameSite=Lax, `Secure` when the service is served over HTTPS;
+/// a cookie that ends with the browser unless the session is remembered ([`load_user`] says).
+pub fn layer(db: PgPool, secure: bool) -> SessionManagerLayer<Store> {
+    SessionManagerLayer::new(Store(PostgresStore::new(db)))
         .with_name(COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
-        .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT))
+        .with_expiry(Expiry::OnSessionEnd)
+}
+
+/// The session store: PostgreSQL, with a record's life on the server capped at
+/// [`IDLE_TIMEOUT`] from its last save, whatever the cookie's (a cookie that ends with the
+/// browser gives the store no date of its own).
+#[derive(Debug, Clone)]
+pub struct Store(PostgresStore);
+
+type StoreResult<'a, T> = Pin<Box<dyn Future<Output = session_store::Result<T>> + Send + 'a>>;
+
+fn capped(expiry: OffsetDateTime) -> OffsetDateTime {
+    expiry.min(OffsetDateTime::now_utc() + IDLE_TIMEOUT)
+}
+
+impl SessionStore for Store {
+    fn create<'a, 'b, 't>(&'a self, record: &'b mut Record) -> StoreResult<'t, ()>
+    where
+        'a: 't,
+        'b: 't,
+        Self: 't,
+    {
+        record.expiry_date = capped(record.expiry_date);
+        self.0.create(record)
+    }
+
+    fn save<'a, 'b, 't>(&'a self, record: &'b Record) -> StoreResult<'t, ()>
+    where
+        'a: 't,
+        'b: 't,
+        Self: 't,
+    {
+        Box::pin(async move {
+            let mut record = record.clone();
+            record.expiry_date = capped(record.expiry_date);
+            self.0.save(&record).await
+        })
+    }
+
+    fn load<'a, 'b, 't>(&'a self, id: &'b Id) -> StoreResult<'t, Option<Record>>
+    where
+        'a: 't,
+        'b: 't,
+        Self: 't,
+    {
+        self.0.load(id)
+    }
+
+    fn delete<'a, 'b, 't>(&'a self, id: &'b Id) -> StoreResult<'t, ()>
+    where
+        'a: 't,
+        'b: 't,
+        Self: 't,
+    {
+        self.0.delete(id)
+    }
+}
+
+/// The lifetime of the cookie the session layer is about to send (it sends one whenever the
+/// session changed): [`IDLE_TIMEOUT`] for a remembered login, the browser's session otherwise.
+async fn cookie_lifetime(session: &Session) -> Result<(), AppError> {
+    if !session.is_modified() {
+        return Ok(());
+    }
+    let remember = session
+        .get::<SessionUser>(KEY)
+        .await
+        .map_err(session_error)?
+        .is_some_and(|s| s.remember);
+    session.set_expiry(Some(if remember {
+        Expiry::OnInactivity(IDLE_TIMEOUT)
+    } else {
+        Expiry::OnSessionEnd
+    }));
+    Ok(())
 }
 
 /// Middleware: puts the logged-in [`CurrentUser`] in the request's extensions, or ends a
-/// session that is no longer valid.
+/// session that is no longer valid; on the way out, sets the lifetime of a renewed cookie.
 pub async fn load_user(
     State(db): State<PgPool>,
     session: Session,
@@ -69,7 +155,11 @@ pub async fn load_user(
         Ok(None) => {}
         Err(e) => return e.into_response(),
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if let Err(e) = cookie_lifetime(&session).await {
+        return e.into_response();
+    }
+    response
 }
 
 async fn current_user(db: &PgPool, session: &Session) -> Result<Option<CurrentUser>, AppError> {
@@ -104,12 +194,13 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 
 /// Checks a username (or a volunteer's mobile number) and password, within the throttling
 /// limits, and on success starts a fresh session (a new id: no session fixation). Every
-/// attempt is audited; a failure says nothing about whether the account exists.
+/// attempt is audited; a failure says nothing about whether the account exists. `remember`
+/// keeps the cookie when the browser closes.
 pub async fn log_in(
     db: &PgPool,
     session: &Session,
-    login: &str,
-    password: &str,
+    (login, password): (&str, &str),
+    remember: bool,
     ip: Option<IpAddr>,
 ) -> Result<CurrentUser, AppError> {
     let key = login.trim().to_lowercase();
@@ -157,6 +248,7 @@ pub async fn log_in(
                 epoch: account.session_epoch,
                 login_at: now,
                 seen_at: now,
+                remember,
             },
         )
         .await

@@ -1,11 +1,12 @@
 //! Audit gaps and deployment defaults (findings 7 and 10).
 
 use reqwest::StatusCode;
+use reqwest::header;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::fixtures::{self, LONGJU};
-use crate::harness::{Browser, TestApp};
+use crate::harness::{Browser, PASSWORD, TestApp};
 
 /// The admin's audit page, as text.
 async fn audit_page(admin: &Browser, query: &str) -> String {
@@ -193,4 +194,109 @@ async fn an_export_records_its_filters_and_nothing_more() {
         json!({ "region_code": "510681002" }),
         "an empty filter is not a filter: {exports:?}"
     );
+}
+
+fn set_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("aixin_session="))
+        .unwrap_or_else(|| panic!("no session cookie: {:?}", response.headers()))
+        .to_owned()
+}
+
+fn ends_with_the_browser(cookie: &str) -> bool {
+    let lower = cookie.to_ascii_lowercase();
+    !lower.contains("max-age") && !lower.contains("expires")
+}
+
+#[tokio::test]
+async fn the_session_cookie_ends_with_the_browser_unless_remembered() {
+    let app = TestApp::spawn().await;
+    let user = app.regional_user("staff", "510681").await;
+    let api = |remember: Option<bool>| {
+        let mut body = json!({ "username": user.username, "password": PASSWORD });
+        if let Some(r) = remember {
+            body["remember"] = json!(r);
+        }
+        let http = crate::harness::client();
+        let url = app.url("/api/v1/session");
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+
+    let plain = api(None).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    let cookie = set_cookie(&plain);
+    assert!(ends_with_the_browser(&cookie), "{cookie}");
+    let not = api(Some(false)).await;
+    assert!(ends_with_the_browser(&set_cookie(&not)));
+    let kept = api(Some(true)).await;
+    assert_eq!(kept.status(), StatusCode::OK);
+    let cookie = set_cookie(&kept);
+    assert!(cookie.contains("Max-Age=28800"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+
+    // The login page offers the box, and the form honours it.
+    let form = app.get("/login").await.text().await.unwrap();
+    assert!(
+        form.contains(r#"type="checkbox""#) && form.contains(r#"name="remember""#),
+        "{form}"
+    );
+    assert!(form.contains("记住我"));
+    let plain = app
+        .browser()
+        .post_form(
+            "/login",
+            &[("username", &user.username), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(plain.status(), StatusCode::SEE_OTHER);
+    assert!(ends_with_the_browser(&set_cookie(&plain)));
+    let kept = app
+        .browser()
+        .post_form(
+            "/login",
+            &[
+                ("username", &user.username),
+                ("password", PASSWORD),
+                ("remember", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(kept.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&kept).contains("Max-Age=28800"));
+}
+
+#[tokio::test]
+async fn a_remembered_session_stays_remembered_and_a_plain_one_plain_when_the_cookie_is_renewed()
+{
+    let app = TestApp::spawn().await;
+    for remember in [false, true] {
+        let user = app.regional_user("staff", "510681").await;
+        let browser = app.browser();
+        let (status, _) = browser
+            .post_json(
+                "/api/v1/session",
+                &json!({ "username": user.username, "password": PASSWORD, "remember": remember }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        // Changing one's password renews the session id, so the cookie is sent again.
+        let response = browser
+            .http
+            .post(browser.url("/api/v1/me/password"))
+            .json(&json!({ "current_password": PASSWORD, "new_password": "另一个足够长的新密码" }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let cookie = set_cookie(&response);
+        assert_eq!(
+            !ends_with_the_browser(&cookie),
+            remember,
+            "remember={remember}: {cookie}"
+        );
+    }
 }
