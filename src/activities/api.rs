@@ -57,6 +57,7 @@ pub async fn list(
     user: CurrentUser,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
+    site: export::FetchSite,
     Path(id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
@@ -65,7 +66,7 @@ pub async fn list(
         .ok_or(AppError::NotFound)?;
     let (mut filter, paging) = query.checked()?;
     filter.station_id = Some(station.id);
-    if export::wanted(query.format.as_deref())? {
+    if export::wanted(query.format.as_deref(), site)? {
         let items = service::list(&db, &user, &filter, (export::MAX_ROWS, 0))
             .await?
             .items;

@@ -79,10 +79,11 @@ pub async fn list(
     user: CurrentUser,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
+    site: export::FetchSite,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
-    if export::wanted(q.format.as_deref())? {
+    if export::wanted(q.format.as_deref(), site)? {
         let full = export::full_values(q.full.as_deref(), user.role)?;
         let (items, _) =
             super::service::list(&state.db, &user.scope, &filter, export::MAX_ROWS, 0).await?;

@@ -23,11 +23,12 @@ pub async fn list(
     user: CurrentUser,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
+    site: export::FetchSite,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     let days = state.config.check_in_days;
-    if export::wanted(q.format.as_deref())? {
+    if export::wanted(q.format.as_deref(), site)? {
         let (items, _) =
             service::list(&state.db, &user, &filter, (export::MAX_ROWS, 0), days).await?;
         let t = |k: &str| prefs.lang.t(k);

@@ -106,8 +106,10 @@ pub async fn monthly(
     ctx: PageContext,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
+    site: export::FetchSite,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
+    let xlsx = export::wanted(q.format.as_deref(), site)?;
     let asked = (q.region.as_deref(), q.station.as_deref());
     let report = service::monthly(
         (&state.db, &state.figures),
@@ -117,7 +119,6 @@ pub async fn monthly(
         crate::domain::today(),
     )
     .await?;
-    let xlsx = export::wanted(q.format.as_deref())?;
     let name = report
         .name
         .clone()

@@ -70,10 +70,11 @@ pub async fn list(
     user: CurrentUser,
     prefs: Prefs,
     ClientIp(ip): ClientIp,
+    site: export::FetchSite,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
-    if export::wanted(query.format.as_deref())? {
+    if export::wanted(query.format.as_deref(), site)? {
         let (items, _) = service::list(&db, &user, &filter, (export::MAX_ROWS, 0)).await?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [

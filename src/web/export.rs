@@ -1,6 +1,8 @@
 //! Lists as spreadsheets: `format=xlsx` on a list answers the same rows as an `.xlsx` file.
 
-use axum::http::{HeaderValue, header};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -18,10 +20,40 @@ pub fn link(page_link: &str, api_path: &str) -> String {
     format!("{api_path}?format=xlsx&{query}")
 }
 
-/// Whether a list request asks for a spreadsheet.
-pub fn wanted(format: Option<&str>) -> Result<bool, AppError> {
+/// Whether another site asked for this request, as the browser says (`Sec-Fetch-Site:
+/// cross-site`). A request without the header (a script, an older browser) is not refused
+/// for lack of it, as the CSRF check does not refuse a bodiless API call.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchSite {
+    cross_site: bool,
+}
+
+impl FetchSite {
+    /// Reads the header.
+    pub fn of(headers: &HeaderMap) -> FetchSite {
+        FetchSite {
+            cross_site: headers
+                .get("sec-fetch-site")
+                .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site")),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FetchSite {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(FetchSite::of(&parts.headers))
+    }
+}
+
+/// Whether a list request asks for a spreadsheet. A spreadsheet is an audited download: one
+/// another site asked for (a link or an image on a page elsewhere, riding on the user's
+/// session) is refused with 403 `cross_site_download`, before anything is read or audited.
+pub fn wanted(format: Option<&str>, site: FetchSite) -> Result<bool, AppError> {
     match format.map(str::trim).filter(|f| !f.is_empty()) {
         None | Some("json") => Ok(false),
+        Some("xlsx") if site.cross_site => Err(AppError::Forbidden("cross_site_download")),
         Some("xlsx") => Ok(true),
         Some(_) => Err(AppError::validation(FieldErrors::from([(
             "format".to_owned(),

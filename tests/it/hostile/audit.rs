@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::fixtures::{self, LONGJU};
-use crate::harness::{Browser, PASSWORD, TestApp};
+use crate::harness::{Browser, PASSWORD, TestApp, assert_error};
 
 /// The admin's audit page, as text.
 async fn audit_page(admin: &Browser, query: &str) -> String {
@@ -299,4 +299,67 @@ async fn a_remembered_session_stays_remembered_and_a_plain_one_plain_when_the_co
             "remember={remember}: {cookie}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_audited_download_asked_from_another_site_is_refused() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    fixtures::child(p, station).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let month = {
+        let first = aixin::domain::today().replace_day(1).unwrap();
+        let last = first.previous_day().unwrap();
+        format!("{:04}-{:02}", last.year(), u8::from(last.month()))
+    };
+    let downloads = [
+        "/api/v1/children?format=xlsx".to_owned(),
+        "/api/v1/volunteers?format=xlsx".to_owned(),
+        "/api/v1/stations?format=xlsx".to_owned(),
+        "/api/v1/pairings?format=xlsx".to_owned(),
+        format!("/api/v1/stations/{station}/activities?format=xlsx"),
+        format!("/reports/monthly?month={month}&format=xlsx"),
+    ];
+    for path in &downloads {
+        let response = staff
+            .http
+            .get(staff.url(path))
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        if path.starts_with("/api/") {
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            assert_error(&body, "cross_site_download");
+        }
+    }
+    let exports: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_event WHERE action = 'export'")
+            .fetch_one(p)
+            .await
+            .unwrap();
+    assert_eq!(exports, 0, "a refused download is not exported");
+
+    // The same downloads from the site itself, or from a script that sends no such header.
+    for path in &downloads {
+        for site in [Some("same-origin"), Some("none"), None] {
+            let mut request = staff.http.get(staff.url(path));
+            if let Some(site) = site {
+                request = request.header("sec-fetch-site", site);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path} {site:?}");
+        }
+    }
+    // A cross-site link to a list (not a download) still answers.
+    let response = staff
+        .http
+        .get(staff.url("/api/v1/children"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }
