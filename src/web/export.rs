@@ -141,9 +141,8 @@ pub async fn audited(
     (full, filters): (bool, serde_json::Value),
 ) -> Result<Response, AppError> {
     let bytes = xlsx(sheet, headers, &rows)?;
-    let entry = audit::Entry::by(actor, audit::Action::Export, entity, None, ip).with_detail(
-        serde_json::json!({ "rows": rows.len(), "full": full, "filters": filters }),
-    );
+    let entry = audit::Entry::by(actor, audit::Action::Export, entity, None, ip)
+        .with_detail(serde_json::json!({ "rows": rows.len(), "full": full, "filters": filters }));
     audit::record(db, entry).await?;
     Ok(download(entity, bytes))
 }

@@ -73,14 +73,24 @@ async fn opening_a_record_is_audited_once_an_hour_and_seen_by_the_records_region
     assert!(page.contains("查看"));
     // The reader's own city still sees what its staff did; another city sees nothing.
     let (city_admin, _) = app.logged_in("admin", "5106").await;
-    assert!(audit_page(&city_admin, "action=view").await.contains(&reader.username));
-    assert!(!audit_page(&elsewhere, "action=view").await.contains(&reader.username));
+    assert!(
+        audit_page(&city_admin, "action=view")
+            .await
+            .contains(&reader.username)
+    );
+    assert!(
+        !audit_page(&elsewhere, "action=view")
+            .await
+            .contains(&reader.username)
+    );
 
     // A record out of reach is not opened, and not audited as opened.
     let far = fixtures::station(p, fixtures::YUNDING).await;
     let (far_child, _) = fixtures::child(p, far).await;
     assert_eq!(
-        city.get_json(&format!("/api/v1/children/{far_child}")).await.0,
+        city.get_json(&format!("/api/v1/children/{far_child}"))
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
     assert_eq!(views_of(&app, reader.id, far_child).await, 0);
@@ -103,7 +113,10 @@ async fn a_change_is_filed_under_the_records_region_and_the_actors() {
     let id = created["id"].as_str().unwrap();
 
     let county = audit_page(&county_admin, "action=create").await;
-    assert!(county.contains(&actor.username) && county.contains(id), "{county}");
+    assert!(
+        county.contains(&actor.username) && county.contains(id),
+        "{county}"
+    );
     let city_page = audit_page(&city_admin, "action=create").await;
     assert!(city_page.contains(&actor.username) && city_page.contains(id));
 }
@@ -187,7 +200,10 @@ async fn an_export_records_its_filters_and_nothing_more() {
         "{exports:?}"
     );
     assert_eq!(exports[0].1["rows"], 1);
-    assert!(!exports[0].1.to_string().contains("李小雨"), "no row's values");
+    assert!(
+        !exports[0].1.to_string().contains("李小雨"),
+        "no row's values"
+    );
     assert_eq!(exports[1].0, "volunteers");
     assert_eq!(
         exports[1].1["filters"],
@@ -270,8 +286,7 @@ async fn the_session_cookie_ends_with_the_browser_unless_remembered() {
 }
 
 #[tokio::test]
-async fn a_remembered_session_stays_remembered_and_a_plain_one_plain_when_the_cookie_is_renewed()
-{
+async fn a_remembered_session_stays_remembered_and_a_plain_one_plain_when_the_cookie_is_renewed() {
     let app = TestApp::spawn().await;
     for remember in [false, true] {
         let user = app.regional_user("staff", "510681").await;
