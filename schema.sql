@@ -488,6 +488,57 @@ END $$;
 
 
 --
+-- Name: audit_event_file(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_event_file() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.record_region_code IS NULL AND NEW.entity_id IS NOT NULL THEN
+        NEW.record_region_code := audit_record_region(NEW.entity, NEW.entity_id);
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: audit_record_region(text, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_record_region(p_entity text, p_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    -- a session event names its account
+    SELECT CASE CASE p_entity WHEN 'session' THEN 'user' ELSE p_entity END
+        WHEN 'child' THEN (SELECT c.region_code FROM child c WHERE c.id = p_id)
+        WHEN 'guardian' THEN (SELECT c.region_code FROM guardian g JOIN child c ON c.id = g.child_id
+                              WHERE g.id = p_id)
+        WHEN 'consent' THEN (SELECT c.region_code FROM consent k JOIN child c ON c.id = k.child_id
+                             WHERE k.id = p_id)
+        WHEN 'wish' THEN (SELECT c.region_code FROM wish w JOIN child c ON c.id = w.child_id
+                          WHERE w.id = p_id)
+        WHEN 'volunteer' THEN (SELECT v.region_code FROM volunteer v WHERE v.id = p_id)
+        WHEN 'station' THEN (SELECT s.region_code FROM station s WHERE s.id = p_id)
+        WHEN 'activity' THEN (SELECT s.region_code FROM activity a JOIN station s ON s.id = a.station_id
+                              WHERE a.id = p_id)
+        WHEN 'pairing' THEN (SELECT s.region_code FROM pairing p JOIN station s ON s.id = p.station_id
+                             WHERE p.id = p_id)
+        WHEN 'contact' THEN (SELECT s.region_code FROM contact k JOIN pairing p ON p.id = k.pairing_id
+                                  JOIN station s ON s.id = p.station_id
+                             WHERE k.id = p_id)
+        WHEN 'user' THEN (SELECT coalesce(u.region_code, v.region_code,
+                                          (SELECT min(s.region_code) FROM user_station us
+                                               JOIN station s ON s.id = us.station_id
+                                           WHERE us.user_id = u.id))
+                          FROM app_user u LEFT JOIN volunteer v ON v.id = u.volunteer_id
+                          WHERE u.id = p_id)
+    END
+$$;
+
+
+--
 -- Name: child_exit_guard(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1196,8 +1247,23 @@ CREATE TABLE public.audit_event (
     entity_id uuid,
     ip inet,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    record_region_code text,
     CONSTRAINT audit_event_entity_check CHECK ((char_length(entity) <= 50))
 );
+
+
+--
+-- Name: COLUMN audit_event.region_code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_event.region_code IS 'the actor''s region at the time';
+
+
+--
+-- Name: COLUMN audit_event.record_region_code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_event.record_region_code IS 'the region of the record the event names';
 
 
 --
@@ -1939,6 +2005,13 @@ CREATE INDEX audit_event_entity ON public.audit_event USING btree (entity_id) WH
 
 
 --
+-- Name: audit_event_record_region; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_event_record_region ON public.audit_event USING btree (record_region_code text_pattern_ops, at DESC);
+
+
+--
 -- Name: audit_event_region; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2370,6 +2443,13 @@ CREATE TRIGGER attendance_touch BEFORE UPDATE ON public.attendance FOR EACH ROW 
 --
 
 CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION public.refuse_change();
+
+
+--
+-- Name: audit_event audit_event_file; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_event_file BEFORE INSERT ON public.audit_event FOR EACH ROW EXECUTE FUNCTION public.audit_event_file();
 
 
 --

@@ -67,7 +67,7 @@ pub async fn list(
         .ok_or(AppError::NotFound)?;
     let (mut filter, paging) = query.checked()?;
     filter.station_id = Some(station.id);
-    if export::wanted(query.format.as_deref())? {
+    if exporting.wanted(query.format.as_deref())? {
         let _running = exporting.start()?;
         let items = service::list(&db, &user, &filter, (exporting.fetch_limit(), 0))
             .await?
@@ -108,7 +108,14 @@ pub async fn list(
             })
             .collect();
         let sheet = (t("activities.title"), &headers[..], rows);
-        return export::audited(&db, &user, ip, "activities", sheet, false).await;
+        let filters = export::filters(&[
+            ("station_id", Some(&station.id.to_string())),
+            ("kind", query.kind.as_deref()),
+            ("from", query.from.as_deref()),
+            ("to", query.to.as_deref()),
+            ("q", query.q.as_deref()),
+        ]);
+        return export::audited(&db, &user, ip, "activities", sheet, (false, filters)).await;
     }
     let page = service::list(&db, &user, &filter, (paging.limit(), paging.offset())).await?;
     Ok(Json(paging.page(page.items, page.total)).into_response())

@@ -98,9 +98,11 @@ impl Action {
 /// One event to record.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Who did it (none for a failed login).
+    /// Who did it (none for a failed login: that names the account tried, if it exists, as
+    /// its record).
     pub actor_id: Option<Uuid>,
-    /// The region it is filed under, so admins of that subtree see it.
+    /// The actor's region, so the admins of that subtree see it (the database adds the
+    /// region of the record `entity_id` names).
     pub region_code: Option<String>,
     /// What happened.
     pub action: Action,
@@ -142,7 +144,25 @@ impl Entry {
     }
 }
 
-/// Appends an event.
+/// Appends an event. It is filed under the actor's region and, by the database, under the
+/// region of the record it names (`audit_record_region`), so the admins of either see it.
 pub async fn record<'e>(db: impl sqlx::PgExecutor<'e>, entry: Entry) -> sqlx::Result<()> {
     store::insert(db, &entry).await
+}
+
+/// A user opens one record's page or asks for it once an hour at most, as far as the trail is
+/// concerned: a view is recorded unless the same user's view of the same record was.
+pub const VIEW_EVERY: time::Duration = time::Duration::hours(1);
+
+/// Records that `actor` opened record `id` of kind `entity` (at most one event per user,
+/// record and [`VIEW_EVERY`]). Returns whether an event was written.
+pub async fn viewed(
+    db: &sqlx::PgPool,
+    actor: impl Into<Actor>,
+    entity: &'static str,
+    id: Uuid,
+    ip: Option<IpAddr>,
+) -> sqlx::Result<bool> {
+    let entry = Entry::by(actor, Action::View, entity, Some(id), ip);
+    store::insert_view(db, &entry, VIEW_EVERY).await
 }

@@ -25,6 +25,37 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &Entry) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Appends a view of a record unless the same actor's view of it was recorded within
+/// `every`. Views of one actor and record are serialised (a transaction-scoped advisory lock),
+/// so two requests at once still write one event.
+pub async fn insert_view(db: &PgPool, e: &Entry, every: time::Duration) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let key = format!("audit-view:{:?}:{:?}", e.actor_id, e.entity_id);
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+        .execute(&mut *tx)
+        .await?;
+    let since = OffsetDateTime::now_utc() - every;
+    let written = sqlx::query!(
+        "INSERT INTO audit_event (actor_id, region_code, action, entity, entity_id, ip, detail)
+         SELECT $1, $2, $3, $4, $5, $6, $7
+         WHERE NOT EXISTS (SELECT 1 FROM audit_event
+                           WHERE actor_id = $1 AND entity_id = $5 AND action = $3 AND at > $8)",
+        e.actor_id,
+        e.region_code,
+        e.action as Action,
+        e.entity,
+        e.entity_id,
+        e.ip.map(IpNetwork::from),
+        e.detail,
+        since
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(written == 1)
+}
+
 /// Filters of the audit log.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
@@ -53,14 +84,17 @@ pub struct Event {
     pub entity: String,
     /// Which record.
     pub entity_id: Option<Uuid>,
+    /// The account a session or account event names (its username).
+    pub account: Option<String>,
     /// From where.
     pub ip: Option<String>,
     /// Field names changed, etc.
     pub detail: serde_json::Value,
 }
 
-/// A page of the events filed under the region subtree `like` (and, for a province-level
-/// admin, the events filed under no region: failed logins of unknown accounts).
+/// A page of the events filed under the region subtree `like`, by the actor's region or by the
+/// record's (and, for a province-level admin, the events filed under neither: failed logins of
+/// unknown accounts).
 pub async fn list(
     db: &PgPool,
     like: &str,
@@ -75,9 +109,11 @@ pub async fn list(
         .map(|a| format!("%{}%", crate::db::escape_like(a)));
     let rows = sqlx::query!(
         r#"SELECT e.at, u.username AS "actor?", e.action AS "action: Action", e.entity, e.entity_id,
-                  host(e.ip) AS ip, e.detail
+                  host(e.ip) AS ip, e.detail, t.username AS "account?"
            FROM audit_event e LEFT JOIN app_user u ON u.id = e.actor_id
-           WHERE (e.region_code LIKE $1 OR ($2 AND e.region_code IS NULL))
+                LEFT JOIN app_user t ON e.entity IN ('session', 'user') AND t.id = e.entity_id
+           WHERE (e.region_code LIKE $1 OR e.record_region_code LIKE $1
+                  OR ($2 AND e.region_code IS NULL AND e.record_region_code IS NULL))
              AND ($3::text IS NULL OR u.username ILIKE $3 OR u.display_name ILIKE $3)
              AND ($4::audit_action IS NULL OR e.action = $4)
              AND ($5::text IS NULL OR e.entity = $5)
@@ -100,7 +136,8 @@ pub async fn list(
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!"
            FROM audit_event e LEFT JOIN app_user u ON u.id = e.actor_id
-           WHERE (e.region_code LIKE $1 OR ($2 AND e.region_code IS NULL))
+           WHERE (e.region_code LIKE $1 OR e.record_region_code LIKE $1
+                  OR ($2 AND e.region_code IS NULL AND e.record_region_code IS NULL))
              AND ($3::text IS NULL OR u.username ILIKE $3 OR u.display_name ILIKE $3)
              AND ($4::audit_action IS NULL OR e.action = $4)
              AND ($5::text IS NULL OR e.entity = $5)
@@ -124,6 +161,7 @@ pub async fn list(
             action: r.action,
             entity: r.entity,
             entity_id: r.entity_id,
+            account: r.account,
             ip: r.ip,
             detail: r.detail,
         })

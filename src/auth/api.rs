@@ -58,6 +58,9 @@ pub struct MeBody {
 pub struct LoginBody {
     username: String,
     password: String,
+    /// Keep the session cookie when the browser closes (it ends with the browser otherwise).
+    #[serde(default)]
+    remember: bool,
 }
 
 /// `POST /api/v1/session`: logs in; sets the session cookie.
@@ -67,7 +70,8 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<MeBody>, AppError> {
-    let user = session::log_in(&db, &session, &body.username, &body.password, ip).await?;
+    let login = (body.username.as_str(), body.password.as_str());
+    let user = session::log_in(&db, &session, login, body.remember, ip).await?;
     Ok(Json(MeBody {
         user: Me::from(&user),
     }))

@@ -25,6 +25,7 @@ struct LoginPage {
     ctx: PageContext,
     username: String,
     next: String,
+    remember: bool,
     error: Option<String>,
 }
 
@@ -49,6 +50,7 @@ pub async fn login_form(
         ctx,
         username: String::new(),
         next,
+        remember: false,
         error: None,
     })
 }
@@ -60,6 +62,9 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// The "remember me" box: present (whatever its value) when ticked.
+    #[serde(default)]
+    remember: Option<String>,
 }
 
 /// `POST /login`: on success to the page asked for (or the password change a one-time
@@ -71,7 +76,8 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    match session::log_in(&db, &session, &form.username, &form.password, ip).await {
+    let login = (form.username.as_str(), form.password.as_str());
+    match session::log_in(&db, &session, login, form.remember.is_some(), ip).await {
         Ok(user) => {
             let target = if user.must_change_password {
                 "/account/password".to_owned()
@@ -106,6 +112,7 @@ pub async fn login(
                 ctx,
                 username: form.username,
                 next,
+                remember: form.remember.is_some(),
                 error: Some(error),
             };
             Ok((status, render(&page)).into_response())

@@ -9,6 +9,10 @@
 //! restart of PostgreSQL), the operation is tried once more on a fresh connection — each of
 //! them is safe to repeat (a read; a write of the same row, or its removal) — and if the
 //! database is still away the request answers 503 with `Retry-After`, never 500.
+//!
+//! The cookie ends with the browser unless the login asked to be remembered (the login form's
+//! box, `"remember": true` in `POST /api/v1/session`); a remembered session's cookie lasts
+//! [`IDLE_TIMEOUT`] from each renewal, as long as the server keeps the session.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -48,16 +52,45 @@ struct SessionUser {
     epoch: i32,
     login_at: i64,
     seen_at: i64,
+    /// Whether the cookie outlives the browser (sessions saved before this was asked are not).
+    #[serde(default)]
+    remember: bool,
 }
 
-/// The session layer: HttpOnly, SameSite=Lax, `Secure` when the service is served over HTTPS.
+/// The session layer: HttpOnly, SameSite=Lax, `Secure` when the service is served over HTTPS;
+/// a cookie that ends with the browser unless the session is remembered ([`load_user`] says).
 pub fn layer(db: PgPool, secure: bool) -> SessionManagerLayer<Store> {
     SessionManagerLayer::new(Store(PostgresStore::new(db)))
         .with_name(COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
-        .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT))
+        .with_expiry(Expiry::OnSessionEnd)
+}
+
+/// A session record's life on the server is capped at [`IDLE_TIMEOUT`] from its last save,
+/// whatever the cookie's (a cookie that ends with the browser gives the store no date of its own).
+fn capped(expiry: OffsetDateTime) -> OffsetDateTime {
+    expiry.min(OffsetDateTime::now_utc() + IDLE_TIMEOUT)
+}
+
+/// The lifetime of the cookie the session layer is about to send (it sends one whenever the
+/// session changed): [`IDLE_TIMEOUT`] for a remembered login, the browser's session otherwise.
+async fn cookie_lifetime(session: &Session) -> Result<(), AppError> {
+    if !session.is_modified() {
+        return Ok(());
+    }
+    let remember = session
+        .get::<SessionUser>(KEY)
+        .await
+        .map_err(session_error)?
+        .is_some_and(|s| s.remember);
+    session.set_expiry(Some(if remember {
+        Expiry::OnInactivity(IDLE_TIMEOUT)
+    } else {
+        Expiry::OnSessionEnd
+    }));
+    Ok(())
 }
 
 /// The sessions in PostgreSQL, each operation tried once more when it fails (see the module).
@@ -100,6 +133,7 @@ impl SessionStore for Store {
         Box::pin(async move {
             // `create` may pick a new id when the first is taken; a repeat starts from the id
             // it was given, in a transaction of its own.
+            record.expiry_date = capped(record.expiry_date);
             let first = record.clone();
             Self::twice("create", || {
                 let mut attempt = first.clone();
@@ -119,7 +153,11 @@ impl SessionStore for Store {
         'b: 'f,
         Self: 'f,
     {
-        Box::pin(Self::twice("save", move || self.0.save(record)))
+        Box::pin(async move {
+            let mut record = record.clone();
+            record.expiry_date = capped(record.expiry_date);
+            Self::twice("save", || self.0.save(&record)).await
+        })
     }
 
     fn load<'a, 'b, 'f>(&'a self, id: &'b Id) -> StoreFuture<'f, Option<Record>>
@@ -157,7 +195,7 @@ pub async fn store_failures(request: Request, next: Next) -> Response {
 }
 
 /// Middleware: puts the logged-in [`CurrentUser`] in the request's extensions, or ends a
-/// session that is no longer valid.
+/// session that is no longer valid; on the way out, sets the lifetime of a renewed cookie.
 pub async fn load_user(
     State(db): State<PgPool>,
     session: Session,
@@ -175,7 +213,11 @@ pub async fn load_user(
         Ok(None) => {}
         Err(e) => return e.into_response(),
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if let Err(e) = cookie_lifetime(&session).await {
+        return e.into_response();
+    }
+    response
 }
 
 async fn current_user(db: &PgPool, session: &Session) -> Result<Option<CurrentUser>, AppError> {
@@ -217,12 +259,13 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 
 /// Checks a username (or a volunteer's mobile number) and password, within the throttling
 /// limits, and on success starts a fresh session (a new id: no session fixation). Every
-/// attempt is audited; a failure says nothing about whether the account exists.
+/// attempt is audited; a failure says nothing about whether the account exists. `remember`
+/// keeps the cookie when the browser closes.
 pub async fn log_in(
     db: &PgPool,
     session: &Session,
-    login: &str,
-    password: &str,
+    (login, password): (&str, &str),
+    remember: bool,
     ip: Option<IpAddr>,
 ) -> Result<CurrentUser, AppError> {
     // A name holding a control character is no one's (and PostgreSQL cannot store a NUL).
@@ -230,15 +273,18 @@ pub async fn log_in(
         return Err(AppError::InvalidCredentials);
     }
     let key = login.trim().to_lowercase();
+    let account = crate::db::retry_read(|| store::find_for_login(db, login.trim())).await?;
+    // A failed login names the account tried, when there is one, so that it is filed under
+    // that account's region and its admins see it; never what was typed.
+    let tried = account.as_ref().map(|a| a.id);
     if let Err(refused) = throttle::check(db, &key, ip).await {
         audit::record(
             db,
-            failed_login(ip, serde_json::json!({ "throttled": true })),
+            failed_login(tried, ip, serde_json::json!({ "throttled": true })),
         )
         .await?;
         return Err(refused);
     }
-    let account = crate::db::retry_read(|| store::find_for_login(db, login.trim())).await?;
     let verified = match &account {
         Some(a) => password::verify_bounded(password, &a.password_hash).await?,
         None => {
@@ -249,7 +295,7 @@ pub async fn log_in(
     let account = account.filter(|a| verified && a.active);
     throttle::record(db, &key, ip, account.is_some()).await?;
     let Some(account) = account else {
-        audit::record(db, failed_login(ip, serde_json::json!({}))).await?;
+        audit::record(db, failed_login(tried, ip, serde_json::json!({}))).await?;
         return Err(AppError::InvalidCredentials);
     };
 
@@ -263,6 +309,7 @@ pub async fn log_in(
                 epoch: account.session_epoch,
                 login_at: now,
                 seen_at: now,
+                remember,
             },
         )
         .await
@@ -279,14 +326,19 @@ pub async fn log_in(
     Ok(user)
 }
 
-/// The audit entry of a failed login: no actor, no username (it may be a mistyped password).
-fn failed_login(ip: Option<IpAddr>, detail: serde_json::Value) -> audit::Entry {
+/// The audit entry of a failed login: no actor, nothing typed (it may be a mistyped password);
+/// the account tried, if one exists, as its record.
+fn failed_login(
+    account: Option<uuid::Uuid>,
+    ip: Option<IpAddr>,
+    detail: serde_json::Value,
+) -> audit::Entry {
     audit::Entry {
         actor_id: None,
         region_code: None,
         action: Action::LoginFailed,
         entity: "session",
-        entity_id: None,
+        entity_id: account,
         ip,
         detail,
     }

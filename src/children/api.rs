@@ -61,6 +61,17 @@ impl ListQuery {
         };
         check.finish(filter, &self.paging)
     }
+
+    /// The filters asked for, as an export's audit event records them.
+    pub fn filters(&self) -> serde_json::Value {
+        export::filters(&[
+            ("q", self.q.as_deref()),
+            ("station_id", self.station_id.as_deref()),
+            ("status", self.status.as_deref()),
+            ("category", self.category.as_deref()),
+            ("region_code", self.region_code.as_deref()),
+        ])
+    }
 }
 
 /// `GET /api/v1/children` (`format=xlsx`: the whole list as a spreadsheet, audited).
@@ -73,7 +84,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
-    if export::wanted(q.format.as_deref())? {
+    if exporting.wanted(q.format.as_deref())? {
         let _running = exporting.start()?;
         let full = export::full_values(q.full.as_deref(), user.role)?;
         let (items, _) =
@@ -125,7 +136,7 @@ pub async fn list(
             ip,
             "children",
             (t("children.title"), &headers, rows),
-            full,
+            (full, q.filters()),
         )
         .await;
     }
@@ -151,13 +162,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(child)).into_response())
 }
 
-/// `GET /api/v1/children/{id}`.
+/// `GET /api/v1/children/{id}` (the view is audited).
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> Result<Json<ChildDetail>, AppError> {
-    super::service::detail(&state.db, &state.cipher, &user, parse_id(&id)?)
+    super::service::view(&state.db, &state.cipher, &user, parse_id(&id)?, ip)
         .await
         .map(Json)
 }

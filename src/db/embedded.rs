@@ -69,7 +69,7 @@ impl Cluster {
         let parent = data_dir
             .parent()
             .context("the cluster directory has no parent")?;
-        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        runtime_dir(parent, run_as.as_ref())?;
         let lock_path = parent.join(format!(
             ".{}.lock",
             data_dir
@@ -220,11 +220,9 @@ impl Cluster {
         if let Some(user) = &self.run_as
             && self.socket_dir != self.data_dir
         {
-            fs::create_dir_all(&self.socket_dir)?;
-            fs::set_permissions(&self.socket_dir, fs::Permissions::from_mode(0o700))?;
-            chown(&self.socket_dir, user)?;
-        } else {
-            fs::create_dir_all(&self.socket_dir)?;
+            runtime_dir(&self.socket_dir, Some(user))?;
+        } else if self.socket_dir != self.data_dir {
+            runtime_dir(&self.socket_dir, None)?;
         }
         // Many short queries from concurrent requests: parallel workers would only add processes
         // competing for the same cores, so each query runs in its own backend.
@@ -294,6 +292,56 @@ impl Cluster {
             Some(user) => chown(path, user),
             None => Ok(()),
         }
+    }
+}
+
+/// A folder the cluster keeps its files or its socket in (`var/`, the `/var/tmp` fallback, the
+/// short socket folder under `/tmp`): created readable by its owner only and handed to the
+/// cluster's owner; one that exists must belong to this process's user or the cluster's owner,
+/// since a folder of a predictable name in a shared place may have been made by someone else.
+fn runtime_dir(dir: &Path, owner: Option<&SystemUser>) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match fs::symlink_metadata(dir) {
+        Ok(meta) => {
+            if !meta.is_dir() {
+                bail!(
+                    "{} is not a folder (a link or a file stands there): remove it, or set \
+                     AIXIN_DATA_DIR or DATABASE_URL",
+                    dir.display()
+                );
+            }
+            let me = nix::unistd::geteuid().as_raw();
+            if meta.uid() != me && owner.is_none_or(|o| meta.uid() != o.uid) {
+                bail!(
+                    "{} belongs to another user (uid {}), who could read or replace the \
+                     database's files: remove it, or set AIXIN_DATA_DIR or DATABASE_URL",
+                    dir.display(),
+                    meta.uid()
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent() {
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            match fs::DirBuilder::new().mode(0o700).create(dir) {
+                Ok(()) => {}
+                // Another process made it first: check theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return runtime_dir(dir, owner);
+                }
+                Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
+            }
+            // The mode asked for is narrowed by the umask, never widened: set it exactly.
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+            match owner {
+                Some(user) => chown(dir, user),
+                None => Ok(()),
+            }
+        }
+        Err(e) => Err(e).with_context(|| format!("looking at {}", dir.display())),
     }
 }
 
@@ -482,6 +530,38 @@ mod tests {
         }
         let found = find_bin_dir_in(None, &root.path().join("none"), root.path()).unwrap();
         assert_eq!(found, root.path().join("15").join("bin"));
+    }
+
+    #[test]
+    fn a_new_runtime_folder_is_its_owners_alone() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("aixin-abc").join("pg-socket");
+        runtime_dir(&dir, None).unwrap();
+        assert_eq!(fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+        runtime_dir(&dir, None).expect("one's own folder is used again");
+    }
+
+    #[test]
+    fn a_runtime_folder_of_another_user_is_refused() {
+        if !nix::unistd::geteuid().is_root() {
+            return; // only root can make a folder someone else owns
+        }
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("aixin-abc");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        let err = runtime_dir(&dir, None).unwrap_err().to_string();
+        assert!(
+            err.contains(&dir.display().to_string()) && err.contains("another user"),
+            "{err}"
+        );
+        let link = root.path().join("aixin-link");
+        std::os::unix::fs::symlink(root.path(), &link).unwrap();
+        assert!(
+            runtime_dir(&link, None).is_err(),
+            "a link is not a folder of ours"
+        );
     }
 
     #[test]

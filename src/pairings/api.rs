@@ -34,16 +34,10 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
     let days = state.config.check_in_days;
-    if export::wanted(q.format.as_deref())? {
+    if exporting.wanted(q.format.as_deref())? {
         let _running = exporting.start()?;
-        let items = service::export(
-            &state.db,
-            &user,
-            &filter,
-            exporting.fetch_limit(),
-            days,
-        )
-        .await?;
+        let items =
+            service::export(&state.db, &user, &filter, exporting.fetch_limit(), days).await?;
         exporting.check(&items)?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
@@ -84,7 +78,7 @@ pub async fn list(
             ip,
             "pairings",
             (t("pairings.title"), &headers, rows),
-            false,
+            (false, q.filters()),
         )
         .await;
     }

@@ -193,6 +193,17 @@ impl ListQuery {
         };
         check.finish(filter, &self.paging)
     }
+    /// The filters asked for, as an export's audit event records them.
+    pub fn filters(&self) -> serde_json::Value {
+        crate::web::export::filters(&[
+            ("q", self.q.as_deref()),
+            ("station_id", self.station_id.as_deref()),
+            ("child_id", self.child_id.as_deref()),
+            ("volunteer_id", self.volunteer_id.as_deref()),
+            ("status", self.status.as_deref()),
+            ("health", self.health.as_deref()),
+        ])
+    }
 }
 
 /// A child waiting for a pairing.

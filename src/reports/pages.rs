@@ -110,7 +110,7 @@ pub async fn monthly(
     exporting: export::Export,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let xlsx = export::wanted(q.format.as_deref())?;
+    let xlsx = exporting.wanted(q.format.as_deref())?;
     // The download counts among its user's running exports.
     let _running = xlsx.then(|| exporting.start()).transpose()?;
     let asked = (q.region.as_deref(), q.station.as_deref());

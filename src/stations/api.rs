@@ -53,6 +53,16 @@ impl ListQuery {
         };
         check.finish(filter, &self.paging)
     }
+
+    /// The filters asked for, as an export's audit event records them.
+    pub fn filters(&self) -> serde_json::Value {
+        export::filters(&[
+            ("region_code", self.region_code.as_deref()),
+            ("build_mode", self.build_mode.as_deref()),
+            ("status", self.status.as_deref()),
+            ("q", self.q.as_deref()),
+        ])
+    }
 }
 
 /// `GET /api/v1/stations` (`format=xlsx`: the whole list as a spreadsheet, audited).
@@ -65,7 +75,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
-    if export::wanted(query.format.as_deref())? {
+    if exporting.wanted(query.format.as_deref())? {
         let _running = exporting.start()?;
         let (items, _) = service::list(&db, &user, &filter, (exporting.fetch_limit(), 0)).await?;
         exporting.check(&items)?;
@@ -99,7 +109,7 @@ pub async fn list(
             ip,
             "stations",
             (t("stations.title"), &headers, rows),
-            false,
+            (false, query.filters()),
         )
         .await;
     }

@@ -59,6 +59,17 @@ impl ListQuery {
         };
         check.finish(filter, &self.paging)
     }
+
+    /// The filters asked for, as an export's audit event records them.
+    pub fn filters(&self) -> serde_json::Value {
+        export::filters(&[
+            ("q", self.q.as_deref()),
+            ("station_id", self.station_id.as_deref()),
+            ("status", self.status.as_deref()),
+            ("region_code", self.region_code.as_deref()),
+            ("skill", self.skill.as_deref()),
+        ])
+    }
 }
 
 /// `GET /api/v1/volunteers` (`format=xlsx`: the whole list as a spreadsheet, phones masked,
@@ -73,7 +84,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
-    if export::wanted(q.format.as_deref())? {
+    if exporting.wanted(q.format.as_deref())? {
         let _running = exporting.start()?;
         let full = export::full_values(q.full.as_deref(), user.role)?;
         let (items, _) =
@@ -120,7 +131,7 @@ pub async fn list(
             ip,
             "volunteers",
             (t("volunteers.title"), &headers, rows),
-            full,
+            (full, q.filters()),
         )
         .await;
     }
@@ -141,15 +152,16 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-/// `GET /api/v1/volunteers/{id}`.
+/// `GET /api/v1/volunteers/{id}` (the view is audited).
 pub async fn get(
     State(db): State<PgPool>,
     State(cipher): State<Cipher>,
     user: CurrentUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> Result<Json<Volunteer>, AppError> {
     let id = parse_id(&id)?;
-    super::service::detail(&db, &cipher, &user, id)
+    super::service::view(&db, &cipher, &user, id, ip)
         .await
         .map(Json)
 }

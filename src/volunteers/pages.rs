@@ -1,6 +1,8 @@
 //! Volunteer pages: the list, registration, the volunteer's page (with audited reveals) and
 //! editing, including moving her along the pipeline.
 
+use std::net::IpAddr;
+
 use crate::web::Query;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -327,15 +329,15 @@ impl DetailPage {
     }
 
     /// The page for a volunteer in scope, with her pairing history, her trainings and a
-    /// revealed value.
+    /// revealed value; the view is audited.
     async fn load(
         state: &AppState,
         ctx: PageContext,
-        user: &CurrentUser,
+        (user, ip): (&CurrentUser, Option<IpAddr>),
         id: Uuid,
         (revealed_phone, revealed_id): (Option<String>, Option<String>),
     ) -> Result<DetailPage, AppError> {
-        let volunteer = super::service::detail(&state.db, &state.cipher, user, id).await?;
+        let volunteer = super::service::view(&state.db, &state.cipher, user, id, ip).await?;
         let pairings =
             super::read::pairing_history(&state.db, &user.scope, id, state.config.check_in_days)
                 .await?;
@@ -364,9 +366,10 @@ pub async fn detail(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let page = DetailPage::load(&state, ctx, &user, parse_id(&id)?, (None, None)).await?;
+    let page = DetailPage::load(&state, ctx, (&user, ip), parse_id(&id)?, (None, None)).await?;
     Ok(render(&page))
 }
 
@@ -394,7 +397,7 @@ pub async fn reveal(
         RevealField::Phone => (value, None),
         RevealField::IdNumber => (None, value),
     };
-    let page = DetailPage::load(&state, ctx, &user, id, revealed).await?;
+    let page = DetailPage::load(&state, ctx, (&user, ip), id, revealed).await?;
     Ok(render(&page))
 }
 

@@ -55,6 +55,20 @@ pub async fn detail(
         .masked(cipher))
 }
 
+/// A volunteer in scope opened by the user (her page, `GET /api/v1/volunteers/{id}`): as
+/// [`detail`], and the view is audited (once an hour per user and volunteer).
+pub async fn view(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    id: Uuid,
+    ip: Option<IpAddr>,
+) -> Result<Volunteer, AppError> {
+    let volunteer = detail(db, cipher, user, id).await?;
+    audit::viewed(db, user, "volunteer", id, ip).await?;
+    Ok(volunteer)
+}
+
 /// The full phone and ID number of these volunteers, for an admin's audited export.
 pub async fn full_values(
     db: &PgPool,

@@ -2,14 +2,15 @@
 //!
 //! An export is bounded: at most `AIXIN_EXPORT_MAX_ROWS` rows (a longer list is refused with
 //! 422 `export_too_large`, naming the limit), and at most two running at once per user (a third
-//! is refused with 429 and `Retry-After`).
+//! is refused with 429 and `Retry-After`). A spreadsheet is an audited download: one that
+//! another site asked for is refused before anything is read or audited.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -25,10 +26,11 @@ pub const AT_ONCE_PER_USER: usize = 2;
 #[derive(Debug, Clone, Default)]
 pub struct Running(Arc<Mutex<HashMap<String, usize>>>);
 
-/// What a list handler needs to export: the most rows an export writes
-/// (`AIXIN_EXPORT_MAX_ROWS`), and a place among its user's running exports.
+/// What a list handler needs to export: whether another site asked for it, the most rows an
+/// export writes (`AIXIN_EXPORT_MAX_ROWS`), and a place among its user's running exports.
 #[derive(Debug, Clone)]
 pub struct Export {
+    cross_site: bool,
     max_rows: u32,
     running: Running,
     user: Option<String>,
@@ -43,6 +45,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         Ok(Export {
+            cross_site: cross_site(&parts.headers),
             max_rows: state.config.export_max_rows,
             running: state.exports.clone(),
             user: parts.extensions.get::<Viewer>().map(|v| v.username.clone()),
@@ -51,6 +54,21 @@ where
 }
 
 impl Export {
+    /// Whether a list request asks for a spreadsheet. A spreadsheet is an audited download: one
+    /// another site asked for (a link or an image on a page elsewhere, riding on the user's
+    /// session) is refused with 403 `cross_site_download`, before anything is read or audited.
+    pub fn wanted(&self, format: Option<&str>) -> Result<bool, AppError> {
+        match format.map(str::trim).filter(|f| !f.is_empty()) {
+            None | Some("json") => Ok(false),
+            Some("xlsx") if self.cross_site => Err(AppError::Forbidden("cross_site_download")),
+            Some("xlsx") => Ok(true),
+            Some(_) => Err(AppError::validation(FieldErrors::from([(
+                "format".to_owned(),
+                FieldError::new("error.format"),
+            )]))),
+        }
+    }
+
     /// Takes one of the user's export places for as long as the returned guard lives, or
     /// refuses (429) when she already has [`AT_ONCE_PER_USER`] exports running.
     pub fn start(&self) -> Result<Started, AppError> {
@@ -115,16 +133,13 @@ pub fn link(page_link: &str, api_path: &str) -> String {
     format!("{api_path}?format=xlsx&{query}")
 }
 
-/// Whether a list request asks for a spreadsheet.
-pub fn wanted(format: Option<&str>) -> Result<bool, AppError> {
-    match format.map(str::trim).filter(|f| !f.is_empty()) {
-        None | Some("json") => Ok(false),
-        Some("xlsx") => Ok(true),
-        Some(_) => Err(AppError::validation(FieldErrors::from([(
-            "format".to_owned(),
-            FieldError::new("error.format"),
-        )]))),
-    }
+/// Whether another site asked for this request, as the browser says (`Sec-Fetch-Site:
+/// cross-site`). A request without the header (a script, an older browser) is not refused
+/// for lack of it, as the CSRF check does not refuse a bodiless API call.
+fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"))
 }
 
 /// A sheet with a bold header row, frozen, and one row per record.
@@ -182,19 +197,32 @@ pub fn full_values(full: Option<&str>, role: Role) -> Result<bool, AppError> {
     }
 }
 
+/// An export's filters as its audit event records them: the non-empty ones, as the user gave
+/// them (a name search `q` is her own query: it is kept, and nothing is added to it).
+pub fn filters(given: &[(&str, Option<&str>)]) -> serde_json::Value {
+    let kept = given
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+            Some(((*name).to_owned(), serde_json::Value::from(value)))
+        })
+        .collect();
+    serde_json::Value::Object(kept)
+}
+
 /// Writes the spreadsheet, audits the export (kind, row count, whether full values were
-/// included — never the values) and answers the download.
+/// included, the filters asked for — never the rows' values) and answers the download.
 pub async fn audited(
     db: &sqlx::PgPool,
     actor: impl Into<Actor>,
     ip: Option<std::net::IpAddr>,
     entity: &'static str,
     (sheet, headers, rows): (&str, &[&str], Vec<Vec<String>>),
-    full: bool,
+    (full, filters): (bool, serde_json::Value),
 ) -> Result<Response, AppError> {
     let bytes = xlsx(sheet, headers, &rows)?;
     let entry = audit::Entry::by(actor, audit::Action::Export, entity, None, ip)
-        .with_detail(serde_json::json!({ "rows": rows.len(), "full": full }));
+        .with_detail(serde_json::json!({ "rows": rows.len(), "full": full, "filters": filters }));
     audit::record(db, entry).await?;
     Ok(download(entity, bytes))
 }
@@ -205,6 +233,7 @@ mod tests {
 
     fn export(user: &str, running: &Running) -> Export {
         Export {
+            cross_site: false,
             max_rows: 3,
             running: running.clone(),
             user: Some(user.to_owned()),

@@ -2,6 +2,8 @@
 //! 14), the child's page with guardians, consent records and pairing history, editing and
 //! exit.
 
+use std::net::IpAddr;
+
 use crate::web::Query;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -413,15 +415,16 @@ impl DetailPage {
     }
 }
 
-/// The page of a child in scope, showing `errors` (of a refused guardian or consent).
+/// The page of a child in scope, showing `errors` (of a refused guardian or consent); the
+/// view is audited.
 pub(super) async fn detail_page(
     state: &AppState,
     ctx: PageContext,
-    user: &CurrentUser,
+    (user, ip): (&CurrentUser, Option<IpAddr>),
     id: Uuid,
     errors: Errors,
 ) -> Result<DetailPage, AppError> {
-    let d = service::detail(&state.db, &state.cipher, user, id).await?;
+    let d = service::view(&state.db, &state.cipher, user, id, ip).await?;
     let pairings =
         read::pairing_history(&state.db, &user.scope, id, state.config.check_in_days).await?;
     let mut transfer_to = Vec::new();
@@ -445,10 +448,11 @@ pub async fn detail(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     Ok(render(
-        &detail_page(&state, ctx, &user, parse_id(&id)?, Errors::new()).await?,
+        &detail_page(&state, ctx, (&user, ip), parse_id(&id)?, Errors::new()).await?,
     ))
 }
 
@@ -549,7 +553,7 @@ pub async fn reveal(
         ip,
     )
     .await?;
-    let mut page = detail_page(&state, ctx, &user, id, Errors::new()).await?;
+    let mut page = detail_page(&state, ctx, (&user, ip), id, Errors::new()).await?;
     match (form.field.as_str(), value) {
         ("id_number", v) => page.revealed_id = v,
         (_, Some(phone)) => {

@@ -54,7 +54,7 @@ pub async fn add_guardian(
                 .collect();
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&detail_page(&state, ctx, &user, id, errors).await?),
+                render(&detail_page(&state, ctx, (&user, ip), id, errors).await?),
             )
                 .into_response())
         }
@@ -101,7 +101,7 @@ pub async fn add_consent(
                 .collect();
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&detail_page(&state, ctx, &user, id, errors).await?),
+                render(&detail_page(&state, ctx, (&user, ip), id, errors).await?),
             )
                 .into_response())
         }

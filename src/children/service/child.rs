@@ -81,6 +81,20 @@ pub async fn detail(
     })
 }
 
+/// A child in scope opened by the user (her page, `GET /api/v1/children/{id}`): as [`detail`],
+/// and the view is audited (once an hour per user and child).
+pub async fn view(
+    db: &PgPool,
+    cipher: &Cipher,
+    user: &CurrentUser,
+    id: Uuid,
+    ip: Option<IpAddr>,
+) -> Result<ChildDetail, AppError> {
+    let detail = detail(db, cipher, user, id).await?;
+    audit::viewed(db, user, "child", id, ip).await?;
+    Ok(detail)
+}
+
 /// Checks that the child lives in a known region within the user's scope, is registered at a
 /// station the user may see, and lives in that station's county. `current` is the record an
 /// edit starts from: an edit that moves her to a station of another county is a transfer, and

@@ -6,5 +6,6 @@ mod guardians;
 
 pub use child::{
     ChildDetail, create, detail, full_id_numbers, list, move_to, not_registered_at, reveal, update,
+    view,
 };
 pub use guardians::{add_consent, add_guardian, has_current_consent, withdraw};
