@@ -508,33 +508,51 @@ $$;
 --
 
 CREATE FUNCTION public.audit_record_region(p_entity text, p_id uuid) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
+DECLARE
+    found text;
+BEGIN
+    CASE p_entity
+    WHEN 'child' THEN
+        SELECT c.region_code INTO found FROM child c WHERE c.id = p_id;
+    WHEN 'guardian' THEN
+        SELECT c.region_code INTO found FROM guardian g JOIN child c ON c.id = g.child_id
+        WHERE g.id = p_id;
+    WHEN 'consent' THEN
+        SELECT c.region_code INTO found FROM consent k JOIN child c ON c.id = k.child_id
+        WHERE k.id = p_id;
+    WHEN 'wish' THEN
+        SELECT c.region_code INTO found FROM wish w JOIN child c ON c.id = w.child_id
+        WHERE w.id = p_id;
+    WHEN 'volunteer' THEN
+        SELECT v.region_code INTO found FROM volunteer v WHERE v.id = p_id;
+    WHEN 'station' THEN
+        SELECT s.region_code INTO found FROM station s WHERE s.id = p_id;
+    WHEN 'activity' THEN
+        SELECT s.region_code INTO found FROM activity a JOIN station s ON s.id = a.station_id
+        WHERE a.id = p_id;
+    WHEN 'pairing' THEN
+        SELECT s.region_code INTO found FROM pairing p JOIN station s ON s.id = p.station_id
+        WHERE p.id = p_id;
+    WHEN 'contact' THEN
+        SELECT s.region_code INTO found FROM contact k JOIN pairing p ON p.id = k.pairing_id
+            JOIN station s ON s.id = p.station_id
+        WHERE k.id = p_id;
     -- a session event names its account
-    SELECT CASE CASE p_entity WHEN 'session' THEN 'user' ELSE p_entity END
-        WHEN 'child' THEN (SELECT c.region_code FROM child c WHERE c.id = p_id)
-        WHEN 'guardian' THEN (SELECT c.region_code FROM guardian g JOIN child c ON c.id = g.child_id
-                              WHERE g.id = p_id)
-        WHEN 'consent' THEN (SELECT c.region_code FROM consent k JOIN child c ON c.id = k.child_id
-                             WHERE k.id = p_id)
-        WHEN 'wish' THEN (SELECT c.region_code FROM wish w JOIN child c ON c.id = w.child_id
-                          WHERE w.id = p_id)
-        WHEN 'volunteer' THEN (SELECT v.region_code FROM volunteer v WHERE v.id = p_id)
-        WHEN 'station' THEN (SELECT s.region_code FROM station s WHERE s.id = p_id)
-        WHEN 'activity' THEN (SELECT s.region_code FROM activity a JOIN station s ON s.id = a.station_id
-                              WHERE a.id = p_id)
-        WHEN 'pairing' THEN (SELECT s.region_code FROM pairing p JOIN station s ON s.id = p.station_id
-                             WHERE p.id = p_id)
-        WHEN 'contact' THEN (SELECT s.region_code FROM contact k JOIN pairing p ON p.id = k.pairing_id
-                                  JOIN station s ON s.id = p.station_id
-                             WHERE k.id = p_id)
-        WHEN 'user' THEN (SELECT coalesce(u.region_code, v.region_code,
-                                          (SELECT min(s.region_code) FROM user_station us
-                                               JOIN station s ON s.id = us.station_id
-                                           WHERE us.user_id = u.id))
-                          FROM app_user u LEFT JOIN volunteer v ON v.id = u.volunteer_id
-                          WHERE u.id = p_id)
-    END
+    WHEN 'user', 'session' THEN
+        SELECT coalesce(u.region_code, v.region_code,
+                        (SELECT min(s.region_code) FROM user_station us
+                             JOIN station s ON s.id = us.station_id
+                         WHERE us.user_id = u.id))
+        INTO found
+        FROM app_user u LEFT JOIN volunteer v ON v.id = u.volunteer_id
+        WHERE u.id = p_id;
+    ELSE
+        found := NULL;
+    END CASE;
+    RETURN found;
+END
 $$;
 
 
