@@ -319,6 +319,11 @@ fn runtime_dir(dir: &Path, owner: Option<&SystemUser>) -> anyhow::Result<()> {
                     meta.uid()
                 );
             }
+            // One made under the umask by an older version (open to every local user) is closed.
+            if meta.mode() & 0o077 != 0 {
+                fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+                    .with_context(|| format!("closing {} to other users", dir.display()))?;
+            }
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -539,6 +544,16 @@ mod tests {
         runtime_dir(&dir, None).unwrap();
         assert_eq!(fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
         runtime_dir(&dir, None).expect("one's own folder is used again");
+    }
+
+    #[test]
+    fn a_runtime_folder_made_open_to_all_is_closed_to_its_owner() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("aixin-old");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        runtime_dir(&dir, None).unwrap();
+        assert_eq!(fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
     }
 
     #[test]

@@ -187,7 +187,16 @@ pub async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::R
 /// processes at once: the migrator and the region loader each take an advisory lock.
 pub async fn prepare(pool: &PgPool) -> anyhow::Result<Prepared> {
     let before = applied_migrations(pool).await?;
-    MIGRATOR.run(pool).await.map_err(|e| match e {
+    // Migrations (a backfill, an index build, the wait for another instance's migrator) are not
+    // bound by the statement timeout of requests: they run on a connection of their own, closed
+    // afterwards rather than handed back to the pool without its timeout.
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut conn)
+        .await?;
+    let migrated = MIGRATOR.run(&mut conn).await;
+    let _ = sqlx::Connection::close(conn).await;
+    migrated.map_err(|e| match e {
         // The schema was squashed into one baseline per area on 2026-12-01, before anything was
         // deployed: a database made by the migrations before that cannot be brought up to date.
         sqlx::migrate::MigrateError::VersionMissing(version) => anyhow::anyhow!(

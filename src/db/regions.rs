@@ -20,6 +20,10 @@ pub fn data() -> [&'static str; 2] {
 /// once.
 pub async fn load_if_empty(pool: &PgPool) -> anyhow::Result<u64> {
     let mut tx = pool.begin().await?;
+    // Loading every region of the country is not bound by the statement timeout of requests.
+    sqlx::query("SET LOCAL statement_timeout = 0")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('aixin.region_load'))")
         .execute(&mut *tx)
         .await?;

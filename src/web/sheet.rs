@@ -28,6 +28,9 @@ pub const MAX_CELL_CHARS: usize = 2_000;
 pub const MAX_UNPACKED_BYTES: u64 = 50 * 1024 * 1024;
 /// Most shared strings (the distinct texts of an `.xlsx` file).
 pub const MAX_SHARED_STRINGS: usize = 500_000;
+/// The most text, in bytes, the cells of one upload may hold together (a shared string is
+/// stored once in the file but copied into every cell that names it).
+pub const MAX_TEXT_BYTES: usize = MAX_UNPACKED_BYTES as usize;
 /// Most parts an `.xlsx` archive may hold.
 const MAX_PARTS: usize = 1_000;
 
@@ -50,7 +53,8 @@ pub enum SheetError {
     TooManyCells,
     /// A cell longer than [`MAX_CELL_CHARS`].
     CellTooLong,
-    /// An archive that unpacks to more than [`MAX_UNPACKED_BYTES`].
+    /// An archive that unpacks to more than [`MAX_UNPACKED_BYTES`], or cells holding more than
+    /// [`MAX_TEXT_BYTES`] of text.
     UnpacksTooLarge,
     /// More shared strings than [`MAX_SHARED_STRINGS`].
     TooManyStrings,
@@ -128,6 +132,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
 struct Cells {
     rows: BTreeMap<u32, Vec<String>>,
     count: usize,
+    bytes: usize,
 }
 
 impl Cells {
@@ -148,6 +153,10 @@ impl Cells {
         self.count += 1;
         if self.count > MAX_CELLS {
             return Err(SheetError::TooManyCells);
+        }
+        self.bytes += text.len();
+        if self.bytes > MAX_TEXT_BYTES {
+            return Err(SheetError::UnpacksTooLarge);
         }
         let cells = self.rows.entry(row).or_default();
         let col = col as usize;
@@ -208,22 +217,26 @@ fn inspect_archive(bytes: &[u8]) -> Result<(), SheetError> {
             inner: part.take(left + 1),
             read: 0,
         };
-        if shared_strings {
-            count_shared_strings(&mut part)?;
-        }
+        let parsed = !shared_strings || count_shared_strings(&mut part)?;
         std::io::copy(&mut part, &mut std::io::sink()).map_err(|_| SheetError::Format)?;
         if part.read > left {
             return Err(SheetError::UnpacksTooLarge);
+        }
+        if !parsed {
+            return Err(SheetError::Format);
         }
         left -= part.read;
     }
     Ok(())
 }
 
-/// Counts the `<si>` elements of a shared-strings part as it streams past.
-fn count_shared_strings(part: &mut impl Read) -> Result<(), SheetError> {
+/// Counts the `<si>` elements of a shared-strings part as it streams past, read as calamine
+/// reads it (end tags unchecked); `false` when the part is not well-formed XML (which the
+/// caller refuses, unless it was cut short by the byte limit).
+fn count_shared_strings(part: &mut impl Read) -> Result<bool, SheetError> {
     use quick_xml::events::Event;
     let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    xml.config_mut().check_end_names = false;
     let mut buf = Vec::new();
     let mut count = 0usize;
     loop {
@@ -235,10 +248,8 @@ fn count_shared_strings(part: &mut impl Read) -> Result<(), SheetError> {
                     return Err(SheetError::TooManyStrings);
                 }
             }
-            Ok(Event::Eof) => return Ok(()),
-            // What calamine cannot parse it refuses itself; a part cut short by the byte
-            // limit is told by the count of bytes read.
-            Err(_) => return Ok(()),
+            Ok(Event::Eof) => return Ok(true),
+            Err(_) => return Ok(false),
             Ok(_) => {}
         }
     }
@@ -427,6 +438,46 @@ mod tests {
         let bomb = workbook(&data, None);
         assert!(bomb.len() < 200 * 1024);
         assert_eq!(read(&bomb).unwrap_err(), SheetError::UnpacksTooLarge);
+    }
+
+    #[test]
+    fn one_long_shared_string_named_by_every_cell_is_refused_by_the_text_it_would_copy() {
+        // 2,000 characters of 3 bytes, stored once, named by 9,000 cells: 54 MB once copied.
+        let shared = format!("<si><t>{}</t></si>", "字".repeat(MAX_CELL_CHARS));
+        let row = |r: usize| {
+            let cells: String = (0..90)
+                .map(|c| format!(r#"<c r="{}{r}" t="s"><v>0</v></c>"#, column_name(c)))
+                .collect();
+            format!(r#"<row r="{r}">{cells}</row>"#)
+        };
+        let data: String = (1..=100).map(row).collect();
+        let file = workbook(&data, Some(&shared));
+        assert!(file.len() < 200 * 1024, "{} bytes", file.len());
+        assert_eq!(read(&file).unwrap_err(), SheetError::UnpacksTooLarge);
+    }
+
+    #[test]
+    fn shared_strings_that_hide_their_count_behind_a_broken_tag_are_refused() {
+        // A stray end tag would stop a strict count while a lenient reader goes on.
+        let strings = format!("</x>{}", "<si><t>x</t></si>".repeat(MAX_SHARED_STRINGS + 1));
+        let data = r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#;
+        assert_eq!(
+            read(&workbook(data, Some(&strings))).unwrap_err(),
+            SheetError::TooManyStrings
+        );
+    }
+
+    fn column_name(index: usize) -> String {
+        let letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        if index < 26 {
+            (letters[index] as char).to_string()
+        } else {
+            format!(
+                "{}{}",
+                letters[index / 26 - 1] as char,
+                letters[index % 26] as char
+            )
+        }
     }
 
     #[test]
