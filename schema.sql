@@ -947,7 +947,7 @@ BEGIN
     IF NEW.station_id IS NULL THEN
         RETURN NEW;
     END IF;
-    SELECT region_code INTO v_station_region FROM station WHERE id = NEW.station_id;
+    SELECT region_code INTO v_station_region FROM station WHERE id = NEW.station_id FOR SHARE;
     -- A missing station is the foreign key's refusal.
     IF NOT FOUND OR left(NEW.region_code, 6) = left(v_station_region, 6) THEN
         RETURN NEW;

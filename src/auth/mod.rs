@@ -197,18 +197,28 @@ fn client_address<'a>(
     let hops: Vec<&str> = forwarded_for.flat_map(|v| v.split(',')).collect();
     let mut client = peer;
     for hop in hops.iter().rev() {
-        match hop.trim().parse::<IpAddr>() {
-            Ok(ip) => {
+        match hop_address(hop) {
+            Some(ip) => {
                 client = ip.to_canonical();
                 if !trusted(client) {
                     break;
                 }
             }
             // Not an address: what a trusted proxy received stops here.
-            Err(_) => break,
+            None => break,
         }
     }
     client
+}
+
+/// The address of one `X-Forwarded-For` hop, as proxies write it: `198.51.100.1`,
+/// `198.51.100.1:4711`, `2001:db8::1`, `[2001:db8::1]` or `[2001:db8::1]:4711`.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| hop.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
 }
 
 #[cfg(test)]
@@ -234,5 +244,13 @@ mod tests {
         );
         assert_eq!(client("10.0.0.1", &["198.51.100.1, garbage"]), "10.0.0.1");
         assert_eq!(client("10.0.0.1", &["10.0.0.3, 10.0.0.2"]), "10.0.0.3");
+        // With ports and brackets, as some proxies write them.
+        assert_eq!(client("10.0.0.1", &["198.51.100.1:4711"]), "198.51.100.1");
+        assert_eq!(client("10.0.0.1", &["[2001:db8::1]:443"]), "2001:db8::1");
+        assert_eq!(client("10.0.0.1", &["[2001:db8::1]"]), "2001:db8::1");
+        assert_eq!(
+            client("10.0.0.1", &["1.2.3.4, 198.51.100.1:80, 10.0.0.2:8080"]),
+            "198.51.100.1"
+        );
     }
 }

@@ -106,16 +106,22 @@ tokio::task_local! {
 }
 
 impl Store {
-    async fn twice<T, Fut>(what: &str, op: impl Fn() -> Fut) -> session_store::Result<T>
+    /// The answer of an operation that was tried once (`first`): a failure of the database is
+    /// tried once more with `repeat`, and when that fails too the request is marked for a 503.
+    async fn or_again<T, Fut>(
+        what: &str,
+        first: session_store::Result<T>,
+        repeat: impl FnOnce() -> Fut,
+    ) -> session_store::Result<T>
     where
         Fut: Future<Output = session_store::Result<T>>,
     {
-        let failed = match op().await {
+        let failed = match first {
             Err(session_store::Error::Backend(e)) => e,
             done => return done,
         };
         tracing::warn!(error = %failed, "session {what} failed: trying once more");
-        let again = op().await;
+        let again = repeat().await;
         if again.is_err() {
             let _ = STORE_FAILED.try_with(|f| f.set(true));
         }
@@ -131,19 +137,12 @@ impl SessionStore for Store {
         Self: 'f,
     {
         Box::pin(async move {
-            // `create` may pick a new id when the first is taken; a repeat starts from the id
-            // it was given, in a transaction of its own.
             record.expiry_date = capped(record.expiry_date);
-            let first = record.clone();
-            Self::twice("create", || {
-                let mut attempt = first.clone();
-                async move {
-                    self.0.create(&mut attempt).await?;
-                    Ok(attempt)
-                }
-            })
-            .await
-            .map(|created| *record = created)
+            // `create` picks a new id when the one it was given is taken. When the database fails
+            // under it, the insert may still have committed: the repeat writes the same id again
+            // (an upsert of the same row), so a lost answer leaves no second session behind.
+            let first = self.0.create(record).await;
+            Self::or_again("create", first, || self.0.save(record)).await
         })
     }
 
@@ -156,7 +155,8 @@ impl SessionStore for Store {
         Box::pin(async move {
             let mut record = record.clone();
             record.expiry_date = capped(record.expiry_date);
-            Self::twice("save", || self.0.save(&record)).await
+            let first = self.0.save(&record).await;
+            Self::or_again("save", first, || self.0.save(&record)).await
         })
     }
 
@@ -166,7 +166,10 @@ impl SessionStore for Store {
         'b: 'f,
         Self: 'f,
     {
-        Box::pin(Self::twice("load", move || self.0.load(id)))
+        Box::pin(async move {
+            let first = self.0.load(id).await;
+            Self::or_again("load", first, || self.0.load(id)).await
+        })
     }
 
     fn delete<'a, 'b, 'f>(&'a self, id: &'b Id) -> StoreFuture<'f, ()>
@@ -175,7 +178,10 @@ impl SessionStore for Store {
         'b: 'f,
         Self: 'f,
     {
-        Box::pin(Self::twice("delete", move || self.0.delete(id)))
+        Box::pin(async move {
+            let first = self.0.delete(id).await;
+            Self::or_again("delete", first, || self.0.delete(id)).await
+        })
     }
 }
 
@@ -277,14 +283,14 @@ pub async fn log_in(
     // A failed login names the account tried, when there is one, so that it is filed under
     // that account's region and its admins see it; never what was typed.
     let tried = account.as_ref().map(|a| a.id);
-    if let Err(refused) = throttle::check(db, &key, ip).await {
-        audit::record(
-            db,
-            failed_login(tried, ip, serde_json::json!({ "throttled": true })),
-        )
-        .await?;
-        return Err(refused);
-    }
+    let attempt = match throttle::admit(db, &key, ip).await {
+        Err(refused @ AppError::TooManyRequests { .. }) => {
+            let detail = serde_json::json!({ "throttled": true });
+            audit::record(db, failed_login(tried, ip, detail)).await?;
+            return Err(refused);
+        }
+        admitted => admitted?,
+    };
     let verified = match &account {
         Some(a) => password::verify_bounded(password, &a.password_hash).await?,
         None => {
@@ -293,11 +299,11 @@ pub async fn log_in(
         }
     };
     let account = account.filter(|a| verified && a.active);
-    throttle::record(db, &key, ip, account.is_some()).await?;
     let Some(account) = account else {
         audit::record(db, failed_login(tried, ip, serde_json::json!({}))).await?;
         return Err(AppError::InvalidCredentials);
     };
+    throttle::succeeded(db, attempt).await?;
 
     session.cycle_id().await.map_err(session_error)?;
     let now = OffsetDateTime::now_utc().unix_timestamp();

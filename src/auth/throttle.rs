@@ -8,6 +8,7 @@
 use std::net::IpAddr;
 
 use sqlx::PgPool;
+use sqlx::types::ipnetwork::IpNetwork;
 
 use crate::web::error::AppError;
 
@@ -32,11 +33,48 @@ pub fn delay_seconds(failures: i64) -> i64 {
     (FIRST_DELAY_SECONDS << doublings).min(MAX_DELAY_SECONDS)
 }
 
-/// Refuses the attempt while this address must still wait before trying this account again,
-/// or when the address has failed too often lately. Failures before the last successful login
-/// of the account from this address do not count.
+/// An attempt admitted by [`admit`]: recorded as a failure until [`succeeded`] says otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt(uuid::Uuid);
+
+/// The address an attempt is counted under: an IPv4 address itself; for IPv6 its /64 network,
+/// since one subscriber is given a whole /64 and could otherwise try from a new address each time.
+pub fn counted_address(ip: IpAddr) -> IpNetwork {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpNetwork::from(IpAddr::V4(v4)),
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpNetwork::new(IpAddr::V6(network.into()), 64).expect("64 is a valid IPv6 prefix")
+        }
+    }
+}
+
+/// Admits an attempt, or refuses it while this address must still wait before trying this
+/// account again, or when the address has failed too often lately. Failures before the last
+/// successful login of the account from this address do not count.
+///
+/// An admitted attempt is recorded at once, as a failure, before the password is checked: the
+/// check and the record are one step under a lock on the address, so that attempts sent all at
+/// once count one another and a burst gets no more tries than a sequence.
 #[tracing::instrument(skip_all)]
-pub async fn check(db: &PgPool, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+pub async fn admit(
+    db: &PgPool,
+    username_key: &str,
+    ip: Option<IpAddr>,
+) -> Result<Attempt, AppError> {
+    let key: String = username_key.chars().take(128).collect();
+    let address = ip.map(counted_address);
+    let mut tx = db.begin().await?;
+    let lock = match address {
+        Some(address) => format!("login {address}"),
+        None => format!("login account {key}"),
+    };
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        lock
+    )
+    .execute(&mut *tx)
+    .await?;
     let row = sqlx::query!(
         r#"
         WITH pair AS (
@@ -53,18 +91,19 @@ pub async fn check(db: &PgPool, username_key: &str, ip: Option<IpAddr>) -> Resul
             ORDER BY at DESC LIMIT $4
         )
         SELECT (SELECT count(*) FROM pair) AS "failures!",
-               extract(epoch FROM now() - (SELECT max(at) FROM pair))::float8 AS since_last,
+               extract(epoch FROM clock_timestamp() - (SELECT max(at) FROM pair))::float8
+                   AS since_last,
                CASE WHEN (SELECT count(*) FROM address) >= $4
                     THEN extract(epoch FROM (SELECT min(at) FROM address)
-                                            + make_interval(secs => $3) - now())::float8
+                                            + make_interval(secs => $3) - clock_timestamp())::float8
                END AS address_wait
         "#,
-        username_key,
-        ip.map(sqlx::types::ipnetwork::IpNetwork::from) as _,
+        key,
+        address as _,
         WINDOW_SECONDS as f64,
         ADDRESS_LIMIT,
     )
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
     let pair_wait = delay_seconds(row.failures) as f64 - row.since_last.unwrap_or(f64::INFINITY);
     let wait = pair_wait.max(row.address_wait.unwrap_or(0.0));
@@ -73,22 +112,25 @@ pub async fn check(db: &PgPool, username_key: &str, ip: Option<IpAddr>) -> Resul
             retry_after: (wait.ceil() as u64).max(1),
         });
     }
-    Ok(())
+    // `at` is the clock's time, not the transaction's: the next attempt, waiting on the lock,
+    // measures its wait from when this one was admitted.
+    let id = sqlx::query_scalar!(
+        "INSERT INTO login_attempt (username_key, ip, succeeded, at)
+         VALUES ($1, $2, false, clock_timestamp()) RETURNING id",
+        key,
+        address as _,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Attempt(id))
 }
 
-/// Records an attempt.
-pub async fn record(
-    db: &PgPool,
-    username_key: &str,
-    ip: Option<IpAddr>,
-    succeeded: bool,
-) -> Result<(), AppError> {
-    let key: String = username_key.chars().take(128).collect();
+/// Records that an admitted attempt gave the right password of an active account.
+pub async fn succeeded(db: &PgPool, attempt: Attempt) -> Result<(), AppError> {
     sqlx::query!(
-        "INSERT INTO login_attempt (username_key, ip, succeeded) VALUES ($1, $2, $3)",
-        key,
-        ip.map(sqlx::types::ipnetwork::IpNetwork::from) as _,
-        succeeded
+        "UPDATE login_attempt SET succeeded = true, updated_at = now() WHERE id = $1",
+        attempt.0
     )
     .execute(db)
     .await?;
@@ -104,5 +146,15 @@ mod tests {
         let waits: Vec<i64> = (0..=12).map(delay_seconds).collect();
         assert_eq!(waits, [0, 0, 0, 0, 5, 10, 20, 40, 60, 60, 60, 60, 60]);
         assert_eq!(delay_seconds(i64::MAX), MAX_DELAY_SECONDS);
+    }
+
+    #[test]
+    fn an_ipv6_address_is_counted_by_its_64_network_and_ipv4_by_itself() {
+        let counted = |ip: &str| counted_address(ip.parse().unwrap()).to_string();
+        assert_eq!(counted("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(counted("2001:db8:1:2:ffff:1:2:3"), "2001:db8:1:2::/64");
+        assert_ne!(counted("2001:db8:1:3::1"), counted("2001:db8:1:2::1"));
+        assert_eq!(counted("203.0.113.9"), "203.0.113.9/32");
+        assert_eq!(counted("::ffff:203.0.113.9"), "203.0.113.9/32");
     }
 }

@@ -167,9 +167,10 @@ async fn validate(
     valid.map_err(AppError::validation)
 }
 
-/// A volunteer with a station lives in its county, and an edit keeps her station in the county
-/// of the one she had (further is a transfer). Checked on a new record and when the residence
-/// or the station changes.
+/// A volunteer with a station lives in its county, and an edit keeps her in the county she is
+/// in — her station's, or her residence's when she has none — so that a station of another
+/// county is reached by a transfer, not by an edit (nor by two: first leaving her station, then
+/// taking one elsewhere). Checked on a new record and when the residence or the station changes.
 async fn county_rule(
     db: &PgPool,
     v: &ValidVolunteer,
@@ -190,10 +191,12 @@ async fn county_rule(
     let Some(station_region) = regions.get(&station) else {
         return Ok(());
     };
-    let refusal = if from
-        .and_then(|f| regions.get(&f))
-        .is_some_and(|f| !same_county(f, station_region))
-    {
+    let county_now = match now {
+        Some((_, Some(_))) => from.and_then(|f| regions.get(&f)).map(String::as_str),
+        Some((residence, None)) => Some(residence),
+        None => None,
+    };
+    let refusal = if county_now.is_some_and(|c| !same_county(c, station_region)) {
         STATION_OF_ANOTHER_COUNTY
     } else if !same_county(v.region_code.as_str(), station_region) {
         RESIDENCE_OUTSIDE_COUNTY

@@ -31,6 +31,9 @@ pub enum AppError {
     /// 403: a CSRF failure or an action the caller's role may not take.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// 413: a body larger than the request may carry.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// 415: an API write that is not JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -105,6 +108,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::Stale { .. } => StatusCode::CONFLICT,
@@ -122,6 +126,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::PayloadTooLarge => "payload_too_large",
             AppError::Forbidden(code) => code,
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => code,

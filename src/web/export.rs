@@ -198,13 +198,18 @@ pub fn full_values(full: Option<&str>, role: Role) -> Result<bool, AppError> {
 }
 
 /// An export's filters as its audit event records them: the non-empty ones, as the user gave
-/// them (a name search `q` is her own query: it is kept, and nothing is added to it).
+/// them — except a name search `q`, recorded only as `true`: what was typed is a person's name,
+/// and the trail, which keeps every event, must not keep it after her record is gone.
 pub fn filters(given: &[(&str, Option<&str>)]) -> serde_json::Value {
     let kept = given
         .iter()
         .filter_map(|(name, value)| {
             let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-            Some(((*name).to_owned(), serde_json::Value::from(value)))
+            let value = match *name {
+                "q" => serde_json::Value::Bool(true),
+                _ => serde_json::Value::from(value),
+            };
+            Some(((*name).to_owned(), value))
         })
         .collect();
     serde_json::Value::Object(kept)

@@ -1,4 +1,5 @@
-//! `ApiJson<T>`: axum's JSON extractor with its rejections in the §5 error shape.
+//! `ApiJson<T>`: axum's JSON extractor with its rejections in the §5 error shape, on a body of
+//! at most [`MAX_JSON_BYTES`].
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -6,7 +7,13 @@ use serde::de::DeserializeOwned;
 
 use crate::web::error::{AppError, FieldError, FieldErrors};
 
-/// A JSON request body; a body that cannot be read is a 400, one with a missing or mistyped
+/// The largest JSON body an API write takes (the largest real one, a session's log with its
+/// attendance, is a few KB). Spreadsheets come as uploads, under their own limits. Read into a
+/// document tree first, a body of small values takes many times its size in memory: the bound
+/// keeps that small, for the login (open to anyone) as for every other write.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
+/// A JSON request body; one over [`MAX_JSON_BYTES`] is a 413, a body that cannot be read is a 400, one with a missing or mistyped
 /// field a 422 naming the field where serde says which, a non-JSON one a 415, and one with a
 /// control character in a text a 422 naming the field (`web::input`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,6 +23,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let declared = request
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_JSON_BYTES) {
+            return Err(AppError::PayloadTooLarge);
+        }
+        // A body without a length (chunked) is cut at the bound as it is read.
+        let request = request
+            .map(|body| axum::body::Body::new(http_body_util::Limited::new(body, MAX_JSON_BYTES)));
         let axum::Json(value) =
             axum::Json::<serde_json::Value>::from_request(request, state).await?;
         let fields = super::input::control_characters(&value);
@@ -39,6 +56,9 @@ impl From<JsonRejection> for AppError {
                     field,
                     FieldError::new("error.json_field"),
                 )]))
+            }
+            other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::PayloadTooLarge
             }
             JsonRejection::JsonSyntaxError(_) => {
                 AppError::BadRequest("the body is not valid JSON".into())

@@ -347,7 +347,7 @@ impl TestApp {
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.client.get(self.url(path)).send_checked().await
     }
 
     /// `GET path`, answered with JSON: the status and the body.
@@ -364,9 +364,8 @@ impl TestApp {
             .post(self.url(path))
             .header("origin", &self.base)
             .form(form)
-            .send()
+            .send_checked()
             .await
-            .unwrap()
     }
 }
 
@@ -435,7 +434,7 @@ impl Browser {
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).send().await.unwrap()
+        self.http.get(self.url(path)).send_checked().await
     }
 
     /// `GET path` → status and JSON body.
@@ -449,9 +448,8 @@ impl Browser {
             self.http
                 .post(self.url(path))
                 .json(body)
-                .send()
-                .await
-                .unwrap(),
+                .send_checked()
+                .await,
         )
         .await
     }
@@ -462,16 +460,15 @@ impl Browser {
             self.http
                 .patch(self.url(path))
                 .json(body)
-                .send()
-                .await
-                .unwrap(),
+                .send_checked()
+                .await,
         )
         .await
     }
 
     /// `DELETE path` → status and JSON body (if any).
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
-        json_of(self.http.delete(self.url(path)).send().await.unwrap()).await
+        json_of(self.http.delete(self.url(path)).send_checked().await).await
     }
 
     /// `POST path` with a form, as the site's own pages submit it.
@@ -480,9 +477,8 @@ impl Browser {
             .post(self.url(path))
             .header("origin", &self.base)
             .form(form)
-            .send()
+            .send_checked()
             .await
-            .unwrap()
     }
 
     /// Logs in through the API; panics unless it succeeds.
@@ -494,6 +490,32 @@ impl Browser {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "login of {username} failed: {body}");
+    }
+}
+
+/// Sending a request, panicking with what was sent and the whole chain of causes when it fails
+/// (a refused or dropped connection says more than "error sending request").
+pub trait SendChecked {
+    fn send_checked(self) -> impl Future<Output = reqwest::Response>;
+}
+
+impl SendChecked for reqwest::RequestBuilder {
+    async fn send_checked(self) -> reqwest::Response {
+        let (client, request) = self.build_split();
+        let request = request.expect("a well-formed request");
+        let what = format!("{} {}", request.method(), request.url());
+        match client.execute(request).await {
+            Ok(response) => response,
+            Err(e) => {
+                let mut causes = String::new();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    causes.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                panic!("{what} failed: {e}{causes}")
+            }
+        }
     }
 }
 

@@ -609,7 +609,7 @@ async fn health_follows_the_contacts_and_filters_the_list() {
     let quiet_pairing = fixtures::pair(p, quiet, volunteer, station).await.unwrap();
     let busy_pairing = fixtures::pair(p, busy, volunteer, station).await.unwrap();
     sqlx::query(
-        "INSERT INTO contact (pairing_id, contacted_on, mode) VALUES ($1, current_date - 3, 'home_visit'), ($1, current_date - 40, 'call')",
+        "INSERT INTO contact (pairing_id, contacted_on, mode) VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date - 3, 'home_visit'), ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date - 40, 'call')",
     )
     .bind(busy_pairing)
     .execute(p)
@@ -889,7 +889,7 @@ async fn the_pairing_pages_ask_the_same_consent_question_as_the_pairing() {
     let (child, guardian) = fixtures::child(p, station).await;
     sqlx::query(
         "INSERT INTO consent (child_id, guardian_id, scope, given_on, method)
-         VALUES ($1, $2, 'pairing', current_date + 1, 'signed_form')",
+         VALUES ($1, $2, 'pairing', (now() AT TIME ZONE 'Asia/Shanghai')::date + 1, 'signed_form')",
     )
     .bind(child)
     .bind(guardian)

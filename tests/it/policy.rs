@@ -129,7 +129,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let contact = |pairing: Uuid, by: Uuid| {
         sqlx::query_scalar::<_, Uuid>(
             "INSERT INTO contact (pairing_id, contacted_on, mode, duration_minutes, concern_category, concern_detail, created_by)
-             VALUES ($1, current_date, 'call', 20, 'health', '咳嗽', $2) RETURNING id",
+             VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date, 'call', 20, 'health', '咳嗽', $2) RETURNING id",
         )
         .bind(pairing)
         .bind(by)

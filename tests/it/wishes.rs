@@ -126,7 +126,7 @@ async fn a_wish_is_posted_claimed_and_fulfilled_and_a_cancelled_one_is_not_fulfi
 
     // The database refuses the same step on its own.
     let direct = sqlx::query(
-        "UPDATE wish SET status = 'fulfilled', fulfilled_on = current_date WHERE id = $1::uuid",
+        "UPDATE wish SET status = 'fulfilled', fulfilled_on = (now() AT TIME ZONE 'Asia/Shanghai')::date WHERE id = $1::uuid",
     )
     .bind(other)
     .execute(app.pool())
@@ -359,8 +359,8 @@ async fn a_wish_moves_forward_only_in_the_service_as_in_the_database() {
         assert_eq!(refused["error"]["fields"]["status"], why);
         let direct = sqlx::query(
             "UPDATE wish SET status = $2::wish_status, claimed_by_organization = '县妇联',
-                    claimed_on = coalesce(claimed_on, current_date),
-                    fulfilled_on = CASE WHEN $2 = 'fulfilled' THEN current_date END
+                    claimed_on = coalesce(claimed_on, (now() AT TIME ZONE 'Asia/Shanghai')::date),
+                    fulfilled_on = CASE WHEN $2 = 'fulfilled' THEN (now() AT TIME ZONE 'Asia/Shanghai')::date END
              WHERE id = $1::uuid",
         )
         .bind(wish)

@@ -32,35 +32,14 @@ pub async fn child(
     ip: Option<IpAddr>,
 ) -> Result<ChildDetail, AppError> {
     let now = crate::children::service::detail(db, cipher, user, id).await?;
-    let (transfer, station) = check(db, user, input, Some(now.child.station_id)).await?;
-    let mut tx = db.begin().await?;
-    let moved = crate::children::service::move_to(
-        &mut tx,
+    let person = Person {
+        kind: Kind::Child,
         id,
-        transfer.version,
-        (station.id, &station.region_code),
-        transfer.region_code.as_str(),
-    )
-    .await?;
-    if !moved {
-        tx.rollback().await?;
-        let current = crate::children::service::detail(db, cipher, user, id).await?;
-        return Err(AppError::Stale {
-            current: serde_json::to_value(current).map_err(anyhow::Error::from)?,
-        });
-    }
-    let closed = store::close_for_transfer(&mut tx, Some(id), None, crate::domain::today()).await?;
-    record(
-        &mut tx,
-        user,
-        ("child", id),
-        (now.child.station_id, &transfer),
-        &closed,
-        ip,
-    )
-    .await?;
-    tx.commit().await?;
-    crate::children::service::detail(db, cipher, user, id).await
+        station: Some(now.child.station_id),
+    };
+    let moved = transfer(db, user, person, input, ip).await?;
+    let current = crate::children::service::detail(db, cipher, user, id).await?;
+    answer(moved, current)
 }
 
 /// Transfers a volunteer; answers her record as `GET /api/v1/volunteers/{id}` does.
@@ -74,36 +53,100 @@ pub async fn volunteer(
     ip: Option<IpAddr>,
 ) -> Result<Volunteer, AppError> {
     let now = crate::volunteers::service::detail(db, cipher, user, id).await?;
-    let (transfer, station) = check(db, user, input, now.station_id).await?;
-    let mut tx = db.begin().await?;
-    let moved = crate::volunteers::service::move_to(
-        &mut tx,
+    let person = Person {
+        kind: Kind::Volunteer,
         id,
-        transfer.version,
-        (station.id, &station.region_code),
-        transfer.region_code.as_str(),
-    )
-    .await?;
+        station: now.station_id,
+    };
+    let moved = transfer(db, user, person, input, ip).await?;
+    let current = crate::volunteers::service::detail(db, cipher, user, id).await?;
+    answer(moved, current)
+}
+
+/// The record after a transfer, or, when the copy the caller sent was stale, 409 with it.
+fn answer<T: serde::Serialize>(moved: bool, current: T) -> Result<T, AppError> {
+    if moved {
+        return Ok(current);
+    }
+    Err(AppError::Stale {
+        current: serde_json::to_value(current).map_err(anyhow::Error::from)?,
+    })
+}
+
+/// The child or volunteer a transfer moves, and the station she leaves (a volunteer may have
+/// none).
+struct Person {
+    kind: Kind,
+    id: Uuid,
+    station: Option<Uuid>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Child,
+    Volunteer,
+}
+
+/// One transfer, in one transaction: the person moves (nothing happens, and the answer is
+/// `false`, when the caller's copy is stale), the pairings she had close, and the trail records
+/// it for both counties — the event written before the move is filed under the county she
+/// leaves, the one after under the county she joins.
+async fn transfer(
+    db: &PgPool,
+    user: &CurrentUser,
+    person: Person,
+    input: &TransferInput,
+    ip: Option<IpAddr>,
+) -> Result<bool, AppError> {
+    let (transfer, station) = check(db, user, input, person.station).await?;
+    let (entity, child, volunteer) = match person.kind {
+        Kind::Child => ("child", Some(person.id), None),
+        Kind::Volunteer => ("volunteer", None, Some(person.id)),
+    };
+    let event = |leg: &str, closed: &[Uuid]| {
+        Entry::by(user, Action::Update, entity, Some(person.id), ip).with_detail(
+            serde_json::json!({
+                "fields": ["station_id", "region_code"],
+                "transfer": leg,
+                "transferred_from": person.station,
+                "transferred_to": transfer.station_id,
+                "closed_pairings": closed,
+            }),
+        )
+    };
+    let mut tx = db.begin().await?;
+    audit::record(&mut *tx, event("out", &[])).await?;
+    let to = (station.id, station.region_code.as_str());
+    let (version, region) = (transfer.version, transfer.region_code.as_str());
+    let moved = match person.kind {
+        Kind::Child => {
+            crate::children::service::move_to(&mut tx, person.id, version, to, region).await?
+        }
+        Kind::Volunteer => {
+            crate::volunteers::service::move_to(&mut tx, person.id, version, to, region).await?
+        }
+    };
     if !moved {
         tx.rollback().await?;
-        let current = crate::volunteers::service::detail(db, cipher, user, id).await?;
-        return Err(AppError::Stale {
-            current: serde_json::to_value(current).map_err(anyhow::Error::from)?,
-        });
+        return Ok(false);
     }
-    let closed = store::close_for_transfer(&mut tx, None, Some(id), crate::domain::today()).await?;
-    let from = now.station_id.unwrap_or(station.id);
-    record(
-        &mut tx,
-        user,
-        ("volunteer", id),
-        (from, &transfer),
-        &closed,
-        ip,
-    )
-    .await?;
+    let today = crate::domain::today();
+    let closed = store::close_for_transfer(&mut tx, child, volunteer, today).await?;
+    audit::record(&mut *tx, event("in", &closed)).await?;
+    for pairing in &closed {
+        audit::record(
+            &mut *tx,
+            Entry::by(user, Action::Update, "pairing", Some(*pairing), ip).with_detail(
+                serde_json::json!({
+                    "fields": ["status", "ended_on", "closure_reason"],
+                    "closure_reason": "transferred",
+                }),
+            ),
+        )
+        .await?;
+    }
     tx.commit().await?;
-    crate::volunteers::service::detail(db, cipher, user, id).await
+    Ok(true)
 }
 
 /// Checks the input: the new station is one the user reaches (404 otherwise, whether missing or
@@ -140,38 +183,4 @@ async fn check(
         )])));
     }
     Ok((transfer, station))
-}
-
-/// The audit trail of a transfer: the person moved, and each pairing it closed.
-async fn record(
-    tx: &mut sqlx::PgConnection,
-    user: &CurrentUser,
-    (entity, id): (&'static str, Uuid),
-    (from, transfer): (Uuid, &Transfer),
-    closed: &[Uuid],
-    ip: Option<IpAddr>,
-) -> Result<(), AppError> {
-    audit::record(
-        &mut *tx,
-        Entry::by(user, Action::Update, entity, Some(id), ip).with_detail(serde_json::json!({
-            "fields": ["station_id", "region_code"],
-            "transferred_from": from,
-            "transferred_to": transfer.station_id,
-            "closed_pairings": closed,
-        })),
-    )
-    .await?;
-    for pairing in closed {
-        audit::record(
-            &mut *tx,
-            Entry::by(user, Action::Update, "pairing", Some(*pairing), ip).with_detail(
-                serde_json::json!({
-                    "fields": ["status", "ended_on", "closure_reason"],
-                    "closure_reason": "transferred",
-                }),
-            ),
-        )
-        .await?;
-    }
-    Ok(())
 }

@@ -118,6 +118,45 @@ async fn a_guessing_address_waits_longer_after_each_failure_but_never_more_than_
 }
 
 #[tokio::test]
+async fn wrong_passwords_sent_all_at_once_get_no_more_tries_than_one_after_another() {
+    let app = TestApp::spawn().await;
+    let user = app.regional_user("staff", "510623").await;
+
+    let burst: Vec<_> = (0..10)
+        .map(|_| {
+            let browser = browser_from(&app, "127.0.0.9");
+            let username = user.username.clone();
+            tokio::spawn(async move {
+                attempt(&browser, &username, "not-the-password-1", None)
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for answer in burst {
+        answers.push(answer.await.unwrap());
+    }
+    let tried = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // One after another, four wrong passwords are checked before the address must wait.
+    assert_eq!((tried, refused), (4, 6), "{answers:?}");
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM login_attempt WHERE ip = '127.0.0.9' AND NOT succeeded",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(recorded, 4);
+}
+
+#[tokio::test]
 async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
     // 50 failures from 203.0.113.7 over many accounts: that address is throttled.
     let throttled_address = async |app: &TestApp| {

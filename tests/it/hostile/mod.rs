@@ -6,4 +6,5 @@ mod audit;
 mod limits;
 mod reach;
 mod residence;
+mod transfer;
 mod uploads;

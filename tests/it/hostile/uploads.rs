@@ -256,3 +256,53 @@ async fn a_nul_in_the_login_form_or_a_search_page_answers_no_500() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_json_body_over_the_limit_is_refused_before_it_is_read_into_memory() {
+    let app = TestApp::spawn().await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    // 300 KB of small values: read as a document, many times its size in memory.
+    let zeros = format!("[{}0]", "0,".repeat(150_000));
+    let login = format!(r#"{{"username": "admin", "password": {zeros}}}"#);
+    let browser = app.browser();
+    for (who, path, body) in [
+        (&browser, "/api/v1/session", login),
+        (
+            &staff,
+            "/api/v1/children",
+            format!(r#"{{"name": {zeros}}}"#),
+        ),
+    ] {
+        let response = who
+            .http
+            .post(who.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_error(&body, "payload_too_large");
+    }
+    // Sent in chunks, with no length declared, it is cut at the limit as it arrives.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = "POST /api/v1/session HTTP/1.1\r\nHost: aixin\r\n\
+                Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("2000\r\n{}\r\n", " ".repeat(0x2000));
+    for _ in 0..40 {
+        // The service may answer and stop reading before the last chunk.
+        if stream.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = vec![0; 64];
+    let n = stream.read(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert_eq!(children(&app).await, 0);
+}
