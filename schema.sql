@@ -233,6 +233,41 @@ CREATE TYPE public.contact_topic AS ENUM (
 
 
 --
+-- Name: data_request_channel; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.data_request_channel AS ENUM (
+    'phone',
+    'in_person',
+    'letter',
+    'online'
+);
+
+
+--
+-- Name: data_request_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.data_request_kind AS ENUM (
+    'access',
+    'correction',
+    'deletion',
+    'withdrawal'
+);
+
+
+--
+-- Name: data_request_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.data_request_status AS ENUM (
+    'open',
+    'done',
+    'refused'
+);
+
+
+--
 -- Name: gender; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -268,7 +303,8 @@ CREATE TYPE public.pairing_closure_reason AS ENUM (
     'guardian_request',
     'safeguarding_concern',
     'other',
-    'transferred'
+    'transferred',
+    'consent_withdrawn'
 );
 
 
@@ -292,6 +328,21 @@ CREATE TYPE public.region_level AS ENUM (
     'county',
     'township',
     'village'
+);
+
+
+--
+-- Name: requester_relation; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.requester_relation AS ENUM (
+    'self',
+    'father',
+    'mother',
+    'grandfather',
+    'grandmother',
+    'relative',
+    'other'
 );
 
 
@@ -446,6 +497,125 @@ END $$;
 
 
 --
+-- Name: anonymise_child(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.anonymise_child(p_child uuid) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM child WHERE id = p_child AND anonymised_at IS NULL FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF EXISTS (SELECT 1 FROM child WHERE id = p_child AND status <> 'exited') THEN
+        RAISE EXCEPTION 'a child is anonymised only after she has exited'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'anonymise_after_exit';
+    END IF;
+    PERFORM set_config('aixin.anonymising', p_child::text, true);
+    UPDATE child SET name = erased(), id_number = NULL, id_number_hash = NULL,
+                     birth_date = make_date(extract(year FROM birth_date)::int, 1, 1),
+                     school = NULL, grade = NULL, needs = '{}', living_with = NULL,
+                     parents_status = NULL, anonymised_at = now()
+    WHERE id = p_child;
+    UPDATE guardian SET name = erased(), phone = NULL, share_contact_with_volunteer = false
+    WHERE child_id = p_child;
+    UPDATE pairing SET closure_note = NULL, version = version - 1
+    WHERE child_id = p_child AND closure_note IS NOT NULL;
+    UPDATE contact k SET note = NULL,
+                         concern_detail = CASE WHEN k.concern_detail IS NOT NULL THEN erased() END,
+                         concern_resolution = CASE WHEN k.concern_resolution IS NOT NULL
+                                                   THEN erased() END
+    FROM pairing p
+    WHERE p.id = k.pairing_id AND p.child_id = p_child
+      AND (k.note IS NOT NULL OR k.concern_detail IS NOT NULL OR k.concern_resolution IS NOT NULL);
+    UPDATE wish SET text = erased(), fulfilment_note = NULL WHERE child_id = p_child;
+    UPDATE data_request SET requester_name = erased(),
+                            identity_check = CASE WHEN identity_check IS NOT NULL THEN erased() END,
+                            note = NULL,
+                            reason = CASE WHEN reason IS NOT NULL THEN erased() END
+    WHERE child_id = p_child;
+    PERFORM set_config('aixin.anonymising', '', true);
+    RETURN true;
+END $$;
+
+
+--
+-- Name: anonymise_volunteer(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.anonymise_volunteer(p_volunteer uuid) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_username text;
+BEGIN
+    PERFORM 1 FROM volunteer WHERE id = p_volunteer AND anonymised_at IS NULL FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF EXISTS (SELECT 1 FROM volunteer WHERE id = p_volunteer AND status <> 'withdrawn') THEN
+        RAISE EXCEPTION 'a volunteer is anonymised only after she has withdrawn'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'anonymise_after_withdrawal';
+    END IF;
+    PERFORM set_config('aixin.anonymising', p_volunteer::text, true);
+    UPDATE volunteer SET name = erased(), phone = NULL, id_number = NULL, id_number_hash = NULL,
+                         birth_date = make_date(extract(year FROM birth_date)::int, 1, 1),
+                         organization = NULL, occupation = NULL, skills = '{}',
+                         anonymised_at = now()
+    WHERE id = p_volunteer;
+    SELECT username INTO v_username FROM app_user WHERE volunteer_id = p_volunteer;
+    IF FOUND THEN
+        DELETE FROM login_attempt WHERE username_key = lower(v_username);
+        UPDATE app_user SET username = 'erased.' || replace(id::text, '-', ''),
+                            display_name = erased(), password_hash = '!', active = false,
+                            session_epoch = session_epoch + 1
+        WHERE volunteer_id = p_volunteer;
+    END IF;
+    UPDATE data_request SET requester_name = erased(),
+                            identity_check = CASE WHEN identity_check IS NOT NULL THEN erased() END,
+                            note = NULL,
+                            reason = CASE WHEN reason IS NOT NULL THEN erased() END
+    WHERE volunteer_id = p_volunteer;
+    PERFORM set_config('aixin.anonymising', '', true);
+    RETURN true;
+END $$;
+
+
+--
+-- Name: anonymised_stays_erased(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.anonymised_stays_erased() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_person uuid;
+BEGIN
+    IF TG_TABLE_NAME = 'guardian' THEN
+        v_person := NEW.child_id;
+        IF anonymising(v_person)
+           OR NOT EXISTS (SELECT 1 FROM child WHERE id = v_person AND anonymised_at IS NOT NULL) THEN
+            RETURN NEW;
+        END IF;
+    ELSIF OLD.anonymised_at IS NULL OR anonymising(OLD.id) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'an anonymised record takes no personal data again'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'anonymised_stays_erased';
+END $$;
+
+
+--
+-- Name: anonymising(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.anonymising(p_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN (COALESCE(current_setting('aixin.anonymising'::text, true), ''::text) = (p_id)::text);
+
+
+--
 -- Name: attendance_count(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -539,6 +709,11 @@ BEGIN
         SELECT s.region_code INTO found FROM contact k JOIN pairing p ON p.id = k.pairing_id
             JOIN station s ON s.id = p.station_id
         WHERE k.id = p_id;
+    WHEN 'data_request' THEN
+        SELECT coalesce(c.region_code, v.region_code) INTO found
+        FROM data_request r LEFT JOIN child c ON c.id = r.child_id
+            LEFT JOIN volunteer v ON v.id = r.volunteer_id
+        WHERE r.id = p_id;
     -- a session event names its account
     WHEN 'user', 'session' THEN
         SELECT coalesce(u.region_code, v.region_code,
@@ -679,6 +854,12 @@ CREATE FUNCTION public.contact_concern_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND anonymising((SELECT child_id FROM pairing WHERE id = OLD.pairing_id))
+       AND NEW.concern_category IS NOT DISTINCT FROM OLD.concern_category
+       AND NEW.concern_detail IS NOT DISTINCT FROM (CASE WHEN OLD.concern_detail IS NOT NULL
+                                                         THEN erased() END) THEN
+        RETURN NEW;
+    END IF;
     IF OLD.concern_category IS NOT NULL AND (TG_OP = 'DELETE'
         OR NEW.concern_category IS DISTINCT FROM OLD.concern_category
         OR NEW.concern_detail IS DISTINCT FROM OLD.concern_detail) THEN
@@ -698,6 +879,17 @@ CREATE FUNCTION public.contact_correction_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    IF anonymising((SELECT child_id FROM pairing WHERE id = OLD.pairing_id))
+       AND (NEW.pairing_id, NEW.contacted_on, NEW.mode, NEW.duration_minutes, NEW.topics,
+            NEW.concern_category, NEW.created_by, NEW.created_at)
+           IS NOT DISTINCT FROM
+           (OLD.pairing_id, OLD.contacted_on, OLD.mode, OLD.duration_minutes, OLD.topics,
+            OLD.concern_category, OLD.created_by, OLD.created_at)
+       AND NEW.note IS NULL
+       AND NEW.concern_detail IS NOT DISTINCT FROM (CASE WHEN OLD.concern_detail IS NOT NULL
+                                                         THEN erased() END) THEN
+        RETURN NEW;
+    END IF;
     IF (NEW.pairing_id, NEW.contacted_on, NEW.mode, NEW.duration_minutes, NEW.topics, NEW.note,
         NEW.concern_category, NEW.concern_detail, NEW.created_by, NEW.created_at)
        IS DISTINCT FROM
@@ -769,6 +961,15 @@ BEGIN
     WHERE p.id = ANY(touched);
     RETURN NULL;
 END $$;
+
+
+--
+-- Name: erased(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.erased() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN '（已删除）'::text;
 
 
 --
@@ -1130,6 +1331,23 @@ END $$;
 
 
 --
+-- Name: volunteer_withdrawn_on(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.volunteer_withdrawn_on() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status <> 'withdrawn' THEN
+        NEW.withdrawn_on := NULL;
+    ELSIF TG_OP = 'INSERT' OR OLD.status <> 'withdrawn' OR NEW.withdrawn_on IS NULL THEN
+        NEW.withdrawn_on := coalesce(NEW.withdrawn_on, (now() AT TIME ZONE 'Asia/Shanghai')::date);
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
 -- Name: wish_count(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1311,6 +1529,7 @@ CREATE TABLE public.child (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     waiting_since date NOT NULL,
+    anonymised_at timestamp with time zone,
     CONSTRAINT child_difficulty_types_given CHECK (((category = 'left_behind'::public.child_category) OR (cardinality(difficulty_types) > 0))),
     CONSTRAINT child_exit_recorded CHECK (((status = 'exited'::public.child_status) = ((exit_reason IS NOT NULL) AND (exited_on IS NOT NULL)))),
     CONSTRAINT child_grade_check CHECK ((char_length(grade) <= 20)),
@@ -1388,6 +1607,43 @@ CREATE TABLE public.contact (
 
 
 --
+-- Name: data_request; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.data_request (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind public.data_request_kind NOT NULL,
+    child_id uuid,
+    volunteer_id uuid,
+    requester_name text NOT NULL,
+    requester_relation public.requester_relation NOT NULL,
+    channel public.data_request_channel NOT NULL,
+    received_on date NOT NULL,
+    identity_check text,
+    note text,
+    due_on date NOT NULL,
+    status public.data_request_status DEFAULT 'open'::public.data_request_status NOT NULL,
+    reason text,
+    consent_id uuid,
+    handled_by uuid,
+    handled_at timestamp with time zone,
+    created_by uuid,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT data_request_due_after_received CHECK ((due_on >= received_on)),
+    CONSTRAINT data_request_handled CHECK ((((status = 'open'::public.data_request_status) = (handled_at IS NULL)) AND ((status = 'open'::public.data_request_status) OR (handled_by IS NOT NULL)))),
+    CONSTRAINT data_request_identity_check_check CHECK ((char_length(identity_check) <= 200)),
+    CONSTRAINT data_request_identity_checked CHECK (((kind <> ALL (ARRAY['access'::public.data_request_kind, 'deletion'::public.data_request_kind])) OR (identity_check IS NOT NULL) OR (consent_id IS NOT NULL))),
+    CONSTRAINT data_request_note_check CHECK ((char_length(note) <= 2000)),
+    CONSTRAINT data_request_one_subject CHECK (((child_id IS NULL) <> (volunteer_id IS NULL))),
+    CONSTRAINT data_request_reason_check CHECK ((char_length(reason) <= 1000)),
+    CONSTRAINT data_request_refusal_reason CHECK (((status = 'refused'::public.data_request_status) = (reason IS NOT NULL))),
+    CONSTRAINT data_request_requester_name_check CHECK (((char_length(requester_name) >= 1) AND (char_length(requester_name) <= 50)))
+);
+
+
+--
 -- Name: guardian; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1401,6 +1657,7 @@ CREATE TABLE public.guardian (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    removed_on date,
     CONSTRAINT guardian_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 50))),
     CONSTRAINT guardian_phone_format CHECK ((phone ~ '^1[3-9][0-9]{9}$'::text)),
     CONSTRAINT guardian_share_needs_phone CHECK (((NOT share_contact_with_volunteer) OR (phone IS NOT NULL)))
@@ -1523,6 +1780,24 @@ END)
 
 
 --
+-- Name: retention_run; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.retention_run (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    started_by text NOT NULL,
+    cutoff date NOT NULL,
+    children_anonymised integer DEFAULT 0 NOT NULL,
+    volunteers_anonymised integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT retention_run_started_by_check CHECK ((started_by = ANY (ARRAY['schedule'::text, 'command'::text])))
+);
+
+
+--
 -- Name: station; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1618,7 +1893,7 @@ CREATE TABLE public.volunteer (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     name text NOT NULL,
     gender public.gender DEFAULT 'female'::public.gender NOT NULL,
-    phone text NOT NULL,
+    phone text,
     id_number bytea,
     id_number_hash bytea,
     birth_date date,
@@ -1635,12 +1910,15 @@ CREATE TABLE public.volunteer (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    anonymised_at timestamp with time zone,
+    withdrawn_on date,
     CONSTRAINT volunteer_capacity_range CHECK (((capacity >= 1) AND (capacity <= 10))),
     CONSTRAINT volunteer_id_number_pair CHECK (((id_number IS NULL) = (id_number_hash IS NULL))),
     CONSTRAINT volunteer_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 50))),
     CONSTRAINT volunteer_occupation_check CHECK ((char_length(occupation) <= 50)),
     CONSTRAINT volunteer_organization_check CHECK ((char_length(organization) <= 100)),
     CONSTRAINT volunteer_phone_format CHECK ((phone ~ '^1[3-9][0-9]{9}$'::text)),
+    CONSTRAINT volunteer_phone_given CHECK (((phone IS NOT NULL) OR (anonymised_at IS NOT NULL))),
     CONSTRAINT volunteer_screening_recorded CHECK (((status <> ALL (ARRAY['screened'::public.volunteer_status, 'trained'::public.volunteer_status, 'active'::public.volunteer_status])) OR ((background_check_on IS NOT NULL) AND (interviewed_on IS NOT NULL)))),
     CONSTRAINT volunteer_skills_check CHECK ((cardinality(skills) <= 20)),
     CONSTRAINT volunteer_training_recorded CHECK (((status <> ALL (ARRAY['trained'::public.volunteer_status, 'active'::public.volunteer_status])) OR (trained_on IS NOT NULL)))
@@ -1809,6 +2087,14 @@ ALTER TABLE ONLY public.contact
 
 
 --
+-- Name: data_request data_request_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.data_request
+    ADD CONSTRAINT data_request_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: guardian guardian_id_child_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1870,6 +2156,14 @@ ALTER TABLE ONLY public.pairing_tally
 
 ALTER TABLE ONLY public.region
     ADD CONSTRAINT region_pkey PRIMARY KEY (code);
+
+
+--
+-- Name: retention_run retention_run_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_run
+    ADD CONSTRAINT retention_run_pkey PRIMARY KEY (id);
 
 
 --
@@ -2044,6 +2338,13 @@ CREATE INDEX child_birth_date ON public.child USING btree (birth_date, id);
 
 
 --
+-- Name: child_birth_retention; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX child_birth_retention ON public.child USING btree (birth_date) WHERE (anonymised_at IS NULL);
+
+
+--
 -- Name: child_created_at; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2069,6 +2370,13 @@ CREATE INDEX child_name_trgm ON public.child USING gin (name public.gin_trgm_ops
 --
 
 CREATE INDEX child_region_code ON public.child USING btree (region_code text_pattern_ops);
+
+
+--
+-- Name: child_retention; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX child_retention ON public.child USING btree (exited_on) WHERE (anonymised_at IS NULL);
 
 
 --
@@ -2132,6 +2440,34 @@ CREATE INDEX contact_contacted_on ON public.contact USING btree (contacted_on);
 --
 
 CREATE INDEX contact_pairing_on ON public.contact USING btree (pairing_id, contacted_on DESC);
+
+
+--
+-- Name: data_request_child; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX data_request_child ON public.data_request USING btree (child_id) WHERE (child_id IS NOT NULL);
+
+
+--
+-- Name: data_request_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX data_request_open ON public.data_request USING btree (due_on) WHERE (status = 'open'::public.data_request_status);
+
+
+--
+-- Name: data_request_received; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX data_request_received ON public.data_request USING btree (received_on DESC, id DESC);
+
+
+--
+-- Name: data_request_volunteer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX data_request_volunteer ON public.data_request USING btree (volunteer_id) WHERE (volunteer_id IS NOT NULL);
 
 
 --
@@ -2268,6 +2604,13 @@ CREATE INDEX region_parent_code ON public.region USING btree (parent_code);
 
 
 --
+-- Name: retention_run_started; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX retention_run_started ON public.retention_run USING btree (started_at DESC);
+
+
+--
 -- Name: station_day_day; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2335,6 +2678,13 @@ CREATE INDEX volunteer_name_trgm ON public.volunteer USING gin (name public.gin_
 --
 
 CREATE INDEX volunteer_region_code ON public.volunteer USING btree (region_code text_pattern_ops);
+
+
+--
+-- Name: volunteer_retention; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX volunteer_retention ON public.volunteer USING btree (withdrawn_on) WHERE ((anonymised_at IS NULL) AND (status = 'withdrawn'::public.volunteer_status));
 
 
 --
@@ -2471,6 +2821,13 @@ CREATE TRIGGER audit_event_file BEFORE INSERT ON public.audit_event FOR EACH ROW
 
 
 --
+-- Name: child child_anonymised_stays_erased; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER child_anonymised_stays_erased BEFORE UPDATE ON public.child FOR EACH ROW EXECUTE FUNCTION public.anonymised_stays_erased();
+
+
+--
 -- Name: child child_exit_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2583,6 +2940,20 @@ CREATE TRIGGER contact_touch BEFORE UPDATE ON public.contact FOR EACH ROW EXECUT
 
 
 --
+-- Name: data_request data_request_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER data_request_touch BEFORE UPDATE ON public.data_request FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
+-- Name: guardian guardian_anonymised_stays_erased; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER guardian_anonymised_stays_erased BEFORE INSERT OR UPDATE ON public.guardian FOR EACH ROW EXECUTE FUNCTION public.anonymised_stays_erased();
+
+
+--
 -- Name: guardian guardian_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2653,6 +3024,13 @@ CREATE TRIGGER region_touch BEFORE UPDATE ON public.region FOR EACH ROW EXECUTE 
 
 
 --
+-- Name: retention_run retention_run_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER retention_run_touch BEFORE UPDATE ON public.retention_run FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+
+--
 -- Name: station station_keeps_its_county; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2664,6 +3042,13 @@ CREATE TRIGGER station_keeps_its_county BEFORE UPDATE OF region_code ON public.s
 --
 
 CREATE TRIGGER station_touch BEFORE UPDATE ON public.station FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
+-- Name: volunteer volunteer_anonymised_stays_erased; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER volunteer_anonymised_stays_erased BEFORE UPDATE ON public.volunteer FOR EACH ROW EXECUTE FUNCTION public.anonymised_stays_erased();
 
 
 --
@@ -2699,6 +3084,13 @@ CREATE TRIGGER volunteer_tally_moves AFTER UPDATE OF region_code, station_id, st
 --
 
 CREATE TRIGGER volunteer_touch BEFORE UPDATE ON public.volunteer FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
+-- Name: volunteer volunteer_withdrawn_on; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER volunteer_withdrawn_on BEFORE INSERT OR UPDATE OF status ON public.volunteer FOR EACH ROW EXECUTE FUNCTION public.volunteer_withdrawn_on();
 
 
 --
@@ -2863,6 +3255,46 @@ ALTER TABLE ONLY public.contact
 
 ALTER TABLE ONLY public.contact
     ADD CONSTRAINT contact_seen_by_fkey FOREIGN KEY (seen_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: data_request data_request_child_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.data_request
+    ADD CONSTRAINT data_request_child_id_fkey FOREIGN KEY (child_id) REFERENCES public.child(id);
+
+
+--
+-- Name: data_request data_request_consent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.data_request
+    ADD CONSTRAINT data_request_consent_id_fkey FOREIGN KEY (consent_id) REFERENCES public.consent(id);
+
+
+--
+-- Name: data_request data_request_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.data_request
+    ADD CONSTRAINT data_request_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: data_request data_request_handled_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.data_request
+    ADD CONSTRAINT data_request_handled_by_fkey FOREIGN KEY (handled_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: data_request data_request_volunteer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.data_request
+    ADD CONSTRAINT data_request_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id);
 
 
 --

@@ -37,6 +37,7 @@ fn all_routes() -> Routes {
         .merge(crate::wishes::routes())
         .merge(crate::dashboard::routes())
         .merge(crate::reports::routes())
+        .merge(crate::privacy::routes())
 }
 
 /// Every route the service has, with who may call it.

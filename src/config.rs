@@ -36,6 +36,15 @@ pub struct Config {
     /// `AIXIN_EXPORT_MAX_ROWS` (default 100000): the most rows one spreadsheet export writes; a
     /// larger list is refused (422) and asks for narrower filters.
     pub export_max_rows: u32,
+    /// `AIXIN_REQUEST_DUE_DAYS` (default 15): a data-subject request is due this many days
+    /// after it was received.
+    pub request_due_days: u16,
+    /// `AIXIN_RETENTION_MONTHS` (default 36): a child who exited or turned 18, or a volunteer
+    /// who withdrew, this long ago is anonymised by the daily retention run.
+    pub retention_months: u16,
+    /// `AIXIN_PRIVACY_OFFICER` (default none): the name and contact of the person responsible
+    /// for personal information, shown on the privacy page.
+    pub privacy_officer: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -50,6 +59,8 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("db_statement_timeout_ms", &self.db_statement_timeout_ms)
             .field("export_max_rows", &self.export_max_rows)
+            .field("request_due_days", &self.request_due_days)
+            .field("retention_months", &self.retention_months)
             .finish_non_exhaustive()
     }
 }
@@ -148,6 +159,33 @@ impl Config {
                 .context("AIXIN_EXPORT_MAX_ROWS must be a number of rows from 1 to 1000000")?,
             None => 100_000,
         };
+        let request_due_days = match get("AIXIN_REQUEST_DUE_DAYS") {
+            Some(n) => n
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=90).contains(n))
+                .context("AIXIN_REQUEST_DUE_DAYS must be a number of days from 1 to 90")?,
+            None => 15,
+        };
+        let retention_months = match get("AIXIN_RETENTION_MONTHS") {
+            Some(n) => n
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=600).contains(n))
+                .context("AIXIN_RETENTION_MONTHS must be a number of months from 1 to 600")?,
+            None => 36,
+        };
+        let privacy_officer = get("AIXIN_PRIVACY_OFFICER")
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty());
+        if privacy_officer
+            .as_deref()
+            .is_some_and(|text| text.chars().count() > 200 || text.chars().any(char::is_control))
+        {
+            bail!("AIXIN_PRIVACY_OFFICER must be one line of at most 200 characters");
+        }
         Ok(Config {
             database_url: get("DATABASE_URL"),
             data_dir,
@@ -159,6 +197,9 @@ impl Config {
             trusted_proxies,
             db_statement_timeout_ms,
             export_max_rows,
+            request_due_days,
+            retention_months,
+            privacy_officer,
         })
     }
 

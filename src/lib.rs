@@ -35,6 +35,8 @@ pub mod imports;
 pub mod pairings;
 /// The volunteer's portal (`/me`): her children, contacts, concerns, reminders.
 pub mod portal;
+/// A person's data from consent to deletion: requests, withdrawal, retention, the notice.
+pub mod privacy;
 /// The region tree every record hangs from.
 pub mod regions;
 /// The monthly report: a printable page and its `.xlsx`.
@@ -170,8 +172,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(database.pool.clone(), config);
     let figures = state.figures.clone();
     let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
+    let retention = tokio::spawn(privacy::service::retention::daily(
+        database.pool.clone(),
+        state.config.retention_months,
+    ));
     let served = serve(listener, state, shutdown_signal()).await;
     housekeeping.abort();
+    retention.abort();
     tracing::info!("shutting down");
     figures.close().await;
     let closed = database.close().await;

@@ -32,12 +32,27 @@ enum Command {
         #[arg(long = "as")]
         username: String,
     },
+    /// Retention: anonymise the records kept longer than AIXIN_RETENTION_MONTHS (what the
+    /// service does once a day), for cron.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Fill an empty database with realistic demonstration data on the real region tree.
     SeedDemo {
         /// small (one county, 6 stations), county (20 stations) or sichuan (the province at
         /// its published size: 419 stations, 173,000 volunteers, 170,000 children).
         #[arg(long, value_enum, default_value = "small")]
         scale: aixin::seed::Scale,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Anonymise children who exited or turned 18, and volunteers who withdrew, longer ago
+    /// than the retention period.
+    Run {
+        /// Only count what a run would anonymise; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -129,6 +144,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("  {what:<16} {n:>10}");
             }
             println!("  {:<16} {:>10}", "person-visits", loaded.person_visits);
+            Ok(())
+        }
+        Command::Retention(RetentionCommand::Run { dry_run }) => {
+            let database = aixin::open_database(&config).await?;
+            let outcome = aixin::privacy::service::retention::run(
+                &database.pool,
+                config.retention_months,
+                "command",
+                dry_run,
+            )
+            .await;
+            database.close().await?;
+            let done = outcome.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let verb = if dry_run {
+                "would anonymise"
+            } else {
+                "anonymised"
+            };
+            let cutoff = done.cutoff.map(|d| d.to_string()).unwrap_or_default();
+            println!("retention (records ended before {cutoff}): {verb}");
+            println!("  children   {:>8}", done.children);
+            println!("  volunteers {:>8}", done.volunteers);
             Ok(())
         }
         Command::User(command) => {

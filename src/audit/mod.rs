@@ -137,6 +137,20 @@ impl Entry {
         }
     }
 
+    /// An event of the service's own (the daily retention run): no actor, filed under the
+    /// record's region only.
+    pub fn system(action: Action, entity: &'static str, entity_id: Option<Uuid>) -> Entry {
+        Entry {
+            actor_id: None,
+            region_code: None,
+            action,
+            entity,
+            entity_id,
+            ip: None,
+            detail: serde_json::json!({}),
+        }
+    }
+
     /// Adds detail.
     pub fn with_detail(mut self, detail: serde_json::Value) -> Entry {
         self.detail = detail;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::model::{
     Category, ChildInput, ChildOrder, ChildStatus, Consent, ConsentInput, Filter, Guardian,
-    GuardianInput,
+    GuardianInput, GuardianPatch,
 };
 use super::service::ChildDetail;
 use crate::auth::{ClientIp, CurrentUser};
@@ -215,39 +215,31 @@ pub async fn add_consent(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
-/// Body of a withdrawal.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct WithdrawBody {
-    withdrawn_on: Option<String>,
-}
-
-/// `POST /api/v1/consents/{id}/withdraw`: records the withdrawal (today unless dated).
-pub async fn withdraw(
+/// `PATCH /api/v1/guardians/{id}`: the guardian as edited (a field left out stays).
+pub async fn update_guardian(
     State(state): State<AppState>,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<Consent>, AppError> {
-    // The body is optional: an empty one withdraws as of today.
-    let body: WithdrawBody = if body.is_empty() {
-        WithdrawBody::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|_| AppError::BadRequest("the body is not valid JSON".into()))?
-    };
-    let on = body.withdrawn_on;
-    super::service::withdraw(
-        &state.db,
-        &state.cipher,
-        &user,
-        parse_id(&id)?,
-        on.as_deref(),
-        ip,
-    )
-    .await
-    .map(Json)
+    ApiJson(patch): ApiJson<GuardianPatch>,
+) -> Result<Json<Guardian>, AppError> {
+    let id = parse_id(&id)?;
+    super::service::update_guardian(&state.db, &state.cipher, &user, id, &patch, ip)
+        .await
+        .map(Json)
+}
+
+/// `DELETE /api/v1/guardians/{id}`: 204; she is removed from the child's record, her
+/// consents stay.
+pub async fn remove_guardian(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = parse_id(&id)?;
+    super::service::remove_guardian(&state.db, &state.cipher, &user, id, ip).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Body of a reveal.

@@ -45,9 +45,14 @@ pub fn routes() -> Routes {
         )
         .post("/children/{id}/reveal", Access::REGISTRARS, child::reveal)
         .post(
-            "/consents/{id}/withdraw",
+            "/guardians/{id}/edit",
             Access::REGISTRARS,
-            guardians::withdraw,
+            guardians::update_guardian,
+        )
+        .post(
+            "/guardians/{id}/remove",
+            Access::REGISTRARS,
+            guardians::remove_guardian,
         )
         .get("/api/v1/children", Access::REGISTRARS, api::list)
         .post("/api/v1/children", Access::REGISTRARS, api::create)
@@ -68,9 +73,14 @@ pub fn routes() -> Routes {
             Access::REGISTRARS,
             api::reveal,
         )
-        .post(
-            "/api/v1/consents/{id}/withdraw",
+        .patch(
+            "/api/v1/guardians/{id}",
             Access::REGISTRARS,
-            api::withdraw,
+            api::update_guardian,
+        )
+        .delete(
+            "/api/v1/guardians/{id}",
+            Access::REGISTRARS,
+            api::remove_guardian,
         )
 }

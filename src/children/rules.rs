@@ -33,6 +33,23 @@ pub const STATION_OF_ANOTHER_COUNTY: Refusal =
 pub const ALREADY_WITHDRAWN: Refusal =
     Refusal::conflict("already_withdrawn", "error.already_withdrawn");
 
+/// A guardian whose consent is in force stays on the record until another guardian gives the
+/// same consent (or she withdraws it): the consent must keep a guardian to answer for it.
+pub const GUARDIAN_GIVES_CONSENT: Refusal =
+    Refusal::conflict("guardian_gives_consent", "error.guardian_gives_consent");
+
+/// A child is anonymised only after she has left the programme (the service exits her first).
+pub const ANONYMISE_AFTER_EXIT: Refusal =
+    Refusal::conflict("not_exited", "error.anonymise_after_exit")
+        .enforced_by("anonymise_after_exit");
+inventory::submit! { ANONYMISE_AFTER_EXIT }
+
+/// An anonymised child or volunteer, and her guardians, take no personal data again: one who
+/// comes back is registered anew.
+pub const ANONYMISED_STAYS_ERASED: Refusal =
+    Refusal::conflict("anonymised", "error.anonymised").enforced_by("anonymised_stays_erased");
+inventory::submit! { ANONYMISED_STAYS_ERASED }
+
 /// A consent is never changed, only withdrawn (once).
 pub const CONSENT_ONLY_WITHDRAWN: Refusal =
     Refusal::conflict("append_only", "error.append_only").enforced_by("consent_only_withdrawn");
@@ -54,6 +71,8 @@ mod tests {
             RESIDENCE_OUTSIDE_COUNTY,
             CONSENT_ONLY_WITHDRAWN,
             CONSENT_APPEND_ONLY,
+            ANONYMISE_AFTER_EXIT,
+            ANONYMISED_STAYS_ERASED,
         ] {
             let constraint = rule.constraint.unwrap();
             assert_eq!(

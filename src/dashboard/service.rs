@@ -305,6 +305,8 @@ pub struct Alerts {
     pub short_stations: (Vec<ShortStation>, i64),
     /// Active volunteers whose background check is older than three years.
     pub checks_due: (Vec<CheckDue>, i64),
+    /// Data-subject requests still open after their due day.
+    pub requests_overdue: (Vec<crate::privacy::model::DataRequest>, i64),
     /// The four weeks the open days were counted in.
     pub window: (Date, Date),
 }
@@ -317,6 +319,7 @@ impl Alerts {
             + self.waiting.1
             + self.short_stations.1
             + self.checks_due.1
+            + self.requests_overdue.1
             == 0
     }
 }
@@ -358,9 +361,10 @@ pub async fn alerts(
         )?)
     };
     let scope = focus.scope();
-    let (concerns, (check_ins, waiting, checks_due)) = tokio::try_join!(
+    let (concerns, (check_ins, waiting, checks_due), requests_overdue) = tokio::try_join!(
         crate::contacts::service::open_concerns(db, &scope, (ALERT_ROWS, 0)),
-        records
+        records,
+        crate::privacy::service::overdue(db, &scope, ALERT_ROWS),
     )?;
     let mut short: Vec<ShortStation> = stations
         .iter()
@@ -383,6 +387,7 @@ pub async fn alerts(
         waiting,
         short_stations: (short, short_total),
         checks_due,
+        requests_overdue,
         window: (window.from, window.to),
     })
 }

@@ -55,9 +55,8 @@ macro_rules! word_enum {
     ($(#[$meta:meta])* $name:ident, $sql:literal, $prefix:literal, [$($variant:ident = $word:literal),+ $(,)?]) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::sqlx::Type)]
-        #[sqlx(type_name = $sql, rename_all = "snake_case")]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $(#[doc = $word] $variant),+ }
+        #[sqlx(type_name = $sql)]
+        pub enum $name { $(#[doc = $word] #[sqlx(rename = $word)] #[serde(rename = $word)] $variant),+ }
 
         impl $name {
             /// Every value.

@@ -16,13 +16,18 @@ word_enum!(
     ClosureReason, "pairing_closure_reason", "pairing.reason",
     [ChildAgedOut = "child_aged_out", FamilyMoved = "family_moved", ParentsReturned = "parents_returned",
      VolunteerWithdrew = "volunteer_withdrew", GuardianRequest = "guardian_request",
-     SafeguardingConcern = "safeguarding_concern", Other = "other", Transferred = "transferred"]
+     SafeguardingConcern = "safeguarding_concern", Other = "other", Transferred = "transferred",
+     ConsentWithdrawn = "consent_withdrawn"]
 );
 
 impl ClosureReason {
-    /// Reasons a person closing a pairing may choose: a transfer closes its pairings itself.
+    /// Reasons a person closing a pairing may choose: a transfer and a withdrawn consent close
+    /// their pairings themselves.
     pub fn chosen_by_hand(self) -> bool {
-        self != ClosureReason::Transferred
+        !matches!(
+            self,
+            ClosureReason::Transferred | ClosureReason::ConsentWithdrawn
+        )
     }
 
     /// The reasons [`ClosureReason::chosen_by_hand`], in order.

@@ -174,22 +174,23 @@ pub async fn close(tx: &mut PgConnection, id: Uuid, closing: &Closing) -> sqlx::
     Ok(())
 }
 
-/// Closes the active pairings of a child or of a volunteer who is transferred, ending today (or
-/// on the first day of one that has not begun); returns them.
-pub async fn close_for_transfer(
+/// Closes the active pairings of a child or of a volunteer, ending on `on` (or on the first day
+/// of one that has not begun) for `reason`; returns them.
+pub async fn close_active(
     tx: &mut PgConnection,
-    child: Option<Uuid>,
-    volunteer: Option<Uuid>,
-    today: Date,
+    (child, volunteer): (Option<Uuid>, Option<Uuid>),
+    on: Date,
+    reason: ClosureReason,
 ) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar!(
         "UPDATE pairing SET status = 'closed', ended_on = greatest($3, started_on),
-                closure_reason = 'transferred'
+                closure_reason = $4
          WHERE status = 'active' AND (child_id = $1 OR volunteer_id = $2)
          RETURNING id",
         child,
         volunteer,
-        today
+        on,
+        reason as ClosureReason
     )
     .fetch_all(tx)
     .await

@@ -65,6 +65,7 @@ pub async fn shared_contacts(db: &PgPool, children: &[Uuid]) -> sqlx::Result<Vec
         r#"SELECT child_id, relation AS "relation: Relation", phone AS "phone!"
            FROM guardian
            WHERE child_id = ANY($1) AND share_contact_with_volunteer AND phone IS NOT NULL
+             AND removed_on IS NULL
            ORDER BY created_at"#,
         children
     )

@@ -51,6 +51,12 @@ pub const STATION_OF_ANOTHER_COUNTY: Refusal =
 pub const WITHDRAWN_GETS_NO_LOGIN: Refusal =
     Refusal::unprocessable("volunteer_withdrawn", "error.volunteer_withdrawn");
 
+/// A volunteer is anonymised only after she has withdrawn (the service withdraws her first).
+pub const ANONYMISE_AFTER_WITHDRAWAL: Refusal =
+    Refusal::conflict("not_withdrawn", "error.anonymise_after_withdrawal")
+        .enforced_by("anonymise_after_withdrawal");
+inventory::submit! { ANONYMISE_AFTER_WITHDRAWAL }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +69,7 @@ mod tests {
             NOT_SCREENED,
             NOT_TRAINED,
             RESIDENCE_OUTSIDE_COUNTY,
+            ANONYMISE_AFTER_WITHDRAWAL,
         ] {
             let constraint = rule.constraint.unwrap();
             assert_eq!(

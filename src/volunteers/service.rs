@@ -501,3 +501,49 @@ pub async fn move_to(
     }
     Ok(store::move_to(tx, id, version, station, region_code).await?)
 }
+
+/// Records, in the caller's transaction, that a volunteer withdraws (her active pairings closed
+/// first), unless she has; audited when it changes her. `actor` is none for the service's own
+/// retention run.
+pub async fn withdraw_in(
+    tx: &mut sqlx::PgConnection,
+    actor: Option<(&CurrentUser, Option<IpAddr>)>,
+    id: Uuid,
+) -> Result<bool, AppError> {
+    let withdrawn = store::withdraw(tx, id).await?;
+    if withdrawn {
+        audit::record(
+            &mut *tx,
+            entry(actor, Action::Update, id)
+                .with_detail(serde_json::json!({ "fields": ["status"], "status": "withdrawn" })),
+        )
+        .await?;
+    }
+    Ok(withdrawn)
+}
+
+/// Erases a withdrawn volunteer's values (name, phone, ID number, the day of her birth, work,
+/// skills) and closes her login for good; what is counted stays. Audited, naming `why`.
+pub async fn anonymise_in(
+    tx: &mut sqlx::PgConnection,
+    actor: Option<(&CurrentUser, Option<IpAddr>)>,
+    id: Uuid,
+    why: &str,
+) -> Result<bool, AppError> {
+    let done = store::anonymise(tx, id).await?;
+    if done {
+        audit::record(
+            &mut *tx,
+            entry(actor, Action::Delete, id).with_detail(serde_json::json!({ "anonymised": why })),
+        )
+        .await?;
+    }
+    Ok(done)
+}
+
+fn entry(actor: Option<(&CurrentUser, Option<IpAddr>)>, action: Action, id: Uuid) -> Entry {
+    match actor {
+        Some((user, ip)) => Entry::by(user, action, "volunteer", Some(id), ip),
+        None => Entry::system(action, "volunteer", Some(id)),
+    }
+}

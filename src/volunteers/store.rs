@@ -81,7 +81,7 @@ pub async fn list(
             filtered!(
                 query_as!(
                     ListRow,
-                    r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.region_code, v.station_id,
+                    r#"SELECT v.id, v.name, v.gender AS "gender: Gender", coalesce(v.phone, '') AS "phone!", v.region_code, v.station_id,
                               s.name AS "station_name?", v.skills, v.status AS "status: VolunteerStatus", v.capacity, v.version,
                               (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "active_pairings!"
                        FROM volunteer v LEFT JOIN station s ON s.id = v.station_id"#,
@@ -179,7 +179,7 @@ impl Row {
 /// One volunteer, if in `scope`.
 pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<Row>> {
     let row = sqlx::query!(
-        r#"SELECT v.id, v.name, v.gender AS "gender: Gender", v.phone, v.id_number, v.birth_date, v.region_code,
+        r#"SELECT v.id, v.name, v.gender AS "gender: Gender", coalesce(v.phone, '') AS "phone!", v.id_number, v.birth_date, v.region_code,
                   region_path(v.region_code) AS "region_name!", v.station_id, s.name AS "station_name?",
                   v.organization, v.occupation, v.skills, v.status AS "status: VolunteerStatus",
                   v.background_check_on, v.interviewed_on, v.trained_on, v.capacity, v.version, v.created_at, v.updated_at,
@@ -342,7 +342,7 @@ pub async fn sensitive(
     ids: &[Uuid],
 ) -> sqlx::Result<HashMap<Uuid, (String, Option<Vec<u8>>)>> {
     Ok(sqlx::query!(
-        "SELECT id, phone, id_number FROM volunteer WHERE id = ANY($1)",
+        r#"SELECT id, coalesce(phone, '') AS "phone!", id_number FROM volunteer WHERE id = ANY($1)"#,
         ids
     )
     .fetch_all(db)
@@ -382,13 +382,14 @@ pub async fn record_training(
 
 /// Which of these mobile numbers are already registered.
 pub async fn known_phones(db: &PgPool, phones: &[String]) -> sqlx::Result<HashSet<String>> {
-    Ok(
-        sqlx::query_scalar!("SELECT phone FROM volunteer WHERE phone = ANY($1)", phones)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .collect(),
+    Ok(sqlx::query_scalar!(
+        r#"SELECT phone AS "phone!" FROM volunteer WHERE phone = ANY($1)"#,
+        phones
     )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect())
 }
 
 /// Which of these ID-number hashes are already registered.
@@ -422,4 +423,24 @@ pub async fn out_of_reach(
     )
     .fetch_all(db)
     .await
+}
+
+/// Records that a volunteer withdraws, unless she has; returns whether this did it. Her active
+/// pairings must have been closed first.
+pub async fn withdraw(tx: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE volunteer SET status = 'withdrawn' WHERE id = $1 AND status <> 'withdrawn'",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Erases a withdrawn volunteer's values and closes her login (the database's
+/// `anonymise_volunteer`); false when she already was.
+pub async fn anonymise(tx: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(r#"SELECT anonymise_volunteer($1) AS "done!""#, id)
+        .fetch_one(&mut *tx)
+        .await
 }

@@ -117,8 +117,10 @@ const NAV: &[(&str, &str)] = &[
     ("/wishes", "nav.wishes"),
     ("/me", "nav.me"),
     ("/reports", "nav.reports"),
+    ("/requests", "nav.requests"),
     ("/admin/users", "nav.users"),
     ("/admin/audit", "nav.audit"),
+    ("/admin/retention", "nav.retention"),
 ];
 
 const FLASH_KEY: &str = "flash";

@@ -46,6 +46,10 @@ impl Access {
     pub const REGISTRARS: Access = Access::Roles(&[Role::Admin, Role::Staff, Role::StationManager]);
     /// Volunteer mothers, in their own portal.
     pub const VOLUNTEER: Access = Access::Roles(&[Role::Volunteer]);
+    /// Federation staff and admins, who handle requests about people's data, and a volunteer,
+    /// who files and follows her own.
+    pub const DATA_SUBJECT_REQUESTS: Access =
+        Access::Roles(&[Role::Admin, Role::Staff, Role::Volunteer]);
     /// Everyone who works for or at a station.
     pub const ANY_ROLE: Access = Access::Roles(Role::ALL);
 

@@ -10,6 +10,7 @@ mod journey;
 mod layers;
 mod pairings;
 mod portal;
+mod privacy;
 
 mod activities;
 mod auth;

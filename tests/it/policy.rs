@@ -154,6 +154,21 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         .unwrap();
     let inside_wish = fixtures::wish(p, paired_child).await;
     let outside_wish = fixtures::wish(p, outside_child).await;
+    // A request: the volunteer's own about herself (inside every caller's scope, hers too),
+    // and one about the child beyond them.
+    let request = |child: Option<Uuid>, volunteer: Option<Uuid>| {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO data_request (kind, child_id, volunteer_id, requester_name, requester_relation,
+                                       channel, received_on, identity_check, due_on)
+             VALUES ('access', $1, $2, '王秀兰', 'self', 'online', DATE '2026-11-01', 'signed_in',
+                     DATE '2026-11-16') RETURNING id",
+        )
+        .bind(child)
+        .bind(volunteer)
+        .fetch_one(p)
+    };
+    let inside_request = request(None, Some(volunteer)).await.unwrap();
+    let outside_request = request(Some(outside_child), None).await.unwrap();
     let records = |pattern: &str| -> (Uuid, Uuid) {
         if pattern.contains("/activities/") {
             (inside_activity, outside_activity)
@@ -169,6 +184,10 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             (volunteer, outside_volunteer)
         } else if pattern.contains("/children/") {
             (inside_child, outside_child)
+        } else if pattern.contains("/guardians/") {
+            (inside_guardian, outside_guardian)
+        } else if pattern.contains("/requests/") {
+            (inside_request, outside_request)
         } else if pattern.contains("/consents/") {
             (inside_consent, outside_consent)
         } else if pattern.contains("/contacts/") || pattern.contains("/concerns/") {

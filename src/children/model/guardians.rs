@@ -66,6 +66,69 @@ pub struct GuardianInput {
     pub share_contact_with_volunteer: bool,
 }
 
+/// An edit of a guardian (`PATCH /api/v1/guardians/{id}`): a field left out stays as it is; an
+/// empty phone removes the phone (and the sharing with it).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GuardianPatch {
+    pub name: Option<String>,
+    pub relation: Option<String>,
+    /// Mobile number; empty to remove it.
+    pub phone: Option<String>,
+    /// Share the phone with the paired volunteer; `false` stops showing it to her.
+    pub share_contact_with_volunteer: Option<bool>,
+    /// The version the caller saw.
+    pub version: Option<i32>,
+}
+
+impl GuardianPatch {
+    /// The whole guardian as it would be: this edit over `now`.
+    pub fn over(&self, now: &ValidGuardian) -> GuardianInput {
+        let phone = match &self.phone {
+            Some(p) => p.clone(),
+            None => now
+                .phone
+                .as_ref()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+        };
+        let removes_phone = phone.trim().is_empty();
+        GuardianInput {
+            name: Some(self.name.clone().unwrap_or_else(|| now.name.clone())),
+            relation: Some(
+                self.relation
+                    .clone()
+                    .unwrap_or_else(|| now.relation.as_str().to_owned()),
+            ),
+            phone: Some(phone),
+            // Removing the phone stops its sharing, unless the edit asks for both at once.
+            share_contact_with_volunteer: self
+                .share_contact_with_volunteer
+                .unwrap_or(now.share && !removes_phone),
+        }
+    }
+}
+
+impl ValidGuardian {
+    /// The fields that differ from `other`, by their API names.
+    pub fn changed_from(&self, other: &ValidGuardian) -> Vec<&'static str> {
+        let mut fields = Vec::new();
+        if self.name != other.name {
+            fields.push("name");
+        }
+        if self.relation != other.relation {
+            fields.push("relation");
+        }
+        if self.phone.as_ref().map(Phone::as_str) != other.phone.as_ref().map(Phone::as_str) {
+            fields.push("phone");
+        }
+        if self.share != other.share {
+            fields.push("share_contact_with_volunteer");
+        }
+        fields
+    }
+}
+
 /// A consent as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -1,4 +1,5 @@
-//! Adding a guardian or a consent on the child's page, and withdrawing a consent.
+//! Adding, editing and removing a guardian on the child's page, and adding a consent (its
+//! withdrawal, which has effects beyond the child's record, is the privacy area's).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,7 +10,7 @@ use tower_sessions::Session;
 
 use super::child::detail_page;
 use crate::auth::{ClientIp, CurrentUser};
-use crate::children::model::{ConsentInput, GuardianInput};
+use crate::children::model::{ConsentInput, GuardianInput, GuardianPatch};
 use crate::children::service;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -109,31 +110,72 @@ pub async fn add_consent(
     }
 }
 
-/// The withdrawal form.
+/// The edit form of a guardian on the child's page.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct WithdrawForm {
-    withdrawn_on: String,
+pub struct GuardianEditForm {
+    name: String,
+    relation: String,
+    /// A new number; empty keeps the one on record.
+    phone: String,
+    remove_phone: Option<String>,
+    share: Option<String>,
+    version: Option<i32>,
 }
 
-/// `POST /consents/{id}/withdraw`.
-pub async fn withdraw(
+/// `POST /guardians/{id}/edit`.
+pub async fn update_guardian(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<GuardianEditForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let patch = GuardianPatch {
+        name: Some(form.name),
+        relation: Some(form.relation),
+        phone: match (form.remove_phone.is_some(), form.phone.trim().is_empty()) {
+            (true, _) => Some(String::new()),
+            (false, true) => None,
+            (false, false) => Some(form.phone),
+        },
+        share_contact_with_volunteer: Some(form.share.is_some()),
+        version: form.version,
+    };
+    match service::update_guardian(&state.db, &state.cipher, &user, id, &patch, ip).await {
+        Ok(g) => {
+            flash(&session, "flash.guardian_saved").await;
+            Ok(Redirect::to(&format!("/children/{}", g.child_id)).into_response())
+        }
+        Err(AppError::Unprocessable { fields, .. }) => {
+            let child = service::guardian_child(&state.db, id).await?;
+            let errors = fields
+                .iter()
+                .map(|(k, e)| (format!("guardian.{k}"), e.message(ctx.lang)))
+                .collect();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&detail_page(&state, ctx, (&user, ip), child, errors).await?),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /guardians/{id}/remove`.
+pub async fn remove_guardian(
     State(state): State<AppState>,
     session: Session,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    Form(form): Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
-    let consent = service::withdraw(
-        &state.db,
-        &state.cipher,
-        &user,
-        parse_id(&id)?,
-        Some(&form.withdrawn_on),
-        ip,
-    )
-    .await?;
-    flash(&session, "flash.consent_withdrawn").await;
-    Ok(Redirect::to(&format!("/children/{}", consent.child_id)).into_response())
+    let child =
+        service::remove_guardian(&state.db, &state.cipher, &user, parse_id(&id)?, ip).await?;
+    flash(&session, "flash.guardian_removed").await;
+    Ok(Redirect::to(&format!("/children/{child}")).into_response())
 }

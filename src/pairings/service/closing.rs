@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::super::model::{CloseInput, Pairing, PairingStatus};
+use super::super::model::{CloseInput, ClosureReason, Pairing, PairingStatus};
 use super::super::rules::{ENDED_BEFORE_START, PAIRING_CLOSED};
 use super::super::store;
 use crate::audit::{self, Action, Entry};
@@ -52,4 +52,34 @@ pub async fn close(
     .await?;
     tx.commit().await?;
     super::find(db, user, id, check_in_days).await
+}
+
+/// Closes every active pairing of a child (`child`) or of a volunteer (`volunteer`) on `on`,
+/// inside the caller's transaction, for a reason the closing follows from (a withdrawn consent,
+/// an exit before anonymising), and audits each; returns the pairings closed. The caller has
+/// already checked that the person is in scope.
+pub async fn close_all_in(
+    tx: &mut sqlx::PgConnection,
+    user: Option<&CurrentUser>,
+    person: (Option<Uuid>, Option<Uuid>),
+    on: time::Date,
+    reason: ClosureReason,
+    ip: Option<IpAddr>,
+) -> Result<Vec<Uuid>, AppError> {
+    let closed = store::close_active(tx, person, on, reason).await?;
+    for pairing in &closed {
+        let entry = match user {
+            Some(user) => Entry::by(user, Action::Update, "pairing", Some(*pairing), ip),
+            None => Entry::system(Action::Update, "pairing", Some(*pairing)),
+        };
+        audit::record(
+            &mut *tx,
+            entry.with_detail(serde_json::json!({
+                "fields": ["status", "ended_on", "closure_reason"],
+                "closure_reason": reason.as_str(),
+            })),
+        )
+        .await?;
+    }
+    Ok(closed)
 }

@@ -18,7 +18,7 @@ use crate::contacts::model::Contact;
 use crate::web::error::AppError;
 
 pub use batch::{BatchChoices, BatchVolunteer, batch, batch_choices};
-pub use closing::close;
+pub use closing::{close, close_all_in};
 pub use matching::{ChildToPair, Proximity, Suggestion, child_to_pair, suggestions};
 pub use pairing::create;
 

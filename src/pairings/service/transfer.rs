@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::super::model::{Transfer, TransferInput};
+use super::super::model::{ClosureReason, Transfer, TransferInput};
 use super::super::rules::TRANSFER_SAME_STATION;
 use super::super::store;
 use crate::audit::{self, Action, Entry};
@@ -131,7 +131,13 @@ async fn transfer(
         return Ok(false);
     }
     let today = crate::domain::today();
-    let closed = store::close_for_transfer(&mut tx, child, volunteer, today).await?;
+    let closed = store::close_active(
+        &mut tx,
+        (child, volunteer),
+        today,
+        ClosureReason::Transferred,
+    )
+    .await?;
     audit::record(&mut *tx, event("in", &closed)).await?;
     for pairing in &closed {
         audit::record(

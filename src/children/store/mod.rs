@@ -4,13 +4,15 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::model::{
-    Category, Child, ChildOrder, ChildStatus, Consent, ConsentMethod, ConsentScope, Difficulty,
-    ExitReason, Filter, Guardian, ListedChild, LivingWith, Need, ParentsStatus, Relation,
-    ValidChild, ValidConsent, ValidGuardian,
+    Category, Child, ChildOrder, ChildStatus, Difficulty, ExitReason, Filter, ListedChild,
+    LivingWith, Need, ParentsStatus, ValidChild,
 };
 use crate::auth::Scope;
 use crate::crypto::Cipher;
-use crate::domain::{self, Gender, id_number, phone};
+use crate::domain::{self, Gender, id_number};
+
+mod guardians;
+pub use guardians::*;
 
 /// A row of the child list as the database answers it.
 struct ListRow {
@@ -327,110 +329,6 @@ pub async fn move_to(
     Ok(done.rows_affected() == 1)
 }
 
-/// Adds a guardian; returns the id.
-pub async fn insert_guardian(
-    tx: &mut sqlx::PgConnection,
-    child: Uuid,
-    g: &ValidGuardian,
-) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar!(
-        "INSERT INTO guardian (child_id, name, relation, phone, share_contact_with_volunteer)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        child,
-        g.name,
-        g.relation as Relation,
-        g.phone.as_ref().map(|p| p.as_str()),
-        g.share
-    )
-    .fetch_one(&mut *tx)
-    .await
-}
-
-/// Records a consent; returns the id.
-pub async fn insert_consent(
-    tx: &mut sqlx::PgConnection,
-    child: Uuid,
-    guardian: Uuid,
-    c: &ValidConsent,
-) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar!(
-        "INSERT INTO consent (child_id, guardian_id, scope, given_on, method) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        child,
-        guardian,
-        c.scope as ConsentScope,
-        c.given_on,
-        c.method as ConsentMethod
-    )
-    .fetch_one(&mut *tx)
-    .await
-}
-
-/// The guardians of a child, phones masked, with the raw phones for reveals.
-pub async fn guardians(db: &PgPool, child: Uuid) -> sqlx::Result<Vec<(Guardian, Option<String>)>> {
-    Ok(sqlx::query!(
-        r#"SELECT id, child_id, name, relation AS "relation: Relation", phone, share_contact_with_volunteer, version
-           FROM guardian WHERE child_id = $1 ORDER BY created_at"#,
-        child
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| {
-        (
-            Guardian {
-                id: r.id,
-                child_id: r.child_id,
-                name: r.name,
-                relation: r.relation,
-                phone_masked: r.phone.as_deref().map(phone::mask),
-                share_contact_with_volunteer: r.share_contact_with_volunteer,
-                version: r.version,
-            },
-            r.phone,
-        )
-    })
-    .collect())
-}
-
-/// The consent records of a child, newest first.
-pub async fn consents(db: &PgPool, child: Uuid) -> sqlx::Result<Vec<Consent>> {
-    sqlx::query_as!(
-        Consent,
-        r#"SELECT c.id, c.child_id, c.guardian_id, g.name AS guardian_name, c.scope AS "scope: ConsentScope",
-                  c.given_on, c.method AS "method: ConsentMethod", c.withdrawn_on
-           FROM consent c JOIN guardian g ON g.id = c.guardian_id
-           WHERE c.child_id = $1 ORDER BY c.given_on DESC, c.created_at DESC"#,
-        child
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// One consent and its child.
-pub async fn consent(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Consent>> {
-    sqlx::query_as!(
-        Consent,
-        r#"SELECT c.id, c.child_id, c.guardian_id, g.name AS guardian_name, c.scope AS "scope: ConsentScope",
-                  c.given_on, c.method AS "method: ConsentMethod", c.withdrawn_on
-           FROM consent c JOIN guardian g ON g.id = c.guardian_id WHERE c.id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
-}
-
-/// Records a withdrawal (once; the row is never deleted).
-pub async fn withdraw(tx: &mut sqlx::PgConnection, id: Uuid, on: time::Date) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        "UPDATE consent SET withdrawn_on = $2 WHERE id = $1 AND withdrawn_on IS NULL",
-        id,
-        on
-    )
-    .execute(&mut *tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Which of these ID-number hashes are already registered.
 pub async fn known_id_hashes(
     db: &PgPool,
@@ -494,24 +392,6 @@ pub async fn sealed_id_numbers(
         .collect())
 }
 
-/// Whether a guardian's consent of `scope`, given on or before `on` and not withdrawn, is on
-/// record for `child`: the database's `consent_current`, which its pairing trigger calls too.
-pub async fn has_current_consent(
-    db: impl sqlx::PgExecutor<'_>,
-    child: Uuid,
-    scope: ConsentScope,
-    on: time::Date,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"SELECT consent_current($1, $2, $3) AS "ok!""#,
-        child,
-        scope as ConsentScope,
-        on
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// Of these children, those not registered at `station`.
 pub async fn not_registered_at(
     db: &PgPool,
@@ -526,4 +406,32 @@ pub async fn not_registered_at(
     )
     .fetch_all(db)
     .await
+}
+
+/// Records that a child has left the programme, unless she already has; returns whether this
+/// did it. Her active pairing must have been closed first (the database's `child_exit_guard`).
+pub async fn exit(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    reason: ExitReason,
+    on: time::Date,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE child SET status = 'exited', exit_reason = $2, exited_on = $3
+         WHERE id = $1 AND status <> 'exited'",
+        id,
+        reason as ExitReason,
+        on
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Erases an exited child's values and her guardians' (the database's `anonymise_child`);
+/// false when she already was.
+pub async fn anonymise(tx: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(r#"SELECT anonymise_child($1) AS "done!""#, id)
+        .fetch_one(&mut *tx)
+        .await
 }

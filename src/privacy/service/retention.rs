@@ -1,0 +1,199 @@
+//! Retention: personal data is kept no longer than the programme needs it. Once a day (and with
+//! `aixin retention run`) the records whose time is up are anonymised as a deletion does:
+//! children who exited, or turned 18, more than `AIXIN_RETENTION_MONTHS` ago, and volunteers
+//! who withdrew that long ago. Each person is erased in her own transaction, so a run that
+//! stops half way has done what it did and the next run does the rest; a second run finds
+//! nothing.
+
+use sqlx::PgPool;
+use time::Date;
+use uuid::Uuid;
+
+use super::super::model::Subject;
+use super::super::store::{self, Run};
+use super::erase::{Why, erase_in};
+use crate::web::error::AppError;
+
+/// How many people are erased per query of the run (the run repeats until none is left).
+const BATCH: i64 = 500;
+
+/// What a run found, or did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Outcome {
+    /// Records that ended before this day were due.
+    pub cutoff: Option<Date>,
+    pub children: usize,
+    pub volunteers: usize,
+}
+
+/// What the next run would touch, counted (all regions, or a region subtree's `LIKE`
+/// pattern): children who exited, children who grew up, volunteers who withdrew.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Due {
+    pub cutoff: Option<Date>,
+    pub children_exited: i64,
+    pub children_grown_up: i64,
+    pub volunteers_withdrawn: i64,
+}
+
+/// The day before which a record's time is up: `months` months before `today` (a day that
+/// month lacks falls back to its last).
+pub fn cutoff(today: Date, months: u16) -> Date {
+    let total = i32::from(today.month() as u8) - 1 - i32::from(months);
+    let year = today.year() + total.div_euclid(12);
+    let month = time::Month::try_from((total.rem_euclid(12) + 1) as u8).expect("a month");
+    let last = time::util::days_in_month(month, year);
+    Date::from_calendar_date(year, month, today.day().min(last)).expect("a real day")
+}
+
+/// What the next run would anonymise within `region_like` (all with `None`).
+pub async fn due(db: &PgPool, months: u16, region_like: Option<&str>) -> Result<Due, AppError> {
+    let cutoff = cutoff(crate::domain::today(), months);
+    let (exited, grown, withdrawn) = store::due_counts(db, cutoff, region_like).await?;
+    Ok(Due {
+        cutoff: Some(cutoff),
+        children_exited: exited,
+        children_grown_up: grown,
+        volunteers_withdrawn: withdrawn,
+    })
+}
+
+/// The latest runs, newest first.
+pub async fn runs(db: &PgPool) -> Result<Vec<Run>, AppError> {
+    Ok(store::runs(db, 30).await?)
+}
+
+/// One run: anonymises every record whose time is up (or, `dry_run`, only counts them), and
+/// records what it did. `started_by` is `schedule` or `command`.
+pub async fn run(
+    db: &PgPool,
+    months: u16,
+    started_by: &str,
+    dry_run: bool,
+) -> Result<Outcome, AppError> {
+    let today = crate::domain::today();
+    let cutoff = cutoff(today, months);
+    if dry_run {
+        let (exited, grown, withdrawn) = store::due_counts(db, cutoff, None).await?;
+        return Ok(Outcome {
+            cutoff: Some(cutoff),
+            children: usize::try_from(exited + grown).unwrap_or(usize::MAX),
+            volunteers: usize::try_from(withdrawn).unwrap_or(usize::MAX),
+        });
+    }
+    let run = store::run_started(db, started_by, cutoff).await?;
+    let children = erase_all(
+        db,
+        today,
+        |db| store::children_due(db, cutoff, BATCH),
+        Subject::Child,
+    )
+    .await?;
+    let volunteers = erase_all(
+        db,
+        today,
+        |db| store::volunteers_due(db, cutoff, BATCH),
+        Subject::Volunteer,
+    )
+    .await?;
+    store::run_finished(
+        db,
+        run,
+        i32::try_from(children).unwrap_or(i32::MAX),
+        i32::try_from(volunteers).unwrap_or(i32::MAX),
+    )
+    .await?;
+    Ok(Outcome {
+        cutoff: Some(cutoff),
+        children,
+        volunteers,
+    })
+}
+
+/// Erases, batch after batch, the people `next` finds; returns how many were erased.
+async fn erase_all<'a, F, Fut>(
+    db: &'a PgPool,
+    today: Date,
+    next: F,
+    subject: fn(Uuid) -> Subject,
+) -> Result<usize, AppError>
+where
+    F: Fn(&'a PgPool) -> Fut,
+    Fut: Future<Output = sqlx::Result<Vec<Uuid>>>,
+{
+    let mut erased = 0;
+    loop {
+        let batch = next(db).await?;
+        if batch.is_empty() {
+            return Ok(erased);
+        }
+        let mut progressed = false;
+        for id in batch {
+            let mut tx = db.begin().await?;
+            if erase_in(&mut tx, None, subject(id), Why::Retention, today).await? {
+                erased += 1;
+                progressed = true;
+            }
+            tx.commit().await?;
+        }
+        if !progressed {
+            return Ok(erased);
+        }
+    }
+}
+
+/// The daily run inside the service: once a day, one instance at a time (an advisory lock
+/// keeps two instances from running together; the run is safe to repeat anyway).
+pub async fn daily(db: PgPool, months: u16) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        every.tick().await;
+        match once_alone(&db, months).await {
+            Ok(Some(done)) => tracing::info!(
+                children = done.children,
+                volunteers = done.volunteers,
+                "retention run finished"
+            ),
+            Ok(None) => tracing::info!("retention run skipped: another instance is running one"),
+            Err(e) => tracing::warn!(error = %e, "retention run failed"),
+        }
+    }
+}
+
+/// Runs unless another instance is running one.
+async fn once_alone(db: &PgPool, months: u16) -> Result<Option<Outcome>, AppError> {
+    let mut lock = db.acquire().await?;
+    let key = "retention run";
+    let got: bool = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS "got!""#,
+        key
+    )
+    .fetch_one(&mut *lock)
+    .await?;
+    if !got {
+        return Ok(None);
+    }
+    let outcome = run(db, months, "schedule", false).await;
+    sqlx::query_scalar!(
+        r#"SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS "released!""#,
+        key
+    )
+    .fetch_one(&mut *lock)
+    .await?;
+    outcome.map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn the_cutoff_is_the_same_day_months_before() {
+        assert_eq!(cutoff(date!(2026 - 12 - 01), 36), date!(2023 - 12 - 01));
+        assert_eq!(cutoff(date!(2026 - 03 - 31), 1), date!(2026 - 02 - 28));
+        assert_eq!(cutoff(date!(2024 - 03 - 31), 1), date!(2024 - 02 - 29));
+        assert_eq!(cutoff(date!(2026 - 01 - 15), 1), date!(2025 - 12 - 15));
+        assert_eq!(cutoff(date!(2026 - 01 - 15), 13), date!(2024 - 12 - 15));
+    }
+}
