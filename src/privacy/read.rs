@@ -485,12 +485,13 @@ async fn trail(db: &PgPool, lang: Lang, of: TrailOf) -> sqlx::Result<Section> {
             .and_then(|f| serde_json::from_value::<Vec<String>>(f).ok())
             .unwrap_or_default()
             .join(", ");
+        let at = e.at.to_offset(time::macros::offset!(+8));
         vec![
-            e.at.to_offset(time::macros::offset!(+8)).to_string(),
+            format!("{} {:02}:{:02}", at.date(), at.hour(), at.minute()),
             e.actor
                 .unwrap_or_else(|| lang.t("access.the_service").to_owned()),
             word(lang, "audit.action", &e.action),
-            e.entity,
+            word(lang, "access.entity", &e.entity),
             fields,
         ]
     })
