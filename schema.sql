@@ -515,6 +515,7 @@ BEGIN
     PERFORM set_config('aixin.anonymising', p_child::text, true);
     UPDATE child SET name = erased(), id_number = NULL, id_number_hash = NULL,
                      birth_date = make_date(extract(year FROM birth_date)::int, 1, 1),
+                     difficulty_types = '{}',
                      school = NULL, grade = NULL, needs = '{}', living_with = NULL,
                      parents_status = NULL, anonymised_at = now()
     WHERE id = p_child;
@@ -549,8 +550,10 @@ CREATE FUNCTION public.anonymise_volunteer(p_volunteer uuid) RETURNS boolean
     AS $$
 DECLARE
     v_username text;
+    v_phone    text;
 BEGIN
-    PERFORM 1 FROM volunteer WHERE id = p_volunteer AND anonymised_at IS NULL FOR UPDATE;
+    SELECT phone INTO v_phone FROM volunteer
+    WHERE id = p_volunteer AND anonymised_at IS NULL FOR UPDATE;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
@@ -564,6 +567,10 @@ BEGIN
                          organization = NULL, occupation = NULL, skills = '{}',
                          anonymised_at = now()
     WHERE id = p_volunteer;
+    UPDATE pairing SET closure_note = NULL, version = version - 1
+    WHERE volunteer_id = p_volunteer AND closure_note IS NOT NULL;
+    -- She may have logged in with her username or her mobile number: both are keys of tries.
+    DELETE FROM login_attempt WHERE username_key = v_phone;
     SELECT username INTO v_username FROM app_user WHERE volunteer_id = p_volunteer;
     IF FOUND THEN
         DELETE FROM login_attempt WHERE username_key = lower(v_username);
@@ -590,16 +597,30 @@ CREATE FUNCTION public.anonymised_stays_erased() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_person uuid;
+    v_child     uuid;
+    v_volunteer uuid;
 BEGIN
-    IF TG_TABLE_NAME = 'guardian' THEN
-        v_person := NEW.child_id;
-        IF anonymising(v_person)
-           OR NOT EXISTS (SELECT 1 FROM child WHERE id = v_person AND anonymised_at IS NOT NULL) THEN
+    IF TG_TABLE_NAME IN ('child', 'volunteer') THEN
+        IF OLD.anonymised_at IS NULL OR anonymising(OLD.id) THEN
             RETURN NEW;
         END IF;
-    ELSIF OLD.anonymised_at IS NULL OR anonymising(OLD.id) THEN
-        RETURN NEW;
+    ELSE
+        IF TG_TABLE_NAME = 'guardian' THEN
+            v_child := NEW.child_id;
+        ELSE
+            v_child := NEW.child_id;
+            v_volunteer := NEW.volunteer_id;
+        END IF;
+        IF anonymising(coalesce(v_child, v_volunteer)) THEN
+            RETURN NEW;
+        END IF;
+        PERFORM 1 FROM child WHERE id = v_child FOR SHARE;
+        PERFORM 1 FROM volunteer WHERE id = v_volunteer FOR SHARE;
+        IF NOT EXISTS (SELECT 1 FROM child WHERE id = v_child AND anonymised_at IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM volunteer
+                           WHERE id = v_volunteer AND anonymised_at IS NOT NULL) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'an anonymised record takes no personal data again'
         USING ERRCODE = 'check_violation', CONSTRAINT = 'anonymised_stays_erased';
@@ -1530,7 +1551,7 @@ CREATE TABLE public.child (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     waiting_since date NOT NULL,
     anonymised_at timestamp with time zone,
-    CONSTRAINT child_difficulty_types_given CHECK (((category = 'left_behind'::public.child_category) OR (cardinality(difficulty_types) > 0))),
+    CONSTRAINT child_difficulty_types_given CHECK (((category = 'left_behind'::public.child_category) OR (cardinality(difficulty_types) > 0) OR (anonymised_at IS NOT NULL))),
     CONSTRAINT child_exit_recorded CHECK (((status = 'exited'::public.child_status) = ((exit_reason IS NOT NULL) AND (exited_on IS NOT NULL)))),
     CONSTRAINT child_grade_check CHECK ((char_length(grade) <= 20)),
     CONSTRAINT child_id_number_pair CHECK (((id_number IS NULL) = (id_number_hash IS NULL))),
@@ -2937,6 +2958,13 @@ CREATE TRIGGER contact_rollup AFTER INSERT OR DELETE OR UPDATE OF pairing_id, co
 --
 
 CREATE TRIGGER contact_touch BEFORE UPDATE ON public.contact FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
+-- Name: data_request data_request_anonymised_stays_erased; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER data_request_anonymised_stays_erased BEFORE INSERT ON public.data_request FOR EACH ROW EXECUTE FUNCTION public.anonymised_stays_erased();
 
 
 --

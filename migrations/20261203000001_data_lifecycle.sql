@@ -29,6 +29,10 @@ RETURN '（已删除）';
 ALTER TABLE guardian ADD COLUMN removed_on date;
 
 ALTER TABLE child ADD COLUMN anonymised_at timestamptz;
+-- An anonymised child keeps her category (counted) but not what made her situation difficult.
+ALTER TABLE child DROP CONSTRAINT child_difficulty_types_given,
+    ADD CONSTRAINT child_difficulty_types_given CHECK (
+        category = 'left_behind' OR cardinality(difficulty_types) > 0 OR anonymised_at IS NOT NULL);
 ALTER TABLE volunteer ADD COLUMN anonymised_at timestamptz,
                       ADD COLUMN withdrawn_on date;
 -- An anonymised volunteer has no phone; everyone else has one.
@@ -181,6 +185,7 @@ BEGIN
     PERFORM set_config('aixin.anonymising', p_child::text, true);
     UPDATE child SET name = erased(), id_number = NULL, id_number_hash = NULL,
                      birth_date = make_date(extract(year FROM birth_date)::int, 1, 1),
+                     difficulty_types = '{}',
                      school = NULL, grade = NULL, needs = '{}', living_with = NULL,
                      parents_status = NULL, anonymised_at = now()
     WHERE id = p_child;
@@ -210,8 +215,10 @@ END $$;
 CREATE FUNCTION anonymise_volunteer(p_volunteer uuid) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     v_username text;
+    v_phone    text;
 BEGIN
-    PERFORM 1 FROM volunteer WHERE id = p_volunteer AND anonymised_at IS NULL FOR UPDATE;
+    SELECT phone INTO v_phone FROM volunteer
+    WHERE id = p_volunteer AND anonymised_at IS NULL FOR UPDATE;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
@@ -225,6 +232,10 @@ BEGIN
                          organization = NULL, occupation = NULL, skills = '{}',
                          anonymised_at = now()
     WHERE id = p_volunteer;
+    UPDATE pairing SET closure_note = NULL, version = version - 1
+    WHERE volunteer_id = p_volunteer AND closure_note IS NOT NULL;
+    -- She may have logged in with her username or her mobile number: both are keys of tries.
+    DELETE FROM login_attempt WHERE username_key = v_phone;
     SELECT username INTO v_username FROM app_user WHERE volunteer_id = p_volunteer;
     IF FOUND THEN
         DELETE FROM login_attempt WHERE username_key = lower(v_username);
@@ -244,18 +255,34 @@ END $$;
 
 -- An anonymised person stays erased: her record, and her guardians', take no values again (a
 -- child who comes back is registered anew).
+-- A guardian or a request added to a person waits for an anonymising of that person that is
+-- under way (the row lock), and is refused once she is anonymised.
 CREATE FUNCTION anonymised_stays_erased() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    v_person uuid;
+    v_child     uuid;
+    v_volunteer uuid;
 BEGIN
-    IF TG_TABLE_NAME = 'guardian' THEN
-        v_person := NEW.child_id;
-        IF anonymising(v_person)
-           OR NOT EXISTS (SELECT 1 FROM child WHERE id = v_person AND anonymised_at IS NOT NULL) THEN
+    IF TG_TABLE_NAME IN ('child', 'volunteer') THEN
+        IF OLD.anonymised_at IS NULL OR anonymising(OLD.id) THEN
             RETURN NEW;
         END IF;
-    ELSIF OLD.anonymised_at IS NULL OR anonymising(OLD.id) THEN
-        RETURN NEW;
+    ELSE
+        IF TG_TABLE_NAME = 'guardian' THEN
+            v_child := NEW.child_id;
+        ELSE
+            v_child := NEW.child_id;
+            v_volunteer := NEW.volunteer_id;
+        END IF;
+        IF anonymising(coalesce(v_child, v_volunteer)) THEN
+            RETURN NEW;
+        END IF;
+        PERFORM 1 FROM child WHERE id = v_child FOR SHARE;
+        PERFORM 1 FROM volunteer WHERE id = v_volunteer FOR SHARE;
+        IF NOT EXISTS (SELECT 1 FROM child WHERE id = v_child AND anonymised_at IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM volunteer
+                           WHERE id = v_volunteer AND anonymised_at IS NOT NULL) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'an anonymised record takes no personal data again'
         USING ERRCODE = 'check_violation', CONSTRAINT = 'anonymised_stays_erased';
@@ -265,6 +292,8 @@ CREATE TRIGGER child_anonymised_stays_erased BEFORE UPDATE ON child
 CREATE TRIGGER volunteer_anonymised_stays_erased BEFORE UPDATE ON volunteer
     FOR EACH ROW EXECUTE FUNCTION anonymised_stays_erased();
 CREATE TRIGGER guardian_anonymised_stays_erased BEFORE INSERT OR UPDATE ON guardian
+    FOR EACH ROW EXECUTE FUNCTION anonymised_stays_erased();
+CREATE TRIGGER data_request_anonymised_stays_erased BEFORE INSERT ON data_request
     FOR EACH ROW EXECUTE FUNCTION anonymised_stays_erased();
 
 -- A request's events are filed under the region of the person it is about.

@@ -144,6 +144,10 @@ async fn subject_name(
             crate::children::service::detail(&state.db, &state.cipher, user, child).await?;
         return Ok(detail.child.name);
     }
+    if user.role == Role::Volunteer {
+        // Her own request, about herself.
+        return Ok(user.display_name.clone());
+    }
     if let Ok(volunteer) = form.volunteer_id.trim().parse::<Uuid>() {
         let row = crate::volunteers::service::find(&state.db, &user.scope, volunteer)
             .await?

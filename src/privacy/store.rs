@@ -173,27 +173,41 @@ pub async fn answer(
     Ok(())
 }
 
-/// Children whose time is up on `cutoff`: exited before it, or 18 before it; not anonymised.
-pub async fn children_due(db: &PgPool, cutoff: Date, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+/// Children whose time is up on `cutoff` (exited before it, or 18 before it; not anonymised),
+/// the next `limit` after `after` by id.
+pub async fn children_due(
+    db: &PgPool,
+    cutoff: Date,
+    after: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar!(
         "SELECT id FROM child
-         WHERE anonymised_at IS NULL
+         WHERE anonymised_at IS NULL AND id > $2
            AND (exited_on < $1 OR birth_date < ($1 - interval '18 years')::date)
-         ORDER BY id LIMIT $2",
+         ORDER BY id LIMIT $3",
         cutoff,
+        after,
         limit
     )
     .fetch_all(db)
     .await
 }
 
-/// Volunteers whose time is up on `cutoff`: withdrawn before it, not anonymised.
-pub async fn volunteers_due(db: &PgPool, cutoff: Date, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+/// Volunteers whose time is up on `cutoff` (withdrawn before it, not anonymised), the next
+/// `limit` after `after` by id.
+pub async fn volunteers_due(
+    db: &PgPool,
+    cutoff: Date,
+    after: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar!(
         "SELECT id FROM volunteer
-         WHERE anonymised_at IS NULL AND status = 'withdrawn' AND withdrawn_on < $1
-         ORDER BY id LIMIT $2",
+         WHERE anonymised_at IS NULL AND status = 'withdrawn' AND withdrawn_on < $1 AND id > $2
+         ORDER BY id LIMIT $3",
         cutoff,
+        after,
         limit
     )
     .fetch_all(db)

@@ -502,6 +502,11 @@ pub async fn move_to(
     Ok(store::move_to(tx, id, version, station, region_code).await?)
 }
 
+/// Locks a volunteer's row for the rest of the caller's transaction; false when there is none.
+pub async fn lock_in(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<bool, AppError> {
+    Ok(store::lock(tx, id).await?)
+}
+
 /// Records, in the caller's transaction, that a volunteer withdraws (her active pairings closed
 /// first), unless she has; audited when it changes her. `actor` is none for the service's own
 /// retention run.

@@ -444,3 +444,13 @@ pub async fn anonymise(tx: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<bo
         .fetch_one(&mut *tx)
         .await
 }
+
+/// Locks a volunteer's row for the rest of the transaction.
+pub async fn lock(tx: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query_scalar!("SELECT id FROM volunteer WHERE id = $1 FOR UPDATE", id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+    )
+}

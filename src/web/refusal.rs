@@ -141,8 +141,12 @@ impl From<sqlx::Error> for AppError {
                         "23514" | "23503" | "23502" | "22P02" | "22001" | "22007" | "22008"
                         | "22021",
                     ) => AppError::rule("validation_failed"),
-                    // the server is shutting down or refusing connections
-                    Some("57P01" | "57P02" | "57P03" | "53300") => AppError::Unavailable,
+                    // the server is shutting down or refusing connections; or this
+                    // transaction was chosen to give way to another (a deadlock, a
+                    // serialization failure): nothing was written, the caller may try again
+                    Some("57P01" | "57P02" | "57P03" | "53300" | "40P01" | "40001") => {
+                        AppError::Unavailable
+                    }
                     _ => AppError::Internal(anyhow::Error::new(err)),
                 }
             }

@@ -549,7 +549,7 @@ async fn a_deletion_leaves_no_value_of_hers_anywhere_and_every_count_as_it_was()
     assert_eq!(kept, (2, 65, 1), "contacts, minutes and attendance stay");
     let events: Vec<String> = sqlx::query_scalar(
         "SELECT action::text || ':' || entity FROM audit_event
-         WHERE entity_id = $1 AND detail ? 'anonymised' OR detail ->> 'exit_reason' = 'guardian_request'
+         WHERE entity_id = $1 AND (detail ? 'anonymised' OR detail ->> 'exit_reason' = 'guardian_request')
          ORDER BY at",
     )
     .bind(w.child)
@@ -588,6 +588,23 @@ async fn a_deletion_leaves_no_value_of_hers_anywhere_and_every_count_as_it_was()
         .execute(p)
         .await;
     assert_eq!(fixtures::violated(refill), "anonymised_stays_erased");
+    let (status, body) = w
+        .staff
+        .post_json(
+            "/api/v1/requests",
+            &json!({
+                "kind": "access", "child_id": w.child, "requester_name": GUARDIAN_NAME,
+                "requester_relation": "grandmother", "channel": "phone",
+                "received_on": crate::harness::today(), "identity_check": "回拨"
+            }),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a request about her now would keep names again"
+    );
+    assert_error(&body, "anonymised");
     assert_eq!(found_anywhere(p, CHILD_NAME).await, Vec::<String>::new());
 
     // Answered once.
@@ -659,13 +676,16 @@ async fn the_retention_run_anonymises_exactly_the_records_whose_time_is_up_and_t
     let app = TestApp::spawn().await;
     let p = app.pool();
     let station = fixtures::station(p, LONGJU).await;
-    let child = |name: &'static str, birth: &'static str, exited: Option<&'static str>| async move {
+    // Dated from today, as the run is: the retention period is 36 months.
+    let today = aixin::domain::today();
+    let ago = |days: i64| today - time::Duration::days(days);
+    let child = |name: &'static str, birth: time::Date, exited: Option<time::Date>| async move {
         let (id, _) = fixtures::child(p, station).await;
         sqlx::query(
-            "UPDATE child SET name = $2, birth_date = $3::date,
+            "UPDATE child SET name = $2, birth_date = $3,
                     status = CASE WHEN $4::date IS NULL THEN status ELSE 'exited' END,
                     exit_reason = CASE WHEN $4::date IS NULL THEN NULL ELSE 'family_moved'::child_exit_reason END,
-                    exited_on = $4::date
+                    exited_on = $4
              WHERE id = $1",
         )
         .bind(id)
@@ -679,11 +699,11 @@ async fn the_retention_run_anonymises_exactly_the_records_whose_time_is_up_and_t
     };
     // Exited over 36 months ago; exited lately; 18 over 36 months ago and still registered;
     // grown up lately; a child.
-    let long_gone = child("张久别", "2012-03-01", Some("2022-05-01")).await;
-    let lately = child("张刚走", "2012-03-01", Some("2025-05-01")).await;
-    let grown = child("张长大", "2004-01-01", None).await;
-    let young_adult = child("张成年", "2008-01-01", None).await;
-    let still = child("张还在", "2016-01-01", None).await;
+    let long_gone = child("张久别", ago(14 * 365), Some(ago(3 * 365 + 40))).await;
+    let lately = child("张刚走", ago(14 * 365), Some(ago(300))).await;
+    let grown = child("张长大", ago(21 * 365 + 60), None).await;
+    let young_adult = child("张成年", ago(19 * 365), None).await;
+    let still = child("张还在", ago(10 * 365), None).await;
     let gone_volunteer = fixtures::volunteer(p, station, "active", 2).await;
     let recent_volunteer = fixtures::volunteer(p, station, "active", 2).await;
     for v in [gone_volunteer, recent_volunteer] {
@@ -693,13 +713,12 @@ async fn the_retention_run_anonymises_exactly_the_records_whose_time_is_up_and_t
             .await
             .unwrap();
     }
-    sqlx::query(
-        "UPDATE volunteer SET withdrawn_on = DATE '2021-01-10', name = '赵早退' WHERE id = $1",
-    )
-    .bind(gone_volunteer)
-    .execute(p)
-    .await
-    .unwrap();
+    sqlx::query("UPDATE volunteer SET withdrawn_on = $2, name = '赵早退' WHERE id = $1")
+        .bind(gone_volunteer)
+        .bind(ago(4 * 365))
+        .execute(p)
+        .await
+        .unwrap();
 
     let dry = aixin::privacy::service::retention::run(p, 36, "command", true)
         .await
@@ -1188,4 +1207,93 @@ async fn the_privacy_notice_is_public_names_its_officer_and_the_retention_page_c
         staff.get("/admin/retention").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn a_volunteers_deletion_ends_her_pairings_her_login_and_every_trace_of_her_phone() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let w = world(&app).await;
+    let (phone, username): (String, String) = sqlx::query_as(
+        "SELECT v.phone, u.username FROM volunteer v JOIN app_user u ON u.volunteer_id = v.id
+         WHERE v.id = $1",
+    )
+    .bind(w.volunteer)
+    .fetch_one(p)
+    .await
+    .unwrap();
+    // She once mistyped her password, logging in by her mobile number.
+    let (status, _) = app
+        .browser()
+        .post_json(
+            "/api/v1/session",
+            &json!({ "username": phone, "password": "wrong-password-1" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!found_anywhere(p, &phone).await.is_empty());
+
+    let (status, request) = w
+        .staff
+        .post_json(
+            "/api/v1/requests",
+            &json!({
+                "kind": "deletion", "volunteer_id": w.volunteer, "requester_name": "王秀兰",
+                "requester_relation": "self", "channel": "in_person",
+                "received_on": crate::harness::today(), "identity_check": "本人持身份证到县妇联"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (status, done) = w
+        .staff
+        .post_json(
+            &format!(
+                "/api/v1/requests/{}/complete",
+                request["id"].as_str().unwrap()
+            ),
+            &json!({ "version": request["version"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+
+    let (status, reason): (String, Option<String>) =
+        sqlx::query_as("SELECT status::text, closure_reason::text FROM pairing WHERE id = $1")
+            .bind(w.pairing)
+            .fetch_one(p)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), reason.as_deref()),
+        ("closed", Some("volunteer_withdrew"))
+    );
+    for needle in [phone.as_str(), username.as_str(), "王秀兰"] {
+        assert_eq!(
+            found_anywhere(p, needle).await,
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    let (status, _) = app
+        .browser()
+        .post_json(
+            "/api/v1/session",
+            &json!({ "username": username, "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "her login is closed for good"
+    );
+    let (_, mine) = w.mother.get_json("/api/v1/me/children").await;
+    assert!(
+        mine["items"].as_array().is_none_or(|i| i.is_empty()),
+        "{mine}"
+    );
+    let (_, stats) = w
+        .staff
+        .get_json("/api/v1/stats?region=510681&from=2026-01-01")
+        .await;
+    assert_eq!(stats["contacts"], 2, "her contacts are still counted");
 }

@@ -241,6 +241,9 @@ pub async fn remove_guardian(
 ) -> Result<Uuid, AppError> {
     let child = guardian_in_scope(db, cipher, user, id).await?;
     let mut tx = db.begin().await?;
+    // The child first, as a withdrawal and a pairing take it: two removals at once must not
+    // each count on the other's consent.
+    store::lock(&mut tx, child).await?;
     store::lock_guardian(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -65,3 +65,8 @@ pub async fn anonymise_in(
     }
     Ok(done)
 }
+
+/// Locks a child's row for the rest of the caller's transaction; false when there is none.
+pub async fn lock_in(tx: &mut PgConnection, id: Uuid) -> Result<bool, AppError> {
+    Ok(store::lock(tx, id).await?)
+}

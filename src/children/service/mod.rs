@@ -13,4 +13,4 @@ pub use guardians::{
     add_consent, add_guardian, consent, consent_in_scope, guardian_child, has_current_consent,
     remove_guardian, update_guardian, withdraw_in, withdrawal_day,
 };
-pub use lifecycle::{Actor, anonymise_in, exit_in};
+pub use lifecycle::{Actor, anonymise_in, exit_in, lock_in};

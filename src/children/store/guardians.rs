@@ -186,10 +186,12 @@ pub async fn update_guardian(
     Ok(())
 }
 
-/// Removes a guardian from the child's record (softly: her consents stay as evidence).
+/// Removes a guardian from the child's record: softly, her name and consents stay as evidence;
+/// her phone, which nothing needs any more, goes.
 pub async fn remove_guardian(tx: &mut sqlx::PgConnection, id: Uuid, on: Date) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE guardian SET removed_on = $2, share_contact_with_volunteer = false WHERE id = $1",
+        "UPDATE guardian SET removed_on = $2, phone = NULL, share_contact_with_volunteer = false
+         WHERE id = $1",
         id,
         on
     )

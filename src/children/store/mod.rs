@@ -435,3 +435,14 @@ pub async fn anonymise(tx: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<bo
         .fetch_one(&mut *tx)
         .await
 }
+
+/// Locks a child's row for the rest of the transaction (a withdrawal, a removal, an erasure
+/// take it first, so that they and a pairing, which locks it too, happen one after another).
+pub async fn lock(tx: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query_scalar!("SELECT id FROM child WHERE id = $1 FOR UPDATE", id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+    )
+}

@@ -31,6 +31,10 @@ pub async fn withdraw_consent(
     let on = crate::children::service::withdrawal_day(&consent, on)?;
     let child = consent.child_id;
     let mut tx = db.begin().await?;
+    // The child first, as a pairing takes her: a pairing made meanwhile is either seen and
+    // closed here, or made after this withdrawal and refused for want of a consent; two
+    // withdrawals at once each see the other's.
+    crate::children::service::lock_in(&mut tx, child).await?;
     crate::children::service::withdraw_in(&mut tx, user, &consent, on, ip).await?;
     let today = crate::domain::today();
     let still =

@@ -44,6 +44,16 @@ impl Why {
     }
 }
 
+/// Locks the person's row for the rest of the caller's transaction. Every transaction that
+/// erases her, or answers a request about her, takes it first: they follow one another instead
+/// of deadlocking over her pairings and requests.
+pub async fn lock_subject(tx: &mut PgConnection, subject: Subject) -> Result<bool, AppError> {
+    match subject {
+        Subject::Child(id) => crate::children::service::lock_in(tx, id).await,
+        Subject::Volunteer(id) => crate::volunteers::service::lock_in(tx, id).await,
+    }
+}
+
 /// Erases `subject` in the caller's transaction, as of `today`; false when she already was.
 pub async fn erase_in(
     tx: &mut PgConnection,
@@ -52,6 +62,7 @@ pub async fn erase_in(
     why: Why,
     today: Date,
 ) -> Result<bool, AppError> {
+    lock_subject(tx, subject).await?;
     let (user, ip) = match actor {
         Some((user, ip)) => (Some(user), ip),
         None => (None, None),

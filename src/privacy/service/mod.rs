@@ -155,15 +155,17 @@ pub async fn complete(
 ) -> Result<DataRequest, AppError> {
     let request = find(db, user, id).await?;
     let version = input.version.ok_or_else(version_required)?;
+    let subject = match (request.child_id, request.volunteer_id) {
+        (Some(child), _) => Subject::Child(child),
+        (None, Some(volunteer)) => Subject::Volunteer(volunteer),
+        (None, None) => return Err(AppError::NotFound),
+    };
     let mut tx = db.begin().await?;
+    // The person before the request, as an erasure takes them.
+    erase::lock_subject(&mut tx, subject).await?;
     check_open(&mut tx, db, user, &request, version).await?;
     let mut detail = serde_json::json!({ "fields": ["status"], "status": "done" });
     if request.kind == RequestKind::Deletion {
-        let subject = match (request.child_id, request.volunteer_id) {
-            (Some(child), _) => Subject::Child(child),
-            (None, Some(volunteer)) => Subject::Volunteer(volunteer),
-            (None, None) => return Err(AppError::NotFound),
-        };
         let today = crate::domain::today();
         let erased =
             erase::erase_in(&mut tx, Some((user, ip)), subject, Why::Request, today).await?;
@@ -189,7 +191,13 @@ pub async fn refuse(
 ) -> Result<DataRequest, AppError> {
     let request = find(db, user, id).await?;
     let (version, reason) = input.validate().map_err(AppError::validation)?;
+    let subject = match (request.child_id, request.volunteer_id) {
+        (Some(child), _) => Subject::Child(child),
+        (None, Some(volunteer)) => Subject::Volunteer(volunteer),
+        (None, None) => return Err(AppError::NotFound),
+    };
     let mut tx = db.begin().await?;
+    erase::lock_subject(&mut tx, subject).await?;
     check_open(&mut tx, db, user, &request, version).await?;
     store::answer(&mut tx, id, RequestStatus::Refused, Some(&reason), user.id).await?;
     audit::record(

@@ -85,32 +85,31 @@ pub async fn run(
     let children = erase_all(
         db,
         today,
-        |db| store::children_due(db, cutoff, BATCH),
+        |db, after| store::children_due(db, cutoff, after, BATCH),
         Subject::Child,
     )
-    .await?;
+    .await;
     let volunteers = erase_all(
         db,
         today,
-        |db| store::volunteers_due(db, cutoff, BATCH),
+        |db, after| store::volunteers_due(db, cutoff, after, BATCH),
         Subject::Volunteer,
     )
-    .await?;
-    store::run_finished(
-        db,
-        run,
-        i32::try_from(children).unwrap_or(i32::MAX),
-        i32::try_from(volunteers).unwrap_or(i32::MAX),
-    )
-    .await?;
+    .await;
+    // What was done is recorded whatever stopped the rest.
+    let count =
+        |r: &Result<usize, AppError>| i32::try_from(*r.as_ref().unwrap_or(&0)).unwrap_or(i32::MAX);
+    store::run_finished(db, run, count(&children), count(&volunteers)).await?;
     Ok(Outcome {
         cutoff: Some(cutoff),
-        children,
-        volunteers,
+        children: children?,
+        volunteers: volunteers?,
     })
 }
 
-/// Erases, batch after batch, the people `next` finds; returns how many were erased.
+/// Erases, batch after batch, the people `next` finds after the last one tried; returns how
+/// many were erased. One person whose erasure fails is logged and passed over (the next run
+/// tries her again); the others go on.
 async fn erase_all<'a, F, Fut>(
     db: &'a PgPool,
     today: Date,
@@ -118,28 +117,32 @@ async fn erase_all<'a, F, Fut>(
     subject: fn(Uuid) -> Subject,
 ) -> Result<usize, AppError>
 where
-    F: Fn(&'a PgPool) -> Fut,
+    F: Fn(&'a PgPool, Uuid) -> Fut,
     Fut: Future<Output = sqlx::Result<Vec<Uuid>>>,
 {
     let mut erased = 0;
+    let mut after = Uuid::nil();
     loop {
-        let batch = next(db).await?;
-        if batch.is_empty() {
+        let batch = next(db, after).await?;
+        let Some(last) = batch.last() else {
             return Ok(erased);
-        }
-        let mut progressed = false;
+        };
+        after = *last;
         for id in batch {
-            let mut tx = db.begin().await?;
-            if erase_in(&mut tx, None, subject(id), Why::Retention, today).await? {
-                erased += 1;
-                progressed = true;
+            match erase_one(db, subject(id), today).await {
+                Ok(true) => erased += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, %id, "retention: erasing one record failed"),
             }
-            tx.commit().await?;
-        }
-        if !progressed {
-            return Ok(erased);
         }
     }
+}
+
+async fn erase_one(db: &PgPool, subject: Subject, today: Date) -> Result<bool, AppError> {
+    let mut tx = db.begin().await?;
+    let done = erase_in(&mut tx, None, subject, Why::Retention, today).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// The daily run inside the service: once a day, one instance at a time (an advisory lock
