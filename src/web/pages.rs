@@ -1,29 +1,22 @@
-//! Pages that belong to no area: the home page and the reader's preferences.
+//! Pages that belong to no area: where each role lands, and the reader's preferences.
 
-use askama::Template;
 use axum::Form;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{CARE_COOKIE, LANG_COOKIE, PageContext, render};
+use super::{CARE_COOKIE, LANG_COOKIE, PageContext};
 use crate::i18n::Lang;
 
-/// The home page.
-#[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    ctx: PageContext,
-}
-
-/// `GET /`: each role's home; visitors who are not logged in go to the login page.
+/// `GET /`: where each role works. Staff, admins and station managers land on the dashboard
+/// (their region's or their stations' figures and alerts, from which every list is a click
+/// away); a volunteer on her children; a visitor who is not logged in on the login page.
 #[tracing::instrument(skip_all)]
 pub async fn home(ctx: PageContext) -> Response {
     match ctx.user.as_ref().map(|u| u.role) {
         None => Redirect::to("/login").into_response(),
-        // A volunteer's home is her children.
         Some(crate::domain::Role::Volunteer) => Redirect::to("/me").into_response(),
-        Some(_) => render(&HomePage { ctx }),
+        Some(_) => Redirect::to("/dashboard").into_response(),
     }
 }
 

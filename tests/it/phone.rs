@@ -140,7 +140,7 @@ async fn a_manager_logs_a_session_of_twenty_children_on_a_phone() {
         .click()
         .await
         .unwrap();
-    wait_for_path(&phone, |p| p == "/").await;
+    wait_for_path(&phone, |p| p == "/dashboard").await;
 
     // Log the session: twenty children, three volunteers (one hosting), five guardians.
     let started = Instant::now();

@@ -297,3 +297,48 @@ async fn https_deployments_ask_browsers_to_stay_on_https_and_no_page_asks_for_de
         );
     }
 }
+
+#[tokio::test]
+async fn each_role_lands_where_it_works() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = crate::fixtures::station(p, crate::fixtures::LONGJU).await;
+    let volunteer = crate::fixtures::volunteer(p, station, "active", 2).await;
+    let landing = |browser: &crate::harness::Browser| {
+        let url = browser.url("/");
+        let http = browser.http.clone();
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+            response.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(landing(&app.browser()).await, "/login");
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    assert_eq!(landing(&staff).await, "/dashboard");
+    let (admin, _) = app.logged_in("admin", "51").await;
+    assert_eq!(landing(&admin).await, "/dashboard");
+    for user in [
+        app.station_manager(&[station]).await,
+        app.volunteer_user(volunteer).await,
+    ] {
+        let browser = app.browser();
+        browser.log_in(&user.username, PASSWORD).await;
+        let expected = if user.username.starts_with("volunteer") {
+            "/me"
+        } else {
+            "/dashboard"
+        };
+        assert_eq!(landing(&browser).await, expected);
+        let page = browser.get(expected).await;
+        assert_eq!(
+            page.status(),
+            StatusCode::OK,
+            "{expected} opens for {}",
+            user.username
+        );
+    }
+}
