@@ -155,11 +155,7 @@ pub async fn complete(
 ) -> Result<DataRequest, AppError> {
     let request = find(db, user, id).await?;
     let version = input.version.ok_or_else(version_required)?;
-    let subject = match (request.child_id, request.volunteer_id) {
-        (Some(child), _) => Subject::Child(child),
-        (None, Some(volunteer)) => Subject::Volunteer(volunteer),
-        (None, None) => return Err(AppError::NotFound),
-    };
+    let subject = subject_of(&request)?;
     let mut tx = db.begin().await?;
     // The person before the request, as an erasure takes them.
     erase::lock_subject(&mut tx, subject).await?;
@@ -191,11 +187,7 @@ pub async fn refuse(
 ) -> Result<DataRequest, AppError> {
     let request = find(db, user, id).await?;
     let (version, reason) = input.validate().map_err(AppError::validation)?;
-    let subject = match (request.child_id, request.volunteer_id) {
-        (Some(child), _) => Subject::Child(child),
-        (None, Some(volunteer)) => Subject::Volunteer(volunteer),
-        (None, None) => return Err(AppError::NotFound),
-    };
+    let subject = subject_of(&request)?;
     let mut tx = db.begin().await?;
     erase::lock_subject(&mut tx, subject).await?;
     check_open(&mut tx, db, user, &request, version).await?;
@@ -209,6 +201,15 @@ pub async fn refuse(
     .await?;
     tx.commit().await?;
     find(db, user, id).await
+}
+
+/// The person a request is about.
+fn subject_of(request: &DataRequest) -> Result<Subject, AppError> {
+    match (request.child_id, request.volunteer_id) {
+        (Some(child), _) => Ok(Subject::Child(child)),
+        (None, Some(volunteer)) => Ok(Subject::Volunteer(volunteer)),
+        (None, None) => Err(AppError::NotFound),
+    }
 }
 
 fn version_required() -> AppError {
