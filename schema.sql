@@ -2450,6 +2450,13 @@ CREATE INDEX consent_child_id ON public.consent USING btree (child_id, scope);
 
 
 --
+-- Name: contact_concern_resolved; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_concern_resolved ON public.contact USING btree (concern_resolved_at DESC, id) WHERE (concern_resolved_at IS NOT NULL);
+
+
+--
 -- Name: contact_contacted_on; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -1,19 +1,27 @@
-// The activity log form works without this script. With it, the children's list narrows as
-// one types a name (no round trip), Enter in the search box does not submit, the "n ticked"
-// counts follow the ticks, and the training topic shows only for a training.
+// The activity log form works without this script. With it, both lists narrow as one types a
+// name (no round trip) and the folded "others" open to show who matches, Enter in the search
+// box does not submit, the "n ticked" counts follow the ticks, and the training topic shows
+// only for a training.
 (function () {
   "use strict";
   var form = document.getElementById("log-form");
   if (!form) return;
   var search = document.getElementById("q");
-  var children = document.querySelectorAll("#children .tick");
+  var folds = form.querySelectorAll("details.more");
+  folds.forEach(function (d) { d.dataset.open = d.open ? "1" : ""; });
 
   function filter() {
     var q = search.value.trim();
-    children.forEach(function (label) {
+    form.querySelectorAll(".people .tick").forEach(function (label) {
       var box = label.querySelector("input");
       var name = label.querySelector("span").textContent;
-      label.hidden = q !== "" && !box.checked && name.indexOf(q) < 0;
+      var hide = q !== "" && !box.checked && name.indexOf(q) < 0;
+      var row = label.closest(".tick-row");
+      label.hidden = hide;
+      if (row) row.hidden = hide;
+    });
+    folds.forEach(function (d) {
+      d.open = q !== "" ? d.querySelector(".tick:not([hidden])") !== null : d.dataset.open === "1";
     });
   }
 

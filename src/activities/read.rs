@@ -40,6 +40,11 @@ pub async fn attendees(
     Ok((children, volunteers))
 }
 
+/// How many of the children, and of the volunteers, who came most in the last eight weeks the
+/// log form shows first (a session has many children and a few volunteers).
+const REGULAR_CHILDREN: usize = 30;
+const REGULAR_VOLUNTEERS: usize = 12;
+
 /// The station's children (not exited), the ones who came most in the last eight weeks first:
 /// the regulars are at the top of the list a manager ticks. (The counts come from the
 /// station's own recent sessions, found by the station-and-day index.)
@@ -61,10 +66,12 @@ pub async fn child_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<Ca
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| Candidate {
+    .enumerate()
+    .map(|(rank, r)| Candidate {
         id: r.id,
         name: r.name,
         note: crate::domain::age_on(r.birth_date, today).to_string(),
+        regular: rank < REGULAR_CHILDREN && r.visits > 0,
     })
     .collect())
 }
@@ -88,10 +95,12 @@ pub async fn volunteer_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Ve
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| Candidate {
+    .enumerate()
+    .map(|(rank, r)| Candidate {
         id: r.id,
         name: r.name,
         note: format!("volunteer.status.{}", r.status),
+        regular: rank < REGULAR_VOLUNTEERS && r.visits > 0,
     })
     .collect())
 }

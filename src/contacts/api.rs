@@ -88,15 +88,29 @@ pub async fn resolve(
     .map(Json)
 }
 
-/// `GET /api/v1/concerns`: open concerns in scope, oldest first.
+/// `?status=open|resolved` and paging of the concern lists (page and API).
+#[derive(Debug, Default, Deserialize)]
+pub struct ConcernsQuery {
+    pub status: Option<String>,
+    #[serde(flatten)]
+    pub paging: Paging,
+}
+
+/// `GET /api/v1/concerns`: the open concerns in scope, the gravest first and the newest first
+/// within each category; `status=resolved`: the resolved ones, the latest resolved first.
 pub async fn concerns(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(paging): Query<Paging>,
+    Query(q): Query<ConcernsQuery>,
 ) -> Result<Json<Page<OpenConcern>>, AppError> {
-    let paging = paging.checked()?;
-    let (items, total) =
-        super::service::open_concerns(&state.db, &user.scope, (paging.limit(), paging.offset()))
-            .await?;
+    let paging = q.paging.checked()?;
+    let status = super::service::ConcernStatus::parse(q.status.as_deref())?;
+    let (items, total) = super::service::concerns(
+        &state.db,
+        &user.scope,
+        status,
+        (paging.limit(), paging.offset()),
+    )
+    .await?;
     Ok(Json(paging.page(items, total)))
 }

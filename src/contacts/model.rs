@@ -24,6 +24,26 @@ word_enum!(
     [Safety = "safety", Health = "health", AbuseNeglect = "abuse_neglect", School = "school", Family = "family", Other = "other"]
 );
 
+impl ConcernCategory {
+    /// The order staff meet concerns in: the gravest first.
+    pub const BY_SERIOUSNESS: [ConcernCategory; 6] = [
+        ConcernCategory::AbuseNeglect,
+        ConcernCategory::Safety,
+        ConcernCategory::Health,
+        ConcernCategory::Family,
+        ConcernCategory::School,
+        ConcernCategory::Other,
+    ];
+
+    /// [`Self::BY_SERIOUSNESS`] as SQL orders by it (`array_position`).
+    pub fn by_seriousness() -> Vec<String> {
+        Self::BY_SERIOUSNESS
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect()
+    }
+}
+
 /// How long a volunteer may correct her own entry.
 pub const CORRECTION_WINDOW: time::Duration = time::Duration::hours(24);
 
@@ -208,6 +228,13 @@ pub struct OpenConcern {
     /// When it was raised.
     #[serde(with = "time::serde::rfc3339")]
     pub raised_at: OffsetDateTime,
+    /// When staff resolved it (`status=resolved`; null while open).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub resolved_at: Option<OffsetDateTime>,
+    /// Who resolved it, by name.
+    pub resolved_by: Option<String>,
+    /// What was done.
+    pub resolution: Option<String>,
 }
 
 #[cfg(test)]

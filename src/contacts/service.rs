@@ -47,20 +47,56 @@ pub async fn of_pairing(
         .collect())
 }
 
-/// A page of the open concerns in scope, oldest first, and how many there are (counted first:
-/// most scopes have none, and then nothing is listed).
+/// Which concerns a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConcernStatus {
+    /// Still open: the gravest first, the newest first within each category.
+    #[default]
+    Open,
+    /// Resolved: the latest resolved first, with who resolved it and how.
+    Resolved,
+}
+
+impl ConcernStatus {
+    /// `status=` of a list (`open` when absent).
+    pub fn parse(word: Option<&str>) -> Result<ConcernStatus, AppError> {
+        match word.map(str::trim) {
+            None | Some("") | Some("open") => Ok(ConcernStatus::Open),
+            Some("resolved") => Ok(ConcernStatus::Resolved),
+            Some(_) => Err(AppError::validation(FieldErrors::from([(
+                "status".to_owned(),
+                FieldError::new("error.choice"),
+            )]))),
+        }
+    }
+}
+
+/// A page of the concerns in scope, open or resolved, and how many there are.
+pub async fn concerns(
+    db: &PgPool,
+    scope: &Scope,
+    status: ConcernStatus,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<OpenConcern>, i64), AppError> {
+    let total = match status {
+        ConcernStatus::Open => read::count_open_concerns(db, scope).await?,
+        ConcernStatus::Resolved => read::count_resolved_concerns(db, scope).await?,
+    };
+    let items = match status {
+        _ if total <= offset => Vec::new(),
+        ConcernStatus::Open => read::open_concerns(db, scope, (limit, offset)).await?,
+        ConcernStatus::Resolved => read::resolved_concerns(db, scope, (limit, offset)).await?,
+    };
+    Ok((items, total))
+}
+
+/// A page of the open concerns in scope, and how many there are (the dashboard's alerts).
 pub async fn open_concerns(
     db: &PgPool,
     scope: &Scope,
-    (limit, offset): (i64, i64),
+    page: (i64, i64),
 ) -> Result<(Vec<OpenConcern>, i64), AppError> {
-    let total = read::count_open_concerns(db, scope).await?;
-    let items = if total > offset {
-        read::open_concerns(db, scope, (limit, offset)).await?
-    } else {
-        Vec::new()
-    };
-    Ok((items, total))
+    concerns(db, scope, ConcernStatus::Open, page).await
 }
 
 /// A volunteer's contacts and minutes dated `from` or later.

@@ -5,9 +5,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use uuid::Uuid;
 
 use super::api::StatsQuery;
-use super::model::{Area, Column, Figures, Focus, Month, Period, focus_link, sort_areas};
+use super::model::{Area, Column, Figures, Month, Period, focus_link, sort_areas};
 use super::service::Alerts;
 use crate::activities::model::Kind;
 use crate::auth::CurrentUser;
@@ -58,6 +59,8 @@ struct DashboardPage {
     focus_query: String,
     /// Whether the focus is a single station (no areas below it).
     is_station: bool,
+    /// The one station the dashboard is about, whose record it links to.
+    station_record: Option<Uuid>,
     period: Period,
     total: Figures,
     areas: Vec<Area>,
@@ -179,7 +182,11 @@ pub async fn dashboard(
     let mut areas = breakdown.areas;
     sort_areas(&mut areas, sort, descending);
     let total = breakdown.total;
-    let is_station = matches!(&focus, Focus::Stations { ids, .. } if ids.len() == 1);
+    let station_record = match focus.station_ids() {
+        Some([one]) => Some(*one),
+        _ => None,
+    };
+    let is_station = station_record.is_some();
     Ok(render(&DashboardPage {
         by_build_mode: labelled(&total.stations_by_build_mode, |w| {
             BuildMode::parse(w).map(BuildMode::label_key)
@@ -201,6 +208,7 @@ pub async fn dashboard(
         crumbs,
         focus_query: focus.query(),
         is_station,
+        station_record,
         period,
         total,
         areas,

@@ -96,8 +96,14 @@ const TRIGGERED: &[&str] = &[
 /// Loads a scale into a database that has no stations yet; demonstration data is never mixed
 /// into real records.
 pub async fn run(db: &PgPool, scale: Scale) -> anyhow::Result<Loaded> {
+    // A bulk load is not a request: its statements run on a connection of their own without
+    // the requests' statement timeout, closed afterwards rather than handed back to the pool.
+    let mut conn = db.acquire().await?.detach();
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut conn)
+        .await?;
     let existing: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM station"#)
-        .fetch_one(db)
+        .fetch_one(&mut conn)
         .await?;
     if existing > 0 {
         bail!(
@@ -108,7 +114,7 @@ pub async fn run(db: &PgPool, scale: Scale) -> anyhow::Result<Loaded> {
     let size = scale.size();
     let started = Instant::now();
     // One session holds the transaction, so `setseed` steers every random choice after it.
-    let mut tx = db.begin().await?;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
     for table in TRIGGERED {
         sqlx::raw_sql(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
             .execute(&mut *tx)
@@ -135,7 +141,7 @@ pub async fn run(db: &PgPool, scale: Scale) -> anyhow::Result<Loaded> {
          attendance, contact, wish, volunteer_tally, child_tally, pairing_tally, station_day, \
          station_month, open_concern",
     )
-    .execute(db)
+    .execute(&mut conn)
     .await?;
     println!(
         "  {:<28} {:>7.1} s",
@@ -147,10 +153,12 @@ pub async fn run(db: &PgPool, scale: Scale) -> anyhow::Result<Loaded> {
         "total",
         started.elapsed().as_secs_f64()
     );
-    count(db).await
+    let loaded = count(&mut conn).await;
+    let _ = sqlx::Connection::close(conn).await;
+    loaded
 }
 
-async fn count(db: &PgPool) -> anyhow::Result<Loaded> {
+async fn count(db: &mut sqlx::PgConnection) -> anyhow::Result<Loaded> {
     let r = sqlx::query!(
         r#"SELECT (SELECT count(*) FROM station) AS "stations!",
                   (SELECT count(DISTINCT left(region_code, 4)) FROM station) AS "cities!",

@@ -26,6 +26,17 @@ pub async fn find(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<S
     store::find(db, scope, id).await
 }
 
+/// The station a list is filtered by, by name, if the reader reaches it (a list says when it
+/// shows one station's records).
+pub async fn filtered_by(
+    db: &PgPool,
+    scope: &Scope,
+    id: Option<Uuid>,
+) -> sqlx::Result<Option<(Uuid, String)>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(store::find(db, scope, id).await?.map(|s| (s.id, s.name)))
+}
+
 /// The regions these stations sit in, whatever the scope (a thin read: a person's residence
 /// lies in her station's county, checked by the areas that register people).
 pub async fn regions_of(db: &PgPool, ids: &[Uuid]) -> sqlx::Result<HashMap<Uuid, String>> {

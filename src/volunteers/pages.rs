@@ -34,6 +34,8 @@ struct ListPage {
     total: i64,
     paging: PageRequest,
     query: ListQuery,
+    /// The station the list is filtered by.
+    filtered_station: Option<(Uuid, String)>,
 }
 
 impl ListPage {
@@ -76,6 +78,8 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
+    let filtered_station =
+        crate::stations::service::filtered_by(&db, &user.scope, filter.station_id).await?;
     let (volunteers, total) =
         super::service::list(&db, &user.scope, &filter, paging.limit(), paging.offset()).await?;
     Ok(render(&ListPage {
@@ -84,6 +88,7 @@ pub async fn list(
         total,
         paging,
         query,
+        filtered_station,
     }))
 }
 

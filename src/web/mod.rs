@@ -21,6 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::domain::Role;
 use crate::i18n::Lang;
 use error::AppError;
 pub use input::Query;
@@ -105,7 +106,8 @@ pub struct PageContext {
     pub policy: Option<Arc<Policy>>,
 }
 
-/// The menu, in order; each entry shows only when its route lets the reader's role open it.
+/// The menu, in order; each entry shows only when its route lets the reader's role open it,
+/// and a volunteer's menu only what she works with (`VOLUNTEER_NAV`).
 const NAV: &[(&str, &str)] = &[
     ("/dashboard", "nav.dashboard"),
     ("/stations", "nav.stations"),
@@ -122,6 +124,10 @@ const NAV: &[(&str, &str)] = &[
     ("/admin/audit", "nav.audit"),
     ("/admin/retention", "nav.retention"),
 ];
+
+/// A volunteer may open station pages and the activity list, but works with her children,
+/// the wish wall and her own requests: her menu holds these alone.
+const VOLUNTEER_NAV: &[&str] = &["/me", "/wishes", "/requests"];
 
 const FLASH_KEY: &str = "flash";
 
@@ -218,14 +224,23 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
         let mut ctx = PageContext::new(&prefs, path);
         ctx.user = parts.extensions.get::<Viewer>().cloned();
         if let (Some(user), Some(policy)) = (&ctx.user, parts.extensions.get::<Arc<Policy>>()) {
-            ctx.nav = NAV
-                .iter()
+            let menu: Vec<(&str, &str)> = if user.role == Role::Volunteer {
+                // Her own children first.
+                VOLUNTEER_NAV
+                    .iter()
+                    .filter_map(|href| NAV.iter().find(|(h, _)| h == href))
+                    .copied()
+                    .collect()
+            } else {
+                NAV.to_vec()
+            };
+            ctx.nav = menu
+                .into_iter()
                 .filter(|(href, _)| {
                     policy
                         .access(&axum::http::Method::GET, href)
                         .is_some_and(|a| a.allows(Some(user.role)))
                 })
-                .copied()
                 .collect();
             ctx.policy = Some(Arc::clone(policy));
         }

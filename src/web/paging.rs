@@ -276,6 +276,16 @@ pub trait ListView {
         page_link(Self::PATH, &self.filters(), page)
     }
 
+    /// The same list with the same filters but for the station (the "all stations" link).
+    fn unfiltered(&self) -> String {
+        let filters: Vec<(&str, &str)> = self
+            .filters()
+            .into_iter()
+            .filter(|(name, _)| *name != "station_id")
+            .collect();
+        page_link(Self::PATH, &filters, 1)
+    }
+
     /// The last page there is.
     fn last_page(&self) -> u32 {
         let (paging, total) = self.shown();

@@ -14,10 +14,10 @@ mod privacy;
 
 mod activities;
 mod auth;
+mod browser;
 mod children;
 mod cluster;
 mod export;
-mod phone;
 mod policy;
 mod regions;
 mod schema;

@@ -165,3 +165,22 @@ fn four_years_before(today: &str) -> String {
     let year: i32 = today[..4].parse().unwrap();
     format!("{}-01-01", year - 4)
 }
+
+/// A bulk load is not a request: the requests' statement timeout (here 1 ms, so that every
+/// step of the load would pass it) does not cut it short.
+#[tokio::test]
+async fn the_bulk_load_is_not_held_to_the_requests_statement_timeout() {
+    let app = TestApp::spawn().await;
+    let options = (*app.pool().connect_options())
+        .clone()
+        .options([("statement_timeout", "1")]);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let loaded = seed::run(&pool, Scale::Small).await.unwrap();
+    let count = |table: &str| loaded.counts.iter().find(|(t, _)| *t == table).unwrap().1;
+    assert_eq!(count("stations"), 6);
+    assert!(count("contacts") > 0 && loaded.person_visits > 0);
+}

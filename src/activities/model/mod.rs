@@ -213,6 +213,8 @@ pub struct Candidate {
     pub name: String,
     /// Age (children) or pipeline status key (volunteers), to tell namesakes apart.
     pub note: String,
+    /// Came to one of the station's sessions in the last eight weeks.
+    pub regular: bool,
 }
 
 #[cfg(test)]

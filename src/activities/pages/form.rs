@@ -143,6 +143,53 @@ pub struct Tick {
     pub present: bool,
     /// Ticked as host (volunteers).
     pub host: bool,
+    /// Came to one of the station's sessions in the last eight weeks.
+    regular: bool,
+}
+
+/// The children (or the volunteers) a manager ticks: those ticked and the station's regulars
+/// first, always shown; everyone else folded away unless searched for, so that a station of
+/// 400 volunteers still fits a phone's few screens.
+pub struct People {
+    pub first: Vec<Tick>,
+    pub rest: Vec<Tick>,
+    /// Whether the rest shows unfolded: after a search or "show all", or when nobody came
+    /// lately and the list is short.
+    pub open: bool,
+    /// How many the search hides.
+    pub hidden: usize,
+}
+
+/// Up to this many, a list nobody came from lately shows unfolded.
+const SHORT_LIST: usize = 40;
+
+impl People {
+    fn new(ticks: Vec<Tick>, q: &str) -> People {
+        let before = ticks.len();
+        let (mut first, rest): (Vec<Tick>, Vec<Tick>) = ticks
+            .into_iter()
+            .filter(|t| q.is_empty() || t.present || t.name.contains(q))
+            .partition(|t| t.present || t.regular);
+        let hidden = before - first.len() - rest.len();
+        // Ticked people first among the regulars, each group in the station's order.
+        first.sort_by_key(|t| !t.present);
+        let open =
+            (!q.is_empty() && !rest.is_empty()) || (first.is_empty() && rest.len() <= SHORT_LIST);
+        People {
+            first,
+            rest,
+            open,
+            hidden,
+        }
+    }
+
+    pub fn ticked(&self) -> usize {
+        self.first.iter().filter(|t| t.present).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty() && self.rest.is_empty() && self.hidden == 0
+    }
 }
 
 #[derive(Template)]
@@ -153,10 +200,8 @@ struct FormPage {
     activity: Option<Activity>,
     station: Station,
     form: LogForm,
-    children: Vec<Tick>,
-    volunteers: Vec<Tick>,
-    /// Children on the station's list that the search hides.
-    hidden: usize,
+    children: People,
+    volunteers: People,
     errors: Errors,
     stale: bool,
 }
@@ -177,12 +222,8 @@ impl FormPage {
         }
     }
 
-    fn ticked_children(&self) -> usize {
-        self.children.iter().filter(|c| c.present).count()
-    }
-
-    fn ticked_volunteers(&self) -> usize {
-        self.volunteers.iter().filter(|v| v.present).count()
+    fn hidden(&self) -> usize {
+        self.children.hidden + self.volunteers.hidden
     }
 }
 
@@ -195,6 +236,7 @@ fn ticks(candidates: Vec<Candidate>, present: &[String], hosts: &[String]) -> Ve
             id: c.id,
             name: c.name,
             note: c.note,
+            regular: c.regular,
         })
         .collect()
 }
@@ -207,16 +249,24 @@ async fn form_page(
     form: LogForm,
     (errors, stale): (Errors, bool),
 ) -> Result<FormPage, AppError> {
-    let (children, volunteers) = service::candidates(db, station.id).await?;
-    let mut children = ticks(children, &form.child, &[]);
-    let volunteers = ticks(volunteers, &form.volunteer, &form.host);
-    // A search narrows the children to those it matches; ticked children always stay.
-    let q = form.q.trim();
-    let before = children.len();
-    if !q.is_empty() {
-        children.retain(|c| c.present || c.name.contains(q));
+    let (mut children, mut volunteers) = service::candidates(db, station.id).await?;
+    // Last session's people come first too.
+    let before = crate::domain::parse_date(&form.held_on).unwrap_or(crate::domain::today());
+    let last = service::last_attendance(db, station.id, before).await?;
+    for c in &mut children {
+        c.regular |= last.children.contains(&c.id);
     }
-    let hidden = before - children.len();
+    for v in &mut volunteers {
+        v.regular |= last.volunteers.contains(&v.id);
+    }
+    // A search narrows both lists to those it matches; ticked people always stay.
+    let q = form.q.trim().to_owned();
+    let mut children = People::new(ticks(children, &form.child, &[]), &q);
+    let mut volunteers = People::new(ticks(volunteers, &form.volunteer, &form.host), &q);
+    if form.action == "show_all" {
+        children.open = true;
+        volunteers.open = true;
+    }
     Ok(FormPage {
         ctx,
         activity,
@@ -224,7 +274,6 @@ async fn form_page(
         form,
         children,
         volunteers,
-        hidden,
         errors,
         stale,
     })

@@ -37,6 +37,8 @@ struct ListPage {
     total: i64,
     paging: PageRequest,
     query: ListQuery,
+    /// The station the list is filtered by.
+    filtered_station: Option<(Uuid, String)>,
 }
 
 impl ListPage {
@@ -83,6 +85,8 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
+    let filtered_station =
+        crate::stations::service::filtered_by(&state.db, &user.scope, filter.station_id).await?;
     let (children, total) = service::list(
         &state.db,
         &user.scope,
@@ -97,6 +101,7 @@ pub async fn list(
         total,
         paging,
         query,
+        filtered_station,
     }))
 }
 

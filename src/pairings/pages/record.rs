@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::explain;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::{Contact, Topic};
-use crate::pairings::model::{CloseInput, ClosureReason, Pairing};
+use crate::pairings::model::{CloseInput, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
 use crate::web::AppState;
 use crate::web::error::{AppError, FieldError, FieldErrors};
@@ -27,6 +27,8 @@ struct DetailPage {
     close: CloseForm,
     errors: Errors,
     message: Option<String>,
+    /// Just after pairing: the child at the same station who has waited longest, to pair next.
+    next_waiting: Option<WaitingChild>,
 }
 
 impl DetailPage {
@@ -71,6 +73,12 @@ async fn detail_page(
     (close, errors, message): (CloseForm, Errors, Option<String>),
 ) -> Result<DetailPage, AppError> {
     let (p, contacts) = service::record(&state.db, user, id, state.config.check_in_days).await?;
+    let next_waiting = if ctx.flash.as_deref() == Some("flash.pairing_created") {
+        let (mut next, _) = service::waiting(&state.db, user, Some(p.station_id), (1, 0)).await?;
+        next.pop()
+    } else {
+        None
+    };
     let close = CloseForm {
         ended_on: if close.ended_on.is_empty() {
             crate::domain::today().to_string()
@@ -87,6 +95,7 @@ async fn detail_page(
         close,
         errors,
         message,
+        next_waiting,
     })
 }
 
