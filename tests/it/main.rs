@@ -15,6 +15,7 @@ mod privacy;
 mod activities;
 mod auth;
 mod children;
+mod clerks;
 mod cluster;
 mod export;
 mod phone;
