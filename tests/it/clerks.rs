@@ -189,15 +189,15 @@ async fn a_clerks_children_sheet_imports_every_child_with_her_guardian_and_conse
 
     assert_eq!(answer.status(), StatusCode::OK);
     assert!(answer.text().await.unwrap().contains("已导入 3 位"));
-    let children: Vec<(String, String, String, String, Vec<String>, bool, String)> =
-        sqlx::query_as(
-            "SELECT name, gender::text, birth_date::text, category::text,
+    type Child = (String, String, String, String, Vec<String>, bool, String);
+    let children: Vec<Child> = sqlx::query_as(
+        "SELECT name, gender::text, birth_date::text, category::text,
                     difficulty_types::text[], id_number_hash IS NOT NULL, region_code
              FROM child ORDER BY birth_date",
-        )
-        .fetch_all(app.pool())
-        .await
-        .unwrap();
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap();
     let child = |name: &str, gender: &str, born: &str, category: &str, kinds: &[&str], id| {
         let text = |s: &str| s.to_owned();
         let kinds = kinds.iter().map(|k| text(k)).collect();
