@@ -17,8 +17,9 @@ use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::crypto::Cipher;
 use crate::i18n::Lang;
-use crate::imports::{Column, Kind, Outcome, Sheet, numbered, word};
+use crate::imports::{Column, Kind, Outcome, Sheet, word};
 use crate::web::error::AppError;
+use crate::web::sheet::Row;
 
 /// The template's columns.
 pub const COLUMNS: &[Column] = &[
@@ -82,19 +83,79 @@ pub const KIND: Kind = Kind {
     ],
 };
 
+/// The forms clerks write an option in besides its label and its short or long form
+/// (留守 for 留守儿童 is understood without being listed): the text and the API word it means.
+const CATEGORY: &[(&str, &str)] = &[("农村留守儿童", "left_behind")];
+const DIFFICULTY: &[(&str, &str)] = &[
+    ("低保", "low_income"),
+    ("低保家庭", "low_income"),
+    ("大病", "serious_illness"),
+    ("重大疾病", "serious_illness"),
+];
+const NEED: &[(&str, &str)] = &[
+    ("学习", "academic"),
+    ("学业辅导", "academic"),
+    ("心理", "emotional"),
+    ("情感关怀", "emotional"),
+    ("心理疏导", "emotional"),
+    ("行为习惯", "behavioural"),
+    ("安全教育", "safety"),
+    ("陪伴成长", "companionship"),
+];
+const LIVING_WITH: &[(&str, &str)] = &[
+    ("祖父母", "grandparents"),
+    ("爷爷奶奶", "grandparents"),
+    ("外公外婆", "grandparents"),
+    ("隔代", "grandparents"),
+    ("单亲", "one_parent"),
+    ("父亲", "one_parent"),
+    ("母亲", "one_parent"),
+    ("父母一方", "one_parent"),
+    ("亲属", "relatives"),
+    ("独居", "alone"),
+    ("福利院", "institution"),
+];
+const PARENTS_STATUS: &[(&str, &str)] = &[
+    ("父母外出务工", "both_migrant"),
+    ("双亲外出务工", "both_migrant"),
+    ("父母均外出", "both_migrant"),
+    ("父亲外出", "father_migrant"),
+    ("母亲外出", "mother_migrant"),
+    ("离异", "divorced"),
+    ("服刑", "incarcerated"),
+];
+const RELATION: &[(&str, &str)] = &[
+    ("奶奶", "grandmother"),
+    ("外婆", "grandmother"),
+    ("姥姥", "grandmother"),
+    ("爷爷", "grandfather"),
+    ("外公", "grandfather"),
+    ("姥爷", "grandfather"),
+    ("爸爸", "father"),
+    ("妈妈", "mother"),
+    ("亲属", "relative"),
+];
+const CONSENT_METHOD: &[(&str, &str)] = &[
+    ("签字", "signed_form"),
+    ("书面", "signed_form"),
+    ("纸质", "signed_form"),
+    ("线上", "electronic"),
+];
+
 /// Turns labels typed in a cell into API words (unknown text is kept, for validation to name).
 fn words<T: Copy>(
     cell: Option<String>,
     all: &[T],
     w: fn(T) -> &'static str,
     label: fn(T) -> &'static str,
+    aliases: &[(&str, &str)],
 ) -> Option<Vec<String>> {
     cell.map(|c| {
-        c.split(['、', '，', ',', ';', '；'])
+        c.split(['、', '，', ',', ';', '；', '/', '／'])
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| {
-                word(s, all, w, label)
+                word(s, all, w, label, aliases)
                     .map(|v| w(v).to_owned())
                     .unwrap_or_else(|| s.to_owned())
             })
@@ -107,9 +168,10 @@ fn one<T: Copy>(
     all: &[T],
     w: fn(T) -> &'static str,
     label: fn(T) -> &'static str,
+    aliases: &[(&str, &str)],
 ) -> Option<String> {
     cell.map(|c| {
-        word(&c, all, w, label)
+        word(&c, all, w, label, aliases)
             .map(|v| w(v).to_owned())
             .unwrap_or(c)
     })
@@ -124,12 +186,12 @@ fn same_person(child: &ValidChild) -> (String, time::Date, String) {
     )
 }
 
-/// Checks and, when every row is good, imports `rows` (header first).
+/// Checks and, when every row is good, imports the rows under the header of `rows`.
 pub async fn run(
     db: &PgPool,
     cipher: &Cipher,
     user: &CurrentUser,
-    rows: &[Vec<String>],
+    rows: &[Row],
     lang: Lang,
     ip: Option<IpAddr>,
 ) -> Result<Outcome, AppError> {
@@ -140,29 +202,36 @@ pub async fn run(
     let mut valid = Vec::new();
     let mut ids_seen: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut people_seen: HashMap<(String, time::Date, String), usize> = HashMap::new();
-    for (n, row) in numbered(rows) {
+    for (n, row) in sheet.rows(rows) {
         let Some(station) = sheet.cell(row, "station").and_then(|s| sheet.station(&s)) else {
             sheet.error_t(n, "station", "import.station_unknown");
             continue;
         };
         let guardian_given = sheet.cell(row, "guardian_name").is_some();
         let consent_given = sheet.cell(row, "consent_given_on").is_some();
+        let share = sheet.yes_no(row, "guardian_share").unwrap_or_else(|_| {
+            sheet.error_t(n, "guardian_share", "error.choice");
+            None
+        });
+        let share = share.unwrap_or(false);
         let input = ChildInput {
             name: sheet.cell(row, "name"),
-            gender: sheet.cell(row, "gender"),
-            birth_date: sheet.cell(row, "birth_date"),
+            gender: sheet.gender(row, "gender"),
+            birth_date: sheet.date(row, "birth_date"),
             id_number: sheet.cell(row, "id_number"),
             category: one(
                 sheet.cell(row, "category"),
                 Category::ALL,
                 Category::as_str,
                 Category::label_key,
+                CATEGORY,
             ),
             difficulty_types: words(
                 sheet.cell(row, "difficulty_types"),
                 Difficulty::ALL,
                 Difficulty::as_str,
                 Difficulty::label_key,
+                DIFFICULTY,
             ),
             region_code: sheet.cell(row, "region_code"),
             station_id: Some(station.to_string()),
@@ -173,18 +242,21 @@ pub async fn run(
                 LivingWith::ALL,
                 LivingWith::as_str,
                 LivingWith::label_key,
+                LIVING_WITH,
             ),
             parents_status: one(
                 sheet.cell(row, "parents_status"),
                 ParentsStatus::ALL,
                 ParentsStatus::as_str,
                 ParentsStatus::label_key,
+                PARENTS_STATUS,
             ),
             needs: words(
                 sheet.cell(row, "needs"),
                 Need::ALL,
                 Need::as_str,
                 Need::label_key,
+                NEED,
             ),
             guardian: guardian_given.then(|| GuardianInput {
                 name: sheet.cell(row, "guardian_name"),
@@ -193,21 +265,21 @@ pub async fn run(
                     Relation::ALL,
                     Relation::as_str,
                     Relation::label_key,
+                    RELATION,
                 ),
                 phone: sheet.cell(row, "guardian_phone"),
-                share_contact_with_volunteer: sheet
-                    .cell(row, "guardian_share")
-                    .is_some_and(|s| matches!(s.as_str(), "是" | "同意" | "yes" | "true" | "1")),
+                share_contact_with_volunteer: share,
             }),
             consent: consent_given.then(|| ConsentInput {
                 guardian_id: None,
                 scope: Some("registration".into()),
-                given_on: sheet.cell(row, "consent_given_on"),
+                given_on: sheet.date(row, "consent_given_on"),
                 method: one(
                     sheet.cell(row, "consent_method"),
                     ConsentMethod::ALL,
                     ConsentMethod::as_str,
                     ConsentMethod::label_key,
+                    CONSENT_METHOD,
                 ),
             }),
             ..Default::default()
@@ -215,9 +287,7 @@ pub async fn run(
         let (child, first) = match input.validate(None) {
             Ok(ok) => ok,
             Err(fields) => {
-                for (field, e) in &fields {
-                    sheet.error(n, field, e.message(lang));
-                }
+                sheet.invalid(n, row, &fields);
                 continue;
             }
         };

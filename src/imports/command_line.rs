@@ -7,7 +7,7 @@ use super::sheet::Outcome;
 use crate::auth::CurrentUser;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
-use crate::web::sheet::{MAX_FILE_BYTES, SheetError};
+use crate::web::sheet::{MAX_FILE_BYTES, Row, SheetError};
 
 /// `aixin import volunteers|children FILE --as USERNAME`: reads the file and hands its rows to
 /// `run`, the owning area's import, with the same checks as the page; prints the count
@@ -17,7 +17,7 @@ pub async fn from_command_line(
     kind: Kind,
     file: &std::path::Path,
     username: &str,
-    run: impl AsyncFnOnce(&CurrentUser, &[Vec<String>], Lang) -> Result<Outcome, AppError>,
+    run: impl AsyncFnOnce(&CurrentUser, &[Row], Lang) -> Result<Outcome, AppError>,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
     let user = crate::auth::acting_as(db, username).await?;

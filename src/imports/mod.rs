@@ -2,7 +2,11 @@
 //! template, reading an upload against its columns, and the error report a refused import
 //! keeps for a week for the person who uploaded the file to download. Each area declares what
 //! it imports (an [`Kind`]) and checks and writes its own rows; this area knows none of them.
+//! A sheet is read as clerks make it (`clean`): a title above the header, headers wrapped or
+//! with full-width brackets, dates and choices in the forms people type, full-width digits,
+//! totals under the list.
 
+mod clean;
 mod command_line;
 mod page;
 mod report;
@@ -10,7 +14,7 @@ mod sheet;
 
 pub use command_line::from_command_line;
 pub use page::{Kind, form, template, upload};
-pub use sheet::{Column, Outcome, RowError, Sheet, numbered, word};
+pub use sheet::{Column, Outcome, RowError, Sheet, word};
 
 use crate::web::{Access, Routes};
 

@@ -10,7 +10,7 @@ use super::sheet::{Column, Outcome, RowError};
 use crate::auth::CurrentUser;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
-use crate::web::sheet::{self, MAX_FILE_BYTES, SheetError};
+use crate::web::sheet::{self, MAX_FILE_BYTES, Row, SheetError};
 use crate::web::{PageContext, Prefs, export, render};
 
 /// What a spreadsheet imports, declared by the area whose records it writes
@@ -100,7 +100,7 @@ pub async fn upload(
     ctx: PageContext,
     user: &CurrentUser,
     mut multipart: axum::extract::Multipart,
-    run: impl AsyncFnOnce(&[Vec<String>], Lang) -> Result<Outcome, AppError>,
+    run: impl AsyncFnOnce(&[Row], Lang) -> Result<Outcome, AppError>,
 ) -> Result<Response, AppError> {
     let bytes = match read_file(&mut multipart).await? {
         Upload::Missing => {
@@ -197,8 +197,8 @@ async fn read_file(multipart: &mut axum::extract::Multipart) -> Result<Upload, A
 /// workers answering everyone else.
 pub(super) async fn read_off_the_workers(
     bytes: Vec<u8>,
-) -> Result<Result<Vec<Vec<String>>, SheetError>, AppError> {
-    tokio::task::spawn_blocking(move || sheet::read(&bytes))
+) -> Result<Result<Vec<Row>, SheetError>, AppError> {
+    tokio::task::spawn_blocking(move || sheet::read_rows(&bytes))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("reading an upload: {e}")))
 }

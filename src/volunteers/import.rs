@@ -14,8 +14,9 @@ use crate::audit::{self, Action, Entry};
 use crate::auth::{CurrentUser, Role};
 use crate::crypto::Cipher;
 use crate::i18n::Lang;
-use crate::imports::{Column, Kind, Outcome, Sheet, numbered};
+use crate::imports::{Column, Kind, Outcome, Sheet};
 use crate::web::error::AppError;
+use crate::web::sheet::Row;
 
 /// The template's columns.
 pub const COLUMNS: &[Column] = &[
@@ -66,12 +67,21 @@ pub const KIND: Kind = Kind {
     ],
 };
 
-/// Checks and, when every row is good, imports `rows` (header first).
+/// The forms clerks write a status in besides its label and its short form (报名 for 已报名
+/// is understood without being listed): the text and the API word it means.
+const STATUS: &[(&str, &str)] = &[
+    ("审核通过", "screened"),
+    ("培训合格", "trained"),
+    ("活跃", "active"),
+    ("暂停服务", "paused"),
+];
+
+/// Checks and, when every row is good, imports the rows under the header of `rows`.
 pub async fn run(
     db: &PgPool,
     cipher: &Cipher,
     user: &CurrentUser,
-    rows: &[Vec<String>],
+    rows: &[Row],
     lang: Lang,
     ip: Option<IpAddr>,
 ) -> Result<Outcome, AppError> {
@@ -83,7 +93,7 @@ pub async fn run(
     let mut valid = Vec::new();
     let mut phones_seen: HashMap<String, usize> = HashMap::new();
     let mut ids_seen: HashMap<Vec<u8>, usize> = HashMap::new();
-    for (n, row) in numbered(rows) {
+    for (n, row) in sheet.rows(rows) {
         let station_id = match sheet.cell(row, "station") {
             None => None,
             Some(name) => match sheet.station(&name) {
@@ -96,10 +106,10 @@ pub async fn run(
         };
         let input = VolunteerInput {
             name: sheet.cell(row, "name"),
-            gender: sheet.cell(row, "gender"),
+            gender: sheet.gender(row, "gender"),
             phone: sheet.cell(row, "phone"),
             id_number: sheet.cell(row, "id_number"),
-            birth_date: sheet.cell(row, "birth_date"),
+            birth_date: sheet.date(row, "birth_date"),
             region_code: sheet.cell(row, "region_code"),
             station_id,
             organization: sheet.cell(row, "organization"),
@@ -111,16 +121,17 @@ pub async fn run(
                     VolunteerStatus::ALL,
                     VolunteerStatus::as_str,
                     VolunteerStatus::label_key,
+                    STATUS,
                 )
                 .map(|v| v.as_str().to_owned())
                 .unwrap_or(s)
             }),
-            background_check_on: sheet.cell(row, "background_check_on"),
-            interviewed_on: sheet.cell(row, "interviewed_on"),
-            trained_on: sheet.cell(row, "trained_on"),
+            background_check_on: sheet.date(row, "background_check_on"),
+            interviewed_on: sheet.date(row, "interviewed_on"),
+            trained_on: sheet.date(row, "trained_on"),
             capacity: match sheet.cell(row, "capacity") {
                 None => None,
-                Some(c) => match c.parse() {
+                Some(c) => match c.trim_end_matches(['人', '名', '个']).trim().parse() {
                     Ok(c) => Some(c),
                     Err(_) => {
                         sheet.error_t(n, "capacity", "error.capacity_range");
@@ -133,9 +144,7 @@ pub async fn run(
         let v = match input.validate(None) {
             Ok(v) => v,
             Err(fields) => {
-                for (field, e) in &fields {
-                    sheet.error(n, field, e.message(lang));
-                }
+                sheet.invalid(n, row, &fields);
                 continue;
             }
         };

@@ -101,9 +101,26 @@ impl SheetError {
     }
 }
 
-/// The rows of the first sheet (header first), every cell as text: dates as 2026-10-03,
-/// whole numbers without a decimal point. Rows without text are left out.
+/// A row of a sheet: its number as the spreadsheet shows it (the first row is 1) and its cells
+/// as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The row's number in the spreadsheet, counting the rows left out before it.
+    pub number: usize,
+    /// Its cells, as long as its last cell with text.
+    pub cells: Vec<String>,
+}
+
+/// The rows of the first sheet, every cell as text (see [`read_rows`]), without their numbers.
 pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    Ok(read_rows(bytes)?.into_iter().map(|r| r.cells).collect())
+}
+
+/// The rows of the first sheet (the other sheets of a workbook are not read), every cell as
+/// text: dates as 2026-10-03, whole numbers without a decimal point, a number of 16 digits or
+/// more as Excel shows it (5.10681201605061E+17: it keeps 15 digits). Rows without text are
+/// left out; each row keeps its number.
+pub fn read_rows(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(SheetError::TooLarge);
     }
@@ -113,9 +130,9 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     } else {
         read_csv(bytes)?
     };
-    let rows: Vec<Vec<String>> = rows
+    let rows: Vec<Row> = rows
         .into_iter()
-        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .filter(|r| r.cells.iter().any(|c| !c.is_empty()))
         .collect();
     if rows.is_empty() {
         return Err(SheetError::Empty);
@@ -167,13 +184,19 @@ impl Cells {
         Ok(())
     }
 
-    /// The rows in order, each as long as its last cell.
-    fn into_rows(self) -> Vec<Vec<String>> {
-        self.rows.into_values().collect()
+    /// The rows in order, each as long as its last cell, numbered from 1.
+    fn into_rows(self) -> Vec<Row> {
+        self.rows
+            .into_iter()
+            .map(|(row, cells)| Row {
+                number: row as usize + 1,
+                cells,
+            })
+            .collect()
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
     inspect_archive(bytes)?;
     let mut book: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| SheetError::Format)?;
@@ -274,12 +297,26 @@ fn cell_text(cell: &Data) -> String {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_owned(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) if f.abs() >= 1e15 => as_excel_shows(*f),
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(d) => excel_date(d.as_f64()),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.get(..10).unwrap_or(s).to_owned(),
         Data::Error(_) => String::new(),
+    }
+}
+
+/// A number of 16 digits or more as Excel shows it, 15 significant digits and an exponent
+/// (5.10681201605061E+17): the digits after the 15th were never kept, and a long number typed
+/// into a cell (an ID number) is told apart by this form.
+fn as_excel_shows(number: f64) -> String {
+    let text = format!("{number:.14E}");
+    let (mantissa, exponent) = text.split_once('E').unwrap_or((&text, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    match exponent.strip_prefix('-') {
+        Some(negative) => format!("{mantissa}E-{negative}"),
+        None => format!("{mantissa}E+{exponent}"),
     }
 }
 
@@ -291,7 +328,7 @@ fn excel_date(serial: f64) -> String {
         .unwrap_or_default()
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => std::borrow::Cow::Borrowed(t.trim_start_matches('\u{feff}')),
         Err(_) => {
@@ -399,6 +436,26 @@ mod tests {
         );
         let rows = read(&workbook(&data, None)).unwrap();
         assert_eq!(rows, [vec!["姓名", "手机号"], vec!["", "13912345678"]]);
+        let numbers: Vec<usize> = read_rows(&workbook(&data, None))
+            .unwrap()
+            .iter()
+            .map(|r| r.number)
+            .collect();
+        assert_eq!(numbers, [1, 3], "a row keeps its number past an empty one");
+    }
+
+    #[test]
+    fn a_long_number_reads_as_excel_shows_it() {
+        assert_eq!(
+            as_excel_shows(510_681_201_605_061_234.0),
+            "5.10681201605061E+17"
+        );
+        assert_eq!(as_excel_shows(1e16), "1E+16");
+        let data = r#"<row r="1"><c r="A1"><v>510681201605061234</v></c><c r="B1"><v>13912345678</v></c></row>"#;
+        assert_eq!(
+            read(&workbook(data, None)).unwrap(),
+            [vec!["5.10681201605061E+17", "13912345678"]]
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod activities;
 mod auth;
 mod browser;
 mod children;
+mod clerks;
 mod cluster;
 mod export;
 mod policy;
