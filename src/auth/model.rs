@@ -67,3 +67,22 @@ pub struct User {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
+
+/// A station an account may be given, with where it is (two stations may share a name).
+#[derive(Debug, Clone)]
+pub struct StationChoice {
+    pub id: Uuid,
+    pub name: String,
+    /// Township, and village when the station sits in one.
+    pub place: String,
+}
+
+/// The stations of one county, as the account form's picker groups them.
+#[derive(Debug, Clone)]
+pub struct CountyStations {
+    /// The county's code.
+    pub code: String,
+    /// City and county, by name.
+    pub county: String,
+    pub stations: Vec<StationChoice>,
+}

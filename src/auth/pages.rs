@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::accounts::{self, UserEdit, UserInput};
 use super::api::UserQuery;
-use super::model::{Role, User};
+use super::model::{CountyStations, Role, StationChoice, User};
 use super::{ClientIp, CurrentUser, session, store};
 use crate::web::error::AppError;
 use crate::web::pages::is_local_path;
@@ -257,12 +257,20 @@ struct NewUserPage {
     ctx: PageContext,
     input: UserInput,
     errors: Errors,
-    stations: Vec<(Uuid, String)>,
+    stations: Vec<CountyStations>,
 }
 
 impl NewUserPage {
     fn station_checked(&self, id: &Uuid) -> bool {
         self.input.station_ids.iter().any(|s| s == &id.to_string())
+    }
+
+    fn checked_in(&self, group: &CountyStations) -> usize {
+        group
+            .stations
+            .iter()
+            .filter(|s| self.station_checked(&s.id))
+            .count()
     }
 }
 
@@ -340,7 +348,7 @@ struct UserDetailPage {
     region_code: String,
     errors: Errors,
     stale: bool,
-    stations: Vec<(Uuid, String)>,
+    stations: Vec<CountyStations>,
     is_self: bool,
 }
 
@@ -351,6 +359,23 @@ impl UserDetailPage {
 
     fn station_checked(&self, id: &Uuid) -> bool {
         self.user.station_ids.contains(id)
+    }
+
+    fn checked_in(&self, group: &CountyStations) -> usize {
+        group
+            .stations
+            .iter()
+            .filter(|s| self.station_checked(&s.id))
+            .count()
+    }
+
+    /// The stations the account has now, each with its county and place.
+    fn assigned(&self) -> Vec<(&CountyStations, &StationChoice)> {
+        self.stations
+            .iter()
+            .flat_map(|g| g.stations.iter().map(move |s| (g, s)))
+            .filter(|(_, s)| self.station_checked(&s.id))
+            .collect()
     }
 }
 

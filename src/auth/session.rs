@@ -211,15 +211,23 @@ pub async fn load_user(
     if request.uri().path().starts_with("/static/") {
         return next.run(request).await;
     }
+    let mut viewer = None;
     match current_user(&db, &session).await {
         Ok(Some(user)) => {
+            viewer = Some(user.viewer());
             request.extensions_mut().insert(user.viewer());
             request.extensions_mut().insert(user);
         }
         Ok(None) => {}
         Err(e) => return e.into_response(),
     }
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    // An error page, written further out, keeps the reader's menu.
+    if let Some(viewer) = viewer
+        && (response.status().is_client_error() || response.status().is_server_error())
+    {
+        response.extensions_mut().insert(viewer);
+    }
     if let Err(e) = cookie_lifetime(&session).await {
         return e.into_response();
     }

@@ -3,7 +3,7 @@
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-use super::model::{Role, User};
+use super::model::{CountyStations, Role, StationChoice, User};
 use super::{CurrentUser, Scope};
 
 /// What a login needs to know about an account.
@@ -375,17 +375,42 @@ pub async fn stations_in_region(db: &PgPool, like: &str, ids: &[Uuid]) -> sqlx::
     .await
 }
 
-/// Stations an admin may give a station manager: those in the subtree, by name.
-pub async fn station_choices(db: &PgPool, like: &str) -> sqlx::Result<Vec<(Uuid, String)>> {
-    Ok(sqlx::query!(
-        "SELECT id, name FROM station WHERE region_code LIKE $1 AND status <> 'closed' ORDER BY name LIMIT 500",
+/// Stations an admin may give a station manager: those in the subtree, by county (its city
+/// named, as two cities may each have a 市中区) and by name within it.
+pub async fn station_choices(db: &PgPool, like: &str) -> sqlx::Result<Vec<CountyStations>> {
+    let rows = sqlx::query!(
+        r#"SELECT s.id, s.name, left(s.region_code, 6) AS "county_code!",
+                  coalesce(concat_ws(' · ', m.name, c.name), left(s.region_code, 6)) AS "county!",
+                  concat_ws(' · ', t.name, v.name) AS "place!"
+           FROM station s
+           LEFT JOIN region m ON m.code = left(s.region_code, 4)
+           LEFT JOIN region c ON c.code = left(s.region_code, 6)
+           LEFT JOIN region t ON t.code = left(s.region_code, 9)
+           LEFT JOIN region v ON v.code = s.region_code AND char_length(s.region_code) = 12
+           WHERE s.region_code LIKE $1 AND s.status <> 'closed'
+           ORDER BY left(s.region_code, 6), s.name, s.region_code
+           LIMIT 2000"#,
         like
     )
     .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect())
+    .await?;
+    let mut groups: Vec<CountyStations> = Vec::new();
+    for r in rows {
+        let station = StationChoice {
+            id: r.id,
+            name: r.name,
+            place: r.place,
+        };
+        match groups.last_mut() {
+            Some(g) if g.code == r.county_code => g.stations.push(station),
+            _ => groups.push(CountyStations {
+                code: r.county_code,
+                county: r.county,
+                stations: vec![station],
+            }),
+        }
+    }
+    Ok(groups)
 }
 
 /// Whether the volunteer and her station lie in the region subtree `like` and she has no

@@ -62,6 +62,21 @@ impl Lang {
         }
     }
 
+    /// A form field's name as the reader knows it (`birth_date` → 出生日期, from the message
+    /// `field.birth_date`); a prefixed name (`consent.given_on`) by its last part, and a field
+    /// without a label of its own by its name.
+    pub fn field_label(self, name: &str) -> String {
+        let table = match self {
+            Lang::ZhCn => &*ZH_CN,
+            Lang::En => &*EN,
+        };
+        let last = name.rsplit('.').next().unwrap_or(name);
+        table
+            .get(&format!("field.{last}"))
+            .map(|label| (*label).to_owned())
+            .unwrap_or_else(|| last.to_owned())
+    }
+
     /// Looks up a message and fills its `{name}` placeholders.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
         let mut text = self.t(key).to_owned();
@@ -169,6 +184,30 @@ mod tests {
             missing.is_empty(),
             "keys used but not defined: {missing:#?}"
         );
+    }
+
+    /// The error summary names every field a form shows an error beside, in both languages.
+    #[test]
+    fn every_field_a_form_marks_has_a_name_for_the_error_summary() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = Vec::new();
+        for file in walk(&root.join("templates")) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for marker in ["errors.get(\"", "error(\"", "errors.contains_key(\""] {
+                let mut rest = text.as_str();
+                while let Some(pos) = rest.find(marker) {
+                    rest = &rest[pos + marker.len()..];
+                    let field = rest.split('"').next().unwrap_or("");
+                    for lang in [Lang::ZhCn, Lang::En] {
+                        let last = field.rsplit('.').next().unwrap_or(field);
+                        if !field.is_empty() && field != "_" && lang.field_label(field) == last {
+                            missing.push(format!("{}: {field} ({})", file.display(), lang.tag()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "fields without a name: {missing:#?}");
     }
 
     /// Keys appear in `t(…)`, `tf(…)`, `FieldError::new(…)` and flash names; error

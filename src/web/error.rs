@@ -210,6 +210,14 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         .to_owned();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    // A refused submit offers the way back to the page its form was on.
+    let back = request
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| axum::http::Uri::try_from(r).ok())
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_owned()))
+        .filter(|p| super::pages::is_local_path(p) && *p != path);
 
     let mut response = next.run(request).await;
     let status = response.status();
@@ -271,13 +279,21 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         }
         (status, axum::Json(json!({ "error": error }))).into_response()
     } else {
-        // A page that had no form to show a field's error beside (a query parameter) names
-        // the field in its heading.
-        let mut message = message;
-        for (name, e) in &report.fields {
-            message.push_str(&format!(" · {name}: {}", e.message(lang)));
-        }
-        let page = ErrorPage::new(&prefs, status, message);
+        // A page that had no form to show a field's error beside (a query parameter) lists
+        // each field by its name in the reader's language, with its message.
+        let fields = report
+            .fields
+            .iter()
+            .map(|(name, e)| (lang.field_label(name).to_owned(), e.message(lang)))
+            .collect();
+        let viewer = response.extensions_mut().remove::<super::Viewer>();
+        let page = ErrorPage::new(&prefs, status, message, viewer)
+            .with_fields(fields)
+            .with_back(
+                (method != axum::http::Method::GET)
+                    .then_some(back)
+                    .flatten(),
+            );
         (status, Html(page.render_html())).into_response()
     };
     for (name, value) in headers.iter() {

@@ -167,6 +167,23 @@ impl PageContext {
         self.lang.tf(key, &[(name, value)])
     }
 
+    /// A form field's name as the reader knows it, for the error summary.
+    pub fn field_label(&self, field: &str) -> String {
+        self.lang.field_label(field)
+    }
+
+    /// The id of the element a field's error links to: the field itself, or the group of
+    /// ticks that stands for a list of ids.
+    pub fn field_anchor(&self, field: &str) -> String {
+        let last = field.rsplit('.').next().unwrap_or(field);
+        match last {
+            "child_ids" => "children".to_owned(),
+            "volunteer_ids" => "volunteers".to_owned(),
+            // `guardian.phone` is the form's `guardian_phone`.
+            _ => field.replace('.', "_"),
+        }
+    }
+
     /// A number with thousands separators.
     pub fn num(&self, n: &i64) -> String {
         self.lang.number(*n)
@@ -206,6 +223,28 @@ impl PageContext {
     }
 }
 
+/// The menu entries the reader's role may open, in order (a volunteer's: her own).
+fn menu(user: &Viewer, policy: &Policy) -> Vec<(&'static str, &'static str)> {
+    let entries: Vec<(&str, &str)> = if user.role == Role::Volunteer {
+        // Her own children first.
+        VOLUNTEER_NAV
+            .iter()
+            .filter_map(|href| NAV.iter().find(|(h, _)| h == href))
+            .copied()
+            .collect()
+    } else {
+        NAV.to_vec()
+    };
+    entries
+        .into_iter()
+        .filter(|(href, _)| {
+            policy
+                .access(&axum::http::Method::GET, href)
+                .is_some_and(|a| a.allows(Some(user.role)))
+        })
+        .collect()
+}
+
 /// Leaves a message for the next page the user sees.
 pub async fn flash(session: &tower_sessions::Session, key: &'static str) {
     let _ = session.insert(FLASH_KEY, key).await;
@@ -224,24 +263,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
         let mut ctx = PageContext::new(&prefs, path);
         ctx.user = parts.extensions.get::<Viewer>().cloned();
         if let (Some(user), Some(policy)) = (&ctx.user, parts.extensions.get::<Arc<Policy>>()) {
-            let menu: Vec<(&str, &str)> = if user.role == Role::Volunteer {
-                // Her own children first.
-                VOLUNTEER_NAV
-                    .iter()
-                    .filter_map(|href| NAV.iter().find(|(h, _)| h == href))
-                    .copied()
-                    .collect()
-            } else {
-                NAV.to_vec()
-            };
-            ctx.nav = menu
-                .into_iter()
-                .filter(|(href, _)| {
-                    policy
-                        .access(&axum::http::Method::GET, href)
-                        .is_some_and(|a| a.allows(Some(user.role)))
-                })
-                .collect();
+            ctx.nav = menu(user, policy);
             ctx.policy = Some(Arc::clone(policy));
         }
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await
@@ -287,16 +309,41 @@ pub struct ErrorPage {
     ctx: PageContext,
     status: u16,
     message: String,
+    /// The fields a refused submit named, each with its message.
+    fields: Vec<(String, String)>,
+    /// The page the reader came from (a local path), to go back to.
+    back: Option<String>,
 }
 
 impl ErrorPage {
-    /// The error page for `status` with `message` in the reader's language.
-    pub fn new(prefs: &Prefs, status: StatusCode, message: String) -> Self {
+    /// The error page for `status` with `message` in the reader's language; a logged-in
+    /// reader keeps her menu.
+    pub fn new(prefs: &Prefs, status: StatusCode, message: String, viewer: Option<Viewer>) -> Self {
+        let mut ctx = PageContext::new(prefs, "/");
+        if let (Some(user), Some(policy)) = (&viewer, routes::policy()) {
+            ctx.nav = menu(user, &policy);
+            ctx.policy = Some(policy);
+        }
+        ctx.user = viewer;
         ErrorPage {
-            ctx: PageContext::new(prefs, "/"),
+            ctx,
             status: status.as_u16(),
             message,
+            fields: Vec::new(),
+            back: None,
         }
+    }
+
+    /// With the fields a refused submit named.
+    pub fn with_fields(mut self, fields: Vec<(String, String)>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// With a way back to the page the reader came from.
+    pub fn with_back(mut self, back: Option<String>) -> Self {
+        self.back = back;
+        self
     }
 
     /// The page's HTML; falls back to plain text if the template itself fails.

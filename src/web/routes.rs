@@ -220,9 +220,20 @@ impl Routes {
     /// The router, with the policy enforced on every matched route.
     pub fn into_router(self) -> Router<AppState> {
         let policy = Arc::new(self.policy);
+        // Error pages, written outside the routes, show the menu the same policy allows.
+        let _ = POLICY.set(Arc::clone(&policy));
         self.router
             .route_layer(middleware::from_fn_with_state(policy, enforce))
     }
+}
+
+/// The routes' policy, for pages written outside any route (error pages and their menu). Every
+/// router is built from the same routes, so the first one's policy is everyone's.
+static POLICY: std::sync::OnceLock<Arc<Policy>> = std::sync::OnceLock::new();
+
+/// The routes' policy, once a router has been built.
+pub fn policy() -> Option<Arc<Policy>> {
+    POLICY.get().cloned()
 }
 
 /// Middleware (on matched routes): applies the route's rule. Pages send a visitor who is not

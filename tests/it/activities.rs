@@ -513,7 +513,7 @@ async fn the_quick_log_form_keeps_every_tick_when_a_submit_fails() {
     assert_eq!(searched.status(), StatusCode::OK);
     let html = searched.text().await.unwrap();
     assert_eq!(html.matches(r#"name="child""#).count(), 20);
-    assert!(html.contains("另有 5 名儿童未显示"));
+    assert!(html.contains("另有 5 人不符合搜索"));
     assert_eq!(count(&app, "SELECT count(*) FROM activity").await, 0);
 
     // Saved: the session's page shows who came.

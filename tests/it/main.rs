@@ -3,6 +3,7 @@
 //! One test binary (rather than one per file) links once, which keeps `cargo test` quick.
 
 mod fixtures;
+mod forms;
 mod harness;
 mod hostile;
 mod imports;
