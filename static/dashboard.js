@@ -12,7 +12,9 @@
   var months = [];
   var series = names.map(function () { return []; });
   table.querySelectorAll("tbody tr").forEach(function (row) {
-    months.push(row.querySelector("th").dataset.month);
+    var head = row.querySelector("th");
+    // The current month is counted so far only: its label says so.
+    months.push(head.dataset.month + (head.dataset.partial ? " " + box.dataset.partial : ""));
     row.querySelectorAll("td").forEach(function (cell, k) {
       series[k].push(Number(cell.dataset.n));
     });
@@ -24,10 +26,13 @@
     color: ["#b4233c", "#0969da", "#1a7f37", "#9a6700"],
     tooltip: { trigger: "axis" },
     legend: { data: names, top: 0 },
-    grid: { left: 56, right: 56, top: 40, bottom: 32 },
+    grid: { left: 56, right: 64, top: 64, bottom: 32 },
     xAxis: { type: "category", data: months },
     // Person-visits and contacts run an order of magnitude above the rest: their own axis.
-    yAxis: [{ type: "value" }, { type: "value", splitLine: { show: false } }],
+    yAxis: [
+      { type: "value", name: box.dataset.leftAxis },
+      { type: "value", name: box.dataset.rightAxis, splitLine: { show: false } }
+    ],
     series: names.map(function (name, k) {
       var big = k === 1 || k === 3;
       return { name: name, type: big ? "line" : "bar", yAxisIndex: big ? 1 : 0, data: series[k] };

@@ -78,6 +78,10 @@ pub struct Event {
     pub at: OffsetDateTime,
     /// Who (username), if anyone.
     pub actor: Option<String>,
+    /// Who, by name.
+    pub actor_name: Option<String>,
+    /// The record, by name (a child's, a station's, an activity's title…), while it exists.
+    pub record: Option<String>,
     /// What.
     pub action: Action,
     /// Which kind of record.
@@ -108,8 +112,29 @@ pub async fn list(
         .as_deref()
         .map(|a| format!("%{}%", crate::db::escape_like(a)));
     let rows = sqlx::query!(
-        r#"SELECT e.at, u.username AS "actor?", e.action AS "action: Action", e.entity, e.entity_id,
-                  host(e.ip) AS ip, e.detail, t.username AS "account?"
+        r#"SELECT e.at, u.username AS "actor?", u.display_name AS "actor_name?",
+                  e.action AS "action: Action", e.entity, e.entity_id,
+                  host(e.ip) AS ip, e.detail, t.username AS "account?",
+                  CASE e.entity
+                    WHEN 'child' THEN (SELECT name FROM child WHERE id = e.entity_id)
+                    WHEN 'volunteer' THEN (SELECT name FROM volunteer WHERE id = e.entity_id)
+                    WHEN 'station' THEN (SELECT name FROM station WHERE id = e.entity_id)
+                    WHEN 'activity' THEN (SELECT title FROM activity WHERE id = e.entity_id)
+                    WHEN 'guardian' THEN (SELECT name FROM guardian WHERE id = e.entity_id)
+                    WHEN 'user' THEN t.display_name
+                    WHEN 'session' THEN t.display_name
+                    WHEN 'pairing' THEN (SELECT c.name || ' · ' || v.name FROM pairing p
+                                         JOIN child c ON c.id = p.child_id
+                                         JOIN volunteer v ON v.id = p.volunteer_id
+                                         WHERE p.id = e.entity_id)
+                    WHEN 'contact' THEN (SELECT c.name FROM contact k JOIN pairing p ON p.id = k.pairing_id
+                                         JOIN child c ON c.id = p.child_id WHERE k.id = e.entity_id)
+                    WHEN 'consent' THEN (SELECT c.name FROM consent k JOIN child c ON c.id = k.child_id
+                                         WHERE k.id = e.entity_id)
+                    WHEN 'wish' THEN (SELECT c.name FROM wish w JOIN child c ON c.id = w.child_id
+                                      WHERE w.id = e.entity_id)
+                    WHEN 'data_request' THEN (SELECT requester_name FROM data_request WHERE id = e.entity_id)
+                  END AS "record?"
            FROM audit_event e LEFT JOIN app_user u ON u.id = e.actor_id
                 LEFT JOIN app_user t ON e.entity IN ('session', 'user') AND t.id = e.entity_id
            WHERE (e.region_code LIKE $1 OR e.record_region_code LIKE $1
@@ -158,6 +183,8 @@ pub async fn list(
         .map(|r| Event {
             at: r.at,
             actor: r.actor,
+            actor_name: r.actor_name,
+            record: r.record,
             action: r.action,
             entity: r.entity,
             entity_id: r.entity_id,

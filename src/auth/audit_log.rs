@@ -16,6 +16,28 @@ use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::paging::{PageRequest, Paging, page_link};
 use crate::web::{PageContext, render};
 
+/// The kinds of record the audit log names (each has an `audit.kind.` message).
+const KINDS: &[&str] = &[
+    "session",
+    "user",
+    "child",
+    "volunteer",
+    "station",
+    "pairing",
+    "guardian",
+    "consent",
+    "contact",
+    "activity",
+    "wish",
+    "data_request",
+    "monthly_report",
+    "children",
+    "volunteers",
+    "stations",
+    "pairings",
+    "activities",
+];
+
 /// The filter form.
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
@@ -49,16 +71,82 @@ impl AuditPage {
         self.ctx.t(action.label_key())
     }
 
-    fn detail(&self, event: &Event) -> String {
-        match event.detail.get("fields").and_then(|f| f.as_array()) {
-            Some(fields) => fields
-                .iter()
-                .filter_map(|f| f.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            None if event.detail.as_object().is_some_and(|o| o.is_empty()) => String::new(),
-            None => event.detail.to_string(),
-        }
+    /// An event as a sentence in the reader's language: 王芳 查看了儿童「李小明」的身份证号.
+    fn sentence(&self, e: &Event) -> String {
+        let lang = self.ctx.lang;
+        let who = e
+            .actor_name
+            .clone()
+            .or_else(|| e.actor.clone())
+            .unwrap_or_else(|| lang.t("audit.system").to_owned());
+        let kind = if KINDS.contains(&e.entity.as_str()) {
+            lang.t(&format!("audit.kind.{}", e.entity)).to_owned()
+        } else {
+            e.entity.clone()
+        };
+        let what = match &e.record {
+            Some(name) => lang.tf("audit.named", &[("kind", &kind), ("name", name)]),
+            None => kind,
+        };
+        let fields: Vec<String> = e
+            .detail
+            .get("fields")
+            .and_then(|f| f.as_array())
+            .map(|f| {
+                f.iter()
+                    .filter_map(|f| f.as_str())
+                    .map(|f| lang.field_label(f))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fields = fields.join(lang.t("audit.and"));
+        let key = match e.action {
+            Action::Update | Action::Reveal if !fields.is_empty() => {
+                format!("audit.says.{}_fields", e.action.as_str())
+            }
+            _ => format!("audit.says.{}", e.action.as_str()),
+        };
+        let account = e.account.clone().unwrap_or_else(|| what.clone());
+        let rows = e
+            .detail
+            .get("rows")
+            .and_then(|n| n.as_i64())
+            .map(|n| lang.number(n))
+            .unwrap_or_default();
+        lang.tf(
+            &key,
+            &[
+                ("who", &who),
+                ("what", &what),
+                ("fields", &fields),
+                ("account", &account),
+                ("rows", &rows),
+            ],
+        )
+    }
+
+    fn kinds(&self) -> &'static [&'static str] {
+        KINDS
+    }
+
+    fn kind_label(&self, kind: &str) -> &'static str {
+        self.ctx.t(&format!("audit.kind.{kind}"))
+    }
+
+    /// The page of the record an event is about, while it exists.
+    fn record_link(&self, e: &Event) -> Option<String> {
+        let id = e.entity_id?;
+        e.record.as_ref()?;
+        let path = match e.entity.as_str() {
+            "child" => "children",
+            "volunteer" => "volunteers",
+            "station" => "stations",
+            "activity" => "activities",
+            "pairing" => "pairings",
+            "data_request" => "requests",
+            _ => return None,
+        };
+        Some(format!("/{path}/{id}"))
     }
 
     fn page_link(&self, page: u32) -> String {

@@ -77,6 +77,11 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    /// Whether a month of the trends (`2026-12`) is the current one, counted only so far.
+    fn partial(&self, month: &str) -> bool {
+        crate::domain::today().to_string().starts_with(month)
+    }
+
     fn columns(&self) -> &'static [Column] {
         Column::ALL
     }

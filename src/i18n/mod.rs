@@ -86,6 +86,24 @@ impl Lang {
         text
     }
 
+    /// A length of time as people say it: 40 分钟, 1 小时 30 分钟, 2 小时 (40 minutes,
+    /// 1 hour 30 minutes) — never 0.7 小时.
+    pub fn duration(self, minutes: i64) -> String {
+        let (h, m) = (minutes / 60, minutes % 60);
+        match (self, h, m) {
+            (Lang::ZhCn, 0, m) => format!("{m} 分钟"),
+            (Lang::ZhCn, h, 0) => format!("{h} 小时"),
+            (Lang::ZhCn, h, m) => format!("{h} 小时 {m} 分钟"),
+            (Lang::En, 0, m) => format!("{m} minute{}", if m == 1 { "" } else { "s" }),
+            (Lang::En, h, 0) => format!("{h} hour{}", if h == 1 { "" } else { "s" }),
+            (Lang::En, h, m) => format!(
+                "{h} hour{} {m} minute{}",
+                if h == 1 { "" } else { "s" },
+                if m == 1 { "" } else { "s" }
+            ),
+        }
+    }
+
     /// A number with thousands separators (1,234,567), as both languages write it.
     pub fn number(self, n: i64) -> String {
         let digits = n.unsigned_abs().to_string();
@@ -152,6 +170,16 @@ pub fn keys(lang: Lang) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duration_reads_in_hours_and_minutes() {
+        assert_eq!(Lang::ZhCn.duration(40), "40 分钟");
+        assert_eq!(Lang::ZhCn.duration(90), "1 小时 30 分钟");
+        assert_eq!(Lang::ZhCn.duration(120), "2 小时");
+        assert_eq!(Lang::ZhCn.duration(0), "0 分钟");
+        assert_eq!(Lang::En.duration(61), "1 hour 1 minute");
+        assert_eq!(Lang::En.duration(45), "45 minutes");
+    }
 
     #[test]
     fn both_languages_have_the_same_keys() {

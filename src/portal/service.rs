@@ -138,20 +138,13 @@ pub async fn my_child(
         .ok_or(AppError::NotFound)
 }
 
-/// This month's contacts and hours, for encouragement.
+/// This month's contacts and their time, for encouragement.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct MonthTotals {
     /// Contacts logged with a date in this month.
     pub contacts: i64,
     /// Their minutes.
     pub minutes: i64,
-}
-
-impl MonthTotals {
-    /// Hours, to one decimal.
-    pub fn hours(&self) -> String {
-        format!("{:.1}", self.minutes as f64 / 60.0)
-    }
 }
 
 /// The volunteer's contacts this month.

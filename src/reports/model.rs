@@ -21,33 +21,38 @@ const fn count(key: &'static str, value: fn(&Figures) -> f64) -> ReportColumn {
     }
 }
 
-/// The report's columns, in order.
+/// The report's columns, in order, with headings short enough to stay whole in a printed
+/// column (a heading never breaks inside a word).
 pub const COLUMNS: &[ReportColumn] = &[
-    count("dashboard.stations", |f| f.stations as f64),
-    count("dashboard.volunteers_active", |f| {
+    count("reports.col.stations", |f| f.stations as f64),
+    count("reports.col.volunteers_active", |f| {
         f.volunteers_active as f64
     }),
-    count("dashboard.volunteers_trained", |f| {
+    count("reports.col.volunteers_trained", |f| {
         f.volunteers_trained as f64
     }),
-    count("dashboard.children_registered", |f| {
+    count("reports.col.children_registered", |f| {
         f.children_registered as f64
     }),
-    count("dashboard.children_paired", |f| f.children_paired as f64),
+    count("reports.col.children_paired", |f| f.children_paired as f64),
     ReportColumn {
-        key: "dashboard.coverage",
+        key: "reports.col.coverage",
         value: |f| f.coverage().unwrap_or(0.0),
         percent: true,
     },
-    count("dashboard.pairings_active", |f| f.pairings_active as f64),
-    count("dashboard.pairings_started", |f| f.pairings_started as f64),
-    count("dashboard.activities", |f| f.activities as f64),
-    count("dashboard.person_visits", |f| f.person_visits as f64),
-    count("dashboard.trainings", |f| f.trainings as f64),
-    count("dashboard.contacts", |f| f.contacts as f64),
-    count("dashboard.wishes_fulfilled", |f| f.wishes_fulfilled as f64),
+    count("reports.col.pairings_active", |f| f.pairings_active as f64),
+    count("reports.col.pairings_started", |f| {
+        f.pairings_started as f64
+    }),
+    count("reports.col.activities", |f| f.activities as f64),
+    count("reports.col.person_visits", |f| f.person_visits as f64),
+    count("reports.col.trainings", |f| f.trainings as f64),
+    count("reports.col.contacts", |f| f.contacts as f64),
+    count("reports.col.wishes_fulfilled", |f| {
+        f.wishes_fulfilled as f64
+    }),
     ReportColumn {
-        key: "dashboard.open_days",
+        key: "reports.col.open_days",
         value: |f| f.open_days_rate().unwrap_or(0.0),
         percent: true,
     },

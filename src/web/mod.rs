@@ -184,6 +184,11 @@ impl PageContext {
         }
     }
 
+    /// A length of time in hours and minutes.
+    pub fn duration(&self, minutes: &i64) -> String {
+        self.lang.duration(*minutes)
+    }
+
     /// A number with thousands separators.
     pub fn num(&self, n: &i64) -> String {
         self.lang.number(*n)

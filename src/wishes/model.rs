@@ -299,6 +299,11 @@ pub struct ChildRef {
 pub struct WallWish {
     /// The child's given name (名).
     pub given_name: String,
+    /// Her age today.
+    pub age: i32,
+    pub child_id: Uuid,
+    /// Her number among the children of the wall with the same given name and age, if any.
+    pub namesake: Option<usize>,
     /// What the child wishes for.
     pub text: String,
     pub category: Category,

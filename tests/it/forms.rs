@@ -251,3 +251,91 @@ async fn concerns_come_gravest_first_and_resolved_ones_keep_their_history() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["fields"]["status"].is_string());
 }
+
+#[tokio::test]
+async fn the_audit_log_reads_as_sentences() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let (child, guardian) = fixtures::child(p, station).await;
+    sqlx::query("UPDATE child SET name = '李小明' WHERE id = $1")
+        .bind(child)
+        .execute(p)
+        .await
+        .unwrap();
+    let (staff, user) = app.logged_in("staff", "510681").await;
+    sqlx::query("UPDATE app_user SET display_name = '王芳' WHERE id = $1")
+        .bind(user.id)
+        .execute(p)
+        .await
+        .unwrap();
+    let revealed = staff
+        .post_form(
+            &format!("/children/{child}/reveal"),
+            &[
+                ("field", "guardian_phone"),
+                ("guardian_id", &guardian.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(revealed.status(), StatusCode::OK);
+
+    let (admin, _) = app.logged_in("admin", "510681").await;
+    let page = admin
+        .get("/admin/audit?action=reveal")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("王芳 查看了监护人「李奶奶」的手机号"),
+        "{page}"
+    );
+    // No raw kinds, ids or JSON.
+    assert!(!page.contains("{&quot;") && !page.contains(&guardian.to_string()));
+
+    // Opening the child's page is heard too, with a link to her record.
+    staff.get(&format!("/children/{child}")).await;
+    let page = admin
+        .get("/admin/audit?action=view")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("王芳 查看了儿童「李小明」"), "{page}");
+    assert!(page.contains(&format!(r#"href="/children/{child}""#)));
+}
+
+#[tokio::test]
+async fn the_monthly_report_names_each_column_once_and_the_dashboard_says_what_a_rate_counts() {
+    let app = TestApp::spawn().await;
+    let station = fixtures::station(app.pool(), LONGJU).await;
+    let manager = app.station_manager(&[station]).await;
+    let browser = app.browser();
+    browser
+        .log_in(&manager.username, crate::harness::PASSWORD)
+        .await;
+    let html = browser
+        .get("/reports/monthly")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let heads: Vec<&str> = html
+        .split(r#"<th scope="col""#)
+        .skip(1)
+        .map(|rest| {
+            let text = &rest[rest.find('>').unwrap() + 1..];
+            &text[..text.find("</th>").unwrap()]
+        })
+        .collect();
+    assert!(heads.contains(&"驿站名称") && heads.contains(&"驿站数"), "{heads:?}");
+    let mut unique = heads.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), heads.len(), "{heads:?}");
+
+    let html = browser.get("/dashboard").await.text().await.unwrap();
+    assert!(html.contains("按计划开放的驿站占比") && html.contains("个达到每周开放计划"));
+    assert!(html.contains("完成培训的爱心妈妈"));
+}

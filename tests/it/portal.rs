@@ -368,7 +368,7 @@ async fn contacts_are_checked_and_the_month_is_counted() {
     .await;
     log(&me, b, json!({ "mode": "call", "duration_minutes": 30 })).await;
     let home = me.get("/me").await.text().await.unwrap();
-    assert!(home.contains("本月您已联系孩子 2 次") && home.contains("共 2.0 小时"));
+    assert!(home.contains("本月您已联系孩子 2 次") && home.contains("共 2 小时。"));
     assert_eq!(home.matches("找时间看看孩子吧").count(), 0);
     let (_, record) = me.get_json(&format!("/api/v1/pairings/{a}")).await;
     assert_eq!(record["contact_count"], 1);
