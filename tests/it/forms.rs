@@ -315,12 +315,7 @@ async fn the_monthly_report_names_each_column_once_and_the_dashboard_says_what_a
     browser
         .log_in(&manager.username, crate::harness::PASSWORD)
         .await;
-    let html = browser
-        .get("/reports/monthly")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.get("/reports/monthly").await.text().await.unwrap();
     let heads: Vec<&str> = html
         .split(r#"<th scope="col""#)
         .skip(1)
@@ -329,7 +324,10 @@ async fn the_monthly_report_names_each_column_once_and_the_dashboard_says_what_a
             &text[..text.find("</th>").unwrap()]
         })
         .collect();
-    assert!(heads.contains(&"驿站名称") && heads.contains(&"驿站数"), "{heads:?}");
+    assert!(
+        heads.contains(&"驿站名称") && heads.contains(&"驿站数"),
+        "{heads:?}"
+    );
     let mut unique = heads.clone();
     unique.sort();
     unique.dedup();

@@ -10,8 +10,27 @@
       return nav ? Math.round(nav.domInteractive) : null;
     })(),
     violations: [],
-    small: []
+    small: [],
+    wide: [],
+    // Bytes over the wire for this page and what it loaded (a file from the cache costs 0).
+    transferred: (function () {
+      var all = performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"));
+      return all.reduce(function (n, e) { return n + (e.transferSize || 0); }, 0);
+    })()
   };
+
+  // What sticks out past the screen's edge (outside frames that scroll on their own).
+  var edge = document.documentElement.clientWidth;
+  if (report.width > edge) {
+    document.querySelectorAll("body *").forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.right > edge + 1 && !el.closest(".table-wrap, .menu") && report.wide.length < 8) {
+        report.wide.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+          (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " → " +
+          Math.round(r.right) + " px «" + (el.textContent || "").trim().slice(0, 30) + "»");
+      }
+    });
+  }
 
   // Touch targets, on a phone: every control at least 44 × 44 CSS px; a checkbox or a radio
   // through the label that holds it; links within running text are exempt (WCAG 2.5.8).

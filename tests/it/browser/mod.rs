@@ -97,6 +97,7 @@ pub struct Tab {
     base: String,
     folder: PathBuf,
     shots: usize,
+    transferred: i64,
     _profile: tempfile::TempDir,
 }
 
@@ -165,6 +166,7 @@ impl Tab {
             base: app.url(""),
             folder,
             shots: 0,
+            transferred: 0,
             _profile: profile,
         }
     }
@@ -269,8 +271,9 @@ impl Tab {
         let width = report["width"].as_i64().unwrap();
         assert!(
             width <= self.device.width(),
-            "{url} is {width} px wide on a {}-px screen",
-            self.device.width()
+            "{url} is {width} px wide on a {}-px screen: {:#?}",
+            self.device.width(),
+            report["wide"]
         );
         let strings = |key: &str| -> Vec<String> {
             report[key]
@@ -299,12 +302,19 @@ impl Tab {
             .unwrap();
         writeln!(
             times,
-            "{name}\t{}\tusable after {} ms",
+            "{name}\t{}\tusable after {} ms\t{} bytes transferred",
             url.path(),
-            report["usable_ms"]
+            report["usable_ms"],
+            report["transferred"]
         )
         .unwrap();
+        self.transferred = report["transferred"].as_i64().unwrap_or(0);
         self.html().await
+    }
+
+    /// Bytes the last checked page and what it loaded took over the wire.
+    pub fn transferred(&self) -> i64 {
+        self.transferred
     }
 
     /// How tall the page is, in screens of the device.

@@ -192,6 +192,12 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_and_reads_what_staff_did()
         let mut tab = Tab::open(&driver, &app, Device::Phone, care, "volunteer-concern").await;
         tab.log_in(&mother.username, "/me").await;
         let home = tab.check("me").await;
+        // A volunteer's phone pages stay light: her first page, stylesheet included.
+        assert!(
+            tab.transferred() < 100_000,
+            "/me took {} bytes",
+            tab.transferred()
+        );
         assert!(home.contains("小明") && home.contains("小雨") && !home.contains("王小明"));
         // Her menu: her children, the wish wall, her requests — no station list.
         let menu = tab
@@ -208,6 +214,11 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_and_reads_what_staff_did()
             .await;
         tab.wait_for(|p| p.starts_with("/me/pairings/")).await;
         tab.check("child").await;
+        assert!(
+            tab.transferred() < 100_000,
+            "her child's page took {} bytes",
+            tab.transferred()
+        );
         tab.click("input[name=mode][value=home_visit]").await;
         tab.type_in("#duration_minutes", "45").await;
         tab.click("input[name=topics][value=study]").await;
@@ -257,6 +268,88 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_and_reads_what_staff_did()
         assert!(html.contains("已联系村医上门看诊"), "{html}");
         assert!(html.contains("工作人员的处理情况"));
         assert!(!html.contains("等待工作人员查看"));
+        tab.close().await;
+    }
+}
+
+/// Every page county staff and an admin open, on a phone in both modes: nothing scrolls
+/// sideways, no serious accessibility violation, every control thumb-sized.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_fits_a_phone_in_both_modes() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let waiting = fixtures::pairable_child(p, station).await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let activity = fixtures::activity(p, station).await;
+    fixtures::wish(p, child).await;
+    sqlx::query(
+        "INSERT INTO contact (pairing_id, contacted_on, mode, duration_minutes, note,
+                              concern_category, concern_detail)
+         VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date, 'home_visit', 40,
+                 '一起读了绘本', 'health', '咳嗽两周了')",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await
+    .unwrap();
+    let staff = app.regional_user("staff", "510681").await;
+    let admin = app.regional_user("admin", "510681").await;
+    let pages = [
+        "/dashboard".to_owned(),
+        "/stations".into(),
+        format!("/stations/{station}"),
+        format!("/stations/{station}/wishes"),
+        "/volunteers".into(),
+        format!("/volunteers/{volunteer}"),
+        "/volunteers/new".into(),
+        "/children".into(),
+        format!("/children/{child}"),
+        format!("/children/{child}/wishes"),
+        "/children/new".into(),
+        "/children/import".into(),
+        "/pairings".into(),
+        "/pairings/waiting".into(),
+        format!("/pairings/{pairing}"),
+        format!("/pairings/new?child_id={waiting}"),
+        "/concerns".into(),
+        "/concerns?status=resolved".into(),
+        "/activities".into(),
+        format!("/activities/{activity}"),
+        format!("/activities/new?station_id={station}"),
+        "/wishes".into(),
+        "/reports".into(),
+        "/reports/monthly".into(),
+        "/requests".into(),
+        "/account/password".into(),
+        "/privacy".into(),
+    ];
+    let driver = Driver::start();
+    for care in [false, true] {
+        let mut tab = Tab::open(&driver, &app, Device::Phone, care, "staff-phone-sweep").await;
+        tab.log_in(&staff.username, "/dashboard").await;
+        for (i, path) in pages.iter().enumerate() {
+            tab.visit(path, &format!("page{i:02}")).await;
+        }
+        tab.close().await;
+        let mut tab = Tab::open(&driver, &app, Device::Phone, care, "admin-phone-sweep").await;
+        tab.log_in(&admin.username, "/dashboard").await;
+        for path in [
+            "/admin/users",
+            "/admin/users/new",
+            "/admin/audit",
+            "/admin/retention",
+        ] {
+            tab.visit(
+                path,
+                path.trim_start_matches("/admin/")
+                    .replace('/', "-")
+                    .as_str(),
+            )
+            .await;
+        }
         tab.close().await;
     }
 }
