@@ -272,10 +272,10 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_and_reads_what_staff_did()
     }
 }
 
-/// Every page county staff and an admin open, on a phone in both modes: nothing scrolls
-/// sideways, no serious accessibility violation, every control thumb-sized.
+/// Every page county staff and an admin open, on a phone and at a desk, in both modes: nothing
+/// scrolls sideways, no serious accessibility violation, on a phone every control thumb-sized.
 #[tokio::test(flavor = "multi_thread")]
-async fn every_page_fits_a_phone_in_both_modes() {
+async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
     let app = TestApp::spawn().await;
     let p = app.pool();
     let station = fixtures::station(p, LONGJU).await;
@@ -327,14 +327,23 @@ async fn every_page_fits_a_phone_in_both_modes() {
         "/privacy".into(),
     ];
     let driver = Driver::start();
-    for care in [false, true] {
-        let mut tab = Tab::open(&driver, &app, Device::Phone, care, "staff-phone-sweep").await;
+    for (device, care) in [
+        (Device::Phone, false),
+        (Device::Phone, true),
+        (Device::Desk, false),
+        (Device::Desk, true),
+    ] {
+        let name = |who: &str| match device {
+            Device::Phone => format!("{who}-phone-sweep"),
+            Device::Desk => format!("{who}-desk-sweep"),
+        };
+        let mut tab = Tab::open(&driver, &app, device, care, &name("staff")).await;
         tab.log_in(&staff.username, "/dashboard").await;
         for (i, path) in pages.iter().enumerate() {
             tab.visit(path, &format!("page{i:02}")).await;
         }
         tab.close().await;
-        let mut tab = Tab::open(&driver, &app, Device::Phone, care, "admin-phone-sweep").await;
+        let mut tab = Tab::open(&driver, &app, device, care, &name("admin")).await;
         tab.log_in(&admin.username, "/dashboard").await;
         for path in [
             "/admin/users",
