@@ -113,7 +113,7 @@ impl AuditPage {
             .and_then(|n| n.as_i64())
             .map(|n| lang.number(n))
             .unwrap_or_default();
-        lang.tf(
+        let sentence = lang.tf(
             &key,
             &[
                 ("who", &who),
@@ -122,7 +122,53 @@ impl AuditPage {
                 ("account", &account),
                 ("rows", &rows),
             ],
-        )
+        );
+        match self.notes(e) {
+            notes if notes.is_empty() => sentence,
+            notes => format!("{sentence}{}", lang.tf("audit.notes", &[("notes", &notes)])),
+        }
+    }
+
+    /// What else an event recorded, in words: an export of full (unmasked) numbers, the
+    /// filters of an export, why a record was erased, a request's new status, duplicates
+    /// found beyond the reader's scope, and any other value as recorded.
+    fn notes(&self, e: &Event) -> String {
+        let lang = self.ctx.lang;
+        let Some(detail) = e.detail.as_object() else {
+            return String::new();
+        };
+        let mut notes = Vec::new();
+        for (key, value) in detail {
+            let text = match (key.as_str(), value) {
+                // Said in the sentence, or an id the record's link already stands for.
+                ("fields" | "rows" | "child_id" | "activity_id" | "volunteer_id", _) => continue,
+                ("full", serde_json::Value::Bool(true)) => lang.t("audit.note.full").to_owned(),
+                ("full", _) => continue,
+                ("filters", serde_json::Value::Object(f)) if !f.is_empty() => {
+                    let names: Vec<String> = f.keys().map(|k| lang.field_label(k)).collect();
+                    lang.tf(
+                        "audit.note.filters",
+                        &[("names", &names.join(lang.t("audit.and")))],
+                    )
+                }
+                ("filters", _) => continue,
+                ("possible_duplicates_outside_scope", n) => {
+                    lang.tf("audit.note.duplicates", &[("n", &n.to_string())])
+                }
+                (_, serde_json::Value::String(v)) => format!(
+                    "{}{}",
+                    lang.field_label(key),
+                    lang.tf("audit.note.is", &[("value", v)])
+                ),
+                (_, v) => format!(
+                    "{}{}",
+                    lang.field_label(key),
+                    lang.tf("audit.note.is", &[("value", &v.to_string())])
+                ),
+            };
+            notes.push(text);
+        }
+        notes.join(lang.t("audit.and"))
     }
 
     fn kinds(&self) -> &'static [&'static str] {

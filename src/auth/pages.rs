@@ -280,8 +280,8 @@ pub async fn new_user_form(
     ctx: PageContext,
     admin: CurrentUser,
 ) -> Result<Response, AppError> {
-    let stations =
-        store::station_choices(&db, &admin.scope.region_like().unwrap_or_default()).await?;
+    let like = admin.scope.region_like().unwrap_or_default();
+    let stations = store::station_choices(&db, &like, &[]).await?;
     let input = UserInput {
         role: "staff".into(),
         region_code: admin.region_code.clone(),
@@ -324,8 +324,8 @@ pub async fn create_user(
         Err(AppError::Unprocessable { fields, .. } | AppError::Conflict { fields, .. })
             if !fields.is_empty() =>
         {
-            let stations =
-                store::station_choices(&db, &admin.scope.region_like().unwrap_or_default()).await?;
+            let like = admin.scope.region_like().unwrap_or_default();
+            let stations = store::station_choices(&db, &like, &[]).await?;
             let errors = localise(&ctx, &fields);
             let page = NewUserPage {
                 ctx,
@@ -389,8 +389,8 @@ pub async fn user_detail(
     let user = store::find_in_scope(&db, &admin.scope, parse_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let stations =
-        store::station_choices(&db, &admin.scope.region_like().unwrap_or_default()).await?;
+    let like = admin.scope.region_like().unwrap_or_default();
+    let stations = store::station_choices(&db, &like, &user.station_ids).await?;
     Ok(render(&UserDetailPage {
         display_name: user.display_name.clone(),
         region_code: user.region_code.clone().unwrap_or_default(),
@@ -458,8 +458,8 @@ pub async fn update_user(
     let user = store::find_in_scope(&db, &admin.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let stations =
-        store::station_choices(&db, &admin.scope.region_like().unwrap_or_default()).await?;
+    let like = admin.scope.region_like().unwrap_or_default();
+    let stations = store::station_choices(&db, &like, &user.station_ids).await?;
     let page = UserDetailPage {
         display_name: form.display_name,
         region_code: form.region_code.unwrap_or_default(),

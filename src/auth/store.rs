@@ -376,21 +376,27 @@ pub async fn stations_in_region(db: &PgPool, like: &str, ids: &[Uuid]) -> sqlx::
 }
 
 /// Stations an admin may give a station manager: those in the subtree, by county (its city
-/// named, as two cities may each have a 市中区) and by name within it.
-pub async fn station_choices(db: &PgPool, like: &str) -> sqlx::Result<Vec<CountyStations>> {
+/// named, as two cities may each have a 市中区) and by name within it; a closed one only when
+/// the account already has it (so that it shows, and saving the form keeps it).
+pub async fn station_choices(
+    db: &PgPool,
+    like: &str,
+    assigned: &[Uuid],
+) -> sqlx::Result<Vec<CountyStations>> {
     let rows = sqlx::query!(
         r#"SELECT s.id, s.name, left(s.region_code, 6) AS "county_code!",
-                  coalesce(concat_ws(' · ', m.name, c.name), left(s.region_code, 6)) AS "county!",
+                  coalesce(nullif(concat_ws(' · ', m.name, c.name), ''), left(s.region_code, 6))
+                      AS "county!",
                   concat_ws(' · ', t.name, v.name) AS "place!"
            FROM station s
            LEFT JOIN region m ON m.code = left(s.region_code, 4)
            LEFT JOIN region c ON c.code = left(s.region_code, 6)
            LEFT JOIN region t ON t.code = left(s.region_code, 9)
            LEFT JOIN region v ON v.code = s.region_code AND char_length(s.region_code) = 12
-           WHERE s.region_code LIKE $1 AND s.status <> 'closed'
-           ORDER BY left(s.region_code, 6), s.name, s.region_code
-           LIMIT 2000"#,
-        like
+           WHERE s.region_code LIKE $1 AND (s.status <> 'closed' OR s.id = ANY($2))
+           ORDER BY left(s.region_code, 6), s.name, s.region_code"#,
+        like,
+        assigned
     )
     .fetch_all(db)
     .await?;

@@ -6,13 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::model::OpenConcern;
+use super::model::{ConcernStatus, ConcernsQuery, OpenConcern};
 use super::model::{Contact, ContactInput};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::json::ApiJson;
-use crate::web::paging::{Page, Paging};
+use crate::web::paging::Page;
 use crate::web::parse_id;
 
 /// `GET /api/v1/pairings/{id}/contacts`: newest first.
@@ -88,14 +88,6 @@ pub async fn resolve(
     .map(Json)
 }
 
-/// `?status=open|resolved` and paging of the concern lists (page and API).
-#[derive(Debug, Default, Deserialize)]
-pub struct ConcernsQuery {
-    pub status: Option<String>,
-    #[serde(flatten)]
-    pub paging: Paging,
-}
-
 /// `GET /api/v1/concerns`: the open concerns in scope, the gravest first and the newest first
 /// within each category; `status=resolved`: the resolved ones, the latest resolved first.
 pub async fn concerns(
@@ -104,7 +96,7 @@ pub async fn concerns(
     Query(q): Query<ConcernsQuery>,
 ) -> Result<Json<Page<OpenConcern>>, AppError> {
     let paging = q.paging.checked()?;
-    let status = super::service::ConcernStatus::parse(q.status.as_deref())?;
+    let status = ConcernStatus::parse(q.status.as_deref())?;
     let (items, total) = super::service::concerns(
         &state.db,
         &user.scope,

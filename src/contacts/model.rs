@@ -6,7 +6,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::{self, text, word_enum};
-use crate::web::error::{FieldError, FieldErrors};
+use crate::web::error::{AppError, FieldError, FieldErrors};
 
 word_enum!(
     /// How the volunteer was in touch.
@@ -235,6 +235,38 @@ pub struct OpenConcern {
     pub resolved_by: Option<String>,
     /// What was done.
     pub resolution: Option<String>,
+}
+
+/// Which concerns a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConcernStatus {
+    /// Still open: the gravest first, the newest first within each category.
+    #[default]
+    Open,
+    /// Resolved: the latest resolved first, with who resolved it and how.
+    Resolved,
+}
+
+impl ConcernStatus {
+    /// `status=` of a list (`open` when absent).
+    pub fn parse(word: Option<&str>) -> Result<ConcernStatus, AppError> {
+        match word.map(str::trim) {
+            None | Some("") | Some("open") => Ok(ConcernStatus::Open),
+            Some("resolved") => Ok(ConcernStatus::Resolved),
+            Some(_) => Err(AppError::validation(FieldErrors::from([(
+                "status".to_owned(),
+                FieldError::new("error.choice"),
+            )]))),
+        }
+    }
+}
+
+/// `?status=open|resolved` and paging of the concern lists (page and API).
+#[derive(Debug, Default, Deserialize)]
+pub struct ConcernsQuery {
+    pub status: Option<String>,
+    #[serde(flatten)]
+    pub paging: crate::web::paging::Paging,
 }
 
 #[cfg(test)]

@@ -10,9 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::api::ConcernsQuery;
-use super::model::OpenConcern;
-use super::service::ConcernStatus;
+use super::model::{ConcernStatus, ConcernsQuery, OpenConcern};
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -101,6 +99,8 @@ pub async fn concerns(
 #[serde(default)]
 pub struct ResolveForm {
     resolution: String,
+    /// The page of the list the form was on, to show again if the note is refused.
+    page: Option<String>,
 }
 
 /// `POST /concerns/{id}/resolve`: back to the open concerns; a refused note (blank, too long)
@@ -122,7 +122,7 @@ pub async fn resolve(
         }
         Err(AppError::Unprocessable { fields, .. }) if fields.contains_key("resolution") => {
             let why = fields["resolution"].message(ctx.lang);
-            let paging = Paging::default().checked()?;
+            let paging = Paging::at(form.page.as_deref()).checked()?;
             let refused = Some((id, form.resolution, why));
             let page =
                 concerns_page(&state, ctx, &user, (ConcernStatus::Open, paging), refused).await?;

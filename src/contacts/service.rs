@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use super::model::OpenConcern;
+pub use super::model::{ConcernStatus, OpenConcern};
 use super::model::{Contact, ContactInput, ValidContact};
 use super::read;
 use super::rules::{
@@ -45,30 +45,6 @@ pub async fn of_pairing(
         .into_iter()
         .map(|(c, _)| c)
         .collect())
-}
-
-/// Which concerns a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ConcernStatus {
-    /// Still open: the gravest first, the newest first within each category.
-    #[default]
-    Open,
-    /// Resolved: the latest resolved first, with who resolved it and how.
-    Resolved,
-}
-
-impl ConcernStatus {
-    /// `status=` of a list (`open` when absent).
-    pub fn parse(word: Option<&str>) -> Result<ConcernStatus, AppError> {
-        match word.map(str::trim) {
-            None | Some("") | Some("open") => Ok(ConcernStatus::Open),
-            Some("resolved") => Ok(ConcernStatus::Resolved),
-            Some(_) => Err(AppError::validation(FieldErrors::from([(
-                "status".to_owned(),
-                FieldError::new("error.choice"),
-            )]))),
-        }
-    }
 }
 
 /// A page of the concerns in scope, open or resolved, and how many there are.

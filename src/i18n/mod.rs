@@ -63,8 +63,8 @@ impl Lang {
     }
 
     /// A form field's name as the reader knows it (`birth_date` → 出生日期, from the message
-    /// `field.birth_date`); a prefixed name (`consent.given_on`) by its last part, and a field
-    /// without a label of its own by its name.
+    /// `field.birth_date`); a prefixed name (`guardian.name` → 监护人姓名) by its own label, else
+    /// by its last part's, and a field without a label by its name.
     pub fn field_label(self, name: &str) -> String {
         let table = match self {
             Lang::ZhCn => &*ZH_CN,
@@ -72,7 +72,8 @@ impl Lang {
         };
         let last = name.rsplit('.').next().unwrap_or(name);
         table
-            .get(&format!("field.{last}"))
+            .get(&format!("field.{name}"))
+            .or_else(|| table.get(&format!("field.{last}")))
             .map(|label| (*label).to_owned())
             .unwrap_or_else(|| last.to_owned())
     }

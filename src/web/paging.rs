@@ -19,6 +19,16 @@ pub struct Paging {
     per_page: Option<String>,
 }
 
+impl Paging {
+    /// Page `page` (as a form sends it back) of the default size.
+    pub fn at(page: Option<&str>) -> Paging {
+        Paging {
+            page: page.map(str::to_owned),
+            per_page: None,
+        }
+    }
+}
+
 /// Checked paging parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {

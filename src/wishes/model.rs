@@ -299,10 +299,8 @@ pub struct ChildRef {
 pub struct WallWish {
     /// The child's given name (名).
     pub given_name: String,
-    /// Her age today.
-    pub age: i32,
     pub child_id: Uuid,
-    /// Her number among the children of the wall with the same given name and age, if any.
+    /// Her number among the children of the wall with the same given name, if any.
     pub namesake: Option<usize>,
     /// What the child wishes for.
     pub text: String,

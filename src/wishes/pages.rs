@@ -131,6 +131,17 @@ impl ChildPage {
         Category::ALL
     }
 
+    /// The id of a wish's field a refused step links to (each wish has its own forms).
+    fn anchor_in(&self, field: &str, wish: &Uuid) -> String {
+        match field {
+            "volunteer_id" => format!("volunteer-{wish}"),
+            "organization" => format!("organization-{wish}"),
+            "fulfilled_on" => format!("fulfilled-{wish}"),
+            "fulfilment_note" => format!("note-{wish}"),
+            _ => format!("wish-{wish}"),
+        }
+    }
+
     fn failed_here(&self, id: &Uuid) -> bool {
         self.failed == Some(*id)
     }

@@ -9,10 +9,9 @@ use super::model::{Category, WallWish, WishStatus, Yuan};
 /// The wall of a station (already known to be in scope): open wishes, and those fulfilled in
 /// the last 90 days to show what the station's friends have done.
 pub async fn wall(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<WallWish>> {
-    let today = crate::domain::today();
-    let since = today - time::Duration::days(90);
+    let since = crate::domain::today() - time::Duration::days(90);
     let mut wishes: Vec<WallWish> = sqlx::query!(
-        r#"SELECT c.id AS child_id, c.name, c.birth_date, w.text, w.category AS "category: Category",
+        r#"SELECT c.id AS child_id, c.name, w.text, w.category AS "category: Category",
                   (w.estimated_cost * 100)::bigint AS cost_fen, w.status AS "status: WishStatus"
            FROM wish w JOIN child c ON c.id = w.child_id
            WHERE c.station_id = $1 AND c.status <> 'exited'
@@ -27,7 +26,6 @@ pub async fn wall(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<WallWish>> {
     .into_iter()
     .map(|r| WallWish {
         given_name: crate::domain::given_name(&r.name),
-        age: crate::domain::age_on(r.birth_date, today),
         child_id: r.child_id,
         namesake: None,
         text: r.text,
@@ -40,21 +38,21 @@ pub async fn wall(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<WallWish>> {
     Ok(wishes)
 }
 
-/// Two children of the same given name and age on one wall (two 9-year-old 雨桐) are told apart
-/// by a number each, in the order they first appear; everyone else needs none.
+/// Two children of the same given name on one wall (two 雨桐) are told apart by a number each;
+/// the numbers follow the children (not their wishes), so a child keeps hers from one print to
+/// the next while her wishes are fulfilled. The wall shows nothing more of who she is.
 fn tell_namesakes_apart(wishes: &mut [WallWish]) {
-    let mut children: Vec<(String, i32, Uuid)> = Vec::new();
-    for w in wishes.iter() {
-        let key = (w.given_name.clone(), w.age, w.child_id);
-        if !children.contains(&key) {
-            children.push(key);
-        }
-    }
+    let mut children: Vec<(String, Uuid)> = wishes
+        .iter()
+        .map(|w| (w.given_name.clone(), w.child_id))
+        .collect();
+    children.sort();
+    children.dedup();
     for w in wishes.iter_mut() {
         let alike: Vec<Uuid> = children
             .iter()
-            .filter(|(name, age, _)| *name == w.given_name && *age == w.age)
-            .map(|(_, _, id)| *id)
+            .filter(|(name, _)| *name == w.given_name)
+            .map(|(_, id)| *id)
             .collect();
         if alike.len() > 1 {
             w.namesake = alike.iter().position(|id| *id == w.child_id).map(|i| i + 1);
@@ -66,10 +64,9 @@ fn tell_namesakes_apart(wishes: &mut [WallWish]) {
 mod tests {
     use super::*;
 
-    fn wish(name: &str, age: i32, child: Uuid) -> WallWish {
+    fn wish(name: &str, child: Uuid) -> WallWish {
         WallWish {
             given_name: name.to_owned(),
-            age,
             child_id: child,
             namesake: None,
             text: "一套水彩笔".into(),
@@ -80,16 +77,20 @@ mod tests {
     }
 
     #[test]
-    fn two_children_of_one_name_and_age_get_a_number_each() {
-        let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    fn two_children_of_one_name_get_a_number_each_that_follows_the_child() {
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
         let mut wall = vec![
-            wish("雨桐", 9, a),
-            wish("雨桐", 9, b),
-            wish("雨桐", 9, a),
-            wish("雨桐", 7, c),
+            wish("雨桐", b),
+            wish("雨桐", a),
+            wish("雨桐", b),
+            wish("子涵", c),
         ];
         tell_namesakes_apart(&mut wall);
         let marks: Vec<_> = wall.iter().map(|w| w.namesake).collect();
-        assert_eq!(marks, [Some(1), Some(2), Some(1), None]);
+        assert_eq!(marks, [Some(2), Some(1), Some(2), None]);
+        // Her first wish fulfilled and gone from the wall: she keeps her number.
+        let mut later = vec![wish("雨桐", b), wish("雨桐", a)];
+        tell_namesakes_apart(&mut later);
+        assert_eq!(later[0].namesake, Some(2));
     }
 }

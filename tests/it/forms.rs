@@ -304,6 +304,20 @@ async fn the_audit_log_reads_as_sentences() {
         .unwrap();
     assert!(page.contains("王芳 查看了儿童「李小明」"), "{page}");
     assert!(page.contains(&format!(r#"href="/children/{child}""#)));
+
+    // An export of full numbers says so.
+    let full = admin.get("/api/v1/children?format=xlsx&full=true").await;
+    assert_eq!(full.status(), StatusCode::OK);
+    let page = admin
+        .get("/admin/audit?action=export")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("导出了儿童名单（1 行）（含完整身份证号和电话）"),
+        "{page}"
+    );
 }
 
 #[tokio::test]

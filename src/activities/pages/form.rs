@@ -250,9 +250,14 @@ async fn form_page(
     (errors, stale): (Errors, bool),
 ) -> Result<FormPage, AppError> {
     let (mut children, mut volunteers) = service::candidates(db, station.id).await?;
-    // Last session's people come first too.
-    let before = crate::domain::parse_date(&form.held_on).unwrap_or(crate::domain::today());
-    let last = service::last_attendance(db, station.id, before).await?;
+    // Last session's people come first too (a new log's: a correction shows its own people).
+    let last = match &activity {
+        None => {
+            let before = crate::domain::parse_date(&form.held_on).unwrap_or(crate::domain::today());
+            service::last_attendance(db, station.id, before).await?
+        }
+        Some(_) => Default::default(),
+    };
     for c in &mut children {
         c.regular |= last.children.contains(&c.id);
     }

@@ -14,6 +14,9 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
 use crate::i18n::Lang;
 
+mod csv_file;
+use csv_file::read_csv;
+
 /// Largest file one upload may be (10 MB).
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Most data rows one upload may hold (the header is one more row).
@@ -326,39 +329,6 @@ fn excel_date(serial: f64) -> String {
     time::Date::from_julian_day(JULIAN_1899_12_30 + serial.floor() as i32)
         .map(|d| d.to_string())
         .unwrap_or_default()
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => std::borrow::Cow::Borrowed(t.trim_start_matches('\u{feff}')),
-        Err(_) => {
-            let (decoded, _, bad) = encoding_rs::GBK.decode(bytes);
-            if bad {
-                return Err(SheetError::Format);
-            }
-            decoded
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut cells = Cells::default();
-    let mut record = csv::StringRecord::new();
-    let mut row = 0u32;
-    while reader
-        .read_record(&mut record)
-        .map_err(|_| SheetError::Format)?
-    {
-        if record.len() > MAX_COLUMNS {
-            return Err(SheetError::TooManyColumns);
-        }
-        for (col, field) in record.iter().enumerate() {
-            cells.put(row, col as u32, field.trim().to_owned())?;
-        }
-        row += 1;
-    }
-    Ok(cells.into_rows())
 }
 
 #[cfg(test)]
