@@ -26,6 +26,13 @@ CREATE SCHEMA tower_sessions;
 
 
 --
+-- Name: zh_pinyin; Type: COLLATION; Schema: public; Owner: -
+--
+
+CREATE COLLATION public.zh_pinyin (provider = icu, locale = 'zh-u-co-pinyin');
+
+
+--
 -- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -2373,10 +2380,10 @@ CREATE INDEX child_created_at ON public.child USING btree (created_at DESC, id D
 
 
 --
--- Name: child_name_order; Type: INDEX; Schema: public; Owner: -
+-- Name: child_name_pinyin; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX child_name_order ON public.child USING btree (name, id);
+CREATE INDEX child_name_pinyin ON public.child USING btree (name COLLATE public.zh_pinyin, id);
 
 
 --
@@ -2688,10 +2695,10 @@ CREATE INDEX volunteer_created_at ON public.volunteer USING btree (created_at DE
 
 
 --
--- Name: volunteer_name_order; Type: INDEX; Schema: public; Owner: -
+-- Name: volunteer_name_pinyin; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX volunteer_name_order ON public.volunteer USING btree (name, id);
+CREATE INDEX volunteer_name_pinyin ON public.volunteer USING btree (name COLLATE public.zh_pinyin, id);
 
 
 --

@@ -19,7 +19,7 @@ pub async fn attendees(
            LEFT JOIN child c ON c.id = t.child_id
            LEFT JOIN volunteer v ON v.id = t.volunteer_id
            WHERE t.activity_id = $1
-           ORDER BY t.is_host DESC, 2, 1"#,
+           ORDER BY t.is_host DESC, coalesce(c.name, v.name) COLLATE zh_pinyin, 1"#,
         activity
     )
     .fetch_all(db)
@@ -58,7 +58,7 @@ pub async fn child_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Vec<Ca
                       WHERE a.station_id = $1 AND a.held_on >= $2 AND t.child_id IS NOT NULL
                       GROUP BY t.child_id) r ON r.child_id = c.id
            WHERE c.station_id = $1 AND c.status <> 'exited'
-           ORDER BY 4 DESC, c.name, c.id
+           ORDER BY 4 DESC, c.name COLLATE zh_pinyin, c.id
            LIMIT 2000"#,
         station,
         today - time::Duration::weeks(8)
@@ -87,7 +87,7 @@ pub async fn volunteer_candidates(db: &PgPool, station: Uuid) -> sqlx::Result<Ve
                       WHERE a.station_id = $1 AND a.held_on >= $2 AND t.volunteer_id IS NOT NULL
                       GROUP BY t.volunteer_id) r ON r.volunteer_id = v.id
            WHERE v.station_id = $1 AND v.status <> 'withdrawn'
-           ORDER BY 4 DESC, v.name, v.id
+           ORDER BY 4 DESC, v.name COLLATE zh_pinyin, v.id
            LIMIT 1000"#,
         station,
         since

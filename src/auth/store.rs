@@ -394,7 +394,7 @@ pub async fn station_choices(
            LEFT JOIN region t ON t.code = left(s.region_code, 9)
            LEFT JOIN region v ON v.code = s.region_code AND char_length(s.region_code) = 12
            WHERE s.region_code LIKE $1 AND (s.status <> 'closed' OR s.id = ANY($2))
-           ORDER BY left(s.region_code, 6), s.name, s.region_code"#,
+           ORDER BY left(s.region_code, 6), s.name COLLATE zh_pinyin, s.region_code"#,
         like,
         assigned
     )

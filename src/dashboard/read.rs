@@ -59,7 +59,7 @@ pub async fn stations(db: &PgPool, focus: &Focus, len: i32) -> sqlx::Result<Vec<
            FROM station s
            WHERE ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           ORDER BY s.name, s.id"#,
+           ORDER BY s.name COLLATE zh_pinyin, s.id"#,
         focus.region_like(),
         focus.station_ids(),
         len

@@ -377,7 +377,8 @@ pub async fn alerts(
         })
         .filter(|s| s.opened < s.planned)
         .collect();
-    short.sort_by_key(|s| (s.opened - s.planned, s.name.clone()));
+    // Stable: stations that fell short by as much keep the pinyin order of their names.
+    short.sort_by_key(|s| s.opened - s.planned);
     let short_total = short.len() as i64;
     short.truncate(ALERT_ROWS as usize);
 

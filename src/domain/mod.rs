@@ -7,6 +7,7 @@ pub mod pairing;
 pub mod phone;
 pub mod region;
 mod role;
+pub mod skill;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -77,9 +78,26 @@ macro_rules! word_enum {
                 match self { $($name::$variant => concat!($prefix, ".", $word)),+ }
             }
         }
+
+        impl $crate::domain::Labelled for $name {
+            fn label_key(self) -> &'static str {
+                $name::label_key(self)
+            }
+        }
     };
 }
 pub(crate) use word_enum;
+
+/// A value shown by its label (a need, a topic, a difficulty): the message key of its name.
+pub trait Labelled: Copy {
+    /// Message key of its name.
+    fn label_key(self) -> &'static str;
+}
+
+/// The labels of `items` as a list in `lang` (学业、情感 · "Academic, Emotional"), each once.
+pub fn labels<T: Labelled>(lang: crate::i18n::Lang, items: &[T]) -> String {
+    lang.list(items.iter().map(|i| lang.t(i.label_key())))
+}
 
 /// Today in China (UTC+8), the day the federation's staff live in.
 pub fn today() -> Date {

@@ -121,6 +121,56 @@ impl Lang {
         out
     }
 
+    /// Items written as a list in this language: 学业、情感 in Chinese, "Academic, Emotional"
+    /// in English. Each item once (the first time it comes), blanks left out: the one place a
+    /// list of labels, skills or names is joined for a reader.
+    pub fn list<I, S>(self, items: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut seen: Vec<String> = Vec::new();
+        for item in items {
+            let item = item.as_ref().trim();
+            if !item.is_empty() && !seen.iter().any(|s| s == item) {
+                seen.push(item.to_owned());
+            }
+        }
+        seen.join(match self {
+            Lang::ZhCn => "、",
+            Lang::En => ", ",
+        })
+    }
+
+    /// The opening bracket of an aside: （ in Chinese, " (" in English.
+    pub fn open_paren(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "（",
+            Lang::En => " (",
+        }
+    }
+
+    /// The closing bracket of an aside: ） in Chinese, ")" in English.
+    pub fn close_paren(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "）",
+            Lang::En => ")",
+        }
+    }
+
+    /// `text` as an aside after what it explains: 李奶奶（祖母）, "Li Nainai (grandmother)".
+    pub fn aside(self, text: &str) -> String {
+        format!("{}{text}{}", self.open_paren(), self.close_paren())
+    }
+
+    /// What stands between a label and what follows it: ： in Chinese, ": " in English.
+    pub fn colon(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "：",
+            Lang::En => ": ",
+        }
+    }
+
     /// A date as people write it: 2026年10月3日 in Chinese, ISO 8601 in English.
     pub fn date(self, date: time::Date) -> String {
         match self {
@@ -312,6 +362,20 @@ mod tests {
             }
         }
         files
+    }
+
+    #[test]
+    fn a_list_is_joined_in_its_language_each_item_once() {
+        let items = ["学业", "情感", "情感", " ", "陪伴"];
+        assert_eq!(Lang::ZhCn.list(items), "学业、情感、陪伴");
+        assert_eq!(
+            Lang::En.list(["Academic", "Emotional", "Emotional"]),
+            "Academic, Emotional"
+        );
+        assert_eq!(Lang::En.list(Vec::<String>::new()), "");
+        assert_eq!(Lang::ZhCn.aside("祖母"), "（祖母）");
+        assert_eq!(Lang::En.aside("grandmother"), " (grandmother)");
+        assert_eq!(Lang::En.colon(), ": ");
     }
 
     #[test]

@@ -53,13 +53,19 @@ impl ImportPage {
         self.ctx.t(self.kind.list_key)
     }
 
-    fn columns(&self) -> Vec<(&'static str, bool)> {
+    /// The template's columns in the page's language, a required one marked `*`.
+    fn column_list(&self) -> String {
         let en = self.ctx.lang == crate::i18n::Lang::En;
-        self.kind
-            .columns
-            .iter()
-            .map(|(_, zh, e, required)| (if en { *e } else { *zh }, *required))
-            .collect()
+        self.ctx
+            .lang
+            .list(self.kind.columns.iter().map(|(_, zh, e, required)| {
+                let name = if en { *e } else { *zh };
+                if *required {
+                    format!("{name}*")
+                } else {
+                    name.to_owned()
+                }
+            }))
     }
 }
 

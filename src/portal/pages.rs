@@ -33,12 +33,7 @@ impl HomePage {
 }
 
 fn need_list(ctx: &PageContext, child: &MyChild) -> String {
-    child
-        .needs
-        .iter()
-        .map(|n| ctx.t(n.label_key()))
-        .collect::<Vec<_>>()
-        .join("、")
+    ctx.labels(&child.needs)
 }
 
 /// `GET /me`: her children, who is due a check-in, and this month's work.
@@ -165,11 +160,7 @@ impl ChildPage {
     }
 
     fn topic_list(&self, c: &Contact) -> String {
-        c.topics
-            .iter()
-            .map(|t| self.ctx.t(t.label_key()))
-            .collect::<Vec<_>>()
-            .join("、")
+        self.ctx.labels(&c.topics)
     }
 
     fn editable(&self, c: &Contact) -> bool {

@@ -55,13 +55,8 @@ pub async fn child_copy(
     )
     .fetch_one(db)
     .await?;
-    let words = |prefix: &str, items: &[String]| {
-        items
-            .iter()
-            .map(|w| word(lang, prefix, w))
-            .collect::<Vec<_>>()
-            .join("、")
-    };
+    let words =
+        |prefix: &str, items: &[String]| lang.list(items.iter().map(|w| word(lang, prefix, w)));
     let record = vec![
         ("children.name", c.name),
         ("volunteers.gender", word(lang, "gender", &c.gender)),
@@ -357,7 +352,7 @@ pub async fn volunteer_copy(
         ("children.station", opt(v.station)),
         ("volunteers.organization", opt(v.organization)),
         ("volunteers.occupation", opt(v.occupation)),
-        ("volunteers.skills", v.skills.join("、")),
+        ("volunteers.skills", lang.list(&v.skills)),
         ("access.status", word(lang, "volunteer.status", &v.status)),
         ("volunteers.background_check_on", opt(v.background_check_on)),
         ("volunteers.interviewed_on", opt(v.interviewed_on)),

@@ -254,7 +254,9 @@ SELECT v.id,
        t.today - (25 * 365 + (v.u2 * 35 * 365)::int),
        v.region_code, v.station_id,
        w.organizations[1 + v.g % 8], w.occupations[1 + (v.g / 7) % 10],
-       ARRAY[w.skills[1 + v.g % 10], w.skills[1 + (v.g / 10) % 10]],
+       -- two skills, or one when both picks fall on the same
+       ARRAY[w.skills[1 + v.g % 10]]
+         || CASE WHEN v.g % 10 <> (v.g / 10) % 10 THEN ARRAY[w.skills[1 + (v.g / 10) % 10]] ELSE '{{}}' END,
        st.status::volunteer_status,
        CASE WHEN st.status <> 'applied' THEN t.today - (40 + (CASE WHEN v.u2 < 0.03 THEN 1100 + v.u * 500 ELSE v.u * 1000 END)::int) END,
        CASE WHEN st.status <> 'applied' THEN t.today - (37 + (CASE WHEN v.u2 < 0.03 THEN 1100 + v.u * 500 ELSE v.u * 1000 END)::int) END,
@@ -299,8 +301,10 @@ SELECT c.id,
        (ARRAY['幼儿园','一年级','二年级','三年级','四年级','五年级','六年级','初一','初二','初三','初三','初三'])[1 + (c.u3 * 11)::int],
        (ARRAY['grandparents','grandparents','grandparents','one_parent','relatives','one_parent'])[1 + c.g % 6]::child_living_with,
        (ARRAY['both_migrant','both_migrant','father_migrant','mother_migrant','divorced','other'])[1 + (c.g / 6) % 6]::child_parents_status,
-       ARRAY[(ARRAY['academic','emotional','companionship','safety','behavioural'])[1 + c.g % 5],
-             (ARRAY['companionship','academic','emotional'])[1 + (c.g / 5) % 3]]::child_need[],
+       -- two needs, or one when both picks fall on the same
+       (SELECT array_agg(DISTINCT n) FROM unnest(ARRAY[
+            (ARRAY['academic','emotional','companionship','safety','behavioural'])[1 + c.g % 5],
+            (ARRAY['companionship','academic','emotional'])[1 + (c.g / 5) % 3]]::child_need[]) n),
        c.plan::child_status,
        CASE WHEN c.plan = 'exited' THEN (ARRAY['aged_out','family_moved','parents_returned','guardian_request'])[1 + c.g % 4]::child_exit_reason END,
        CASE WHEN c.plan = 'exited' THEN c.closed_to END,

@@ -76,11 +76,15 @@ pub async fn list(
     }
     let items = match filter.sort {
         StationOrder::Region => {
-            page_ordered_by!("ORDER BY s.region_code, s.name, s.id LIMIT $8 OFFSET $9")
+            page_ordered_by!(
+                "ORDER BY s.region_code, s.name COLLATE zh_pinyin, s.id LIMIT $8 OFFSET $9"
+            )
         }
-        StationOrder::Name => page_ordered_by!("ORDER BY s.name, s.id LIMIT $8 OFFSET $9"),
+        StationOrder::Name => {
+            page_ordered_by!("ORDER BY s.name COLLATE zh_pinyin, s.id LIMIT $8 OFFSET $9")
+        }
         StationOrder::OpenedOn => page_ordered_by!(
-            "ORDER BY s.opened_on DESC NULLS LAST, s.name, s.id LIMIT $8 OFFSET $9"
+            "ORDER BY s.opened_on DESC NULLS LAST, s.name COLLATE zh_pinyin, s.id LIMIT $8 OFFSET $9"
         ),
     };
     let total = filtered!(query_scalar, [], r#"SELECT count(*) AS "n!""#, "")
@@ -93,7 +97,7 @@ pub async fn list(
 pub async fn overview(db: &PgPool, id: Uuid) -> sqlx::Result<Overview> {
     let managers = sqlx::query!(
         "SELECT u.display_name, u.username FROM user_station us JOIN app_user u ON u.id = us.user_id
-         WHERE us.station_id = $1 AND u.active ORDER BY u.display_name",
+         WHERE us.station_id = $1 AND u.active ORDER BY u.display_name COLLATE zh_pinyin, u.id",
         id
     )
     .fetch_all(db)

@@ -121,7 +121,7 @@ pub async fn choices(db: &PgPool, scope: &Scope) -> sqlx::Result<Vec<(Uuid, Stri
              AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))
              AND ($3::uuid IS NULL OR s.id = (SELECT v.station_id FROM volunteer v WHERE v.id = $3))
-           ORDER BY s.name LIMIT 1000"#,
+           ORDER BY s.name COLLATE zh_pinyin, s.id LIMIT 1000"#,
         scope.region_like(),
         scope.station_ids(),
         scope.volunteer_id()

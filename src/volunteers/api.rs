@@ -118,7 +118,7 @@ pub async fn list(
                 v.name,
                 phone,
                 v.station_name.unwrap_or_default(),
-                v.skills.join("、"),
+                crate::domain::skill::list(prefs.lang, &v.skills),
                 t(v.status.label_key()).to_owned(),
                 format!("{} / {}", v.active_pairings, v.capacity),
             ];

@@ -146,7 +146,9 @@ impl VolunteerForm {
         })
     }
 
-    fn from_volunteer(v: &Volunteer) -> VolunteerForm {
+    /// The form filled with her record; her skills as she typed them, written as a list in the
+    /// page's language (the form reads either language's separators).
+    fn from_volunteer(v: &Volunteer, lang: crate::i18n::Lang) -> VolunteerForm {
         let date = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_default();
         VolunteerForm {
             name: v.name.clone(),
@@ -158,7 +160,7 @@ impl VolunteerForm {
             station_id: v.station_id.map(|s| s.to_string()).unwrap_or_default(),
             organization: v.organization.clone().unwrap_or_default(),
             occupation: v.occupation.clone().unwrap_or_default(),
-            skills: v.skills.join("、"),
+            skills: lang.list(&v.skills),
             status: v.status.as_str().to_owned(),
             background_check_on: date(v.background_check_on),
             interviewed_on: date(v.interviewed_on),
@@ -416,7 +418,7 @@ pub async fn edit_form(
     Query(q): Query<CountyQuery>,
 ) -> Result<Response, AppError> {
     let volunteer = super::service::detail(&db, &cipher, &user, parse_id(&id)?).await?;
-    let form = VolunteerForm::from_volunteer(&volunteer);
+    let form = VolunteerForm::from_volunteer(&volunteer, ctx.lang);
     Ok(render(
         &form_page(
             &db,

@@ -94,10 +94,10 @@ pub async fn list(
         };
     }
     let rows = match f.sort {
-        VolunteerOrder::Name => page_ordered_by!("v.name, v.id"),
+        VolunteerOrder::Name => page_ordered_by!("v.name COLLATE zh_pinyin, v.id"),
         VolunteerOrder::Newest => page_ordered_by!("v.created_at DESC, v.id DESC"),
         VolunteerOrder::BackgroundCheckOn => {
-            page_ordered_by!("v.background_check_on NULLS LAST, v.name, v.id")
+            page_ordered_by!("v.background_check_on NULLS LAST, v.name COLLATE zh_pinyin, v.id")
         }
     };
     let total = filtered!(

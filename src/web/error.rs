@@ -201,7 +201,7 @@ impl IntoResponse for AppError {
 /// and logs server errors once.
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
-    let prefs = Prefs::from_headers(request.headers(), is_api);
+    let prefs = Prefs::of(request.headers(), request.uri());
     let request_id = request
         .headers()
         .get("x-request-id")

@@ -18,6 +18,7 @@ use super::error::{AppError, FieldError, FieldErrors};
 use super::{AppState, Viewer};
 use crate::audit::{self, Actor};
 use crate::domain::Role;
+use crate::i18n::Lang;
 
 /// Exports one user may have running at once; a further one is refused (429) until one ends.
 pub const AT_ONCE_PER_USER: usize = 2;
@@ -127,10 +128,12 @@ impl Drop for Started {
 }
 
 /// The spreadsheet of a list page: its API list with the page's filters (from `page_link`,
-/// e.g. `/children?q=…&page=1`) and `format=xlsx`.
-pub fn link(page_link: &str, api_path: &str) -> String {
+/// e.g. `/children?q=…&page=1`), `format=xlsx` and the page's language (`lang=en`): the
+/// sheet's headers and words are in the language the page was read in, whatever the
+/// browser's `Accept-Language` or a language switched in another tab since.
+pub fn link(page_link: &str, api_path: &str, lang: Lang) -> String {
     let query = page_link.split_once('?').map_or("", |(_, q)| q);
-    format!("{api_path}?format=xlsx&{query}")
+    format!("{api_path}?format=xlsx&lang={}&{query}", lang.tag())
 }
 
 /// Whether another site asked for this request, as the browser says (`Sec-Fetch-Site:
@@ -243,6 +246,22 @@ mod tests {
             running: running.clone(),
             user: Some(user.to_owned()),
         }
+    }
+
+    #[test]
+    fn a_pages_spreadsheet_link_keeps_its_filters_and_language() {
+        assert_eq!(
+            link(
+                "/children?q=%E7%8E%8B&status=&page=1",
+                "/api/v1/children",
+                Lang::En
+            ),
+            "/api/v1/children?format=xlsx&lang=en&q=%E7%8E%8B&status=&page=1"
+        );
+        assert_eq!(
+            link("/stations?page=1", "/api/v1/stations", Lang::ZhCn),
+            "/api/v1/stations?format=xlsx&lang=zh-CN&page=1"
+        );
     }
 
     #[test]

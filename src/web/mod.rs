@@ -44,9 +44,28 @@ pub struct Prefs {
 }
 
 impl Prefs {
+    /// Pages follow the language cookie (zh-CN unless switched). The API follows a `lang=`
+    /// parameter first — the language of the page a link was on, which a page's spreadsheet
+    /// links carry, so that a download is in the language its page was read in — then the
+    /// cookie, then `Accept-Language`.
+    pub fn of(headers: &HeaderMap, uri: &axum::http::Uri) -> Prefs {
+        let is_api = uri.path().starts_with("/api/");
+        let mut prefs = Prefs::from_headers(headers, is_api);
+        let asked = uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("lang="))
+            .filter(|tag| !tag.is_empty());
+        if let (true, Some(tag)) = (is_api, asked) {
+            prefs.lang = Lang::from_tag(tag);
+        }
+        prefs
+    }
+
     /// Pages follow the language cookie (zh-CN unless switched); the API follows
     /// `Accept-Language` unless the cookie says otherwise.
-    pub fn from_headers(headers: &HeaderMap, is_api: bool) -> Prefs {
+    fn from_headers(headers: &HeaderMap, is_api: bool) -> Prefs {
         let mut prefs = Prefs::default();
         let mut lang_cookie = None;
         for value in headers.get_all(header::COOKIE) {
@@ -77,10 +96,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Prefs {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Prefs::from_headers(
-            &parts.headers,
-            parts.uri.path().starts_with("/api/"),
-        ))
+        Ok(Prefs::of(&parts.headers, &parts.uri))
     }
 }
 
@@ -165,6 +181,36 @@ impl PageContext {
     /// A message with placeholders filled.
     pub fn tf(&self, key: &str, name: &str, value: &str) -> String {
         self.lang.tf(key, &[(name, value)])
+    }
+
+    /// Names or words as a list in the page's language (`Lang::list`), each once.
+    pub fn list<S: AsRef<str>>(&self, items: &[S]) -> String {
+        self.lang.list(items)
+    }
+
+    /// The labels of needs, topics and the like as a list in the page's language, each once.
+    pub fn labels<T: crate::domain::Labelled>(&self, items: &[T]) -> String {
+        crate::domain::labels(self.lang, items)
+    }
+
+    /// A volunteer's skills in the page's language (known ones by their label), each once.
+    pub fn skills(&self, skills: &[String]) -> String {
+        crate::domain::skill::list(self.lang, skills)
+    }
+
+    /// The brackets of an aside (（…） in Chinese, " (…)" in English).
+    pub fn open_paren(&self) -> &'static str {
+        self.lang.open_paren()
+    }
+
+    /// The closing bracket of an aside.
+    pub fn close_paren(&self) -> &'static str {
+        self.lang.close_paren()
+    }
+
+    /// What stands between a label and what follows it (： in Chinese, ": " in English).
+    pub fn colon(&self) -> &'static str {
+        self.lang.colon()
     }
 
     /// A form field's name as the reader knows it, for the error summary.

@@ -308,9 +308,9 @@ pub trait Exported: ListView {
     /// The API list with the same filters (`/api/v1/children`).
     const API: &'static str;
 
-    /// The same rows as a spreadsheet.
-    fn export_link(&self) -> String {
-        super::export::link(&self.page_link(1), Self::API)
+    /// The same rows as a spreadsheet, in the language the page is read in (`lang`).
+    fn export_link(&self, lang: &crate::i18n::Lang) -> String {
+        super::export::link(&self.page_link(1), Self::API, *lang)
     }
 }
 

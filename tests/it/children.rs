@@ -420,7 +420,7 @@ async fn the_child_list_sorts_by_name_newest_or_age_and_refuses_other_orders() {
     let (_, by_age) = staff.get_json("/api/v1/children?sort=birth_date").await;
     let (status, refused) = staff.get_json("/api/v1/children?sort=shoe_size").await;
 
-    assert_eq!(names(&by_name), ["张小军", "李小雨", "王小红"]); // code-point order of the names
+    assert_eq!(names(&by_name), ["李小雨", "王小红", "张小军"]); // pinyin order: li, wang, zhang
     assert_eq!(names(&newest), ["李小雨", "王小红", "张小军"]);
     assert_eq!(names(&by_age), ["张小军", "王小红", "李小雨"]);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -8,6 +8,7 @@ mod harness;
 mod hostile;
 mod imports;
 mod journey;
+mod language;
 mod layers;
 mod pairings;
 mod portal;

@@ -401,22 +401,10 @@ impl DetailPage {
             .map(|(_, p)| p)
     }
     fn difficulty_list(&self) -> String {
-        self.d
-            .child
-            .difficulty_types
-            .iter()
-            .map(|x| self.ctx.t(x.label_key()))
-            .collect::<Vec<_>>()
-            .join("、")
+        self.ctx.labels(&self.d.child.difficulty_types)
     }
     fn need_list(&self) -> String {
-        self.d
-            .child
-            .needs
-            .iter()
-            .map(|x| self.ctx.t(x.label_key()))
-            .collect::<Vec<_>>()
-            .join("、")
+        self.ctx.labels(&self.d.child.needs)
     }
 }
 

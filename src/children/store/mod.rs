@@ -95,7 +95,7 @@ pub async fn list(
         };
     }
     let rows = match f.sort {
-        ChildOrder::Name => page_ordered_by!("c.name, c.id"),
+        ChildOrder::Name => page_ordered_by!("c.name COLLATE zh_pinyin, c.id"),
         ChildOrder::Newest => page_ordered_by!("c.created_at DESC, c.id DESC"),
         ChildOrder::BirthDate => page_ordered_by!("c.birth_date, c.id"),
     };

@@ -60,14 +60,7 @@ struct NewPage {
 
 impl NewPage {
     fn need_list(&self) -> String {
-        let t = |k| self.ctx.t(k);
-        self.d
-            .child
-            .needs
-            .iter()
-            .map(|n| t(n.label_key()))
-            .collect::<Vec<_>>()
-            .join("、")
+        self.ctx.labels(&self.d.child.needs)
     }
 
     fn chosen(&self, id: &Uuid) -> bool {

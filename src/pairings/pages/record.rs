@@ -45,11 +45,7 @@ impl DetailPage {
     }
 
     fn topic_list(&self, topics: &[Topic]) -> String {
-        topics
-            .iter()
-            .map(|t| self.ctx.t(t.label_key()))
-            .collect::<Vec<_>>()
-            .join("、")
+        self.ctx.labels(topics)
     }
 }
 

@@ -59,7 +59,7 @@ pub async fn candidates(
                            AND (SELECT count(*) FROM pairing p
                                 WHERE p.volunteer_id = v.id AND p.status = 'active') < v.capacity
                  END
-           ORDER BY v.name, v.id
+           ORDER BY v.name COLLATE zh_pinyin, v.id
            LIMIT 2000"#,
         scope.region_like(),
         scope.station_ids(),
@@ -91,7 +91,7 @@ pub async fn waiting(
              AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
              AND $3::uuid IS NULL
              AND ($4::uuid IS NULL OR c.station_id = $4)
-           ORDER BY c.waiting_since, c.name, c.id
+           ORDER BY c.waiting_since, c.name COLLATE zh_pinyin, c.id
            LIMIT $5 OFFSET $6"#,
         scope.region_like(),
         scope.station_ids(),

@@ -180,7 +180,10 @@ async fn rank(
             );
             if !fitting.is_empty() {
                 reasons.push("skills_fit");
-                words.push(lang.tf("match.skills_fit", &[("skills", &fitting.join("、"))]));
+                words.push(lang.tf(
+                    "match.skills_fit",
+                    &[("skills", &crate::domain::skill::list(lang, &fitting))],
+                ));
             }
             words.push(lang.tf(
                 "match.load",
@@ -205,12 +208,8 @@ async fn rank(
             }
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.eligible
-            .cmp(&a.eligible)
-            .then(b.score.cmp(&a.score))
-            .then_with(|| a.name.cmp(&b.name))
-    });
+    // Stable: volunteers who rank alike keep the pinyin order of their names, as read.
+    out.sort_by(|a, b| b.eligible.cmp(&a.eligible).then(b.score.cmp(&a.score)));
     Ok(out)
 }
 
