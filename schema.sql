@@ -227,6 +227,28 @@ CREATE TYPE public.contact_mode AS ENUM (
 
 
 --
+-- Name: contact_not_reached_reason; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.contact_not_reached_reason AS ENUM (
+    'no_answer',
+    'child_away',
+    'guardian_declined',
+    'other'
+);
+
+
+--
+-- Name: contact_outcome; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.contact_outcome AS ENUM (
+    'reached',
+    'not_reached'
+);
+
+
+--
 -- Name: contact_topic; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -909,20 +931,24 @@ CREATE FUNCTION public.contact_correction_guard() RETURNS trigger
 BEGIN
     IF anonymising((SELECT child_id FROM pairing WHERE id = OLD.pairing_id))
        AND (NEW.pairing_id, NEW.contacted_on, NEW.mode, NEW.duration_minutes, NEW.topics,
-            NEW.concern_category, NEW.created_by, NEW.created_at)
+            NEW.concern_category, NEW.created_by, NEW.created_at, NEW.outcome,
+            NEW.not_reached_reason)
            IS NOT DISTINCT FROM
            (OLD.pairing_id, OLD.contacted_on, OLD.mode, OLD.duration_minutes, OLD.topics,
-            OLD.concern_category, OLD.created_by, OLD.created_at)
+            OLD.concern_category, OLD.created_by, OLD.created_at, OLD.outcome,
+            OLD.not_reached_reason)
        AND NEW.note IS NULL
        AND NEW.concern_detail IS NOT DISTINCT FROM (CASE WHEN OLD.concern_detail IS NOT NULL
                                                          THEN erased() END) THEN
         RETURN NEW;
     END IF;
     IF (NEW.pairing_id, NEW.contacted_on, NEW.mode, NEW.duration_minutes, NEW.topics, NEW.note,
-        NEW.concern_category, NEW.concern_detail, NEW.created_by, NEW.created_at)
+        NEW.concern_category, NEW.concern_detail, NEW.created_by, NEW.created_at, NEW.outcome,
+        NEW.not_reached_reason)
        IS DISTINCT FROM
        (OLD.pairing_id, OLD.contacted_on, OLD.mode, OLD.duration_minutes, OLD.topics, OLD.note,
-        OLD.concern_category, OLD.concern_detail, OLD.created_by, OLD.created_at)
+        OLD.concern_category, OLD.concern_detail, OLD.created_by, OLD.created_at, OLD.outcome,
+        OLD.not_reached_reason)
        AND now() > OLD.created_at + interval '24 hours' THEN
         RAISE EXCEPTION 'a contact can be corrected for 24 hours after it was logged'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'contact_correction_window';
@@ -941,17 +967,18 @@ CREATE FUNCTION public.contact_count() RETURNS trigger
 DECLARE
     -- A resolution changes the queue, not the counts.
     moved boolean := TG_OP <> 'UPDATE'
-        OR (OLD.pairing_id, OLD.contacted_on) IS DISTINCT FROM (NEW.pairing_id, NEW.contacted_on);
+        OR (OLD.pairing_id, OLD.contacted_on, OLD.outcome)
+           IS DISTINCT FROM (NEW.pairing_id, NEW.contacted_on, NEW.outcome);
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        IF moved THEN
+        IF moved AND OLD.outcome = 'reached' THEN
             PERFORM station_add(p.station_id, OLD.contacted_on, contacts => -1)
             FROM pairing p WHERE p.id = OLD.pairing_id;
         END IF;
         DELETE FROM open_concern WHERE contact_id = OLD.id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        IF moved THEN
+        IF moved AND NEW.outcome = 'reached' THEN
             PERFORM station_add(p.station_id, NEW.contacted_on, contacts => 1)
             FROM pairing p WHERE p.id = NEW.pairing_id;
         END IF;
@@ -983,10 +1010,23 @@ BEGIN
     END IF;
     -- `version - 1` tells touch_versioned this is bookkeeping, not an edit by a person.
     UPDATE pairing p SET
-        contact_count = (SELECT count(*) FROM contact c WHERE c.pairing_id = p.id),
-        last_contact_on = (SELECT max(c.contacted_on) FROM contact c WHERE c.pairing_id = p.id),
+        contact_count = k.reached,
+        last_contact_on = k.last_reached,
+        unreached_streak = k.streak,
         version = p.version - 1
-    WHERE p.id = ANY(touched);
+    FROM (SELECT t.id,
+                 (SELECT count(*) FROM contact c
+                  WHERE c.pairing_id = t.id AND c.outcome = 'reached') AS reached,
+                 (SELECT max(c.contacted_on) FROM contact c
+                  WHERE c.pairing_id = t.id AND c.outcome = 'reached') AS last_reached,
+                 (SELECT count(*) FROM contact c
+                  WHERE c.pairing_id = t.id AND c.outcome = 'not_reached'
+                    AND c.contacted_on > coalesce(
+                        (SELECT max(r.contacted_on) FROM contact r
+                         WHERE r.pairing_id = t.id AND r.outcome = 'reached'), '-infinity'::date)
+                 ) AS streak
+          FROM unnest(touched) AS t(id)) k
+    WHERE p.id = k.id;
     RETURN NULL;
 END $$;
 
@@ -1287,7 +1327,7 @@ CREATE FUNCTION public.tally_rebuild() RETURNS void
     SELECT station_id, day, sum(contacts), sum(started), sum(activities), sum(visits), sum(wishes) FROM (
         SELECT p.station_id, k.contacted_on AS day, 1 AS contacts, 0 AS started, 0 AS activities,
                0 AS visits, 0 AS wishes
-        FROM contact k JOIN pairing p ON p.id = k.pairing_id
+        FROM contact k JOIN pairing p ON p.id = k.pairing_id WHERE k.outcome = 'reached'
         UNION ALL
         SELECT station_id, started_on, 0, 1, 0, 0, 0 FROM pairing
         UNION ALL
@@ -1625,11 +1665,14 @@ CREATE TABLE public.contact (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    outcome public.contact_outcome DEFAULT 'reached'::public.contact_outcome NOT NULL,
+    not_reached_reason public.contact_not_reached_reason,
     CONSTRAINT contact_concern_described CHECK (((concern_category IS NULL) = (concern_detail IS NULL))),
     CONSTRAINT contact_concern_detail_check CHECK ((char_length(concern_detail) <= 2000)),
     CONSTRAINT contact_concern_resolution CHECK ((((concern_resolved_at IS NULL) = (concern_resolution IS NULL)) AND ((concern_resolved_at IS NULL) OR (concern_category IS NOT NULL)))),
     CONSTRAINT contact_concern_resolution_check CHECK ((char_length(concern_resolution) <= 2000)),
     CONSTRAINT contact_duration_range CHECK (((duration_minutes >= 1) AND (duration_minutes <= 1440))),
+    CONSTRAINT contact_not_reached_reason_given CHECK (((outcome = 'not_reached'::public.contact_outcome) = (not_reached_reason IS NOT NULL))),
     CONSTRAINT contact_note_check CHECK ((char_length(note) <= 2000))
 );
 
@@ -1759,6 +1802,7 @@ CREATE TABLE public.pairing (
     contact_count integer DEFAULT 0 NOT NULL,
     last_contact_on date,
     quiet_since date GENERATED ALWAYS AS (COALESCE(last_contact_on, started_on)) STORED,
+    unreached_streak integer DEFAULT 0 NOT NULL,
     CONSTRAINT pairing_closure_note_check CHECK ((char_length(closure_note) <= 1000)),
     CONSTRAINT pairing_closure_recorded CHECK (((status = 'closed'::public.pairing_status) = ((ended_on IS NOT NULL) AND (closure_reason IS NOT NULL)))),
     CONSTRAINT pairing_dates_order CHECK (((ended_on IS NULL) OR (ended_on >= started_on)))
@@ -2604,6 +2648,13 @@ CREATE INDEX pairing_station_quiet ON public.pairing USING btree (station_id, qu
 
 
 --
+-- Name: pairing_unreached; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_unreached ON public.pairing USING btree (station_id) WHERE ((status = 'active'::public.pairing_status) AND (unreached_streak >= 3));
+
+
+--
 -- Name: pairing_volunteer_active; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2957,14 +3008,14 @@ CREATE TRIGGER contact_count AFTER INSERT OR DELETE ON public.contact FOR EACH R
 -- Name: contact contact_count_moves; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER contact_count_moves AFTER UPDATE OF pairing_id, contacted_on, concern_category, concern_resolved_at, created_at ON public.contact FOR EACH ROW WHEN ((((((old.pairing_id IS DISTINCT FROM new.pairing_id) OR (old.contacted_on IS DISTINCT FROM new.contacted_on)) OR (old.concern_category IS DISTINCT FROM new.concern_category)) OR (old.concern_resolved_at IS DISTINCT FROM new.concern_resolved_at)) OR (old.created_at IS DISTINCT FROM new.created_at))) EXECUTE FUNCTION public.contact_count();
+CREATE TRIGGER contact_count_moves AFTER UPDATE OF pairing_id, contacted_on, concern_category, concern_resolved_at, created_at, outcome ON public.contact FOR EACH ROW WHEN (((old.pairing_id IS DISTINCT FROM new.pairing_id) OR (old.contacted_on IS DISTINCT FROM new.contacted_on) OR (old.concern_category IS DISTINCT FROM new.concern_category) OR (old.concern_resolved_at IS DISTINCT FROM new.concern_resolved_at) OR (old.created_at IS DISTINCT FROM new.created_at) OR (old.outcome IS DISTINCT FROM new.outcome))) EXECUTE FUNCTION public.contact_count();
 
 
 --
 -- Name: contact contact_rollup; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER contact_rollup AFTER INSERT OR DELETE OR UPDATE OF pairing_id, contacted_on ON public.contact FOR EACH ROW EXECUTE FUNCTION public.contact_rollup();
+CREATE TRIGGER contact_rollup AFTER INSERT OR DELETE OR UPDATE OF pairing_id, contacted_on, outcome ON public.contact FOR EACH ROW EXECUTE FUNCTION public.contact_rollup();
 
 
 --

@@ -37,6 +37,39 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(contact)))
 }
 
+/// One entry for several of the volunteer's children: the contact's fields and the pairings.
+#[derive(Debug, Default, Deserialize)]
+pub struct ManyInput {
+    #[serde(default)]
+    pub pairing_ids: Vec<String>,
+    #[serde(flatten)]
+    pub contact: ContactInput,
+}
+
+/// `POST /api/v1/me/contacts`: one visit to several of her children, stored once for each
+/// pairing in one transaction; 201 with `{"items": [contact, …]}`.
+pub async fn create_many(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<ManyInput>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let mut ids = Vec::with_capacity(input.pairing_ids.len());
+    for id in &input.pairing_ids {
+        ids.push(uuid::Uuid::parse_str(id.trim()).map_err(|_| {
+            AppError::validation(crate::web::error::FieldErrors::from([(
+                "pairing_ids".to_owned(),
+                crate::web::error::FieldError::new("error.unknown_person"),
+            )]))
+        })?);
+    }
+    let items = super::service::create_many(&state.db, &user, &ids, &input.contact, ip).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "items": items })),
+    ))
+}
+
 /// `PATCH /api/v1/contacts/{id}`: the volunteer's correction, within 24 hours.
 pub async fn correct(
     State(state): State<AppState>,

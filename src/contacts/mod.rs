@@ -31,6 +31,7 @@ pub fn routes() -> Routes {
             Access::VOLUNTEER,
             api::create,
         )
+        .post("/api/v1/me/contacts", Access::VOLUNTEER, api::create_many)
         .patch("/api/v1/contacts/{id}", Access::VOLUNTEER, api::correct)
         .post(
             "/api/v1/contacts/{id}/seen",

@@ -24,6 +24,22 @@ word_enum!(
     [Safety = "safety", Health = "health", AbuseNeglect = "abuse_neglect", School = "school", Family = "family", Other = "other"]
 );
 
+word_enum!(
+    /// Whether a contact reached the child, or was an attempt.
+    ContactOutcome, "contact_outcome", "contact.outcome",
+    [Reached = "reached", NotReached = "not_reached"]
+);
+word_enum!(
+    /// Why an attempt did not reach the child.
+    NotReachedReason, "contact_not_reached_reason", "contact.not_reached",
+    [NoAnswer = "no_answer", ChildAway = "child_away", GuardianDeclined = "guardian_declined",
+     Other = "other"]
+);
+
+/// Attempts in a row, since the last contact that reached the child, that bring a pairing to
+/// staff's attention (the database keeps the count: `pairing.unreached_streak`).
+pub const UNREACHED_ALERT: i32 = 3;
+
 impl ConcernCategory {
     /// The order staff meet concerns in: the gravest first.
     pub const BY_SERIOUSNESS: [ConcernCategory; 6] = [
@@ -54,6 +70,10 @@ pub struct Contact {
     pub pairing_id: Uuid,
     pub contacted_on: Date,
     pub mode: ContactMode,
+    /// `reached`, or `not_reached` (an attempt: effort, not a contact).
+    pub outcome: ContactOutcome,
+    /// Why an attempt did not reach the child.
+    pub not_reached_reason: Option<NotReachedReason>,
     pub duration_minutes: Option<i32>,
     pub topics: Vec<Topic>,
     /// What happened.
@@ -89,6 +109,10 @@ pub struct ContactInput {
     pub contacted_on: Option<String>,
     /// One of the modes.
     pub mode: Option<String>,
+    /// `reached` (the default) or `not_reached`.
+    pub outcome: Option<String>,
+    /// For an attempt: `no_answer`, `child_away`, `guardian_declined` or `other`.
+    pub not_reached_reason: Option<String>,
     /// Minutes, 1 to 1440.
     pub duration_minutes: Option<i64>,
     pub topics: Vec<String>,
@@ -107,7 +131,10 @@ pub struct ContactInput {
 pub struct ValidContact {
     pub contacted_on: Date,
     pub mode: ContactMode,
-    pub duration_minutes: i32,
+    pub outcome: ContactOutcome,
+    pub not_reached_reason: Option<NotReachedReason>,
+    /// Minutes: required of a contact, optional for an attempt.
+    pub duration_minutes: Option<i32>,
     /// Topics, each once.
     pub topics: Vec<Topic>,
     pub note: Option<String>,
@@ -134,12 +161,42 @@ impl ContactInput {
                 None
             }),
         };
+        let outcome = match self.outcome.as_deref().map(str::trim) {
+            None | Some("") => Some(ContactOutcome::Reached),
+            Some(word) => ContactOutcome::parse(word).or_else(|| {
+                fields.insert("outcome".into(), FieldError::new("error.choice"));
+                None
+            }),
+        };
+        let reason = match self.not_reached_reason.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(word) => NotReachedReason::parse(word).or_else(|| {
+                fields.insert("not_reached_reason".into(), FieldError::new("error.choice"));
+                None
+            }),
+        };
+        match (outcome, reason) {
+            (Some(ContactOutcome::NotReached), None) => {
+                fields
+                    .entry("not_reached_reason".into())
+                    .or_insert(FieldError::new("error.required"));
+            }
+            (Some(ContactOutcome::Reached), Some(_)) => {
+                fields.insert(
+                    "not_reached_reason".into(),
+                    FieldError::new("error.reason_only_when_not_reached"),
+                );
+            }
+            _ => {}
+        }
+        let attempt = outcome == Some(ContactOutcome::NotReached);
         let duration = match self.duration_minutes {
+            None if attempt => Some(None),
             None => {
                 fields.insert("duration_minutes".into(), FieldError::new("error.required"));
                 None
             }
-            Some(n) if (1..=1440).contains(&n) => Some(n as i32),
+            Some(n) if (1..=1440).contains(&n) => Some(Some(n as i32)),
             Some(_) => {
                 fields.insert(
                     "duration_minutes".into(),
@@ -194,11 +251,15 @@ impl ContactInput {
                 None
             }
         };
-        match (contacted_on, mode, duration) {
-            (Some(contacted_on), Some(mode), Some(duration_minutes)) if fields.is_empty() => {
+        match (contacted_on, mode, duration, outcome) {
+            (Some(contacted_on), Some(mode), Some(duration_minutes), Some(outcome))
+                if fields.is_empty() =>
+            {
                 Ok(ValidContact {
                     contacted_on,
                     mode,
+                    outcome,
+                    not_reached_reason: reason,
                     duration_minutes,
                     topics,
                     note,

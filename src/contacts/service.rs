@@ -113,6 +113,65 @@ pub async fn create(
     found(db, user, id).await
 }
 
+/// The most children one entry may be for (a volunteer's pairings are few; siblings fewer).
+pub const MAX_CHILDREN_AN_ENTRY: usize = 10;
+
+/// One visit to several of the volunteer's children (siblings, or two children seen together):
+/// one contact for each pairing, all in one transaction — every one written, or none. Each
+/// pairing must be hers and active, and the date within each; a pairing named twice counts once.
+#[tracing::instrument(skip_all)]
+pub async fn create_many(
+    db: &PgPool,
+    user: &CurrentUser,
+    pairing_ids: &[Uuid],
+    input: &ContactInput,
+    ip: Option<IpAddr>,
+) -> Result<Vec<Contact>, AppError> {
+    let mut ids: Vec<Uuid> = Vec::new();
+    for id in pairing_ids {
+        if !ids.contains(id) {
+            ids.push(*id);
+        }
+    }
+    if ids.is_empty() || ids.len() > MAX_CHILDREN_AN_ENTRY {
+        return Err(AppError::validation(FieldErrors::from([(
+            "pairing_ids".to_owned(),
+            FieldError::new("error.pairing_ids_count").with("max", MAX_CHILDREN_AN_ENTRY),
+        )])));
+    }
+    let valid = input.validate().map_err(AppError::validation)?;
+    for id in &ids {
+        let p = pairing(db, user, *id).await?;
+        if p.status != PairingStatus::Active {
+            return Err(PAIRING_CLOSED.error());
+        }
+        check_date(&valid, &p)?;
+    }
+    let mut tx = db.begin().await?;
+    let mut created = Vec::with_capacity(ids.len());
+    for pairing_id in &ids {
+        let id = store::insert(&mut tx, *pairing_id, &valid, user.id).await?;
+        audit::record(
+            &mut *tx,
+            Entry::by(user, Action::Create, "contact", Some(id), ip).with_detail(
+                serde_json::json!({
+                    "pairing_id": pairing_id,
+                    "concern": valid.concern.as_ref().map(|(c, _)| c.as_str()),
+                    "children_at_once": ids.len(),
+                }),
+            ),
+        )
+        .await?;
+        created.push(id);
+    }
+    tx.commit().await?;
+    let mut contacts = Vec::with_capacity(created.len());
+    for id in created {
+        contacts.push(found(db, user, id).await?);
+    }
+    Ok(contacts)
+}
+
 /// A contact cannot predate its pairing.
 fn check_date(valid: &ValidContact, pairing: &PairingFacts) -> Result<(), AppError> {
     if valid.contacted_on < pairing.started_on {
@@ -188,8 +247,11 @@ pub async fn correct(
     if valid.mode != current.mode {
         changed.push("mode");
     }
-    if Some(valid.duration_minutes) != current.duration_minutes {
+    if valid.duration_minutes != current.duration_minutes {
         changed.push("duration_minutes");
+    }
+    if (valid.outcome, valid.not_reached_reason) != (current.outcome, current.not_reached_reason) {
+        changed.push("outcome");
     }
     if valid.topics != current.topics {
         changed.push("topics");

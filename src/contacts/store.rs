@@ -5,7 +5,10 @@ use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::model::{CORRECTION_WINDOW, ConcernCategory, Contact, ContactMode, Topic, ValidContact};
+use super::model::{
+    CORRECTION_WINDOW, ConcernCategory, Contact, ContactMode, ContactOutcome, NotReachedReason,
+    Topic, ValidContact,
+};
 use crate::auth::Scope;
 use crate::domain::pairing::PairingStatus;
 
@@ -15,6 +18,8 @@ struct Row {
     pairing_id: Uuid,
     contacted_on: Date,
     mode: ContactMode,
+    outcome: ContactOutcome,
+    not_reached_reason: Option<NotReachedReason>,
     duration_minutes: Option<i32>,
     topics: Vec<Topic>,
     note: Option<String>,
@@ -36,6 +41,8 @@ impl Row {
             pairing_id: self.pairing_id,
             contacted_on: self.contacted_on,
             mode: self.mode,
+            outcome: self.outcome,
+            not_reached_reason: self.not_reached_reason,
             duration_minutes: self.duration_minutes,
             topics: self.topics,
             note: self.note,
@@ -59,7 +66,10 @@ macro_rules! contacts_where {
     ($tail:literal, $($arg:expr),* $(,)?) => {
         sqlx::query_as!(
             Row,
-            r#"SELECT k.id, k.pairing_id, k.contacted_on, k.mode AS "mode: ContactMode", k.duration_minutes,
+            r#"SELECT k.id, k.pairing_id, k.contacted_on, k.mode AS "mode: ContactMode",
+                      k.outcome AS "outcome: ContactOutcome",
+                      k.not_reached_reason AS "not_reached_reason: NotReachedReason",
+                      k.duration_minutes,
                       k.topics AS "topics: Vec<Topic>", k.note,
                       k.concern_category AS "concern_category: ConcernCategory", k.concern_detail,
                       k.concern_resolved_at, k.concern_resolution, k.seen_at, k.created_by,
@@ -143,8 +153,9 @@ pub async fn insert(
     let (category, detail) = c.concern.clone().unzip();
     sqlx::query_scalar!(
         "INSERT INTO contact (pairing_id, contacted_on, mode, duration_minutes, topics, note,
-                              concern_category, concern_detail, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                              concern_category, concern_detail, created_by, outcome,
+                              not_reached_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         pairing,
         c.contacted_on,
         c.mode as ContactMode,
@@ -153,7 +164,9 @@ pub async fn insert(
         c.note,
         category as Option<ConcernCategory>,
         detail,
-        by
+        by,
+        c.outcome as ContactOutcome,
+        c.not_reached_reason as Option<NotReachedReason>
     )
     .fetch_one(tx)
     .await
@@ -170,7 +183,8 @@ pub async fn update(
     let (category, detail) = c.concern.clone().unzip();
     let done = sqlx::query!(
         "UPDATE contact SET contacted_on = $3, mode = $4, duration_minutes = $5, topics = $6,
-                            note = $7, concern_category = $8, concern_detail = $9
+                            note = $7, concern_category = $8, concern_detail = $9,
+                            outcome = $10, not_reached_reason = $11
          WHERE id = $1 AND version = $2",
         id,
         version,
@@ -180,7 +194,9 @@ pub async fn update(
         &c.topics as &[Topic],
         c.note,
         category as Option<ConcernCategory>,
-        detail
+        detail,
+        c.outcome as ContactOutcome,
+        c.not_reached_reason as Option<NotReachedReason>
     )
     .execute(tx)
     .await?;
@@ -220,14 +236,16 @@ pub async fn resolve(
     Ok(done.rows_affected() == 1)
 }
 
-/// A volunteer's contacts and minutes since `from` (for the month's encouragement).
+/// A volunteer's contacts (attempts not counted) and minutes (theirs too: effort) since `from`
+/// (for the month's encouragement).
 pub async fn volunteer_totals(
     db: &PgPool,
     volunteer: Uuid,
     from: Date,
 ) -> sqlx::Result<(i64, i64)> {
     let row = sqlx::query!(
-        r#"SELECT count(*) AS "contacts!", coalesce(sum(k.duration_minutes), 0)::bigint AS "minutes!"
+        r#"SELECT count(*) FILTER (WHERE k.outcome = 'reached') AS "contacts!",
+                  coalesce(sum(k.duration_minutes), 0)::bigint AS "minutes!"
            FROM contact k JOIN pairing p ON p.id = k.pairing_id
            WHERE p.volunteer_id = $1 AND k.contacted_on >= $2"#,
         volunteer,

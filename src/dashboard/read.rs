@@ -479,3 +479,57 @@ pub async fn checks_due(
     .await?;
     Ok((items, total))
 }
+
+/// An active pairing whose volunteer has tried again and again without reaching the child.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnreachedPairing {
+    /// The pairing.
+    pub id: Uuid,
+    pub child_name: String,
+    pub volunteer_name: String,
+    pub station_name: String,
+    /// Attempts since the last contact that reached the child.
+    pub attempts: i32,
+}
+
+/// The active pairings of the focus with at least `streak` attempts in a row since their last
+/// contact (found by the partial index of such pairings), the most attempts first, and how many.
+#[tracing::instrument(skip(db))]
+pub async fn unreached_pairings(
+    db: &PgPool,
+    focus: &Focus,
+    streak: i32,
+    limit: i64,
+) -> sqlx::Result<(Vec<UnreachedPairing>, i64)> {
+    let rows = sqlx::query!(
+        r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
+                  p.unreached_streak AS attempts, count(*) OVER () AS "total!"
+           FROM pairing p
+           JOIN station s ON s.id = p.station_id
+           JOIN child c ON c.id = p.child_id
+           JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.status = 'active' AND p.unreached_streak >= 3 AND p.unreached_streak >= $3
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           ORDER BY p.unreached_streak DESC, p.id
+           LIMIT $4"#,
+        focus.region_like(),
+        focus.station_ids(),
+        streak,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let items = rows
+        .into_iter()
+        .map(|r| UnreachedPairing {
+            id: r.id,
+            child_name: r.child_name,
+            volunteer_name: r.volunteer_name,
+            station_name: r.station_name,
+            attempts: r.attempts,
+        })
+        .collect();
+    Ok((items, total))
+}

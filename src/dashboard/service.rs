@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::model::{Area, Breakdown, Figures, Focus, Month, Period};
 use super::read::{ByArea, CheckDue, QuietPairing, StationRow, WaitingChild};
 use crate::auth::{CurrentUser, Role};
+use crate::contacts::model::UNREACHED_ALERT;
 use crate::contacts::service::OpenConcern;
 use crate::regions::model::RegionCode;
 use crate::stations::service::{OPEN_DAYS_WEEKS, held_to_plan, planned_days};
@@ -299,6 +300,8 @@ pub struct Alerts {
     pub concerns: (Vec<OpenConcern>, i64),
     /// Active pairings with no contact in the check-in window.
     pub check_ins: (Vec<QuietPairing>, i64),
+    /// Active pairings whose volunteer has not reached the child in three attempts in a row.
+    pub unreached: (Vec<read::UnreachedPairing>, i64),
     /// Children waiting for a pairing over [`model::WAITING_DAYS`] days.
     pub waiting: (Vec<WaitingChild>, i64),
     /// Active stations below their planned open days in the last four weeks.
@@ -316,6 +319,7 @@ impl Alerts {
     pub fn is_empty(&self) -> bool {
         self.concerns.1
             + self.check_ins.1
+            + self.unreached.1
             + self.waiting.1
             + self.short_stations.1
             + self.checks_due.1
@@ -358,10 +362,11 @@ pub async fn alerts(
             ),
             read::waiting_since_before(db, focus, waited, ALERT_ROWS),
             read::checks_due(db, focus, checked, ALERT_ROWS),
+            read::unreached_pairings(db, focus, UNREACHED_ALERT, ALERT_ROWS),
         )?)
     };
     let scope = focus.scope();
-    let (concerns, (check_ins, waiting, checks_due), requests_overdue) = tokio::try_join!(
+    let (concerns, (check_ins, waiting, checks_due, unreached), requests_overdue) = tokio::try_join!(
         crate::contacts::service::open_concerns(db, &scope, (ALERT_ROWS, 0)),
         records,
         crate::privacy::service::overdue(db, &scope, ALERT_ROWS),
@@ -385,6 +390,7 @@ pub async fn alerts(
     Ok(Alerts {
         concerns,
         check_ins,
+        unreached,
         waiting,
         short_stations: (short, short_total),
         checks_due,

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::service::{MonthTotals, MyChild};
 use crate::auth::{ClientIp, CurrentUser};
-use crate::contacts::model::{ConcernCategory, Contact, ContactInput, ContactMode, Topic};
+use crate::contacts::model::{
+    ConcernCategory, Contact, ContactInput, ContactMode, ContactOutcome, NotReachedReason, Topic,
+};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
@@ -59,15 +61,24 @@ pub async fn home(
 pub struct ContactForm {
     contacted_on: String,
     mode: String,
+    /// `reached` (the default) or `not_reached`.
+    outcome: String,
+    not_reached_reason: String,
     duration_minutes: String,
     topics: Vec<String>,
     note: String,
     concern_category: String,
     concern_detail: String,
     version: Option<i32>,
+    /// Her other pairings the same visit was with (siblings, two children together).
+    also: Vec<String>,
 }
 
 impl ContactForm {
+    fn also_chosen(&self, pairing: &Uuid) -> bool {
+        self.also.iter().any(|a| a.trim() == pairing.to_string())
+    }
+
     fn input(&self) -> Result<ContactInput, Errors> {
         let duration_minutes = match self.duration_minutes.trim() {
             "" => None,
@@ -77,6 +88,8 @@ impl ContactForm {
         Ok(ContactInput {
             contacted_on: some(&self.contacted_on),
             mode: some(&self.mode),
+            outcome: some(&self.outcome),
+            not_reached_reason: some(&self.not_reached_reason),
             duration_minutes,
             topics: self.topics.clone(),
             note: some(&self.note),
@@ -90,6 +103,11 @@ impl ContactForm {
         ContactForm {
             contacted_on: c.contacted_on.to_string(),
             mode: c.mode.as_str().to_owned(),
+            outcome: c.outcome.as_str().to_owned(),
+            not_reached_reason: c
+                .not_reached_reason
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default(),
             duration_minutes: c
                 .duration_minutes
                 .map(|m| m.to_string())
@@ -102,6 +120,7 @@ impl ContactForm {
                 .unwrap_or_default(),
             concern_detail: c.concern_detail.clone().unwrap_or_default(),
             version: Some(c.version),
+            also: Vec::new(),
         }
     }
 }
@@ -127,6 +146,19 @@ impl FormView {
         ConcernCategory::ALL
     }
 
+    fn reasons(&self) -> &'static [NotReachedReason] {
+        NotReachedReason::ALL
+    }
+
+    /// Whether the entry is an attempt that did not reach the child.
+    fn not_reached(&self) -> bool {
+        self.form.outcome == ContactOutcome::NotReached.as_str()
+    }
+
+    fn reason_chosen(&self, r: &NotReachedReason) -> bool {
+        self.form.not_reached_reason == r.as_str()
+    }
+
     fn mode_chosen(&self, m: &ContactMode) -> bool {
         self.form.mode == m.as_str()
     }
@@ -149,6 +181,8 @@ impl FormView {
 struct ChildPage {
     ctx: PageContext,
     child: MyChild,
+    /// Her other children (pairing, given name), whom the same visit may be logged for.
+    others: Vec<(Uuid, String)>,
     contacts: Vec<Contact>,
     view: FormView,
     now: OffsetDateTime,
@@ -179,12 +213,22 @@ async fn child_page(
     pairing: Uuid,
     view: FormView,
 ) -> Result<ChildPage, AppError> {
-    let child =
-        super::service::my_child(&state.db, user, pairing, state.config.check_in_days).await?;
+    let mut children =
+        super::service::my_children(&state.db, user, state.config.check_in_days).await?;
+    let at = children
+        .iter()
+        .position(|c| c.pairing_id == pairing)
+        .ok_or(AppError::NotFound)?;
+    let child = children.remove(at);
+    let others = children
+        .into_iter()
+        .map(|c| (c.pairing_id, c.given_name))
+        .collect();
     let contacts = crate::contacts::service::of_pairing(&state.db, user, pairing).await?;
     Ok(ChildPage {
         ctx,
         child,
+        others,
         contacts,
         view,
         now: OffsetDateTime::now_utc(),
@@ -223,7 +267,18 @@ pub async fn log_contact(
 ) -> Result<Response, AppError> {
     let pairing = parse_id(&id)?;
     let input = form.input().unwrap_or_default();
-    let result = crate::contacts::service::create(&state.db, &user, pairing, &input, ip).await;
+    let result = if form.also.iter().all(|a| a.trim().is_empty()) {
+        crate::contacts::service::create(&state.db, &user, pairing, &input, ip).await
+    } else {
+        // The same visit for her other children too: one entry each, all or none.
+        let mut ids = vec![pairing];
+        for also in form.also.iter().filter(|a| !a.trim().is_empty()) {
+            ids.push(parse_id(also.trim())?);
+        }
+        crate::contacts::service::create_many(&state.db, &user, &ids, &input, ip)
+            .await
+            .map(|mut all| all.remove(0))
+    };
     match result {
         Ok(c) => {
             let key = if c.concern_category.is_some() {

@@ -124,20 +124,6 @@ pub async fn my_children(
         .collect())
 }
 
-/// One of the volunteer's children, by pairing; any other pairing is not found.
-pub async fn my_child(
-    db: &PgPool,
-    user: &CurrentUser,
-    pairing: Uuid,
-    check_in_days: u16,
-) -> Result<MyChild, AppError> {
-    my_children(db, user, check_in_days)
-        .await?
-        .into_iter()
-        .find(|c| c.pairing_id == pairing)
-        .ok_or(AppError::NotFound)
-}
-
 /// This month's contacts and their time, for encouragement.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct MonthTotals {

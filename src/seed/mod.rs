@@ -169,7 +169,8 @@ async fn count(db: &mut sqlx::PgConnection) -> anyhow::Result<Loaded> {
                   (SELECT count(*) FROM pairing WHERE status = 'active') AS "active_pairings!",
                   (SELECT count(*) FROM activity) AS "activities!",
                   (SELECT coalesce(sum(person_visits), 0)::bigint FROM activity) AS "visits!",
-                  (SELECT count(*) FROM contact) AS "contacts!",
+                  (SELECT count(*) FROM contact WHERE outcome = 'reached') AS "contacts!",
+                  (SELECT count(*) FROM contact WHERE outcome = 'not_reached') AS "attempts!",
                   (SELECT count(*) FROM wish) AS "wishes!""#
     )
     .fetch_one(db)
@@ -185,6 +186,7 @@ async fn count(db: &mut sqlx::PgConnection) -> anyhow::Result<Loaded> {
             ("active pairings", r.active_pairings),
             ("activities", r.activities),
             ("contacts", r.contacts),
+            ("attempts", r.attempts),
             ("wishes", r.wishes),
         ],
         person_visits: r.visits,
@@ -407,8 +409,25 @@ FROM (SELECT id, started_on, row_number() OVER (ORDER BY id) AS rn,
 CROSS JOIN seed_today t
 CROSS JOIN LATERAL generate_series(1, p.n) j
 CROSS JOIN LATERAL (SELECT (p.rn * 31 + j) % 700 = 0 AS concern) x;
-UPDATE pairing p SET contact_count = k.n, last_contact_on = k.last
-FROM (SELECT pairing_id, count(*) AS n, max(contacted_on) AS last FROM contact GROUP BY 1) k
+-- Tries that did not reach the child: one after the last contact of one pairing in nine, three
+-- in a row for one in sixty (those come to staff's attention).
+INSERT INTO contact (pairing_id, contacted_on, mode, outcome, not_reached_reason, created_at)
+SELECT p.id, least(t.today, coalesce(l.last, p.started_on) + a),
+       (ARRAY['call','call','home_visit'])[1 + (p.rn + a) % 3]::contact_mode, 'not_reached',
+       (ARRAY['no_answer','child_away','guardian_declined','other'])[1 + (p.rn + a) % 4]::contact_not_reached_reason,
+       now()
+FROM (SELECT id, started_on, row_number() OVER (ORDER BY id) AS rn FROM pairing WHERE status = 'active') p
+CROSS JOIN seed_today t
+LEFT JOIN (SELECT pairing_id, max(contacted_on) AS last FROM contact GROUP BY 1) l ON l.pairing_id = p.id
+CROSS JOIN LATERAL generate_series(1, CASE WHEN p.rn % 60 = 0 THEN 3 WHEN p.rn % 9 = 0 THEN 1 ELSE 0 END) a;
+UPDATE pairing p SET contact_count = k.n, last_contact_on = k.last, unreached_streak = k.streak
+FROM (SELECT c.pairing_id, count(*) FILTER (WHERE c.outcome = 'reached') AS n, r.last,
+             count(*) FILTER (WHERE c.outcome = 'not_reached'
+                                AND c.contacted_on > coalesce(r.last, '-infinity'::date)) AS streak
+      FROM contact c
+      JOIN (SELECT pairing_id, max(contacted_on) FILTER (WHERE outcome = 'reached') AS last
+            FROM contact GROUP BY 1) r ON r.pairing_id = c.pairing_id
+      GROUP BY c.pairing_id, r.last) k
 WHERE p.id = k.pairing_id;
 "#)),
         ("wishes", format!(r#"

@@ -25,6 +25,7 @@ mod policy;
 mod regions;
 mod schema;
 mod stations;
+mod support;
 mod volunteers;
 mod web;
 mod wishes;

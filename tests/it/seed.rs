@@ -39,17 +39,23 @@ pub const RULES: &[(&str, &str)] = &[
            WHERE c.station_id <> a.station_id",
     ),
     (
-        "pairings carry their contact count and last contact",
-        "SELECT count(*) FROM pairing p CROSS JOIN LATERAL (SELECT count(*)::int AS n, max(contacted_on) AS last
-           FROM contact k WHERE k.pairing_id = p.id) k
-           WHERE (p.contact_count, p.last_contact_on) IS DISTINCT FROM (k.n, k.last)",
+        "pairings carry their contacts that reached the child, the last of them and the attempts since",
+        "SELECT count(*) FROM pairing p CROSS JOIN LATERAL (
+           SELECT count(*) FILTER (WHERE outcome = 'reached')::int AS n,
+                  max(contacted_on) FILTER (WHERE outcome = 'reached') AS last FROM contact k
+           WHERE k.pairing_id = p.id) k
+           CROSS JOIN LATERAL (SELECT count(*)::int AS streak FROM contact a
+             WHERE a.pairing_id = p.id AND a.outcome = 'not_reached'
+               AND a.contacted_on > coalesce(k.last, '-infinity'::date)) a
+           WHERE (p.contact_count, p.last_contact_on, p.unreached_streak)
+                 IS DISTINCT FROM (k.n, k.last, a.streak)",
     ),
     (
         "per station and day, contacts, new pairings, activities, person-visits and fulfilled wishes are a recount",
         "SELECT count(*) FROM (SELECT station_id, day, sum(c)::int AS c, sum(s)::int AS s, sum(a)::int AS a,
            sum(v)::int AS v, sum(w)::int AS w FROM (
              SELECT p.station_id, k.contacted_on AS day, 1 AS c, 0 AS s, 0 AS a, 0 AS v, 0 AS w
-             FROM contact k JOIN pairing p ON p.id = k.pairing_id
+             FROM contact k JOIN pairing p ON p.id = k.pairing_id WHERE k.outcome = 'reached'
              UNION ALL SELECT station_id, started_on, 0, 1, 0, 0, 0 FROM pairing
              UNION ALL SELECT station_id, held_on, 0, 0, 1, person_visits, 0 FROM activity
              UNION ALL SELECT c.station_id, w.fulfilled_on, 0, 0, 0, 0, 1 FROM wish w
