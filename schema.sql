@@ -1678,6 +1678,28 @@ CREATE TABLE public.contact (
 
 
 --
+-- Name: contact_standard; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_standard (
+    region_code text NOT NULL,
+    contacts_per_month smallint NOT NULL,
+    home_visits_per_quarter smallint NOT NULL,
+    check_ins_per_month_first_quarter smallint NOT NULL,
+    check_ins_per_quarter smallint NOT NULL,
+    updated_by uuid,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT contact_standard_check_ins_per_month_first_quarter_check CHECK (((check_ins_per_month_first_quarter >= 0) AND (check_ins_per_month_first_quarter <= 31))),
+    CONSTRAINT contact_standard_check_ins_per_quarter_check CHECK (((check_ins_per_quarter >= 0) AND (check_ins_per_quarter <= 13))),
+    CONSTRAINT contact_standard_contacts_per_month_check CHECK (((contacts_per_month >= 0) AND (contacts_per_month <= 31))),
+    CONSTRAINT contact_standard_home_visits_per_quarter_check CHECK (((home_visits_per_quarter >= 0) AND (home_visits_per_quarter <= 13))),
+    CONSTRAINT contact_standard_level CHECK ((char_length(region_code) = ANY (ARRAY[2, 4, 6])))
+);
+
+
+--
 -- Name: data_request; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2156,6 +2178,14 @@ ALTER TABLE ONLY public.consent
 
 ALTER TABLE ONLY public.contact
     ADD CONSTRAINT contact_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: contact_standard contact_standard_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_standard
+    ADD CONSTRAINT contact_standard_pkey PRIMARY KEY (region_code);
 
 
 --
@@ -3019,6 +3049,13 @@ CREATE TRIGGER contact_rollup AFTER INSERT OR DELETE OR UPDATE OF pairing_id, co
 
 
 --
+-- Name: contact_standard contact_standard_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER contact_standard_touch BEFORE UPDATE ON public.contact_standard FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
 -- Name: contact contact_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3348,6 +3385,22 @@ ALTER TABLE ONLY public.contact
 
 ALTER TABLE ONLY public.contact
     ADD CONSTRAINT contact_seen_by_fkey FOREIGN KEY (seen_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: contact_standard contact_standard_region_code_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_standard
+    ADD CONSTRAINT contact_standard_region_code_fkey FOREIGN KEY (region_code) REFERENCES public.region(code);
+
+
+--
+-- Name: contact_standard contact_standard_updated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_standard
+    ADD CONSTRAINT contact_standard_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
 
 
 --

@@ -11,6 +11,7 @@ use super::model::{
     BatchInput, CloseInput, ListQuery, Pairing, PairingInput, PairingView, TransferInput,
 };
 use super::service::{self, Suggestion};
+use super::standard::{RegionStandard, StandardInput};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::children::service::ChildDetail;
 use crate::volunteers::model::Volunteer;
@@ -218,4 +219,36 @@ pub async fn suggestions(
     let mut page = serde_json::to_value(paging.page(items, total)).unwrap_or_default();
     page["child_id"] = serde_json::json!(child);
     Ok(Json(page).into_response())
+}
+
+/// `GET /api/v1/regions/{code}/contact-standard`: the standard the region's pairings are held
+/// to, and where it comes from (`own`, `inherited` with `set_in`, or `default`).
+pub async fn standard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<RegionStandard>, AppError> {
+    super::standard::read(&state.db, &user, &code, state.config.check_in_days)
+        .await
+        .map(Json)
+}
+
+/// `PUT /api/v1/regions/{code}/contact-standard`: sets a province's, city's or county's own
+/// standard (`version` of the one it replaces; none for the first).
+pub async fn set_standard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<StandardInput>,
+) -> Result<Json<RegionStandard>, AppError> {
+    super::standard::set(
+        &state.db,
+        &user,
+        &code,
+        &input,
+        (state.config.check_in_days, ip),
+    )
+    .await
+    .map(Json)
 }

@@ -16,6 +16,7 @@ pub mod pages;
 mod read;
 mod rules;
 pub mod service;
+pub mod standard;
 mod store;
 
 use crate::web::{Access, Routes};
@@ -41,6 +42,18 @@ pub fn routes() -> Routes {
             Access::FEDERATION,
             pages::transfer_volunteer,
         )
+        .get(
+            "/api/v1/regions/{code}/contact-standard",
+            Access::FEDERATION,
+            api::standard,
+        )
+        .put(
+            "/api/v1/regions/{code}/contact-standard",
+            Access::FEDERATION,
+            api::set_standard,
+        )
+        .get("/contact-standard", Access::FEDERATION, pages::standard)
+        .post("/contact-standard", Access::FEDERATION, pages::set_standard)
         .get("/api/v1/pairings", Access::ANY_ROLE, api::list)
         .post("/api/v1/pairings", Access::REGISTRARS, api::create)
         .post("/api/v1/pairings/batch", Access::REGISTRARS, api::batch)

@@ -10,7 +10,7 @@
 //! capacity) are what the pairing rules in `rules` decide on; who may reach the child and the
 //! volunteer is the caller's scope, in auth's conditions.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use time::Date;
 use uuid::Uuid;
 
@@ -194,4 +194,89 @@ pub async fn close_active(
     )
     .fetch_all(tx)
     .await
+}
+
+/// A standard set for a region.
+pub struct SetStandard {
+    pub region_code: String,
+    pub standard: super::standard::Standard,
+    pub version: i32,
+    pub updated_at: time::OffsetDateTime,
+}
+
+/// The standards set for `code` and the regions above it (its province, city and county).
+pub async fn standards_above(db: &PgPool, code: &str) -> sqlx::Result<Vec<SetStandard>> {
+    let above: Vec<String> = [2, 4, 6]
+        .into_iter()
+        .filter(|n| *n <= code.len())
+        .map(|n| code[..n].to_owned())
+        .collect();
+    Ok(sqlx::query!(
+        "SELECT region_code, contacts_per_month, home_visits_per_quarter,
+                check_ins_per_month_first_quarter, check_ins_per_quarter, version, updated_at
+         FROM contact_standard WHERE region_code = ANY($1)",
+        &above
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| SetStandard {
+        region_code: r.region_code,
+        standard: super::standard::Standard {
+            contacts_per_month: r.contacts_per_month,
+            home_visits_per_quarter: r.home_visits_per_quarter,
+            check_ins_per_month_first_quarter: r.check_ins_per_month_first_quarter,
+            check_ins_per_quarter: r.check_ins_per_quarter,
+        },
+        version: r.version,
+        updated_at: r.updated_at,
+    })
+    .collect())
+}
+
+/// Sets a region's own standard: a first one when `version` is none and it has none yet, else
+/// a change of the one at `version`. False when that is not what is there (someone saved since).
+pub async fn write_standard(
+    tx: &mut PgConnection,
+    code: &str,
+    s: &super::standard::Standard,
+    version: Option<i32>,
+    by: Uuid,
+) -> sqlx::Result<bool> {
+    let done = match version {
+        None => {
+            sqlx::query!(
+            "INSERT INTO contact_standard (region_code, contacts_per_month, home_visits_per_quarter,
+                                           check_ins_per_month_first_quarter, check_ins_per_quarter,
+                                           updated_by)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (region_code) DO NOTHING",
+            code,
+            s.contacts_per_month,
+            s.home_visits_per_quarter,
+            s.check_ins_per_month_first_quarter,
+            s.check_ins_per_quarter,
+            by
+        )
+            .execute(tx)
+            .await?
+        }
+        Some(v) => {
+            sqlx::query!(
+                "UPDATE contact_standard SET contacts_per_month = $3, home_visits_per_quarter = $4,
+                    check_ins_per_month_first_quarter = $5, check_ins_per_quarter = $6,
+                    updated_by = $7
+             WHERE region_code = $1 AND version = $2",
+                code,
+                v,
+                s.contacts_per_month,
+                s.home_visits_per_quarter,
+                s.check_ins_per_month_first_quarter,
+                s.check_ins_per_quarter,
+                by
+            )
+            .execute(tx)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
 }

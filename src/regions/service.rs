@@ -1,3 +1,3 @@
 //! What other areas may ask of this one.
 
-pub use super::store::{ancestors, find};
+pub use super::store::{ancestors, children, find};

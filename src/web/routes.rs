@@ -11,7 +11,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use super::AppState;
 use super::error::AppError;
@@ -185,6 +185,16 @@ impl Routes {
         handler: H,
     ) -> Self {
         self.add(Method::PATCH, path, access, patch(handler))
+    }
+
+    /// A `PUT` route.
+    pub fn put<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self {
+        self.add(Method::PUT, path, access, put(handler))
     }
 
     /// A `DELETE` route.

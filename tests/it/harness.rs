@@ -466,6 +466,18 @@ impl Browser {
         .await
     }
 
+    /// `PUT path` with a JSON body → status and JSON body.
+    pub async fn put_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        json_of(
+            self.http
+                .put(self.url(path))
+                .json(body)
+                .send_checked()
+                .await,
+        )
+        .await
+    }
+
     /// `DELETE path` → status and JSON body (if any).
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         json_of(self.http.delete(self.url(path)).send_checked().await).await

@@ -249,3 +249,122 @@ async fn an_attempt_is_effort_not_a_contact_and_three_in_a_row_reach_staff() {
     let dashboard = staff.get("/dashboard").await.text().await.unwrap();
     assert!(!dashboard.contains("连续三次没联系上孩子的结对"));
 }
+
+#[tokio::test]
+async fn a_county_sets_its_contact_standard_and_a_township_follows_it() {
+    let app = TestApp::spawn().await;
+    let (county, _) = app.logged_in("staff", "510681").await;
+    let path = |code: &str| format!("/api/v1/regions/{code}/contact-standard");
+
+    // None set: the service's default, a contact every 30 days.
+    let (status, body) = county.get_json(&path("510681")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["source"], json!("default"));
+    assert_eq!(body["contacts_per_month"], json!(1));
+    assert_eq!(body["home_visits_per_quarter"], json!(0));
+    assert_eq!(body["set_in"], json!(null));
+
+    // 每月至少联系 1 次、每季度至少家访 1 次.
+    let standard = json!({
+        "contacts_per_month": 1, "home_visits_per_quarter": 1,
+        "check_ins_per_month_first_quarter": 1, "check_ins_per_quarter": 1
+    });
+    let (status, body) = county.put_json(&path("510681"), &standard).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["source"], json!("own"));
+    assert_eq!(body["version"], json!(1));
+    let (_, township) = county.get_json(&path("510681002")).await;
+    assert_eq!(township["source"], json!("inherited"));
+    assert_eq!(township["set_in"], json!("510681"));
+    assert_eq!(township["home_visits_per_quarter"], json!(1));
+
+    // The province's standard reaches the counties that set none, not this one.
+    let (province, _) = app.logged_in("admin", "51").await;
+    let mut twice = standard.clone();
+    twice["contacts_per_month"] = json!(2);
+    let (status, _) = province.put_json(&path("51"), &twice).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, other) = province.get_json(&path("510623")).await;
+    assert_eq!(
+        (other["set_in"].clone(), other["contacts_per_month"].clone()),
+        (json!("51"), json!(2))
+    );
+    let (_, own) = province.get_json(&path("510681")).await;
+    assert_eq!(own["contacts_per_month"], json!(1));
+
+    // A township sets none; figures stay within their period; a stale copy is refused.
+    let (status, body) = county.put_json(&path("510681002"), &standard).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["region_code"].is_string());
+    let mut too_many = standard.clone();
+    too_many["contacts_per_month"] = json!(32);
+    too_many["version"] = json!(1);
+    let (status, body) = county.put_json(&path("510681"), &too_many).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["contacts_per_month"].is_string());
+    let (status, body) = county.put_json(&path("510681"), &standard).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a second first standard is stale"
+    );
+    assert_eq!(body["error"]["code"], json!("stale_version"));
+    assert_eq!(body["error"]["current"]["version"], json!(1));
+
+    // Beyond one's scope nothing is seen; a station manager sets none.
+    let (elsewhere, _) = app.logged_in("staff", "510623").await;
+    let (status, _) = elsewhere.get_json(&path("510681")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let station = fixtures::station(app.pool(), LONGJU).await;
+    let manager = app.station_manager(&[station]).await;
+    let browser = app.browser();
+    browser.log_in(&manager.username, PASSWORD).await;
+    let (status, _) = browser.put_json(&path("510681"), &standard).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn county_staff_set_the_standard_on_its_page() {
+    let app = TestApp::spawn().await;
+    let (county, _) = app.logged_in("staff", "510681").await;
+    let page = county.get("/contact-standard").await.text().await.unwrap();
+    assert!(page.contains("联系标准") && page.contains("广汉市") && page.contains("系统默认"));
+    let refused = county
+        .post_form(
+            "/contact-standard",
+            &[
+                ("region", "510681"),
+                ("contacts_per_month", "一次"),
+                ("home_visits_per_quarter", "1"),
+                ("check_ins_per_month_first_quarter", "1"),
+                ("check_ins_per_quarter", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains(r##"<a href="#contacts_per_month">"##) && html.contains(r#"value="一次""#)
+    );
+    let saved = county
+        .post_form(
+            "/contact-standard",
+            &[
+                ("region", "510681"),
+                ("contacts_per_month", "1"),
+                ("home_visits_per_quarter", "1"),
+                ("check_ins_per_month_first_quarter", "1"),
+                ("check_ins_per_quarter", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let page = county
+        .get("/contact-standard?region=510681")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("联系标准已保存") && page.contains("本级设定"));
+    assert!(page.contains(r#"name="version" value="1""#));
+}

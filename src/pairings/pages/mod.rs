@@ -5,12 +5,14 @@ mod batch;
 mod list;
 mod new;
 mod record;
+mod standard;
 mod transfer;
 
 pub use batch::{batch, batch_form};
 pub use list::{list, waiting};
 pub use new::{create, new_form};
 pub use record::{close, detail};
+pub use standard::{set_standard, standard};
 pub use transfer::{transfer_child, transfer_volunteer};
 
 use crate::web::error::AppError;

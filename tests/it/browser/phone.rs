@@ -316,6 +316,7 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
         format!("/pairings/new?child_id={waiting}"),
         "/concerns".into(),
         "/concerns?status=resolved".into(),
+        "/contact-standard".into(),
         "/activities".into(),
         format!("/activities/{activity}"),
         format!("/activities/new?station_id={station}"),
