@@ -85,6 +85,27 @@ CREATE TYPE public.audit_action AS ENUM (
 
 
 --
+-- Name: check_in_flag; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.check_in_flag AS ENUM (
+    'safety',
+    'wants_to_end',
+    'needs_help'
+);
+
+
+--
+-- Name: check_in_with; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.check_in_with AS ENUM (
+    'volunteer',
+    'guardian'
+);
+
+
+--
 -- Name: child_category; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -779,6 +800,57 @@ BEGIN
     RETURN found;
 END
 $$;
+
+
+--
+-- Name: check_in_erase(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.check_in_erase() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE check_in c SET note = NULL
+    FROM pairing p
+    WHERE p.id = c.pairing_id AND c.note IS NOT NULL
+      AND ((TG_TABLE_NAME = 'child' AND p.child_id = NEW.id)
+           OR (TG_TABLE_NAME = 'volunteer' AND p.volunteer_id = NEW.id));
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: check_in_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.check_in_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pairing p WHERE p.id = NEW.pairing_id AND p.status = 'active'
+                   AND p.started_on <= NEW.held_on) THEN
+        RAISE EXCEPTION 'a check-in is held on an active pairing, from its first day'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'check_in_on_active_pairing';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: check_in_rollup(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.check_in_rollup() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- `version - 1` tells touch_versioned this is bookkeeping, not an edit by a person.
+    UPDATE pairing p SET
+        last_check_in_on = (SELECT max(held_on) FROM check_in c WHERE c.pairing_id = p.id),
+        version = p.version - 1
+    WHERE p.id = NEW.pairing_id;
+    RETURN NULL;
+END $$;
 
 
 --
@@ -1571,6 +1643,26 @@ COMMENT ON COLUMN public.audit_event.record_region_code IS 'the region of the re
 
 
 --
+-- Name: check_in; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.check_in (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    pairing_id uuid NOT NULL,
+    held_with public.check_in_with NOT NULL,
+    mode public.contact_mode NOT NULL,
+    held_on date NOT NULL,
+    rating smallint NOT NULL,
+    note text,
+    flags public.check_in_flag[] DEFAULT '{}'::public.check_in_flag[] NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT check_in_note_check CHECK ((char_length(note) <= 2000)),
+    CONSTRAINT check_in_rating_check CHECK (((rating >= 1) AND (rating <= 5)))
+);
+
+
+--
 -- Name: child; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1825,6 +1917,7 @@ CREATE TABLE public.pairing (
     last_contact_on date,
     quiet_since date GENERATED ALWAYS AS (COALESCE(last_contact_on, started_on)) STORED,
     unreached_streak integer DEFAULT 0 NOT NULL,
+    last_check_in_on date,
     CONSTRAINT pairing_closure_note_check CHECK ((char_length(closure_note) <= 1000)),
     CONSTRAINT pairing_closure_recorded CHECK (((status = 'closed'::public.pairing_status) = ((ended_on IS NOT NULL) AND (closure_reason IS NOT NULL)))),
     CONSTRAINT pairing_dates_order CHECK (((ended_on IS NULL) OR (ended_on >= started_on)))
@@ -2141,6 +2234,14 @@ ALTER TABLE ONLY public.audit_event
 
 
 --
+-- Name: check_in check_in_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.check_in
+    ADD CONSTRAINT check_in_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: child child_id_number_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2430,6 +2531,13 @@ CREATE INDEX audit_event_record_region ON public.audit_event USING btree (record
 --
 
 CREATE INDEX audit_event_region ON public.audit_event USING btree (region_code text_pattern_ops, at DESC);
+
+
+--
+-- Name: check_in_pairing; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX check_in_pairing ON public.check_in USING btree (pairing_id, held_on DESC);
 
 
 --
@@ -2937,6 +3045,34 @@ CREATE TRIGGER audit_event_file BEFORE INSERT ON public.audit_event FOR EACH ROW
 
 
 --
+-- Name: child check_in_erase_child; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER check_in_erase_child AFTER UPDATE OF anonymised_at ON public.child FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.check_in_erase();
+
+
+--
+-- Name: volunteer check_in_erase_volunteer; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER check_in_erase_volunteer AFTER UPDATE OF anonymised_at ON public.volunteer FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.check_in_erase();
+
+
+--
+-- Name: check_in check_in_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER check_in_guard BEFORE INSERT ON public.check_in FOR EACH ROW EXECUTE FUNCTION public.check_in_guard();
+
+
+--
+-- Name: check_in check_in_rollup; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER check_in_rollup AFTER INSERT ON public.check_in FOR EACH ROW EXECUTE FUNCTION public.check_in_rollup();
+
+
+--
 -- Name: child child_anonymised_stays_erased; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3321,6 +3457,22 @@ ALTER TABLE ONLY public.attendance
 
 ALTER TABLE ONLY public.audit_event
     ADD CONSTRAINT audit_event_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: check_in check_in_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.check_in
+    ADD CONSTRAINT check_in_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
+
+
+--
+-- Name: check_in check_in_pairing_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.check_in
+    ADD CONSTRAINT check_in_pairing_id_fkey FOREIGN KEY (pairing_id) REFERENCES public.pairing(id);
 
 
 --

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::check_in::{CheckIn, CheckInInput};
 use super::model::{
     BatchInput, CloseInput, ListQuery, Pairing, PairingInput, PairingView, TransferInput,
 };
@@ -251,4 +252,26 @@ pub async fn set_standard(
     )
     .await
     .map(Json)
+}
+
+/// `GET /api/v1/pairings/{id}/check-ins`: staff's check-ins on the pairing, the latest first.
+pub async fn check_ins(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let items = super::check_in::of_pairing(&state.db, &user, parse_id(&id)?).await?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// `POST /api/v1/pairings/{id}/check-ins`: 201 with the check-in.
+pub async fn log_check_in(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<CheckInInput>,
+) -> Result<(StatusCode, Json<CheckIn>), AppError> {
+    let created = super::check_in::create(&state.db, &user, parse_id(&id)?, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }

@@ -11,6 +11,7 @@
 //! shows a pairing's contacts through the contacts service.
 
 pub mod api;
+pub mod check_in;
 pub mod model;
 pub mod pages;
 mod read;
@@ -32,6 +33,21 @@ pub fn routes() -> Routes {
         .post("/pairings/batch", Access::REGISTRARS, pages::batch)
         .get("/pairings/{id}", Access::REGISTRARS, pages::detail)
         .post("/pairings/{id}/close", Access::REGISTRARS, pages::close)
+        .post(
+            "/pairings/{id}/check-ins",
+            Access::REGISTRARS,
+            pages::log_check_in,
+        )
+        .get(
+            "/api/v1/pairings/{id}/check-ins",
+            Access::REGISTRARS,
+            api::check_ins,
+        )
+        .post(
+            "/api/v1/pairings/{id}/check-ins",
+            Access::REGISTRARS,
+            api::log_check_in,
+        )
         .post(
             "/children/{id}/transfer",
             Access::FEDERATION,

@@ -82,3 +82,14 @@ pub const PAIR_RULES: &[Refusal] = &[
     CONSENT_MISSING,
     CHILD_EXITED,
 ];
+
+/// A check-in is held on an active pairing (the database's `check_in_guard` too).
+pub const CHECK_IN_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.check_in_closed")
+    .enforced_by("check_in_on_active_pairing");
+inventory::submit! { CHECK_IN_CLOSED }
+
+/// A check-in is held no earlier than the pairing's first day.
+pub const CHECK_IN_BEFORE_PAIRING: Refusal =
+    Refusal::unprocessable("validation_failed", "error.check_in_before_pairing")
+        .on("held_on", "error.check_in_before_pairing");
+inventory::submit! { CHECK_IN_BEFORE_PAIRING }

@@ -280,3 +280,71 @@ pub async fn write_standard(
     };
     Ok(done.rows_affected() == 1)
 }
+
+/// A pairing in the caller's scope: its status and first day.
+pub async fn pairing_facts(
+    db: &PgPool,
+    scope: &crate::auth::Scope,
+    id: Uuid,
+) -> sqlx::Result<Option<(PairingStatus, Date)>> {
+    Ok(sqlx::query!(
+        r#"SELECT p.status AS "status: PairingStatus", p.started_on
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.id = $1
+             AND ($2::text IS NULL OR s.region_code LIKE $2)
+             AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
+             AND ($4::uuid IS NULL OR p.volunteer_id = $4)"#,
+        id,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id()
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.status, r.started_on)))
+}
+
+/// A pairing's check-ins, the latest first.
+pub async fn check_ins(db: &PgPool, pairing: Uuid) -> sqlx::Result<Vec<super::check_in::CheckIn>> {
+    use super::check_in::{CheckIn, CheckInFlag, CheckInWith};
+    use crate::contacts::model::ContactMode;
+    sqlx::query_as!(
+        CheckIn,
+        r#"SELECT c.id, c.pairing_id, c.held_with AS "with: CheckInWith",
+                  c.mode AS "mode: ContactMode", c.held_on, c.rating, c.note,
+                  c.flags AS "flags: Vec<CheckInFlag>", u.display_name AS "logged_by?",
+                  c.created_at
+           FROM check_in c LEFT JOIN app_user u ON u.id = c.created_by
+           WHERE c.pairing_id = $1
+           ORDER BY c.held_on DESC, c.created_at DESC
+           LIMIT 200"#,
+        pairing
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Writes a check-in.
+pub async fn insert_check_in(
+    tx: &mut PgConnection,
+    pairing: Uuid,
+    c: &super::check_in::ValidCheckIn,
+    by: Uuid,
+) -> sqlx::Result<Uuid> {
+    use super::check_in::{CheckInFlag, CheckInWith};
+    use crate::contacts::model::ContactMode;
+    sqlx::query_scalar!(
+        "INSERT INTO check_in (pairing_id, held_with, mode, held_on, rating, note, flags, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        pairing,
+        c.with as CheckInWith,
+        c.mode as ContactMode,
+        c.held_on,
+        c.rating,
+        c.note,
+        &c.flags as &[CheckInFlag],
+        by
+    )
+    .fetch_one(tx)
+    .await
+}

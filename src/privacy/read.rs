@@ -220,6 +220,30 @@ pub async fn child_copy(
     })
     .collect();
 
+    let check_ins = sqlx::query!(
+        r#"SELECT c.held_on, v.name AS volunteer, c.held_with::text AS "with!",
+                  c.mode::text AS "mode!", c.rating, c.flags::text[] AS "flags!", c.note
+           FROM check_in c JOIN pairing p ON p.id = c.pairing_id
+           JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.child_id = $1 ORDER BY c.held_on, c.created_at"#,
+        child
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|c| {
+        vec![
+            c.held_on.to_string(),
+            c.volunteer,
+            word(lang, "check_in.with", &c.with),
+            word(lang, "contact.mode", &c.mode),
+            c.rating.to_string(),
+            words("check_in.flag", &c.flags),
+            opt(c.note),
+        ]
+    })
+    .collect();
+
     let wishes = sqlx::query!(
         r#"SELECT text, category::text AS "category!", status::text AS "status!", claimed_on,
                   fulfilled_on, fulfilment_note, created_at
@@ -305,6 +329,19 @@ pub async fn child_copy(
                 "access.resolution",
             ],
             contacts,
+        ),
+        section(
+            "check_in.title",
+            &[
+                "access.date",
+                "access.volunteer",
+                "field.with",
+                "access.mode",
+                "field.rating",
+                "field.flags",
+                "access.note",
+            ],
+            check_ins,
         ),
         section(
             "wishes.title",
@@ -461,6 +498,8 @@ async fn trail(db: &PgPool, lang: Lang, of: TrailOf) -> sqlx::Result<Section> {
                UNION ALL SELECT k.id FROM contact k JOIN pairing p ON p.id = k.pairing_id
                          WHERE p.child_id = $1
                UNION ALL SELECT id FROM wish WHERE child_id = $1
+               UNION ALL SELECT c.id FROM check_in c JOIN pairing p ON p.id = c.pairing_id
+                         WHERE p.child_id = $1 OR p.volunteer_id = $2
                UNION ALL SELECT id FROM data_request WHERE child_id = $1 OR volunteer_id = $2
                UNION ALL SELECT id FROM app_user WHERE volunteer_id = $2)
            SELECT e.at, u.display_name AS "actor?", e.action::text AS "action!", e.entity,

@@ -827,13 +827,26 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
     assert_eq!(status, StatusCode::CREATED, "{request}");
     let id = request["id"].as_str().unwrap();
 
+    let (status, _) = w
+        .staff
+        .post_json(
+            &format!("/api/v1/pairings/{}/check-ins", w.pairing),
+            &json!({"with": "guardian", "mode": "call", "rating": 5, "note": "奶奶很满意这次结对"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
     let sheets = copy(
         &w.staff,
         &format!("/api/v1/requests/{id}/export?format=xlsx"),
     )
     .await;
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names.len(), 8, "{names:?}");
+    assert_eq!(names.len(), 9, "{names:?}");
+    assert!(
+        format!("{sheets:?}").contains("奶奶很满意这次结对"),
+        "staff's check-ins are in it"
+    );
     let text = format!("{sheets:?}");
     for held in [
         CHILD_NAME,
@@ -858,7 +871,7 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
         !contacts[3].contains(&CONCERN.to_owned()),
         "abuse is held back"
     );
-    let trail = &sheets[7].1;
+    let trail = &sheets[8].1;
     assert!(trail.len() > 3, "who created and opened it: {trail:?}");
 
     let sheets = copy(

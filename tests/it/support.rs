@@ -368,3 +368,144 @@ async fn county_staff_set_the_standard_on_its_page() {
     assert!(page.contains("联系标准已保存") && page.contains("本级设定"));
     assert!(page.contains(r#"name="version" value="1""#));
 }
+
+#[tokio::test]
+async fn staff_and_the_manager_log_check_ins_within_scope_and_erasure_takes_their_notes() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let path = format!("/api/v1/pairings/{pairing}/check-ins");
+    let check_in = json!({
+        "with": "guardian", "mode": "call", "rating": 4,
+        "note": "奶奶说孩子盼着周末见爱心妈妈", "flags": ["needs_help"]
+    });
+
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let (status, body) = staff.post_json(&path, &check_in).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["with"], json!("guardian"));
+    assert_eq!(body["flags"], json!(["needs_help"]));
+    let last: Option<time::Date> =
+        sqlx::query_scalar("SELECT last_check_in_on FROM pairing WHERE id = $1")
+            .bind(pairing)
+            .fetch_one(p)
+            .await
+            .unwrap();
+    assert!(last.is_some(), "the pairing remembers its last check-in");
+
+    // The station's manager too; not another county's staff, not the volunteer.
+    let manager = app.station_manager(&[station]).await;
+    let browser = app.browser();
+    browser.log_in(&manager.username, PASSWORD).await;
+    let mut with_her = check_in.clone();
+    with_her["with"] = json!("volunteer");
+    let (status, _) = browser.post_json(&path, &with_her).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (elsewhere, _) = app.logged_in("staff", "510623").await;
+    let (status, _) = elsewhere.post_json(&path, &check_in).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = elsewhere.get_json(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let mother = app.volunteer_user(volunteer).await;
+    let her = app.browser();
+    her.log_in(&mother.username, PASSWORD).await;
+    let (status, _) = her.get_json(&path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, list) = staff.get_json(&path).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+
+    // A rating is 1 to 5.
+    let mut six = check_in.clone();
+    six["rating"] = json!(6);
+    let (status, body) = staff.post_json(&path, &six).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["rating"].is_string());
+
+    // Ended: no more check-ins, and the database refuses one too.
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = (now() AT TIME ZONE 'Asia/Shanghai')::date,
+                closure_reason = 'family_moved' WHERE id = $1",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await
+    .unwrap();
+    let (status, body) = staff.post_json(&path, &check_in).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let direct = sqlx::query(
+        "INSERT INTO check_in (pairing_id, held_with, mode, held_on, rating)
+         VALUES ($1, 'guardian', 'call', (now() AT TIME ZONE 'Asia/Shanghai')::date, 3)",
+    )
+    .bind(pairing)
+    .execute(p)
+    .await;
+    assert_eq!(fixtures::violated(direct), "check_in_on_active_pairing");
+
+    // The child leaves and is erased: the notes about her go.
+    sqlx::query(
+        "UPDATE child SET status = 'exited', exit_reason = 'family_moved',
+                exited_on = (now() AT TIME ZONE 'Asia/Shanghai')::date WHERE id = $1",
+    )
+    .bind(child)
+    .execute(p)
+    .await
+    .unwrap();
+    sqlx::query("SELECT anonymise_child($1)")
+        .bind(child)
+        .execute(p)
+        .await
+        .unwrap();
+    let notes: i64 = sqlx::query_scalar("SELECT count(note) FROM check_in WHERE pairing_id = $1")
+        .bind(pairing)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(notes, 0);
+}
+
+#[tokio::test]
+async fn a_refused_check_in_comes_back_on_the_pairings_page_with_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let refused = staff
+        .post_form(
+            &format!("/pairings/{pairing}/check-ins"),
+            &[
+                ("with", "volunteer"),
+                ("mode", "video"),
+                ("note", "她最近工作忙"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(r##"<a href="#check_in_rating">"##), "{html}");
+    assert!(html.contains("她最近工作忙") && html.contains("<details open>"));
+    let saved = staff
+        .post_form(
+            &format!("/pairings/{pairing}/check-ins"),
+            &[
+                ("with", "volunteer"),
+                ("mode", "video"),
+                ("rating", "3"),
+                ("note", "她最近工作忙"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let page = staff
+        .get(&format!("/pairings/{pairing}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("回访已记录") && page.contains("结对情况 3 分"));
+}

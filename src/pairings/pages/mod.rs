@@ -2,6 +2,7 @@
 //! form), the batch page after an ice-breaking event, the pairing record and closing it; a transfer refused on a record page.
 
 mod batch;
+mod check_in;
 mod list;
 mod new;
 mod record;
@@ -9,6 +10,7 @@ mod standard;
 mod transfer;
 
 pub use batch::{batch, batch_form};
+pub use check_in::log_check_in;
 pub use list::{list, waiting};
 pub use new::{create, new_form};
 pub use record::{close, detail};

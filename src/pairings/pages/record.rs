@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::explain;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::{Contact, Topic};
+use crate::pairings::check_in::CheckIn;
 use crate::pairings::model::{CloseInput, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
 use crate::web::AppState;
@@ -19,19 +20,27 @@ use crate::web::{Errors, PageContext, flash, parse_id, render};
 
 #[derive(Template)]
 #[template(path = "pairings/detail.html")]
-struct DetailPage {
+pub(super) struct DetailPage {
     ctx: PageContext,
     p: Pairing,
     contacts: Vec<Contact>,
+    /// Staff's check-ins on the pairing, the latest first, and the form to log one.
+    check_ins: Vec<CheckIn>,
+    pub(super) check_in: super::check_in::CheckInForm,
     check_in_days: u16,
     close: CloseForm,
-    errors: Errors,
-    message: Option<String>,
+    pub(super) errors: Errors,
+    pub(super) message: Option<String>,
     /// Just after pairing: the child at the same station who has waited longest, to pair next.
     next_waiting: Option<WaitingChild>,
 }
 
 impl DetailPage {
+    /// Whether the check-in form comes back refused (it then shows open).
+    fn check_in_refused(&self) -> bool {
+        self.errors.keys().any(|k| k.starts_with("check_in."))
+    }
+
     fn reasons(&self) -> Vec<ClosureReason> {
         ClosureReason::by_hand().collect()
     }
@@ -61,7 +70,7 @@ pub struct CloseForm {
     confirm: String,
 }
 
-async fn detail_page(
+pub(super) async fn detail_page(
     state: &AppState,
     ctx: PageContext,
     user: &CurrentUser,
@@ -69,6 +78,7 @@ async fn detail_page(
     (close, errors, message): (CloseForm, Errors, Option<String>),
 ) -> Result<DetailPage, AppError> {
     let (p, contacts) = service::record(&state.db, user, id, state.config.check_in_days).await?;
+    let check_ins = crate::pairings::check_in::of_pairing(&state.db, user, id).await?;
     let next_waiting = if ctx.flash.as_deref() == Some("flash.pairing_created") {
         let (mut next, _) = service::waiting(&state.db, user, Some(p.station_id), (1, 0)).await?;
         next.pop()
@@ -87,6 +97,8 @@ async fn detail_page(
         ctx,
         p,
         contacts,
+        check_ins,
+        check_in: Default::default(),
         check_in_days: state.config.check_in_days,
         close,
         errors,

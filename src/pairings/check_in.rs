@@ -1,0 +1,196 @@
+//! Staff check-ins (match support): county staff or the station's manager talk with the
+//! volunteer or the guardian about how the pairing is going, and log it — with whom, how, when,
+//! a 1–5 rating as that person sees it, a note and flags.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::audit::{self, Action, Entry};
+use crate::auth::CurrentUser;
+use crate::contacts::model::ContactMode;
+use crate::domain::pairing::PairingStatus;
+use crate::domain::{self, text, word_enum};
+use crate::web::error::{AppError, FieldError, FieldErrors};
+
+word_enum!(
+    /// Whom staff talked with.
+    CheckInWith, "check_in_with", "check_in.with", [Volunteer = "volunteer", Guardian = "guardian"]
+);
+word_enum!(
+    /// What a check-in raised.
+    CheckInFlag, "check_in_flag", "check_in.flag",
+    [Safety = "safety", WantsToEnd = "wants_to_end", NeedsHelp = "needs_help"]
+);
+
+/// A check-in as the API answers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckIn {
+    pub id: Uuid,
+    pub pairing_id: Uuid,
+    /// `volunteer` or `guardian`.
+    pub with: CheckInWith,
+    pub mode: ContactMode,
+    pub held_on: Date,
+    /// 1–5: how the pairing is going, as that person sees it.
+    pub rating: i16,
+    pub note: Option<String>,
+    pub flags: Vec<CheckInFlag>,
+    /// Who logged it, by name.
+    pub logged_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A check-in as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckInInput {
+    pub with: Option<String>,
+    pub mode: Option<String>,
+    /// ISO date (default today).
+    pub held_on: Option<String>,
+    pub rating: Option<i64>,
+    pub note: Option<String>,
+    pub flags: Vec<String>,
+}
+
+/// A checked check-in.
+#[derive(Debug, Clone)]
+pub struct ValidCheckIn {
+    pub with: CheckInWith,
+    pub mode: ContactMode,
+    pub held_on: Date,
+    pub rating: i16,
+    pub note: Option<String>,
+    pub flags: Vec<CheckInFlag>,
+}
+
+impl CheckInInput {
+    pub fn validate(&self) -> Result<ValidCheckIn, FieldErrors> {
+        let mut fields = FieldErrors::new();
+        let mut choice = |word: &Option<String>, field: &str| -> Option<String> {
+            match word.as_deref().map(str::trim) {
+                None | Some("") => {
+                    fields.insert(field.to_owned(), FieldError::new("error.required"));
+                    None
+                }
+                Some(w) => Some(w.to_owned()),
+            }
+        };
+        let with = choice(&self.with, "with");
+        let mode = choice(&self.mode, "mode");
+        let with = with.and_then(|w| {
+            CheckInWith::parse(&w).or_else(|| {
+                fields.insert("with".into(), FieldError::new("error.choice"));
+                None
+            })
+        });
+        let mode = mode.and_then(|m| {
+            ContactMode::parse(&m).or_else(|| {
+                fields.insert("mode".into(), FieldError::new("error.choice"));
+                None
+            })
+        });
+        let held_on = match self.held_on.as_deref().map(str::trim) {
+            None | Some("") => Some(domain::today()),
+            Some(t) => domain::past_date(t)
+                .map_err(|e| fields.insert("held_on".into(), e))
+                .ok(),
+        };
+        let rating = match self.rating {
+            Some(n @ 1..=5) => Some(n as i16),
+            None => {
+                fields.insert("rating".into(), FieldError::new("error.required"));
+                None
+            }
+            Some(_) => {
+                fields.insert("rating".into(), FieldError::new("error.rating_range"));
+                None
+            }
+        };
+        let note = text::long_optional(self.note.as_deref(), 2000)
+            .map_err(|e| fields.insert("note".into(), e))
+            .ok()
+            .flatten();
+        let mut flags = Vec::new();
+        for word in self
+            .flags
+            .iter()
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+        {
+            match CheckInFlag::parse(word) {
+                Some(f) if !flags.contains(&f) => flags.push(f),
+                Some(_) => {}
+                None => {
+                    fields.insert("flags".into(), FieldError::new("error.choice"));
+                }
+            }
+        }
+        match (with, mode, held_on, rating) {
+            (Some(with), Some(mode), Some(held_on), Some(rating)) if fields.is_empty() => {
+                Ok(ValidCheckIn {
+                    with,
+                    mode,
+                    held_on,
+                    rating,
+                    note,
+                    flags,
+                })
+            }
+            _ => Err(fields),
+        }
+    }
+}
+
+/// A pairing's check-ins, the latest first, if the caller reaches the pairing.
+pub async fn of_pairing(
+    db: &PgPool,
+    user: &CurrentUser,
+    pairing: Uuid,
+) -> Result<Vec<CheckIn>, AppError> {
+    super::store::pairing_facts(db, &user.scope, pairing)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(super::store::check_ins(db, pairing).await?)
+}
+
+/// Logs a check-in on an active pairing in the caller's scope (audited).
+pub async fn create(
+    db: &PgPool,
+    user: &CurrentUser,
+    pairing: Uuid,
+    input: &CheckInInput,
+    ip: Option<IpAddr>,
+) -> Result<CheckIn, AppError> {
+    let (status, started_on) = super::store::pairing_facts(db, &user.scope, pairing)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let valid = input.validate().map_err(AppError::validation)?;
+    if status != PairingStatus::Active {
+        return Err(super::rules::CHECK_IN_CLOSED.error());
+    }
+    if valid.held_on < started_on {
+        return Err(super::rules::CHECK_IN_BEFORE_PAIRING.error());
+    }
+    let mut tx = db.begin().await?;
+    let id = super::store::insert_check_in(&mut tx, pairing, &valid, user.id).await?;
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Create, "check_in", Some(id), ip).with_detail(serde_json::json!({
+            "pairing_id": pairing,
+            "flags": valid.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    super::store::check_ins(db, pairing)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,103 @@
+//! Logging a staff check-in from the pairing's page.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::explain;
+use super::record::{CloseForm, detail_page};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::contacts::model::ContactMode;
+use crate::pairings::check_in::{self, CheckInFlag, CheckInInput, CheckInWith};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::{Errors, PageContext, flash, parse_id, render};
+
+/// The check-in form as posted (and as the pairing's page shows it).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct CheckInForm {
+    pub with: String,
+    pub mode: String,
+    pub held_on: String,
+    pub rating: String,
+    pub note: String,
+    pub flags: Vec<String>,
+}
+
+impl CheckInForm {
+    fn input(&self) -> CheckInInput {
+        let some = |s: &str| Some(s.to_owned());
+        CheckInInput {
+            with: some(&self.with),
+            mode: some(&self.mode),
+            held_on: some(&self.held_on),
+            // Not a number: refused as out of range.
+            rating: match self.rating.trim() {
+                "" => None,
+                n => Some(n.parse().unwrap_or(0)),
+            },
+            note: some(&self.note),
+            flags: self.flags.clone(),
+        }
+    }
+
+    pub fn withs(&self) -> &'static [CheckInWith] {
+        CheckInWith::ALL
+    }
+
+    pub fn modes(&self) -> &'static [ContactMode] {
+        ContactMode::ALL
+    }
+
+    pub fn all_flags(&self) -> &'static [CheckInFlag] {
+        CheckInFlag::ALL
+    }
+
+    pub fn flagged(&self, f: &CheckInFlag) -> bool {
+        self.flags.iter().any(|x| x == f.as_str())
+    }
+}
+
+/// `POST /pairings/{id}/check-ins`: back to the pairing; a refused one comes back on its page
+/// with what was typed.
+pub async fn log_check_in(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<CheckInForm>,
+) -> Result<Response, AppError> {
+    let id: Uuid = parse_id(&id)?;
+    match check_in::create(&state.db, &user, id, &form.input(), ip).await {
+        Ok(_) => {
+            flash(&session, "flash.check_in_logged").await;
+            Ok(Redirect::to(&format!("/pairings/{id}#check-ins")).into_response())
+        }
+        Err(e @ (AppError::Unprocessable { .. } | AppError::Conflict { .. })) => {
+            let status = e.status();
+            let (fields, message) = explain(&ctx, &e);
+            // The check-in form's fields are named apart from the closing form's.
+            let errors: Errors = fields
+                .into_iter()
+                .map(|(k, v)| (format!("check_in.{k}"), v))
+                .collect();
+            let mut page = detail_page(
+                &state,
+                ctx,
+                &user,
+                id,
+                (CloseForm::default(), errors, Some(message)),
+            )
+            .await?;
+            page.check_in = form;
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
