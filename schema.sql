@@ -780,6 +780,10 @@ BEGIN
         SELECT s.region_code INTO found FROM contact k JOIN pairing p ON p.id = k.pairing_id
             JOIN station s ON s.id = p.station_id
         WHERE k.id = p_id;
+    WHEN 'check_in' THEN
+        SELECT s.region_code INTO found FROM check_in c JOIN pairing p ON p.id = c.pairing_id
+            JOIN station s ON s.id = p.station_id
+        WHERE c.id = p_id;
     WHEN 'data_request' THEN
         SELECT coalesce(c.region_code, v.region_code) INTO found
         FROM data_request r LEFT JOIN child c ON c.id = r.child_id
@@ -826,11 +830,19 @@ END $$;
 CREATE FUNCTION public.check_in_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    v_status pairing_status;
+    v_started date;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pairing p WHERE p.id = NEW.pairing_id AND p.status = 'active'
-                   AND p.started_on <= NEW.held_on) THEN
-        RAISE EXCEPTION 'a check-in is held on an active pairing, from its first day'
+    SELECT status, started_on INTO v_status, v_started FROM pairing
+    WHERE id = NEW.pairing_id FOR SHARE;
+    IF v_status IS DISTINCT FROM 'active' THEN
+        RAISE EXCEPTION 'a check-in is held on an active pairing'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'check_in_on_active_pairing';
+    END IF;
+    IF NEW.held_on < v_started THEN
+        RAISE EXCEPTION 'a check-in is held no earlier than the pairing''s first day'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'check_in_from_first_day';
     END IF;
     RETURN NEW;
 END $$;
@@ -1182,9 +1194,9 @@ CREATE FUNCTION public.pairing_moves_contacts() RETURNS trigger
     AS $$
 BEGIN
     PERFORM station_add(OLD.station_id, contacted_on, contacts => -count(*)::int)
-    FROM contact WHERE pairing_id = NEW.id GROUP BY contacted_on;
+    FROM contact WHERE pairing_id = NEW.id AND outcome = 'reached' GROUP BY contacted_on;
     PERFORM station_add(NEW.station_id, contacted_on, contacts => count(*)::int)
-    FROM contact WHERE pairing_id = NEW.id GROUP BY contacted_on;
+    FROM contact WHERE pairing_id = NEW.id AND outcome = 'reached' GROUP BY contacted_on;
     UPDATE open_concern o SET station_id = NEW.station_id, updated_at = now()
     FROM contact k WHERE k.pairing_id = NEW.id AND o.contact_id = k.id;
     RETURN NULL;

@@ -123,6 +123,18 @@ DROP TRIGGER contact_rollup ON contact;
 CREATE TRIGGER contact_rollup AFTER INSERT OR DELETE OR UPDATE OF pairing_id, contacted_on, outcome
     ON contact FOR EACH ROW EXECUTE FUNCTION contact_rollup();
 
+-- A pairing moved to another station takes its contacts' days along: contacts only.
+CREATE OR REPLACE FUNCTION pairing_moves_contacts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM station_add(OLD.station_id, contacted_on, contacts => -count(*)::int)
+    FROM contact WHERE pairing_id = NEW.id AND outcome = 'reached' GROUP BY contacted_on;
+    PERFORM station_add(NEW.station_id, contacted_on, contacts => count(*)::int)
+    FROM contact WHERE pairing_id = NEW.id AND outcome = 'reached' GROUP BY contacted_on;
+    UPDATE open_concern o SET station_id = NEW.station_id, updated_at = now()
+    FROM contact k WHERE k.pairing_id = NEW.id AND o.contact_id = k.id;
+    RETURN NULL;
+END $$;
+
 -- The tallies, rebuilt from scratch (after a bulk load), count the same contacts.
 CREATE OR REPLACE FUNCTION tally_rebuild() RETURNS void LANGUAGE sql AS $$
     DELETE FROM volunteer_tally;

@@ -140,14 +140,25 @@ pub async fn create_many(
         )])));
     }
     let valid = input.validate().map_err(AppError::validation)?;
+    if valid.concern.is_some() && ids.len() > 1 {
+        // A concern is about one child: it is raised on her own entry, never copied to others.
+        return Err(AppError::validation(FieldErrors::from([(
+            "concern_category".to_owned(),
+            FieldError::new("error.concern_one_child"),
+        )])));
+    }
     for id in &ids {
-        let p = pairing(db, user, *id).await?;
+        pairing(db, user, *id).await?;
+    }
+    let mut tx = db.begin().await?;
+    // Locked (in one order) and checked again inside the transaction: a pairing closed, or its
+    // child erased, meanwhile gets no entry, and two entries for the same children queue.
+    for p in store::lock_pairings(&mut tx, &ids).await? {
         if p.status != PairingStatus::Active {
             return Err(PAIRING_CLOSED.error());
         }
         check_date(&valid, &p)?;
     }
-    let mut tx = db.begin().await?;
     let mut created = Vec::with_capacity(ids.len());
     for pairing_id in &ids {
         let id = store::insert(&mut tx, *pairing_id, &valid, user.id).await?;

@@ -255,3 +255,16 @@ pub async fn volunteer_totals(
     .await?;
     Ok((row.contacts, row.minutes))
 }
+
+/// Locks pairings (in the order of their ids) for entries about to be written on them, and
+/// answers what the contact rules need of each.
+pub async fn lock_pairings(tx: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<PairingFacts>> {
+    sqlx::query_as!(
+        PairingFacts,
+        r#"SELECT status AS "status: PairingStatus", started_on FROM pairing
+           WHERE id = ANY($1) ORDER BY id FOR SHARE"#,
+        ids
+    )
+    .fetch_all(tx)
+    .await
+}

@@ -188,9 +188,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    super::store::check_ins(db, pairing)
+    super::store::check_in(db, id)
         .await?
-        .into_iter()
-        .find(|c| c.id == id)
         .ok_or(AppError::NotFound)
 }

@@ -91,5 +91,6 @@ inventory::submit! { CHECK_IN_CLOSED }
 /// A check-in is held no earlier than the pairing's first day.
 pub const CHECK_IN_BEFORE_PAIRING: Refusal =
     Refusal::unprocessable("validation_failed", "error.check_in_before_pairing")
-        .on("held_on", "error.check_in_before_pairing");
+        .on("held_on", "error.check_in_before_pairing")
+        .enforced_by("check_in_from_first_day");
 inventory::submit! { CHECK_IN_BEFORE_PAIRING }

@@ -324,6 +324,24 @@ pub async fn check_ins(db: &PgPool, pairing: Uuid) -> sqlx::Result<Vec<super::ch
     .await
 }
 
+/// One check-in.
+pub async fn check_in(db: &PgPool, id: Uuid) -> sqlx::Result<Option<super::check_in::CheckIn>> {
+    use super::check_in::{CheckIn, CheckInFlag, CheckInWith};
+    use crate::contacts::model::ContactMode;
+    sqlx::query_as!(
+        CheckIn,
+        r#"SELECT c.id, c.pairing_id, c.held_with AS "with: CheckInWith",
+                  c.mode AS "mode: ContactMode", c.held_on, c.rating, c.note,
+                  c.flags AS "flags: Vec<CheckInFlag>", u.display_name AS "logged_by?",
+                  c.created_at
+           FROM check_in c LEFT JOIN app_user u ON u.id = c.created_by
+           WHERE c.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Writes a check-in.
 pub async fn insert_check_in(
     tx: &mut PgConnection,

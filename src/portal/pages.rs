@@ -272,9 +272,12 @@ pub async fn log_contact(
     } else {
         // The same visit for her other children too: one entry each, all or none.
         let mut ids = vec![pairing];
-        for also in form.also.iter().filter(|a| !a.trim().is_empty()) {
-            ids.push(parse_id(also.trim())?);
-        }
+        // Only her own children are offered; anything else is no child of hers to add.
+        ids.extend(
+            form.also
+                .iter()
+                .filter_map(|a| uuid::Uuid::parse_str(a.trim()).ok()),
+        );
         crate::contacts::service::create_many(&state.db, &user, &ids, &input, ip)
             .await
             .map(|mut all| all.remove(0))

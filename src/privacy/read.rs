@@ -225,7 +225,8 @@ pub async fn child_copy(
                   c.mode::text AS "mode!", c.rating, c.flags::text[] AS "flags!", c.note
            FROM check_in c JOIN pairing p ON p.id = c.pairing_id
            JOIN volunteer v ON v.id = p.volunteer_id
-           WHERE p.child_id = $1 ORDER BY c.held_on, c.created_at"#,
+           WHERE p.child_id = $1 AND c.held_with = 'guardian'
+           ORDER BY c.held_on, c.created_at"#,
         child
     )
     .fetch_all(db)

@@ -226,6 +226,7 @@ impl PageContext {
         match last {
             "child_ids" => "children".to_owned(),
             "volunteer_ids" => "volunteers".to_owned(),
+            "pairing_ids" => "also".to_owned(),
             // The check-in form on a pairing's page names its fields apart.
             _ if field.starts_with("check_in.") => format!("check_in_{last}"),
             // `guardian.phone` is the form's `guardian_phone`.

@@ -110,15 +110,21 @@ async fn build_template(admin: &mut PgConnection, options: &PgConnectOptions, te
         .await
         .expect("migrating the template database");
     pool.close().await;
-    exec(
-        admin,
-        &format!(
-            "ALTER DATABASE {} RENAME TO {}",
-            quote_ident(&building),
-            quote_ident(template)
-        ),
-    )
-    .await;
+    // A closed connection's server process may still be on its way out: the rename waits for
+    // it (a few seconds at most) rather than failing the test that happened to build.
+    let rename = format!(
+        "ALTER DATABASE {} RENAME TO {}",
+        quote_ident(&building),
+        quote_ident(template)
+    );
+    let started = std::time::Instant::now();
+    while let Err(e) = sqlx::raw_sql(&rename).execute(&mut *admin).await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{rename}: {e}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     // Templates of older schemas are of no further use.
     let old: Vec<String> = sqlx::query_scalar(
         "SELECT datname FROM pg_database WHERE datname LIKE 'aixin\\_tpl\\_%' AND datname <> $1",

@@ -123,6 +123,15 @@ async fn an_entry_for_several_children_is_written_for_all_or_for_none() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(contacts_of(&app, first).await, 0);
 
+    // A concern is about one child: not copied onto a sibling's entry.
+    let mut worried = entry(vec![first]);
+    worried["pairing_ids"] = json!([first, Uuid::new_v4()]);
+    worried["concern_category"] = json!("health");
+    worried["concern_detail"] = json!("弟弟一直咳嗽");
+    let (status, body) = mother.post_json("/api/v1/me/contacts", &worried).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["concern_category"].is_string());
+
     // Staff cannot log for her.
     let (staff, _) = app.logged_in("staff", "510681").await;
     let (status, _) = staff

@@ -28,6 +28,9 @@ struct StandardPage {
     form: StandardForm,
     /// The regions directly under it that may set their own (down to counties).
     below: Vec<Region>,
+    /// The region whose standard it follows, by name.
+    set_in_name: String,
+    check_in_days: u16,
     errors: Errors,
 }
 
@@ -40,8 +43,13 @@ impl StandardPage {
     fn source_text(&self) -> String {
         match (self.current.source, &self.current.set_in) {
             (Source::Own, _) => self.ctx.t("standard.own").to_owned(),
-            (Source::Inherited, Some(code)) => self.ctx.tf("standard.inherited", "code", code),
-            _ => self.ctx.t("standard.default").to_owned(),
+            (Source::Inherited, Some(_)) => {
+                self.ctx
+                    .tf("standard.inherited", "region", self.set_in_name.as_str())
+            }
+            _ => self
+                .ctx
+                .tf("standard.default", "days", &self.check_in_days.to_string()),
         }
     }
 }
@@ -104,11 +112,13 @@ async fn page(
 ) -> Result<StandardPage, AppError> {
     let current = standard::read(&state.db, user, code, state.config.check_in_days).await?;
     let region = RegionCode::parse(code).map_err(|_| AppError::NotFound)?;
-    let mut names: Vec<String> = crate::regions::service::ancestors(&state.db, &region)
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
+    let above = crate::regions::service::ancestors(&state.db, &region).await?;
+    let set_in_name = above
+        .iter()
+        .find(|r| Some(&r.code) == current.set_in.as_ref())
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let mut names: Vec<String> = above.into_iter().map(|r| r.name).collect();
     if let Some(own) = crate::regions::service::find(&state.db, &region).await? {
         names.push(own.name);
     }
@@ -126,6 +136,8 @@ async fn page(
         form: form.unwrap_or_else(|| StandardForm::of(&current)),
         current,
         below,
+        set_in_name,
+        check_in_days: state.config.check_in_days,
         errors,
     })
 }
