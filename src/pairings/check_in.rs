@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -153,10 +153,10 @@ pub async fn of_pairing(
     user: &CurrentUser,
     pairing: Uuid,
 ) -> Result<Vec<CheckIn>, AppError> {
-    super::store::pairing_facts(db, &user.scope, pairing)
+    pairing_facts(db, &user.scope, pairing)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(super::store::check_ins(db, pairing).await?)
+    Ok(check_ins(db, pairing).await?)
 }
 
 /// Logs a check-in on an active pairing in the caller's scope (audited).
@@ -167,7 +167,7 @@ pub async fn create(
     input: &CheckInInput,
     ip: Option<IpAddr>,
 ) -> Result<CheckIn, AppError> {
-    let (status, started_on) = super::store::pairing_facts(db, &user.scope, pairing)
+    let (status, started_on) = pairing_facts(db, &user.scope, pairing)
         .await?
         .ok_or(AppError::NotFound)?;
     let valid = input.validate().map_err(AppError::validation)?;
@@ -178,7 +178,7 @@ pub async fn create(
         return Err(super::rules::CHECK_IN_BEFORE_PAIRING.error());
     }
     let mut tx = db.begin().await?;
-    let id = super::store::insert_check_in(&mut tx, pairing, &valid, user.id).await?;
+    let id = insert_check_in(&mut tx, pairing, &valid, user.id).await?;
     audit::record(
         &mut *tx,
         Entry::by(user, Action::Create, "check_in", Some(id), ip).with_detail(serde_json::json!({
@@ -188,7 +188,93 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    super::store::check_in(db, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    check_in(db, id).await?.ok_or(AppError::NotFound)
+}
+
+// The SQL of check-ins.
+
+/// A pairing in the caller's scope: its status and first day.
+async fn pairing_facts(
+    db: &PgPool,
+    scope: &crate::auth::Scope,
+    id: Uuid,
+) -> sqlx::Result<Option<(PairingStatus, Date)>> {
+    Ok(sqlx::query!(
+        r#"SELECT p.status AS "status: PairingStatus", p.started_on
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.id = $1
+             AND ($2::text IS NULL OR s.region_code LIKE $2)
+             AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
+             AND ($4::uuid IS NULL OR p.volunteer_id = $4)"#,
+        id,
+        scope.region_like(),
+        scope.station_ids(),
+        scope.volunteer_id()
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.status, r.started_on)))
+}
+
+/// A pairing's check-ins, the latest first.
+async fn check_ins(db: &PgPool, pairing: Uuid) -> sqlx::Result<Vec<CheckIn>> {
+    use crate::contacts::model::ContactMode;
+    use {CheckIn, CheckInFlag, CheckInWith};
+    sqlx::query_as!(
+        CheckIn,
+        r#"SELECT c.id, c.pairing_id, c.held_with AS "with: CheckInWith",
+                  c.mode AS "mode: ContactMode", c.held_on, c.rating, c.note,
+                  c.flags AS "flags: Vec<CheckInFlag>", u.display_name AS "logged_by?",
+                  c.created_at
+           FROM check_in c LEFT JOIN app_user u ON u.id = c.created_by
+           WHERE c.pairing_id = $1
+           ORDER BY c.held_on DESC, c.created_at DESC
+           LIMIT 200"#,
+        pairing
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One check-in.
+async fn check_in(db: &PgPool, id: Uuid) -> sqlx::Result<Option<CheckIn>> {
+    use crate::contacts::model::ContactMode;
+    use {CheckIn, CheckInFlag, CheckInWith};
+    sqlx::query_as!(
+        CheckIn,
+        r#"SELECT c.id, c.pairing_id, c.held_with AS "with: CheckInWith",
+                  c.mode AS "mode: ContactMode", c.held_on, c.rating, c.note,
+                  c.flags AS "flags: Vec<CheckInFlag>", u.display_name AS "logged_by?",
+                  c.created_at
+           FROM check_in c LEFT JOIN app_user u ON u.id = c.created_by
+           WHERE c.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Writes a check-in.
+async fn insert_check_in(
+    tx: &mut PgConnection,
+    pairing: Uuid,
+    c: &ValidCheckIn,
+    by: Uuid,
+) -> sqlx::Result<Uuid> {
+    use crate::contacts::model::ContactMode;
+    use {CheckInFlag, CheckInWith};
+    sqlx::query_scalar!(
+        "INSERT INTO check_in (pairing_id, held_with, mode, held_on, rating, note, flags, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        pairing,
+        c.with as CheckInWith,
+        c.mode as ContactMode,
+        c.held_on,
+        c.rating,
+        c.note,
+        &c.flags as &[CheckInFlag],
+        by
+    )
+    .fetch_one(tx)
+    .await
 }

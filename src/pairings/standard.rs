@@ -7,8 +7,9 @@
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
@@ -134,7 +135,7 @@ pub async fn of_region(
     code: &str,
     check_in_days: u16,
 ) -> Result<RegionStandard, AppError> {
-    let mut set = super::store::standards_above(db, code).await?;
+    let mut set = standards_above(db, code).await?;
     // The nearest region that set one: the longest code.
     set.sort_by_key(|s| std::cmp::Reverse(s.region_code.len()));
     Ok(match set.into_iter().next() {
@@ -196,9 +197,7 @@ pub async fn set(
     }
     let standard = input.validate().map_err(AppError::validation)?;
     let mut tx = db.begin().await?;
-    let written =
-        super::store::write_standard(&mut tx, code.as_str(), &standard, input.version, user.id)
-            .await?;
+    let written = write_standard(&mut tx, code.as_str(), &standard, input.version, user.id).await?;
     if !written {
         drop(tx);
         let current = of_region(db, code.as_str(), check_in_days).await?;
@@ -220,6 +219,93 @@ pub async fn set(
     .await?;
     tx.commit().await?;
     of_region(db, code.as_str(), check_in_days).await
+}
+
+// The SQL of standards.
+
+/// A standard set for a region.
+struct SetStandard {
+    region_code: String,
+    standard: Standard,
+    version: i32,
+    updated_at: time::OffsetDateTime,
+}
+
+/// The standards set for `code` and the regions above it (its province, city and county).
+async fn standards_above(db: &PgPool, code: &str) -> sqlx::Result<Vec<SetStandard>> {
+    let above: Vec<String> = [2, 4, 6]
+        .into_iter()
+        .filter(|n| *n <= code.len())
+        .map(|n| code[..n].to_owned())
+        .collect();
+    Ok(sqlx::query!(
+        "SELECT region_code, contacts_per_month, home_visits_per_quarter,
+                check_ins_per_month_first_quarter, check_ins_per_quarter, version, updated_at
+         FROM contact_standard WHERE region_code = ANY($1)",
+        &above
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| SetStandard {
+        region_code: r.region_code,
+        standard: Standard {
+            contacts_per_month: r.contacts_per_month,
+            home_visits_per_quarter: r.home_visits_per_quarter,
+            check_ins_per_month_first_quarter: r.check_ins_per_month_first_quarter,
+            check_ins_per_quarter: r.check_ins_per_quarter,
+        },
+        version: r.version,
+        updated_at: r.updated_at,
+    })
+    .collect())
+}
+
+/// Sets a region's own standard: a first one when `version` is none and it has none yet, else
+/// a change of the one at `version`. False when that is not what is there (someone saved since).
+async fn write_standard(
+    tx: &mut PgConnection,
+    code: &str,
+    s: &Standard,
+    version: Option<i32>,
+    by: Uuid,
+) -> sqlx::Result<bool> {
+    let done = match version {
+        None => {
+            sqlx::query!(
+            "INSERT INTO contact_standard (region_code, contacts_per_month, home_visits_per_quarter,
+                                           check_ins_per_month_first_quarter, check_ins_per_quarter,
+                                           updated_by)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (region_code) DO NOTHING",
+            code,
+            s.contacts_per_month,
+            s.home_visits_per_quarter,
+            s.check_ins_per_month_first_quarter,
+            s.check_ins_per_quarter,
+            by
+        )
+            .execute(tx)
+            .await?
+        }
+        Some(v) => {
+            sqlx::query!(
+                "UPDATE contact_standard SET contacts_per_month = $3, home_visits_per_quarter = $4,
+                    check_ins_per_month_first_quarter = $5, check_ins_per_quarter = $6,
+                    updated_by = $7
+             WHERE region_code = $1 AND version = $2",
+                code,
+                v,
+                s.contacts_per_month,
+                s.home_visits_per_quarter,
+                s.check_ins_per_month_first_quarter,
+                s.check_ins_per_quarter,
+                by
+            )
+            .execute(tx)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
 }
 
 #[cfg(test)]

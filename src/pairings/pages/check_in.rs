@@ -3,64 +3,16 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::explain;
-use super::record::{CloseForm, detail_page};
+use super::record::{CheckInForm, CloseForm, detail_page};
 use crate::auth::{ClientIp, CurrentUser};
-use crate::contacts::model::ContactMode;
-use crate::pairings::check_in::{self, CheckInFlag, CheckInInput, CheckInWith};
+use crate::pairings::check_in;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::{Errors, PageContext, flash, parse_id, render};
-
-/// The check-in form as posted (and as the pairing's page shows it).
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct CheckInForm {
-    pub with: String,
-    pub mode: String,
-    pub held_on: String,
-    pub rating: String,
-    pub note: String,
-    pub flags: Vec<String>,
-}
-
-impl CheckInForm {
-    fn input(&self) -> CheckInInput {
-        let some = |s: &str| Some(s.to_owned());
-        CheckInInput {
-            with: some(&self.with),
-            mode: some(&self.mode),
-            held_on: some(&self.held_on),
-            // Not a number: refused as out of range.
-            rating: match self.rating.trim() {
-                "" => None,
-                n => Some(n.parse().unwrap_or(0)),
-            },
-            note: some(&self.note),
-            flags: self.flags.clone(),
-        }
-    }
-
-    pub fn withs(&self) -> &'static [CheckInWith] {
-        CheckInWith::ALL
-    }
-
-    pub fn modes(&self) -> &'static [ContactMode] {
-        ContactMode::ALL
-    }
-
-    pub fn all_flags(&self) -> &'static [CheckInFlag] {
-        CheckInFlag::ALL
-    }
-
-    pub fn flagged(&self, f: &CheckInFlag) -> bool {
-        self.flags.iter().any(|x| x == f.as_str())
-    }
-}
 
 /// `POST /pairings/{id}/check-ins`: back to the pairing; a refused one comes back on its page
 /// with what was typed.

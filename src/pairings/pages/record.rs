@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::explain;
 use crate::auth::{ClientIp, CurrentUser};
+use crate::contacts::model::ContactMode;
 use crate::contacts::model::{Contact, Topic};
-use crate::pairings::check_in::CheckIn;
+use crate::pairings::check_in::{CheckIn, CheckInFlag, CheckInInput, CheckInWith};
 use crate::pairings::model::{CloseInput, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
 use crate::web::AppState;
@@ -26,7 +27,7 @@ pub(super) struct DetailPage {
     contacts: Vec<Contact>,
     /// Staff's check-ins on the pairing, the latest first, and the form to log one.
     check_ins: Vec<CheckIn>,
-    pub(super) check_in: super::check_in::CheckInForm,
+    pub(super) check_in: CheckInForm,
     check_in_days: u16,
     close: CloseForm,
     pub(super) errors: Errors,
@@ -55,6 +56,52 @@ impl DetailPage {
 
     fn topic_list(&self, topics: &[Topic]) -> String {
         self.ctx.labels(topics)
+    }
+}
+
+/// The check-in form as posted (and as the pairing's page shows it).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct CheckInForm {
+    pub with: String,
+    pub mode: String,
+    pub held_on: String,
+    pub rating: String,
+    pub note: String,
+    pub flags: Vec<String>,
+}
+
+impl CheckInForm {
+    pub(super) fn input(&self) -> CheckInInput {
+        let some = |s: &str| Some(s.to_owned());
+        CheckInInput {
+            with: some(&self.with),
+            mode: some(&self.mode),
+            held_on: some(&self.held_on),
+            // Not a number: refused as out of range.
+            rating: match self.rating.trim() {
+                "" => None,
+                n => Some(n.parse().unwrap_or(0)),
+            },
+            note: some(&self.note),
+            flags: self.flags.clone(),
+        }
+    }
+
+    pub fn withs(&self) -> &'static [CheckInWith] {
+        CheckInWith::ALL
+    }
+
+    pub fn modes(&self) -> &'static [ContactMode] {
+        ContactMode::ALL
+    }
+
+    pub fn all_flags(&self) -> &'static [CheckInFlag] {
+        CheckInFlag::ALL
+    }
+
+    pub fn flagged(&self, f: &CheckInFlag) -> bool {
+        self.flags.iter().any(|x| x == f.as_str())
     }
 }
 
