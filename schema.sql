@@ -1096,6 +1096,7 @@ BEGIN
     UPDATE pairing p SET
         contact_count = k.reached,
         last_contact_on = k.last_reached,
+        last_home_visit_on = k.last_home_visit,
         unreached_streak = k.streak,
         version = p.version - 1
     FROM (SELECT t.id,
@@ -1103,6 +1104,9 @@ BEGIN
                   WHERE c.pairing_id = t.id AND c.outcome = 'reached') AS reached,
                  (SELECT max(c.contacted_on) FROM contact c
                   WHERE c.pairing_id = t.id AND c.outcome = 'reached') AS last_reached,
+                 (SELECT max(c.contacted_on) FROM contact c
+                  WHERE c.pairing_id = t.id AND c.outcome = 'reached'
+                    AND c.mode = 'home_visit') AS last_home_visit,
                  (SELECT count(*) FROM contact c
                   WHERE c.pairing_id = t.id AND c.outcome = 'not_reached'
                     AND c.contacted_on > coalesce(
@@ -1116,12 +1120,99 @@ END $$;
 
 
 --
+-- Name: contact_standard_moves_dues(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.contact_standard_moves_dues() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'contact_standard_default' THEN
+        PERFORM pairing_dues_refresh(NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM pairing_dues_refresh(OLD.region_code);
+    ELSE
+        PERFORM pairing_dues_refresh(NEW.region_code);
+    END IF;
+    RETURN NULL;
+END $$;
+
+
+--
 -- Name: erased(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.erased() RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN '（已删除）'::text;
+
+
+--
+-- Name: pairing_due_days(date, date, date, date, integer, integer, integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_due_days(p_started date, p_last_contact date, p_last_home_visit date, p_last_check_in date, contact_gap integer, home_visit_gap integer, first_quarter_check_in_gap integer, check_in_gap integer, OUT contact_due_on date, OUT home_visit_due_on date, OUT check_in_due_on date) RETURNS record
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT coalesce(p_last_contact, p_started) + contact_gap - 1,
+           coalesce(p_last_home_visit, p_started) + home_visit_gap - 1,
+           coalesce(p_last_check_in, p_started) - 1
+               + CASE WHEN coalesce(p_last_check_in, p_started) < p_started + 91
+                      THEN coalesce(first_quarter_check_in_gap, check_in_gap)
+                      ELSE check_in_gap END
+$$;
+
+
+--
+-- Name: pairing_dues(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_dues() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    g record;
+    d record;
+BEGIN
+    IF NEW.status <> 'active' THEN
+        NEW.contact_due_on := NULL;
+        NEW.home_visit_due_on := NULL;
+        NEW.check_in_due_on := NULL;
+        RETURN NEW;
+    END IF;
+    SELECT * INTO g FROM standard_gaps((SELECT region_code FROM station WHERE id = NEW.station_id));
+    SELECT * INTO d FROM pairing_due_days(NEW.started_on, NEW.last_contact_on, NEW.last_home_visit_on,
+        NEW.last_check_in_on, g.contact_gap, g.home_visit_gap, g.first_quarter_check_in_gap,
+        g.check_in_gap);
+    NEW.contact_due_on := d.contact_due_on;
+    NEW.home_visit_due_on := d.home_visit_due_on;
+    NEW.check_in_due_on := d.check_in_due_on;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: pairing_dues_refresh(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_dues_refresh(p_region text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    WITH gaps AS MATERIALIZED (
+        SELECT s.id AS station_id, g.*
+        FROM station s, LATERAL standard_gaps(s.region_code) g
+        WHERE p_region IS NULL OR s.region_code LIKE p_region || '%')
+    UPDATE pairing p SET
+        (contact_due_on, home_visit_due_on, check_in_due_on) =
+            (SELECT d.contact_due_on, d.home_visit_due_on, d.check_in_due_on
+             FROM pairing_due_days(p.started_on, p.last_contact_on, p.last_home_visit_on,
+                                   p.last_check_in_on, gaps.contact_gap, gaps.home_visit_gap,
+                                   gaps.first_quarter_check_in_gap, gaps.check_in_gap) d),
+        -- `version - 1` tells touch_versioned this is bookkeeping, not an edit by a person.
+        version = p.version - 1
+    FROM gaps
+    WHERE p.station_id = gaps.station_id AND p.status = 'active';
+$$;
 
 
 --
@@ -1312,6 +1403,27 @@ BEGIN
     RAISE EXCEPTION 'a volunteer lives in the county of her station'
         USING ERRCODE = 'check_violation', CONSTRAINT = 'volunteer_residence_in_station_county';
 END $$;
+
+
+--
+-- Name: standard_gaps(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.standard_gaps(p_region text, OUT contact_gap integer, OUT home_visit_gap integer, OUT first_quarter_check_in_gap integer, OUT check_in_gap integer) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE WHEN s.region_code IS NULL THEN d.contact_gap_days
+                WHEN s.contacts_per_month > 0 THEN greatest(1, 30 / s.contacts_per_month) END,
+           CASE WHEN s.home_visits_per_quarter > 0 THEN greatest(1, 91 / s.home_visits_per_quarter) END,
+           CASE WHEN s.check_ins_per_month_first_quarter > 0
+                THEN greatest(1, 30 / s.check_ins_per_month_first_quarter) END,
+           CASE WHEN s.check_ins_per_quarter > 0 THEN greatest(1, 91 / s.check_ins_per_quarter) END
+    FROM contact_standard_default d
+    LEFT JOIN LATERAL (
+        SELECT * FROM contact_standard c
+        WHERE c.region_code IN (left(p_region, 2), left(p_region, 4), left(p_region, 6))
+        ORDER BY char_length(c.region_code) DESC LIMIT 1) s ON true
+$$;
 
 
 --
@@ -1804,6 +1916,19 @@ CREATE TABLE public.contact_standard (
 
 
 --
+-- Name: contact_standard_default; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_standard_default (
+    only_row boolean DEFAULT true NOT NULL,
+    contact_gap_days integer DEFAULT 30 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT contact_standard_default_contact_gap_days_check CHECK (((contact_gap_days >= 1) AND (contact_gap_days <= 365))),
+    CONSTRAINT contact_standard_default_only_row_check CHECK (only_row)
+);
+
+
+--
 -- Name: data_request; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1930,6 +2055,11 @@ CREATE TABLE public.pairing (
     quiet_since date GENERATED ALWAYS AS (COALESCE(last_contact_on, started_on)) STORED,
     unreached_streak integer DEFAULT 0 NOT NULL,
     last_check_in_on date,
+    last_home_visit_on date,
+    contact_due_on date,
+    home_visit_due_on date,
+    check_in_due_on date,
+    due_on date GENERATED ALWAYS AS (LEAST(contact_due_on, home_visit_due_on, check_in_due_on)) STORED,
     CONSTRAINT pairing_closure_note_check CHECK ((char_length(closure_note) <= 1000)),
     CONSTRAINT pairing_closure_recorded CHECK (((status = 'closed'::public.pairing_status) = ((ended_on IS NOT NULL) AND (closure_reason IS NOT NULL)))),
     CONSTRAINT pairing_dates_order CHECK (((ended_on IS NULL) OR (ended_on >= started_on)))
@@ -2291,6 +2421,14 @@ ALTER TABLE ONLY public.consent
 
 ALTER TABLE ONLY public.contact
     ADD CONSTRAINT contact_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: contact_standard_default contact_standard_default_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_standard_default
+    ADD CONSTRAINT contact_standard_default_pkey PRIMARY KEY (only_row);
 
 
 --
@@ -2784,6 +2922,20 @@ CREATE INDEX pairing_started_on ON public.pairing USING btree (started_on DESC, 
 
 
 --
+-- Name: pairing_station_check_in_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_station_check_in_due ON public.pairing USING btree (station_id, check_in_due_on) WHERE ((status = 'active'::public.pairing_status) AND (check_in_due_on IS NOT NULL));
+
+
+--
+-- Name: pairing_station_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_station_due ON public.pairing USING btree (station_id, due_on) WHERE (status = 'active'::public.pairing_status);
+
+
+--
 -- Name: pairing_station_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3193,7 +3345,21 @@ CREATE TRIGGER contact_count_moves AFTER UPDATE OF pairing_id, contacted_on, con
 -- Name: contact contact_rollup; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER contact_rollup AFTER INSERT OR DELETE OR UPDATE OF pairing_id, contacted_on, outcome ON public.contact FOR EACH ROW EXECUTE FUNCTION public.contact_rollup();
+CREATE TRIGGER contact_rollup AFTER INSERT OR DELETE OR UPDATE OF pairing_id, contacted_on, outcome, mode ON public.contact FOR EACH ROW EXECUTE FUNCTION public.contact_rollup();
+
+
+--
+-- Name: contact_standard_default contact_standard_default_moves_dues; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER contact_standard_default_moves_dues AFTER UPDATE OF contact_gap_days ON public.contact_standard_default FOR EACH ROW WHEN ((old.contact_gap_days IS DISTINCT FROM new.contact_gap_days)) EXECUTE FUNCTION public.contact_standard_moves_dues();
+
+
+--
+-- Name: contact_standard contact_standard_moves_dues; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER contact_standard_moves_dues AFTER INSERT OR DELETE OR UPDATE ON public.contact_standard FOR EACH ROW EXECUTE FUNCTION public.contact_standard_moves_dues();
 
 
 --
@@ -3236,6 +3402,13 @@ CREATE TRIGGER guardian_anonymised_stays_erased BEFORE INSERT OR UPDATE ON publi
 --
 
 CREATE TRIGGER guardian_touch BEFORE UPDATE ON public.guardian FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
+-- Name: pairing pairing_dues; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER pairing_dues BEFORE INSERT OR UPDATE OF status, started_on, station_id, last_contact_on, last_home_visit_on, last_check_in_on ON public.pairing FOR EACH ROW EXECUTE FUNCTION public.pairing_dues();
 
 
 --

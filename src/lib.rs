@@ -81,6 +81,7 @@ pub async fn serve(
 pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
     let database = Database::open(config).await?;
     let prepared = db::prepare(&database.pool).await?;
+    pairings::standard::apply_default(&database.pool, config.check_in_days).await?;
     tracing::info!(
         migrations_applied = prepared.migrations_applied,
         regions_loaded = prepared.regions_loaded,

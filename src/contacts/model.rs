@@ -38,7 +38,7 @@ word_enum!(
 
 /// Attempts in a row, since the last contact that reached the child, that bring a pairing to
 /// staff's attention (the database keeps the count: `pairing.unreached_streak`).
-pub const UNREACHED_ALERT: i32 = 3;
+pub use crate::domain::pairing::UNREACHED_ALERT;
 
 impl ConcernCategory {
     /// The order staff meet concerns in: the gravest first.

@@ -73,7 +73,6 @@ struct DashboardPage {
     descending: bool,
     months: Vec<Month>,
     alerts: Alerts,
-    check_in_days: u16,
 }
 
 impl DashboardPage {
@@ -172,16 +171,8 @@ pub async fn dashboard(
         Some("desc") => true,
         _ => sort != Column::Name,
     };
-    let check_in_days = state.config.check_in_days;
     let today = crate::domain::today();
-    let page = super::service::dashboard(
-        &state.figures,
-        &user,
-        &focus,
-        period,
-        (check_in_days, today),
-    )
-    .await?;
+    let page = super::service::dashboard(&state.figures, &user, &focus, period, today).await?;
     let (breakdown, months, alerts) = (page.breakdown, page.months, page.alerts);
     let (name, crumbs) = (page.name, page.crumbs);
     let mut areas = breakdown.areas;
@@ -221,6 +212,5 @@ pub async fn dashboard(
         descending,
         months,
         alerts,
-        check_in_days,
     }))
 }

@@ -311,7 +311,7 @@ pub async fn months(
     .await
 }
 
-/// An active pairing that has gone quiet.
+/// An active pairing overdue under its contact standard.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct QuietPairing {
     /// The pairing.
@@ -324,38 +324,40 @@ pub struct QuietPairing {
     pub station_name: String,
     /// Last contact, or the start when there was none.
     pub quiet_since: Date,
+    /// The earliest day by which a contact, a home visit or a check-in was due.
+    pub due_on: Date,
 }
 
-/// Active pairings with no contact since `before` (longest quiet first, `limit` of them),
-/// and how many there are.
+/// Active pairings with something overdue on `today` under their standard (longest overdue
+/// first, `limit` of them), and how many there are.
 #[tracing::instrument(skip(db))]
 pub async fn quiet_pairings(
     db: &PgPool,
     focus: &Focus,
     few: Option<&[Uuid]>,
-    before: Date,
+    today: Date,
     limit: i64,
 ) -> sqlx::Result<(Vec<QuietPairing>, i64)> {
     let items = sqlx::query_as!(
         QuietPairing,
         // The page of pairings is chosen first, and only its rows are joined to their names.
         r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
-                  p.quiet_since AS "quiet_since!"
-           FROM (SELECT p.id, p.child_id, p.volunteer_id, p.station_id, p.quiet_since
+                  p.quiet_since AS "quiet_since!", p.due_on AS "due_on!"
+           FROM (SELECT p.id, p.child_id, p.volunteer_id, p.station_id, p.quiet_since, p.due_on
                  FROM pairing p
-                 WHERE p.status = 'active' AND p.quiet_since <= $3
+                 WHERE p.status = 'active' AND p.due_on < $3
                    AND ($5::uuid[] IS NULL OR p.station_id = ANY($5))
                    AND ($1::text IS NULL OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
                    AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
-                 ORDER BY p.quiet_since, p.id
+                 ORDER BY p.due_on, p.id
                  LIMIT $4) p
            JOIN station s ON s.id = p.station_id
            JOIN child c ON c.id = p.child_id
            JOIN volunteer v ON v.id = p.volunteer_id
-           ORDER BY p.quiet_since, p.id"#,
+           ORDER BY p.due_on, p.id"#,
         focus.region_like(),
         focus.station_ids(),
-        before,
+        today,
         limit,
         few as Option<&[Uuid]>
     )
@@ -363,13 +365,13 @@ pub async fn quiet_pairings(
     .await?;
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM pairing p JOIN station s ON s.id = p.station_id
-           WHERE p.status = 'active' AND p.quiet_since <= $3
+           WHERE p.status = 'active' AND p.due_on < $3
              AND ($4::uuid[] IS NULL OR p.station_id = ANY($4))
              AND ($1::text IS NULL OR s.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
         focus.region_like(),
         focus.station_ids(),
-        before,
+        today,
         few as Option<&[Uuid]>
     )
     .fetch_one(db)

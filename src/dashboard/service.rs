@@ -261,7 +261,7 @@ pub async fn dashboard(
     user: &CurrentUser,
     focus: &Focus,
     period: Period,
-    (check_in_days, today): (u16, Date),
+    today: Date,
 ) -> Result<Dashboard, AppError> {
     let len = focus.drill_len();
     let stations = stations(db, focus, len).await?;
@@ -269,7 +269,7 @@ pub async fn dashboard(
     let (breakdown, months, alerts, (name, crumbs)) = tokio::try_join!(
         breakdown_of(db, focus, &stations, &open, len, period),
         trends(db, focus, &stations, today),
-        alerts(db, focus, &stations, &open, check_in_days, today),
+        alerts(db, focus, &stations, &open, today),
         names(db, user, focus),
     )?;
     Ok(Dashboard {
@@ -335,7 +335,6 @@ pub async fn alerts(
     focus: &Focus,
     stations: &[StationRow],
     open: &OpenDays,
-    check_in_days: u16,
     today: Date,
 ) -> Result<Alerts, AppError> {
     let window = Period::this_year(today).open_days_window(today);
@@ -353,13 +352,7 @@ pub async fn alerts(
     let few = few(stations);
     let records = async {
         Ok::<_, AppError>(tokio::try_join!(
-            read::quiet_pairings(
-                db,
-                focus,
-                few.as_deref(),
-                today - Duration::days(i64::from(check_in_days)),
-                ALERT_ROWS
-            ),
+            read::quiet_pairings(db, focus, few.as_deref(), today, ALERT_ROWS),
             read::waiting_since_before(db, focus, waited, ALERT_ROWS),
             read::checks_due(db, focus, checked, ALERT_ROWS),
             read::unreached_pairings(db, focus, UNREACHED_ALERT, ALERT_ROWS),

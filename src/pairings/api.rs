@@ -35,11 +35,11 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = q.checked()?;
-    let days = state.config.check_in_days;
+    let lang = prefs.lang;
     if exporting.wanted(q.format.as_deref())? {
         let _running = exporting.start()?;
         let items =
-            service::export(&state.db, &user, &filter, exporting.fetch_limit(), days).await?;
+            service::export(&state.db, &user, &filter, exporting.fetch_limit(), lang).await?;
         exporting.check(&items)?;
         let t = |k: &str| prefs.lang.t(k);
         let headers = [
@@ -49,6 +49,7 @@ pub async fn list(
             t("pairing.started_on"),
             t("pairing.status_label"),
             t("pairing.health_label"),
+            t("pairing.health_reasons"),
             t("pairing.contacts"),
             t("pairing.last_contact_on"),
             t("pairing.ended_on"),
@@ -64,6 +65,7 @@ pub async fn list(
                     p.started_on.to_string(),
                     t(p.status.label_key()).to_owned(),
                     p.health.map(|h| t(h.label_key())).unwrap_or("").to_owned(),
+                    lang.list(&p.health_reasons),
                     p.contact_count.to_string(),
                     p.last_contact_on.map(|d| d.to_string()).unwrap_or_default(),
                     p.ended_on.map(|d| d.to_string()).unwrap_or_default(),
@@ -89,7 +91,7 @@ pub async fn list(
         &user,
         &filter,
         (paging.limit(), paging.offset()),
-        days,
+        lang,
     )
     .await?;
     Ok(Json(paging.page(items, total)).into_response())
@@ -100,9 +102,10 @@ pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
+    prefs: Prefs,
     ApiJson(input): ApiJson<PairingInput>,
 ) -> Result<(StatusCode, Json<Pairing>), AppError> {
-    let pairing = service::create(&state.db, &user, &input, ip, state.config.check_in_days).await?;
+    let pairing = service::create(&state.db, &user, &input, ip, prefs.lang).await?;
     Ok((StatusCode::CREATED, Json(pairing)))
 }
 
@@ -111,10 +114,11 @@ pub async fn batch(
     State(state): State<AppState>,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
+    prefs: Prefs,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> Result<Response, AppError> {
     let ids = service::batch(&state.db, &user, &input, ip).await?;
-    let items = service::find_all(&state.db, &user, &ids, state.config.check_in_days).await?;
+    let items = service::find_all(&state.db, &user, &ids, prefs.lang).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "items": items })),
@@ -126,9 +130,10 @@ pub async fn batch(
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
+    prefs: Prefs,
     Path(id): Path<String>,
 ) -> Result<Json<PairingView>, AppError> {
-    service::view(&state.db, &user, parse_id(&id)?, state.config.check_in_days)
+    service::view(&state.db, &user, parse_id(&id)?, prefs.lang)
         .await
         .map(Json)
 }
@@ -138,19 +143,13 @@ pub async fn close(
     State(state): State<AppState>,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
+    prefs: Prefs,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CloseInput>,
 ) -> Result<Json<Pairing>, AppError> {
-    service::close(
-        &state.db,
-        &user,
-        parse_id(&id)?,
-        &input,
-        ip,
-        state.config.check_in_days,
-    )
-    .await
-    .map(Json)
+    service::close(&state.db, &user, parse_id(&id)?, &input, ip, prefs.lang)
+        .await
+        .map(Json)
 }
 
 /// `POST /api/v1/children/{id}/transfer`: 200 with the child, now at the new station; her
@@ -274,4 +273,17 @@ pub async fn log_check_in(
 ) -> Result<(StatusCode, Json<CheckIn>), AppError> {
     let created = super::check_in::create(&state.db, &user, parse_id(&id)?, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `GET /api/v1/check-ins/due`: the pairings in scope whose staff check-in is overdue or due
+/// within the week (`station_id` to narrow), the longest overdue first.
+pub async fn check_ins_due(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<super::pages::DueQuery>,
+) -> Result<Response, AppError> {
+    let (station, paging) = query.checked()?;
+    let (items, total) =
+        super::check_in::due(&state.db, &user, station, (paging.limit(), paging.offset())).await?;
+    Ok(Json(paging.page(items, total)).into_response())
 }

@@ -191,7 +191,102 @@ pub async fn create(
     check_in(db, id).await?.ok_or(AppError::NotFound)
 }
 
+/// A running pairing whose staff check-in falls due within the week, or is overdue.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueCheckIn {
+    pub pairing_id: Uuid,
+    pub child_name: String,
+    pub volunteer_name: String,
+    pub station_id: Uuid,
+    pub station_name: String,
+    pub started_on: Date,
+    pub last_check_in_on: Option<Date>,
+    /// The last day by which it is due under the pairing's standard.
+    pub check_in_due_on: Date,
+    /// Whether that day has passed.
+    pub overdue: bool,
+}
+
+/// The check-ins due in the caller's scope (at `station`), the longest overdue first, and their
+/// total: the pairings whose standard asks a check-in by a day at most a week away.
+pub async fn due(
+    db: &PgPool,
+    user: &CurrentUser,
+    station: Option<Uuid>,
+    (limit, offset): (i64, i64),
+) -> Result<(Vec<DueCheckIn>, i64), AppError> {
+    if user.scope.volunteer_id().is_some() {
+        return Err(AppError::Forbidden("forbidden"));
+    }
+    let today = domain::today();
+    let by = today + time::Duration::days(domain::pairing::DUE_SOON_DAYS);
+    let (rows, total) = due_rows(db, &user.scope, station, by, (limit, offset)).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| DueCheckIn {
+            overdue: r.check_in_due_on < today,
+            ..r
+        })
+        .collect();
+    Ok((items, total))
+}
+
 // The SQL of check-ins.
+
+/// Running pairings in scope whose check-in is due by `by`, and how many.
+async fn due_rows(
+    db: &PgPool,
+    scope: &crate::auth::Scope,
+    station: Option<Uuid>,
+    by: Date,
+    (limit, offset): (i64, i64),
+) -> sqlx::Result<(Vec<DueCheckIn>, i64)> {
+    // The page of pairings is chosen first (index `pairing_station_check_in_due`), and only its
+    // rows are joined to their names.
+    let rows = sqlx::query_as!(
+        DueCheckIn,
+        r#"SELECT p.id AS pairing_id, c.name AS child_name, v.name AS volunteer_name,
+                  p.station_id, s.name AS station_name, p.started_on, p.last_check_in_on,
+                  p.check_in_due_on AS "check_in_due_on!", false AS "overdue!"
+           FROM (SELECT p.id, p.child_id, p.volunteer_id, p.station_id, p.started_on,
+                        p.last_check_in_on, p.check_in_due_on
+                 FROM pairing p
+                 WHERE p.status = 'active' AND p.check_in_due_on <= $1
+                   AND ($2::text IS NULL
+                        OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $2))
+                   AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
+                   AND ($4::uuid IS NULL OR p.station_id = $4)
+                 ORDER BY p.check_in_due_on, p.id
+                 LIMIT $5 OFFSET $6) p
+           JOIN child c ON c.id = p.child_id
+           JOIN volunteer v ON v.id = p.volunteer_id
+           JOIN station s ON s.id = p.station_id
+           ORDER BY p.check_in_due_on, p.id"#,
+        by,
+        scope.region_like(),
+        scope.station_ids(),
+        station,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM pairing p
+           WHERE p.status = 'active' AND p.check_in_due_on <= $1
+             AND ($2::text IS NULL
+                  OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $2))
+             AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
+             AND ($4::uuid IS NULL OR p.station_id = $4)"#,
+        by,
+        scope.region_like(),
+        scope.station_ids(),
+        station
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((rows, total))
+}
 
 /// A pairing in the caller's scope: its status and first day.
 async fn pairing_facts(

@@ -38,6 +38,12 @@ pub fn routes() -> Routes {
             Access::REGISTRARS,
             pages::log_check_in,
         )
+        .get("/check-ins/due", Access::REGISTRARS, pages::check_ins_due)
+        .get(
+            "/api/v1/check-ins/due",
+            Access::REGISTRARS,
+            api::check_ins_due,
+        )
         .get(
             "/api/v1/pairings/{id}/check-ins",
             Access::REGISTRARS,

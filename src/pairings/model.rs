@@ -42,8 +42,22 @@ pub struct Pairing {
     pub contact_count: i32,
     /// The latest contact's date.
     pub last_contact_on: Option<Date>,
-    /// How it is doing (active pairings only).
+    /// The latest home visit that reached the child.
+    pub last_home_visit_on: Option<Date>,
+    /// The latest staff check-in.
+    pub last_check_in_on: Option<Date>,
+    /// When the next contact falls due under the pairing's standard (running pairings).
+    pub contact_due_on: Option<Date>,
+    /// When the next home visit falls due (none when the standard asks none).
+    pub home_visit_due_on: Option<Date>,
+    /// When the next staff check-in falls due (none when the standard asks none).
+    pub check_in_due_on: Option<Date>,
+    /// How it is doing against its standard: `new`, `on_track`, `due_soon` or `overdue`
+    /// (running pairings only).
     pub health: Option<Health>,
+    /// Why, in words: what is overdue or due within the week, and attempts without reaching
+    /// the child.
+    pub health_reasons: Vec<String>,
     /// Optimistic-concurrency version.
     pub version: i32,
     #[serde(with = "time::serde::rfc3339")]
@@ -73,7 +87,10 @@ pub struct OwnPairing {
     pub first_activity_on: Option<Date>,
     pub contact_count: i32,
     pub last_contact_on: Option<Date>,
+    pub contact_due_on: Option<Date>,
+    pub home_visit_due_on: Option<Date>,
     pub health: Option<Health>,
+    pub health_reasons: Vec<String>,
     pub version: i32,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -99,7 +116,10 @@ impl From<Pairing> for OwnPairing {
             first_activity_on: p.first_activity_on,
             contact_count: p.contact_count,
             last_contact_on: p.last_contact_on,
+            contact_due_on: p.contact_due_on,
+            home_visit_due_on: p.home_visit_due_on,
             health: p.health,
+            health_reasons: p.health_reasons,
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -167,7 +187,7 @@ pub struct ListQuery {
     pub volunteer_id: Option<String>,
     /// `active` or `closed`.
     pub status: Option<String>,
-    /// `new`, `on_track` or `needs_check_in`.
+    /// `new`, `on_track`, `due_soon` or `overdue`.
     pub health: Option<String>,
     /// `xlsx` for a spreadsheet of the whole list.
     pub format: Option<String>,

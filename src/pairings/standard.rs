@@ -221,6 +221,24 @@ pub async fn set(
     of_region(db, code.as_str(), check_in_days).await
 }
 
+/// Makes `AIXIN_CHECK_IN_DAYS` the default standard the database judges pairings by (regions
+/// that set none). A change re-judges every running pairing that follows it, once, at start.
+pub async fn apply_default(db: &PgPool, check_in_days: u16) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    // A province's worth of pairings is judged again in one pass, beyond a request's timeout.
+    sqlx::query("SET LOCAL statement_timeout = 0")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "UPDATE contact_standard_default SET contact_gap_days = $1, updated_at = now()
+         WHERE contact_gap_days <> $1",
+        i32::from(check_in_days.max(1))
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
 // The SQL of standards.
 
 /// A standard set for a region.

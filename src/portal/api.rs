@@ -14,6 +14,6 @@ pub async fn children(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let items = super::service::my_children(&state.db, &user, state.config.check_in_days).await?;
+    let items = super::service::my_children(&state.db, &user).await?;
     Ok(Json(serde_json::json!({ "items": items })))
 }

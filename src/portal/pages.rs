@@ -25,7 +25,6 @@ struct HomePage {
     ctx: PageContext,
     children: Vec<MyChild>,
     month: MonthTotals,
-    check_in_days: u16,
 }
 
 impl HomePage {
@@ -44,14 +43,12 @@ pub async fn home(
     ctx: PageContext,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    let children =
-        super::service::my_children(&state.db, &user, state.config.check_in_days).await?;
+    let children = super::service::my_children(&state.db, &user).await?;
     let month = super::service::month_totals(&state.db, &user).await?;
     Ok(render(&HomePage {
         ctx,
         children,
         month,
-        check_in_days: state.config.check_in_days,
     }))
 }
 
@@ -213,8 +210,7 @@ async fn child_page(
     pairing: Uuid,
     view: FormView,
 ) -> Result<ChildPage, AppError> {
-    let mut children =
-        super::service::my_children(&state.db, user, state.config.check_in_days).await?;
+    let mut children = super::service::my_children(&state.db, user).await?;
     let at = children
         .iter()
         .position(|c| c.pairing_id == pairing)

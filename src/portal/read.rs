@@ -17,6 +17,10 @@ pub struct PairingRow {
     pub pairing_id: Uuid,
     pub started_on: Date,
     pub last_contact_on: Option<Date>,
+    /// When her next contact and home visit fall due under the standard.
+    pub contact_due_on: Option<Date>,
+    pub home_visit_due_on: Option<Date>,
+    pub unreached_streak: i32,
     pub child_id: Uuid,
     /// The child's full name (the portal shows the given name only).
     pub child_name: String,
@@ -34,7 +38,8 @@ pub struct PairingRow {
 pub async fn active_pairings(db: &PgPool, volunteer: Uuid) -> sqlx::Result<Vec<PairingRow>> {
     sqlx::query_as!(
         PairingRow,
-        r#"SELECT p.id AS pairing_id, p.started_on, p.last_contact_on, c.id AS child_id,
+        r#"SELECT p.id AS pairing_id, p.started_on, p.last_contact_on, p.contact_due_on,
+                  p.home_visit_due_on, p.unreached_streak, c.id AS child_id,
                   c.name AS child_name, c.birth_date, c.school, c.grade, c.needs AS "needs: Vec<Need>",
                   s.id AS station_id, s.name AS station_name, s.schedule AS "schedule: Json<Vec<Slot>>"
            FROM pairing p

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::read::{OpenWish, SharedContact};
 use crate::auth::CurrentUser;
 use crate::children::model::Need;
+use crate::domain::pairing::{Dues, Health, Reason};
 use crate::stations::model::Slot;
 use crate::web::error::AppError;
 
@@ -65,8 +66,15 @@ pub struct MyChild {
     pub last_contact_on: Option<Date>,
     /// Days since the last contact (or since pairing, when none yet).
     pub days_since_contact: i64,
-    /// Whether a check-in is due (no contact for the check-in window).
+    /// When her next contact falls due under the pairing's standard.
+    pub contact_due_on: Option<Date>,
+    /// When her next home visit falls due (none when the standard asks none).
+    pub home_visit_due_on: Option<Date>,
+    /// Whether a contact or a home visit is overdue or due within the week.
     pub check_in_due: bool,
+    /// What is due, and attempts without reaching the child (the page says it in words).
+    #[serde(skip)]
+    pub due_reasons: Vec<Reason>,
     /// Guardians' phones shared with her.
     pub guardian_contacts: Vec<SharedContact>,
     /// Posted or claimed micro-wishes.
@@ -75,12 +83,15 @@ pub struct MyChild {
     pub next_sessions: Vec<Session>,
 }
 
+impl MyChild {
+    /// What is due, in words: 家访已逾期 3 天, 12月8日前应联系.
+    pub fn due_words(&self, lang: crate::i18n::Lang) -> String {
+        lang.list(self.due_reasons.iter().map(|r| r.words(lang)))
+    }
+}
+
 /// The volunteer's children (her active pairings), oldest pairing first.
-pub async fn my_children(
-    db: &PgPool,
-    user: &CurrentUser,
-    check_in_days: u16,
-) -> Result<Vec<MyChild>, AppError> {
+pub async fn my_children(db: &PgPool, user: &CurrentUser) -> Result<Vec<MyChild>, AppError> {
     let Some(volunteer) = user.volunteer_id else {
         return Ok(Vec::new());
     };
@@ -94,6 +105,13 @@ pub async fn my_children(
         .map(|r| {
             let quiet_since = r.last_contact_on.unwrap_or(r.started_on);
             let days_since_contact = (today - quiet_since).whole_days();
+            // Hers are the contacts and home visits; staff's check-ins are staff's to keep.
+            let dues = Dues {
+                contact: r.contact_due_on,
+                home_visit: r.home_visit_due_on,
+                check_in: None,
+            };
+            let due_reasons = Health::reasons(dues, r.unreached_streak, today);
             MyChild {
                 pairing_id: r.pairing_id,
                 child_id: r.child_id,
@@ -107,7 +125,12 @@ pub async fn my_children(
                 started_on: r.started_on,
                 last_contact_on: r.last_contact_on,
                 days_since_contact,
-                check_in_due: days_since_contact >= i64::from(check_in_days),
+                contact_due_on: r.contact_due_on,
+                home_visit_due_on: r.home_visit_due_on,
+                check_in_due: due_reasons
+                    .iter()
+                    .any(|r| !matches!(r, Reason::Unreached(_))),
+                due_reasons,
                 guardian_contacts: contacts
                     .iter()
                     .filter(|c| c.child_id == r.child_id)

@@ -345,9 +345,7 @@ impl DetailPage {
         (revealed_phone, revealed_id): (Option<String>, Option<String>),
     ) -> Result<DetailPage, AppError> {
         let volunteer = super::service::view(&state.db, &state.cipher, user, id, ip).await?;
-        let pairings =
-            super::read::pairing_history(&state.db, &user.scope, id, state.config.check_in_days)
-                .await?;
+        let pairings = super::read::pairing_history(&state.db, &user.scope, id).await?;
         let login = crate::auth::accounts::login_of_volunteer(&state.db, id).await?;
         let trainings = super::read::trainings(&state.db, id).await?;
         let mut transfer_to = Vec::new();

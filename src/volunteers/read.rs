@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::training::Topic;
 use crate::auth::Scope;
-use crate::domain::pairing::{ClosureReason, PairingLine, PairingStatus};
+use crate::domain::pairing::{ClosureReason, Dues, PairingLine, PairingStatus};
 use crate::web::error::AppError;
 
 /// The pairings of a volunteer that lie in the reader's scope (by the pairing's station, as
@@ -19,12 +19,12 @@ pub async fn pairing_history(
     db: &PgPool,
     scope: &Scope,
     volunteer: Uuid,
-    check_in_days: u16,
 ) -> Result<Vec<PairingLine>, AppError> {
     let today = crate::domain::today();
     Ok(sqlx::query!(
         r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, p.status AS "status: PairingStatus",
-                  p.started_on, p.ended_on, p.closure_reason AS "closure_reason: ClosureReason", p.last_contact_on
+                  p.started_on, p.ended_on, p.closure_reason AS "closure_reason: ClosureReason",
+                  p.contact_due_on, p.home_visit_due_on, p.check_in_due_on
            FROM pairing p JOIN child c ON c.id = p.child_id JOIN volunteer v ON v.id = p.volunteer_id
                 JOIN station s ON s.id = p.station_id
            WHERE p.volunteer_id = $1
@@ -41,7 +41,16 @@ pub async fn pairing_history(
     .await?
     .into_iter()
     .map(|r| PairingLine {
-        health: PairingLine::health(r.status, r.started_on, r.last_contact_on, today, check_in_days),
+        health: PairingLine::health(
+            r.status,
+            r.started_on,
+            Dues {
+                contact: r.contact_due_on,
+                home_visit: r.home_visit_due_on,
+                check_in: r.check_in_due_on,
+            },
+            today,
+        ),
         id: r.id,
         child_name: r.child_name,
         volunteer_name: r.volunteer_name,

@@ -131,6 +131,7 @@ const NAV: &[(&str, &str)] = &[
     ("/children", "nav.children"),
     ("/pairings", "nav.pairings"),
     ("/concerns", "nav.concerns"),
+    ("/check-ins/due", "nav.check_ins_due"),
     ("/contact-standard", "nav.standard"),
     ("/activities", "nav.activities"),
     ("/wishes", "nav.wishes"),

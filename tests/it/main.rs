@@ -8,6 +8,7 @@ mod harness;
 mod hostile;
 mod imports;
 mod journey;
+mod keeping;
 mod language;
 mod layers;
 mod pairings;

@@ -617,9 +617,7 @@ async fn health_follows_the_contacts_and_filters_the_list() {
     .unwrap();
     let (staff, _) = app.logged_in("staff", "510681").await;
 
-    let (_, due) = staff
-        .get_json("/api/v1/pairings?health=needs_check_in")
-        .await;
+    let (_, due) = staff.get_json("/api/v1/pairings?health=overdue").await;
     let (_, fine) = staff.get_json("/api/v1/pairings?health=on_track").await;
     let (_, busy_record) = staff
         .get_json(&format!("/api/v1/pairings/{busy_pairing}"))

@@ -418,8 +418,7 @@ pub(super) async fn detail_page(
     errors: Errors,
 ) -> Result<DetailPage, AppError> {
     let d = service::view(&state.db, &state.cipher, user, id, ip).await?;
-    let pairings =
-        read::pairing_history(&state.db, &user.scope, id, state.config.check_in_days).await?;
+    let pairings = read::pairing_history(&state.db, &user.scope, id).await?;
     let mut transfer_to = Vec::new();
     if ctx.may_post("/children/{id}/transfer") {
         transfer_to = crate::stations::service::choices(&state.db, &user.scope).await?;

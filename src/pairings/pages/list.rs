@@ -71,7 +71,7 @@ pub async fn list(
         &user,
         &filter,
         (paging.limit(), paging.offset()),
-        state.config.check_in_days,
+        ctx.lang,
     )
     .await?;
     let stations = crate::stations::service::choices(&state.db, &user.scope).await?;

@@ -10,7 +10,7 @@ mod standard;
 mod transfer;
 
 pub use batch::{batch, batch_form};
-pub use check_in::log_check_in;
+pub use check_in::{DueQuery, due as check_ins_due, log_check_in};
 pub use list::{list, waiting};
 pub use new::{create, new_form};
 pub use record::{close, detail};

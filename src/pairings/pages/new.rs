@@ -91,7 +91,7 @@ async fn new_page(
         user,
         child,
         (!q.is_empty()).then_some(q.as_str()),
-        (ctx.lang, state.config.check_in_days),
+        ctx.lang,
     )
     .await?;
     let mut suggestions = to_pair.suggestions;
@@ -132,15 +132,7 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     Form(form): Form<PairingForm>,
 ) -> Result<Response, AppError> {
-    match service::create(
-        &state.db,
-        &user,
-        &form.input(),
-        ip,
-        state.config.check_in_days,
-    )
-    .await
-    {
+    match service::create(&state.db, &user, &form.input(), ip, ctx.lang).await {
         Ok(p) => {
             flash(&session, "flash.pairing_created").await;
             Ok(Redirect::to(&format!("/pairings/{}", p.id)).into_response())

@@ -28,7 +28,6 @@ pub(super) struct DetailPage {
     /// Staff's check-ins on the pairing, the latest first, and the form to log one.
     check_ins: Vec<CheckIn>,
     pub(super) check_in: CheckInForm,
-    check_in_days: u16,
     close: CloseForm,
     pub(super) errors: Errors,
     pub(super) message: Option<String>,
@@ -52,6 +51,26 @@ impl DetailPage {
 
     fn error(&self, field: &str) -> Option<&String> {
         self.errors.get(field)
+    }
+
+    /// When the next contact, home visit and staff check-in fall due under the standard.
+    fn next_due(&self) -> String {
+        let due = [
+            ("pairing.contact_due_on", self.p.contact_due_on),
+            ("pairing.home_visit_due_on", self.p.home_visit_due_on),
+            ("pairing.check_in_due_on", self.p.check_in_due_on),
+        ];
+        let words = due.into_iter().filter_map(|(key, on)| {
+            on.map(|on| {
+                format!(
+                    "{}{}{}",
+                    self.ctx.t(key),
+                    self.ctx.colon(),
+                    self.ctx.date(&on)
+                )
+            })
+        });
+        self.ctx.lang.list(words)
     }
 
     fn topic_list(&self, topics: &[Topic]) -> String {
@@ -124,7 +143,7 @@ pub(super) async fn detail_page(
     id: Uuid,
     (close, errors, message): (CloseForm, Errors, Option<String>),
 ) -> Result<DetailPage, AppError> {
-    let (p, contacts) = service::record(&state.db, user, id, state.config.check_in_days).await?;
+    let (p, contacts) = service::record(&state.db, user, id, ctx.lang).await?;
     let check_ins = crate::pairings::check_in::of_pairing(&state.db, user, id).await?;
     let next_waiting = if ctx.flash.as_deref() == Some("flash.pairing_created") {
         let (mut next, _) = service::waiting(&state.db, user, Some(p.station_id), (1, 0)).await?;
@@ -146,7 +165,6 @@ pub(super) async fn detail_page(
         contacts,
         check_ins,
         check_in: Default::default(),
-        check_in_days: state.config.check_in_days,
         close,
         errors,
         message,
@@ -195,7 +213,7 @@ pub async fn close(
             closure_note: Some(form.closure_note.clone()),
             version: form.version,
         };
-        service::close(&state.db, &user, id, &input, ip, state.config.check_in_days)
+        service::close(&state.db, &user, id, &input, ip, ctx.lang)
             .await
             .map(|_| ())
     };

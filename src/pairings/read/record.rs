@@ -7,6 +7,8 @@ use time::Date;
 use uuid::Uuid;
 
 use crate::auth::Scope;
+use crate::domain::pairing::{DUE_SOON_DAYS, Dues, NEW_DAYS};
+use crate::i18n::Lang;
 use crate::pairings::model::{ClosureReason, Filter, Health, Pairing, PairingStatus};
 
 /// A pairing row as the database answers it (health is worked out afterwards).
@@ -29,15 +31,31 @@ struct Row {
     first_activity_on: Option<Date>,
     contact_count: i32,
     last_contact_on: Option<Date>,
+    last_home_visit_on: Option<Date>,
+    last_check_in_on: Option<Date>,
+    unreached_streak: i32,
+    contact_due_on: Option<Date>,
+    home_visit_due_on: Option<Date>,
+    check_in_due_on: Option<Date>,
     version: i32,
     created_at: time::OffsetDateTime,
     updated_at: time::OffsetDateTime,
 }
 
 impl Row {
-    fn into_pairing(self, today: Date, check_in_days: u16) -> Pairing {
-        let health = (self.status == PairingStatus::Active)
-            .then(|| Health::of(self.started_on, self.last_contact_on, today, check_in_days));
+    fn into_pairing(self, today: Date, lang: Lang) -> Pairing {
+        let dues = Dues {
+            contact: self.contact_due_on,
+            home_visit: self.home_visit_due_on,
+            check_in: self.check_in_due_on,
+        };
+        let active = self.status == PairingStatus::Active;
+        let health = active.then(|| Health::of(self.started_on, dues, today));
+        let health_reasons = if active {
+            Health::reasons(dues, self.unreached_streak, today)
+        } else {
+            Vec::new()
+        };
         Pairing {
             id: self.id,
             child_id: self.child_id,
@@ -57,7 +75,13 @@ impl Row {
             first_activity_on: self.first_activity_on,
             contact_count: self.contact_count,
             last_contact_on: self.last_contact_on,
+            last_home_visit_on: self.last_home_visit_on,
+            last_check_in_on: self.last_check_in_on,
+            contact_due_on: self.contact_due_on,
+            home_visit_due_on: self.home_visit_due_on,
+            check_in_due_on: self.check_in_due_on,
             health,
+            health_reasons: health_reasons.iter().map(|r| r.words(lang)).collect(),
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -76,7 +100,9 @@ macro_rules! pairings_from {
                       p.started_on, p.ended_on, p.closure_reason AS "closure_reason: ClosureReason",
                       p.closure_note, p.agreement_signed_on, p.first_activity_id,
                       a.title AS "first_activity_title?", a.held_on AS "first_activity_on?",
-                      p.contact_count, p.last_contact_on, p.version, p.created_at, p.updated_at
+                      p.contact_count, p.last_contact_on, p.last_home_visit_on, p.last_check_in_on,
+                      p.unreached_streak, p.contact_due_on, p.home_visit_due_on, p.check_in_due_on,
+                      p.version, p.created_at, p.updated_at
                FROM "# + $source + r#"
                JOIN child c ON c.id = p.child_id
                JOIN volunteer v ON v.id = p.volunteer_id
@@ -95,7 +121,7 @@ pub async fn find(
     scope: &Scope,
     id: Uuid,
     today: Date,
-    check_in_days: u16,
+    lang: Lang,
 ) -> sqlx::Result<Option<Pairing>> {
     let row = pairings_from!(
         "pairing p",
@@ -110,7 +136,7 @@ pub async fn find(
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| r.into_pairing(today, check_in_days)))
+    Ok(row.map(|r| r.into_pairing(today, lang)))
 }
 
 /// Every pairing of a child, newest first (the caller has checked the child is in scope).
@@ -118,7 +144,7 @@ pub async fn of_child(
     db: &PgPool,
     child: Uuid,
     today: Date,
-    check_in_days: u16,
+    lang: Lang,
 ) -> sqlx::Result<Vec<Pairing>> {
     let rows = pairings_from!(
         "pairing p",
@@ -129,7 +155,7 @@ pub async fn of_child(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| r.into_pairing(today, check_in_days))
+        .map(|r| r.into_pairing(today, lang))
         .collect())
 }
 
@@ -139,12 +165,11 @@ pub async fn list(
     scope: &Scope,
     f: &Filter,
     (limit, offset): (i64, i64),
-    (today, check_in_days): (Date, u16),
+    (today, lang): (Date, Lang),
 ) -> sqlx::Result<(Vec<Pairing>, i64)> {
     let q =
         f.q.as_deref()
             .map(|q| format!("%{}%", crate::db::escape_like(q)));
-    let quiet_since = today - time::Duration::days(i64::from(check_in_days));
     let health = f.health.map(Health::as_str);
     // The page of pairing rows is chosen first (names and regions through semi-joins), and
     // only its rows are joined to their names.
@@ -159,12 +184,11 @@ pub async fn list(
               AND ($6::uuid IS NULL OR p.child_id = $6)
               AND ($7::uuid IS NULL OR p.volunteer_id = $7)
               AND ($8::pairing_status IS NULL OR p.status = $8)
-              AND ($9::text IS DISTINCT FROM 'new'
-                   OR (p.status = 'active' AND p.last_contact_on IS NULL AND p.started_on > $10))
-              AND ($9::text IS DISTINCT FROM 'on_track'
-                   OR (p.status = 'active' AND p.last_contact_on > $10))
-              AND ($9::text IS DISTINCT FROM 'needs_check_in'
-                   OR (p.status = 'active' AND p.quiet_since <= $10))
+              AND ($9::text IS NULL OR (p.status = 'active' AND CASE
+                   WHEN p.due_on < $10 THEN 'overdue'
+                   WHEN p.started_on > $10 - $13::int THEN 'new'
+                   WHEN p.due_on <= $10 + $14::int THEN 'due_soon'
+                   ELSE 'on_track' END = $9))
             ORDER BY p.started_on DESC, p.id
             LIMIT $11 OFFSET $12) p"#,
         "ORDER BY p.started_on DESC, p.id",
@@ -177,9 +201,11 @@ pub async fn list(
         f.volunteer_id,
         f.status as Option<PairingStatus>,
         health,
-        quiet_since,
+        today,
         limit,
         offset,
+        NEW_DAYS as i32,
+        DUE_SOON_DAYS as i32,
     )
     .fetch_all(db)
     .await?;
@@ -196,12 +222,11 @@ pub async fn list(
              AND ($6::uuid IS NULL OR p.child_id = $6)
              AND ($7::uuid IS NULL OR p.volunteer_id = $7)
              AND ($8::pairing_status IS NULL OR p.status = $8)
-             AND ($9::text IS DISTINCT FROM 'new'
-                  OR (p.status = 'active' AND p.last_contact_on IS NULL AND p.started_on > $10))
-             AND ($9::text IS DISTINCT FROM 'on_track'
-                  OR (p.status = 'active' AND p.last_contact_on > $10))
-             AND ($9::text IS DISTINCT FROM 'needs_check_in'
-                  OR (p.status = 'active' AND p.quiet_since <= $10))"#,
+             AND ($9::text IS NULL OR (p.status = 'active' AND CASE
+                  WHEN p.due_on < $10 THEN 'overdue'
+                  WHEN p.started_on > $10 - $11::int THEN 'new'
+                  WHEN p.due_on <= $10 + $12::int THEN 'due_soon'
+                  ELSE 'on_track' END = $9))"#,
         scope.region_like(),
         scope.station_ids(),
         scope.volunteer_id(),
@@ -211,13 +236,15 @@ pub async fn list(
         f.volunteer_id,
         f.status as Option<PairingStatus>,
         health,
-        quiet_since,
+        today,
+        NEW_DAYS as i32,
+        DUE_SOON_DAYS as i32,
     )
     .fetch_one(db)
     .await?;
     let items = rows
         .into_iter()
-        .map(|r| r.into_pairing(today, check_in_days))
+        .map(|r| r.into_pairing(today, lang))
         .collect();
     Ok((items, total))
 }

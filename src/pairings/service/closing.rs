@@ -10,6 +10,7 @@ use super::super::rules::{ENDED_BEFORE_START, PAIRING_CLOSED};
 use super::super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
+use crate::i18n::Lang;
 use crate::web::error::AppError;
 
 /// Closes a pairing; the child returns to waiting for a pairing.
@@ -20,7 +21,7 @@ pub async fn close(
     id: Uuid,
     input: &CloseInput,
     ip: Option<IpAddr>,
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<Pairing, AppError> {
     let mut tx = db.begin().await?;
     // Out of scope is 404 whatever the input: nobody learns a pairing exists by a 422.
@@ -30,7 +31,7 @@ pub async fn close(
     let closing = input.validate().map_err(AppError::validation)?;
     if version != closing.version {
         tx.rollback().await?;
-        let current = super::find(db, user, id, check_in_days).await?;
+        let current = super::find(db, user, id, lang).await?;
         return Err(AppError::Stale {
             current: serde_json::to_value(current).unwrap_or_default(),
         });
@@ -51,7 +52,7 @@ pub async fn close(
     )
     .await?;
     tx.commit().await?;
-    super::find(db, user, id, check_in_days).await
+    super::find(db, user, id, lang).await
 }
 
 /// Closes every active pairing of a child (`child`) or of a volunteer (`volunteer`) on `on`,

@@ -233,11 +233,11 @@ pub async fn child_to_pair(
     user: &CurrentUser,
     child: Uuid,
     q: Option<&str>,
-    (lang, check_in_days): (Lang, u16),
+    lang: Lang,
 ) -> Result<ChildToPair, AppError> {
     let detail = crate::children::service::detail(db, cipher, user, child).await?;
     let today = crate::domain::today();
-    let active = read::of_child(db, child, today, check_in_days)
+    let active = read::of_child(db, child, today, lang)
         .await?
         .into_iter()
         .find(|p| p.status == PairingStatus::Active);

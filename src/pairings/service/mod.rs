@@ -15,6 +15,7 @@ use super::model::{Filter, OwnPairing, Pairing, PairingView, WaitingChild};
 use super::read;
 use crate::auth::{CurrentUser, Role};
 use crate::contacts::model::Contact;
+use crate::i18n::Lang;
 use crate::web::error::AppError;
 
 pub use batch::{BatchChoices, BatchVolunteer, batch, batch_choices};
@@ -27,9 +28,9 @@ pub async fn find(
     db: &PgPool,
     user: &CurrentUser,
     id: Uuid,
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<Pairing, AppError> {
-    read::find(db, &user.scope, id, crate::domain::today(), check_in_days)
+    read::find(db, &user.scope, id, crate::domain::today(), lang)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -40,9 +41,9 @@ pub async fn view(
     db: &PgPool,
     user: &CurrentUser,
     id: Uuid,
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<PairingView, AppError> {
-    Ok(shown_to(user, find(db, user, id, check_in_days).await?))
+    Ok(shown_to(user, find(db, user, id, lang).await?))
 }
 
 /// A page of the pairings in the caller's scope as she may see them, and their total.
@@ -51,14 +52,14 @@ pub async fn view_list(
     user: &CurrentUser,
     filter: &Filter,
     page: (i64, i64),
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<(Vec<PairingView>, i64), AppError> {
     if user.role == Role::Volunteer
         && let Some(q) = &filter.q
     {
-        return own_matching(db, user, filter, q, page, check_in_days).await;
+        return own_matching(db, user, filter, q, page, lang).await;
     }
-    let (items, total) = list(db, user, filter, page, check_in_days).await?;
+    let (items, total) = list(db, user, filter, page, lang).await?;
     let items = items.into_iter().map(|p| shown_to(user, p)).collect();
     Ok((items, total))
 }
@@ -72,21 +73,14 @@ async fn own_matching(
     filter: &Filter,
     q: &str,
     (limit, offset): (i64, i64),
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<(Vec<PairingView>, i64), AppError> {
     let unsearched = Filter {
         q: None,
         ..filter.clone()
     };
     let q = q.to_lowercase();
-    let (all, _) = list(
-        db,
-        user,
-        &unsearched,
-        (i64::from(i16::MAX), 0),
-        check_in_days,
-    )
-    .await?;
+    let (all, _) = list(db, user, &unsearched, (i64::from(i16::MAX), 0), lang).await?;
     let matching: Vec<OwnPairing> = all
         .into_iter()
         .map(OwnPairing::from)
@@ -111,14 +105,12 @@ pub async fn export(
     user: &CurrentUser,
     filter: &Filter,
     max_rows: i64,
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<Vec<Pairing>, AppError> {
     if user.role == Role::Volunteer {
         return Err(AppError::Forbidden("forbidden"));
     }
-    Ok(list(db, user, filter, (max_rows, 0), check_in_days)
-        .await?
-        .0)
+    Ok(list(db, user, filter, (max_rows, 0), lang).await?.0)
 }
 
 fn shown_to(user: &CurrentUser, pairing: Pairing) -> PairingView {
@@ -134,12 +126,12 @@ pub async fn find_all(
     db: &PgPool,
     user: &CurrentUser,
     ids: &[Uuid],
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<Vec<Pairing>, AppError> {
     let today = crate::domain::today();
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(p) = read::find(db, &user.scope, *id, today, check_in_days).await? {
+        if let Some(p) = read::find(db, &user.scope, *id, today, lang).await? {
             found.push(p);
         }
     }
@@ -151,9 +143,9 @@ pub async fn record(
     db: &PgPool,
     user: &CurrentUser,
     id: Uuid,
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<(Pairing, Vec<Contact>), AppError> {
-    let pairing = find(db, user, id, check_in_days).await?;
+    let pairing = find(db, user, id, lang).await?;
     let contacts = crate::contacts::service::of_pairing(db, user, id).await?;
     Ok((pairing, contacts))
 }
@@ -164,17 +156,10 @@ pub async fn list(
     user: &CurrentUser,
     filter: &Filter,
     (limit, offset): (i64, i64),
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<(Vec<Pairing>, i64), AppError> {
     let today = crate::domain::today();
-    Ok(read::list(
-        db,
-        &user.scope,
-        filter,
-        (limit, offset),
-        (today, check_in_days),
-    )
-    .await?)
+    Ok(read::list(db, &user.scope, filter, (limit, offset), (today, lang)).await?)
 }
 
 /// A page of the children in the caller's scope waiting for a pairing (at `station`), longest

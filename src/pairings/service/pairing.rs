@@ -15,6 +15,7 @@ use super::super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::children::model::ConsentScope;
+use crate::i18n::Lang;
 use crate::volunteers::model::VolunteerStatus;
 use crate::web::error::{AppError, FieldError, FieldErrors};
 
@@ -114,12 +115,12 @@ pub async fn create(
     user: &CurrentUser,
     input: &PairingInput,
     ip: Option<IpAddr>,
-    check_in_days: u16,
+    lang: Lang,
 ) -> Result<Pairing, AppError> {
     let new = input.validate().map_err(AppError::validation)?;
     let mut tx = db.begin().await?;
     let id = pair_in(&mut tx, user, &new, None).await?;
     audit_created(&mut tx, user, id, &new, ip).await?;
     tx.commit().await?;
-    super::find(db, user, id, check_in_days).await
+    super::find(db, user, id, lang).await
 }

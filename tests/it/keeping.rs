@@ -1,0 +1,245 @@
+//! Keeping every pairing alive: health judged against the contact standard of its county (or
+//! the region above, or the default), and the queue of staff check-ins due.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::fixtures::{self, LONGJU, YUNDING};
+use crate::harness::{PASSWORD, TestApp};
+
+/// A running pairing at `station`, started `started_days_ago` days ago, with a call that
+/// reached the child `contact_days_ago` days ago (none when `None`).
+async fn pairing(
+    p: &PgPool,
+    station: Uuid,
+    started_days_ago: i32,
+    contact_days_ago: Option<i32>,
+) -> Uuid {
+    let volunteer = fixtures::volunteer(p, station, "active", 3).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO pairing (child_id, volunteer_id, station_id, started_on)
+         VALUES ($1, $2, $3, (now() AT TIME ZONE 'Asia/Shanghai')::date - $4) RETURNING id",
+    )
+    .bind(child)
+    .bind(volunteer)
+    .bind(station)
+    .bind(started_days_ago)
+    .fetch_one(p)
+    .await
+    .unwrap();
+    if let Some(days) = contact_days_ago {
+        contact(p, id, days, "call").await;
+    }
+    id
+}
+
+async fn contact(p: &PgPool, pairing: Uuid, days_ago: i32, mode: &str) {
+    sqlx::query(
+        "INSERT INTO contact (pairing_id, contacted_on, mode)
+         VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date - $2, $3::contact_mode)",
+    )
+    .bind(pairing)
+    .bind(days_ago)
+    .bind(mode)
+    .execute(p)
+    .await
+    .unwrap();
+}
+
+fn reasons(body: &Value) -> Vec<String> {
+    body["health_reasons"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no health_reasons in {body}"))
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn health_follows_the_county_standard_a_township_inherits_and_the_default_elsewhere() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    // 龙居社区 lies in a township of 广汉市 (510681); 云顶镇 in 南江县, which sets no standard.
+    let longju = fixtures::station(p, LONGJU).await;
+    let yunding = fixtures::station(p, YUNDING).await;
+    let called = pairing(p, longju, 200, Some(3)).await;
+    let elsewhere = pairing(p, yunding, 200, Some(3)).await;
+    let (county, _) = app.logged_in("staff", "510681").await;
+    let (province, _) = app.logged_in("admin", "51").await;
+
+    // No standard anywhere: the default asks a contact every 30 days; both are on track.
+    let (_, body) = county.get_json(&format!("/api/v1/pairings/{called}")).await;
+    assert_eq!(body["health"], "on_track", "{body}");
+    assert!(reasons(&body).is_empty());
+
+    // 每月至少联系 1 次、每季度至少家访 1 次: no home visit since the pairing began.
+    let standard = json!({
+        "contacts_per_month": 1, "home_visits_per_quarter": 1,
+        "check_ins_per_month_first_quarter": 0, "check_ins_per_quarter": 0
+    });
+    let (status, body) = county
+        .put_json("/api/v1/regions/510681/contact-standard", &standard)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = county.get_json(&format!("/api/v1/pairings/{called}")).await;
+    assert_eq!(body["health"], "overdue", "{body}");
+    // Started 200 days ago, a home visit was due within 91 days: overdue by 110.
+    assert_eq!(reasons(&body), vec!["家访已逾期 110 天".to_owned()]);
+    let (_, listed) = county.get_json("/api/v1/pairings?health=overdue").await;
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["id"], called.to_string());
+    let page = county
+        .get(&format!("/pairings/{called}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("家访已逾期 110 天") && page.contains("已逾期"));
+
+    // The other county follows the default still.
+    let (_, body) = province
+        .get_json(&format!("/api/v1/pairings/{elsewhere}"))
+        .await;
+    assert_eq!(body["health"], "on_track", "{body}");
+
+    // A home visit that reached the child puts the pairing back on track; one that did not
+    // reach her is an attempt, and counts for nothing.
+    sqlx::query(
+        "INSERT INTO contact (pairing_id, contacted_on, mode, outcome, not_reached_reason)
+         VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date - 1, 'home_visit', 'not_reached', 'child_away')",
+    )
+    .bind(called)
+    .execute(p)
+    .await
+    .unwrap();
+    let (_, body) = county.get_json(&format!("/api/v1/pairings/{called}")).await;
+    assert_eq!(body["health"], "overdue");
+    contact(p, called, 1, "home_visit").await;
+    let (_, body) = county.get_json(&format!("/api/v1/pairings/{called}")).await;
+    assert_eq!(body["health"], "on_track", "{body}");
+    assert_eq!(body["last_home_visit_on"], body["last_contact_on"]);
+
+    // Four contacts a month asked: after yesterday's visit the next is due within six days.
+    let mut weekly = standard.clone();
+    weekly["contacts_per_month"] = json!(4);
+    weekly["version"] = json!(1);
+    let (status, _) = county
+        .put_json("/api/v1/regions/510681/contact-standard", &weekly)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = county.get_json(&format!("/api/v1/pairings/{called}")).await;
+    assert_eq!(body["health"], "due_soon", "{body}");
+}
+
+#[tokio::test]
+async fn every_mark_of_the_list_filter_is_the_mark_of_each_pairing_it_lists() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    // Under the default (a contact every 30 days): new, due soon, on track, overdue by 11 days.
+    let new = pairing(p, station, 10, None).await;
+    let due_soon = pairing(p, station, 200, Some(25)).await;
+    let on_track = pairing(p, station, 200, Some(3)).await;
+    let overdue = pairing(p, station, 200, Some(40)).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    for (mark, id) in [
+        ("new", new),
+        ("due_soon", due_soon),
+        ("on_track", on_track),
+        ("overdue", overdue),
+    ] {
+        let (status, list) = staff
+            .get_json(&format!("/api/v1/pairings?health={mark}"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["total"], 1, "{mark}: {list}");
+        assert_eq!(list["items"][0]["id"], id.to_string(), "{mark}");
+        assert_eq!(list["items"][0]["health"], mark);
+    }
+    let (_, body) = staff.get_json(&format!("/api/v1/pairings/{overdue}")).await;
+    assert_eq!(reasons(&body), vec!["联系已逾期 11 天".to_owned()]);
+    let (status, _) = staff
+        .get_json("/api/v1/pairings?health=needs_check_in")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A shorter default (`AIXIN_CHECK_IN_DAYS` = 14) judges every pairing again.
+    aixin::pairings::standard::apply_default(p, 14)
+        .await
+        .unwrap();
+    let (_, list) = staff.get_json("/api/v1/pairings?health=overdue").await;
+    assert_eq!(list["total"], 2, "{list}");
+}
+
+#[tokio::test]
+async fn check_ins_due_by_the_standard_are_queued_for_staff_in_scope() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let waiting = pairing(p, station, 200, Some(3)).await;
+    let (county, _) = app.logged_in("staff", "510681").await;
+
+    // No check-ins asked: nothing is due.
+    let (status, queue) = county.get_json("/api/v1/check-ins/due").await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    assert_eq!(queue["total"], 0);
+
+    let standard = json!({
+        "contacts_per_month": 1, "home_visits_per_quarter": 0,
+        "check_ins_per_month_first_quarter": 1, "check_ins_per_quarter": 1
+    });
+    let (status, _) = county
+        .put_json("/api/v1/regions/510681/contact-standard", &standard)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, queue) = county.get_json("/api/v1/check-ins/due").await;
+    assert_eq!(queue["total"], 1, "{queue}");
+    assert_eq!(queue["items"][0]["pairing_id"], waiting.to_string());
+    assert_eq!(queue["items"][0]["overdue"], true);
+    let page = county.get("/check-ins/due").await.text().await.unwrap();
+    assert!(page.contains("李小雨") && page.contains("待回访的结对"));
+    let (_, body) = county
+        .get_json(&format!("/api/v1/pairings/{waiting}"))
+        .await;
+    assert!(
+        reasons(&body)
+            .iter()
+            .any(|r| r.starts_with("工作人员回访已逾期")),
+        "{body}"
+    );
+
+    // Outside the county nothing is queued; the station's manager sees it; a volunteer may not ask.
+    let (elsewhere, _) = app.logged_in("staff", "510623").await;
+    let (_, queue) = elsewhere.get_json("/api/v1/check-ins/due").await;
+    assert_eq!(queue["total"], 0);
+    let manager = app.station_manager(&[station]).await;
+    let browser = app.browser();
+    browser.log_in(&manager.username, PASSWORD).await;
+    let (_, queue) = browser.get_json("/api/v1/check-ins/due").await;
+    assert_eq!(queue["total"], 1);
+    let volunteer = fixtures::volunteer(p, station, "active", 3).await;
+    let user = app.volunteer_user(volunteer).await;
+    let her = app.browser();
+    her.log_in(&user.username, PASSWORD).await;
+    let (status, _) = her.get_json("/api/v1/check-ins/due").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A check-in with the volunteer today: the next is due in a quarter, off the queue.
+    let (status, body) = county
+        .post_json(
+            &format!("/api/v1/pairings/{waiting}/check-ins"),
+            &json!({"with": "volunteer", "mode": "call", "rating": 4}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, queue) = county.get_json("/api/v1/check-ins/due").await;
+    assert_eq!(queue["total"], 0, "{queue}");
+    let (_, body) = county
+        .get_json(&format!("/api/v1/pairings/{waiting}"))
+        .await;
+    assert_eq!(body["health"], "on_track", "{body}");
+}
