@@ -198,6 +198,18 @@ CREATE TYPE public.child_status AS ENUM (
 
 
 --
+-- Name: closure_decided_by; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.closure_decided_by AS ENUM (
+    'volunteer',
+    'guardian',
+    'child',
+    'staff'
+);
+
+
+--
 -- Name: concern_category; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -364,6 +376,7 @@ CREATE TYPE public.pairing_closure_reason AS ENUM (
 
 CREATE TYPE public.pairing_status AS ENUM (
     'active',
+    'suspended',
     'closed'
 );
 
@@ -941,7 +954,8 @@ END $$;
 CREATE FUNCTION public.child_waiting_since(of_child uuid, registered timestamp with time zone) RETURNS date
     LANGUAGE sql STABLE
     AS $$
-    SELECT coalesce((SELECT max(p.ended_on) FROM pairing p WHERE p.child_id = of_child),
+    SELECT coalesce((SELECT max(p.ended_on) FROM pairing p
+                     WHERE p.child_id = of_child AND p.status = 'closed'),
                     (registered AT TIME ZONE 'Asia/Shanghai')::date)
 $$;
 
@@ -1076,6 +1090,22 @@ END $$;
 
 
 --
+-- Name: contact_on_running_pairing(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.contact_on_running_pairing() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF (SELECT status FROM pairing WHERE id = NEW.pairing_id FOR SHARE) IS DISTINCT FROM 'active' THEN
+        RAISE EXCEPTION 'a contact is logged on an active pairing'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'contact_on_active_pairing';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
 -- Name: contact_rollup(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1145,6 +1175,25 @@ END $$;
 CREATE FUNCTION public.erased() RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN '（已删除）'::text;
+
+
+--
+-- Name: pairing_closure_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_closure_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status = 'closed' AND NEW.closure_reason = 'safeguarding_concern'
+       AND OLD.status IS DISTINCT FROM 'closed'
+       AND (OLD.status <> 'suspended' OR NEW.closure_confirmed_by IS NULL
+            OR NEW.closure_confirmed_by IS NOT DISTINCT FROM NEW.closed_by) THEN
+        RAISE EXCEPTION 'a safeguarding closure is confirmed by a second person'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_safeguarding_confirmed';
+    END IF;
+    RETURN NEW;
+END $$;
 
 
 --
@@ -1319,7 +1368,8 @@ CREATE FUNCTION public.pairing_sync_child() RETURNS trigger
     AS $$
 BEGIN
     UPDATE child SET status = CASE
-        WHEN EXISTS (SELECT 1 FROM pairing WHERE child_id = NEW.child_id AND status = 'active')
+        WHEN EXISTS (SELECT 1 FROM pairing WHERE child_id = NEW.child_id
+                                              AND status IN ('active', 'suspended'))
         THEN 'paired'::child_status ELSE 'registered'::child_status END
     WHERE id = NEW.child_id AND status <> 'exited';
     RETURN NULL;
@@ -2060,9 +2110,16 @@ CREATE TABLE public.pairing (
     home_visit_due_on date,
     check_in_due_on date,
     due_on date GENERATED ALWAYS AS (LEAST(contact_due_on, home_visit_due_on, check_in_due_on)) STORED,
+    closing_talk_child boolean,
+    closing_talk_guardian boolean,
+    closure_decided_by public.closure_decided_by,
+    re_pair boolean DEFAULT false NOT NULL,
+    closed_by uuid,
+    closure_confirmed_by uuid,
     CONSTRAINT pairing_closure_note_check CHECK ((char_length(closure_note) <= 1000)),
-    CONSTRAINT pairing_closure_recorded CHECK (((status = 'closed'::public.pairing_status) = ((ended_on IS NOT NULL) AND (closure_reason IS NOT NULL)))),
-    CONSTRAINT pairing_dates_order CHECK (((ended_on IS NULL) OR (ended_on >= started_on)))
+    CONSTRAINT pairing_closure_recorded CHECK (((status = ANY (ARRAY['suspended'::public.pairing_status, 'closed'::public.pairing_status])) = ((ended_on IS NOT NULL) AND (closure_reason IS NOT NULL)))),
+    CONSTRAINT pairing_dates_order CHECK (((ended_on IS NULL) OR (ended_on >= started_on))),
+    CONSTRAINT pairing_suspended_for_safeguarding CHECK (((status <> 'suspended'::public.pairing_status) OR (closure_reason = 'safeguarding_concern'::public.pairing_closure_reason)))
 );
 
 
@@ -2904,7 +2961,7 @@ CREATE INDEX pairing_first_activity ON public.pairing USING btree (first_activit
 -- Name: pairing_one_active_per_child; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX pairing_one_active_per_child ON public.pairing USING btree (child_id) WHERE (status = 'active'::public.pairing_status);
+CREATE UNIQUE INDEX pairing_one_active_per_child ON public.pairing USING btree (child_id) WHERE (status = ANY (ARRAY['active'::public.pairing_status, 'suspended'::public.pairing_status]));
 
 
 --
@@ -2912,6 +2969,13 @@ CREATE UNIQUE INDEX pairing_one_active_per_child ON public.pairing USING btree (
 --
 
 CREATE INDEX pairing_quiet ON public.pairing USING btree (quiet_since, station_id) WHERE (status = 'active'::public.pairing_status);
+
+
+--
+-- Name: pairing_re_pair; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_re_pair ON public.pairing USING btree (child_id, ended_on) WHERE (re_pair AND (status = 'closed'::public.pairing_status));
 
 
 --
@@ -3342,6 +3406,13 @@ CREATE TRIGGER contact_count_moves AFTER UPDATE OF pairing_id, contacted_on, con
 
 
 --
+-- Name: contact contact_on_running_pairing; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER contact_on_running_pairing BEFORE INSERT ON public.contact FOR EACH ROW EXECUTE FUNCTION public.contact_on_running_pairing();
+
+
+--
 -- Name: contact contact_rollup; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3405,6 +3476,13 @@ CREATE TRIGGER guardian_touch BEFORE UPDATE ON public.guardian FOR EACH ROW EXEC
 
 
 --
+-- Name: pairing pairing_closure_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER pairing_closure_guard BEFORE UPDATE OF status ON public.pairing FOR EACH ROW EXECUTE FUNCTION public.pairing_closure_guard();
+
+
+--
 -- Name: pairing pairing_dues; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3436,7 +3514,7 @@ CREATE TRIGGER pairing_moves_contacts AFTER UPDATE OF station_id ON public.pairi
 -- Name: pairing pairing_sets_waiting_since; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER pairing_sets_waiting_since AFTER INSERT OR DELETE OR UPDATE OF child_id, ended_on ON public.pairing FOR EACH ROW EXECUTE FUNCTION public.pairing_sets_waiting_since();
+CREATE TRIGGER pairing_sets_waiting_since AFTER INSERT OR DELETE OR UPDATE OF child_id, ended_on, status ON public.pairing FOR EACH ROW EXECUTE FUNCTION public.pairing_sets_waiting_since();
 
 
 --
@@ -3818,6 +3896,22 @@ ALTER TABLE ONLY public.open_concern
 
 ALTER TABLE ONLY public.pairing
     ADD CONSTRAINT pairing_child_id_fkey FOREIGN KEY (child_id) REFERENCES public.child(id);
+
+
+--
+-- Name: pairing pairing_closed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pairing
+    ADD CONSTRAINT pairing_closed_by_fkey FOREIGN KEY (closed_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
+
+
+--
+-- Name: pairing pairing_closure_confirmed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pairing
+    ADD CONSTRAINT pairing_closure_confirmed_by_fkey FOREIGN KEY (closure_confirmed_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
 
 
 --

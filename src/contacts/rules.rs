@@ -4,8 +4,11 @@
 
 use crate::web::Refusal;
 
-/// A contact is logged only on an active pairing.
-pub const PAIRING_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.pairing_closed");
+/// A contact is logged only on an active pairing (not a closed one, nor one suspended while a
+/// safeguarding closure waits for its confirmation).
+pub const PAIRING_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.pairing_closed")
+    .enforced_by("contact_on_active_pairing");
+inventory::submit! { PAIRING_CLOSED }
 
 /// A contact is dated on or after its pairing's first day.
 pub const CONTACT_BEFORE_PAIRING: Refusal =

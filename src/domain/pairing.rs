@@ -9,7 +9,13 @@ use super::word_enum;
 
 word_enum!(
     /// Whether a pairing is running.
-    PairingStatus, "pairing_status", "pairing.status", [Active = "active", Closed = "closed"]
+    PairingStatus, "pairing_status", "pairing.status",
+    [Active = "active", Suspended = "suspended", Closed = "closed"]
+);
+word_enum!(
+    /// Who decided to end a pairing.
+    ClosureDecidedBy, "closure_decided_by", "pairing.decided_by",
+    [Volunteer = "volunteer", Guardian = "guardian", Child = "child", Staff = "staff"]
 );
 word_enum!(
     /// Why a pairing ended.

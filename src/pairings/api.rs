@@ -152,6 +152,35 @@ pub async fn close(
         .map(Json)
 }
 
+/// `POST /api/v1/pairings/{id}/close/confirm`: a second person confirms a safeguarding
+/// closure; 200 with the closed pairing.
+pub async fn confirm_close(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    prefs: Prefs,
+    Path(id): Path<String>,
+) -> Result<Json<Pairing>, AppError> {
+    let what = service::Suspension::Confirm;
+    service::settle_suspension(&state.db, &user, parse_id(&id)?, what, ip, prefs.lang)
+        .await
+        .map(Json)
+}
+
+/// `POST /api/v1/pairings/{id}/close/cancel`: the suspended pairing runs again; 200 with it.
+pub async fn cancel_close(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    prefs: Prefs,
+    Path(id): Path<String>,
+) -> Result<Json<Pairing>, AppError> {
+    let what = service::Suspension::Cancel;
+    service::settle_suspension(&state.db, &user, parse_id(&id)?, what, ip, prefs.lang)
+        .await
+        .map(Json)
+}
+
 /// `POST /api/v1/children/{id}/transfer`: 200 with the child, now at the new station; her
 /// active pairing is closed as `transferred`.
 pub async fn transfer_child(

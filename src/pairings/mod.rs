@@ -34,6 +34,16 @@ pub fn routes() -> Routes {
         .get("/pairings/{id}", Access::REGISTRARS, pages::detail)
         .post("/pairings/{id}/close", Access::REGISTRARS, pages::close)
         .post(
+            "/pairings/{id}/close/confirm",
+            Access::REGISTRARS,
+            pages::confirm_close,
+        )
+        .post(
+            "/pairings/{id}/close/cancel",
+            Access::REGISTRARS,
+            pages::cancel_close,
+        )
+        .post(
             "/pairings/{id}/check-ins",
             Access::REGISTRARS,
             pages::log_check_in,
@@ -84,6 +94,16 @@ pub fn routes() -> Routes {
             "/api/v1/pairings/{id}/close",
             Access::REGISTRARS,
             api::close,
+        )
+        .post(
+            "/api/v1/pairings/{id}/close/confirm",
+            Access::REGISTRARS,
+            api::confirm_close,
+        )
+        .post(
+            "/api/v1/pairings/{id}/close/cancel",
+            Access::REGISTRARS,
+            api::cancel_close,
         )
         .post(
             "/api/v1/children/{id}/transfer",

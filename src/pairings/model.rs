@@ -8,7 +8,7 @@ use crate::domain::{self, text};
 use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::paging::{Filters, PageRequest, Paging};
 
-pub use crate::domain::pairing::{ClosureReason, Health, PairingStatus};
+pub use crate::domain::pairing::{ClosureDecidedBy, ClosureReason, Health, PairingStatus};
 
 /// A pairing as `GET /api/v1/pairings/{id}` answers it.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +30,17 @@ pub struct Pairing {
     pub closure_reason: Option<ClosureReason>,
     /// What the closing staff member wrote.
     pub closure_note: Option<String>,
+    /// Whether a closing conversation was held with the child, and with the guardian.
+    pub closing_talk_child: Option<bool>,
+    pub closing_talk_guardian: Option<bool>,
+    /// Who decided to end it.
+    pub closure_decided_by: Option<ClosureDecidedBy>,
+    /// Whether the child is to be paired again first.
+    pub re_pair: bool,
+    /// Who closed it (or suspended it, for a safeguarding concern), by name.
+    pub closed_by: Option<String>,
+    /// Who confirmed a safeguarding closure, by name.
+    pub closure_confirmed_by: Option<String>,
     /// When the pairing agreement was signed.
     pub agreement_signed_on: Option<Date>,
     /// The ice-breaking activity where they first met, if any.
@@ -241,6 +252,9 @@ pub struct WaitingChild {
     pub days_waiting: i64,
     /// Whether a guardian's pairing consent is in force today (else that comes first).
     pub has_pairing_consent: bool,
+    /// When her last pairing closed asking to pair her again first: why it closed (she then
+    /// heads the list).
+    pub re_pair_reason: Option<ClosureReason>,
 }
 
 /// Several pairs from one station's event, confirmed together (`POST /api/v1/pairings/batch`,
@@ -346,6 +360,14 @@ pub struct CloseInput {
     pub closure_reason: Option<String>,
     /// What happened (required for `safeguarding_concern` and `other`).
     pub closure_note: Option<String>,
+    /// Whether a closing conversation was held with the child.
+    pub closing_talk_child: Option<bool>,
+    /// Whether a closing conversation was held with the guardian.
+    pub closing_talk_guardian: Option<bool>,
+    /// Who decided to end it: `volunteer`, `guardian`, `child` or `staff`.
+    pub closure_decided_by: Option<String>,
+    /// Whether the child is to be paired again first: she heads the waiting list.
+    pub re_pair: Option<bool>,
     /// The version the caller saw.
     pub version: Option<i32>,
 }
@@ -356,6 +378,10 @@ pub struct Closing {
     pub ended_on: Date,
     pub reason: ClosureReason,
     pub note: Option<String>,
+    pub talk_child: Option<bool>,
+    pub talk_guardian: Option<bool>,
+    pub decided_by: Option<ClosureDecidedBy>,
+    pub re_pair: bool,
     /// The version the caller saw.
     pub version: i32,
 }
@@ -390,6 +416,13 @@ impl CloseInput {
                 FieldError::new("error.closure_note_required"),
             );
         }
+        let decided_by = match self.closure_decided_by.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(word) => ClosureDecidedBy::parse(word).or_else(|| {
+                fields.insert("closure_decided_by".into(), FieldError::new("error.choice"));
+                None
+            }),
+        };
         if self.version.is_none() {
             fields.insert("version".into(), FieldError::new("error.required"));
         }
@@ -398,6 +431,10 @@ impl CloseInput {
                 ended_on,
                 reason,
                 note,
+                talk_child: self.closing_talk_child,
+                talk_guardian: self.closing_talk_guardian,
+                decided_by,
+                re_pair: self.re_pair.unwrap_or(false),
                 version,
             }),
             _ => Err(fields),

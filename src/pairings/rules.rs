@@ -70,6 +70,21 @@ pub const CHILD_NOT_AT_STATION: Refusal =
 /// A closed pairing is not closed again.
 pub const PAIRING_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.pairing_closed");
 
+/// A suspended pairing is confirmed closed or returned to active, not closed again.
+pub const PAIRING_SUSPENDED: Refusal =
+    Refusal::conflict("pairing_suspended", "error.pairing_suspended");
+
+/// Only a suspended pairing has a safeguarding closure to confirm or cancel.
+pub const PAIRING_NOT_SUSPENDED: Refusal =
+    Refusal::conflict("pairing_not_suspended", "error.pairing_not_suspended");
+
+/// A safeguarding closure takes effect when someone other than the person who suspended the
+/// pairing confirms it.
+pub const SECOND_PERSON_NEEDED: Refusal =
+    Refusal::forbidden("second_person_needed", "error.second_person_needed")
+        .enforced_by("pairing_safeguarding_confirmed");
+inventory::submit! { SECOND_PERSON_NEEDED }
+
 /// A batch is written whole or not at all: one refused pair refuses it.
 pub const PAIRS_REFUSED: Refusal = Refusal::unprocessable("pairs_refused", "error.pairs_refused");
 

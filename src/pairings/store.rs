@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 use time::Date;
 use uuid::Uuid;
 
-use super::model::{Closing, ClosureReason, NewPairing, PairingStatus};
+use super::model::{Closing, ClosureDecidedBy, ClosureReason, NewPairing, PairingStatus};
 use crate::auth::Scope;
 use crate::volunteers::model::VolunteerStatus;
 
@@ -56,7 +56,7 @@ pub async fn lock_child(
 pub async fn active_partner(tx: &mut PgConnection, child: Uuid) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "SELECT v.name FROM pairing p JOIN volunteer v ON v.id = p.volunteer_id
-         WHERE p.child_id = $1 AND p.status = 'active'",
+         WHERE p.child_id = $1 AND p.status IN ('active', 'suspended')",
         child
     )
     .fetch_optional(tx)
@@ -160,18 +160,67 @@ pub async fn lock_for_closing(
 }
 
 /// Closes a pairing (the child's status follows, by trigger).
-pub async fn close(tx: &mut PgConnection, id: Uuid, closing: &Closing) -> sqlx::Result<()> {
+pub async fn close(
+    tx: &mut PgConnection,
+    id: Uuid,
+    closing: &Closing,
+    status: PairingStatus,
+    by: Uuid,
+) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE pairing SET status = 'closed', ended_on = $2, closure_reason = $3, closure_note = $4
+        "UPDATE pairing SET status = $5, ended_on = $2, closure_reason = $3, closure_note = $4,
+                closing_talk_child = $6, closing_talk_guardian = $7, closure_decided_by = $8,
+                re_pair = $9, closed_by = $10, closure_confirmed_by = NULL
          WHERE id = $1",
         id,
         closing.ended_on,
         closing.reason as ClosureReason,
-        closing.note
+        closing.note,
+        status as PairingStatus,
+        closing.talk_child,
+        closing.talk_guardian,
+        closing.decided_by as Option<ClosureDecidedBy>,
+        closing.re_pair,
+        by
     )
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// A suspended pairing's closing confirmed by `by`: it is closed.
+pub async fn confirm_closing(tx: &mut PgConnection, id: Uuid, by: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE pairing SET status = 'closed', closure_confirmed_by = $2 WHERE id = $1",
+        id,
+        by
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// A suspended pairing's closing cancelled: it runs again, as it was before.
+pub async fn cancel_closing(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE pairing SET status = 'active', ended_on = NULL, closure_reason = NULL,
+                closure_note = NULL, closing_talk_child = NULL, closing_talk_guardian = NULL,
+                closure_decided_by = NULL, re_pair = false, closed_by = NULL
+         WHERE id = $1",
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Who suspended a pairing, if it is suspended.
+pub async fn suspended_by(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Uuid>> {
+    Ok(
+        sqlx::query_scalar!("SELECT closed_by FROM pairing WHERE id = $1", id)
+            .fetch_one(tx)
+            .await?,
+    )
 }
 
 /// Closes the active pairings of a child or of a volunteer, ending on `on` (or on the first day
@@ -185,7 +234,7 @@ pub async fn close_active(
     sqlx::query_scalar!(
         "UPDATE pairing SET status = 'closed', ended_on = greatest($3, started_on),
                 closure_reason = $4
-         WHERE status = 'active' AND (child_id = $1 OR volunteer_id = $2)
+         WHERE status IN ('active', 'suspended') AND (child_id = $1 OR volunteer_id = $2)
          RETURNING id",
         child,
         volunteer,

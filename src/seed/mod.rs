@@ -420,8 +420,10 @@ FROM (SELECT id, started_on, row_number() OVER (ORDER BY id) AS rn FROM pairing 
 CROSS JOIN seed_today t
 LEFT JOIN (SELECT pairing_id, max(contacted_on) AS last FROM contact GROUP BY 1) l ON l.pairing_id = p.id
 CROSS JOIN LATERAL generate_series(1, CASE WHEN p.rn % 60 = 0 THEN 3 WHEN p.rn % 9 = 0 THEN 1 ELSE 0 END) a;
-UPDATE pairing p SET contact_count = k.n, last_contact_on = k.last, unreached_streak = k.streak
+UPDATE pairing p SET contact_count = k.n, last_contact_on = k.last, unreached_streak = k.streak,
+                     last_home_visit_on = k.visit
 FROM (SELECT c.pairing_id, count(*) FILTER (WHERE c.outcome = 'reached') AS n, r.last,
+             max(c.contacted_on) FILTER (WHERE c.outcome = 'reached' AND c.mode = 'home_visit') AS visit,
              count(*) FILTER (WHERE c.outcome = 'not_reached'
                                 AND c.contacted_on > coalesce(r.last, '-infinity'::date)) AS streak
       FROM contact c
@@ -449,5 +451,8 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 20 < 8 THEN 'fulfilled' WHEN g % 20 < 1
                            t.today - (g * 7 % 520) AS day) st;
 "#)),
         ("tallies", "SELECT tally_rebuild();".to_owned()),
+        // Each running pairing's due days under its standard (the triggers that keep them are
+        // off while seeding).
+        ("due days", "SELECT pairing_dues_refresh(NULL);".to_owned()),
     ]
 }

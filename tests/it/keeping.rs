@@ -243,3 +243,225 @@ async fn check_ins_due_by_the_standard_are_queued_for_staff_in_scope() {
         .await;
     assert_eq!(body["health"], "on_track", "{body}");
 }
+
+async fn pairing_status(p: &PgPool, id: Uuid) -> String {
+    sqlx::query_scalar("SELECT status::text FROM pairing WHERE id = $1")
+        .bind(id)
+        .fetch_one(p)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_safeguarding_closure_suspends_at_once_and_takes_effect_only_when_a_second_person_confirms()
+ {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 3).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let id = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let user = app.volunteer_user(volunteer).await;
+    let her = app.browser();
+    her.log_in(&user.username, PASSWORD).await;
+    assert!(her.get("/me").await.text().await.unwrap().contains("小雨"));
+    let (first, _) = app.logged_in("staff", "510681").await;
+    let (second, _) = app.logged_in("staff", "510681").await;
+
+    let (status, body) = first
+        .post_json(
+            &format!("/api/v1/pairings/{id}/close"),
+            &json!({"closure_reason": "safeguarding_concern", "closure_note": "孩子说爱心妈妈打过她",
+                    "closure_decided_by": "staff", "version": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "suspended");
+    assert!(body["health"].is_null());
+
+    // At once: the volunteer loses the child and can log nothing.
+    assert!(!her.get("/me").await.text().await.unwrap().contains("小雨"));
+    let (status, _) = her.get_json(&format!("/api/v1/pairings/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = her
+        .post_json(
+            &format!("/api/v1/pairings/{id}/contacts"),
+            &json!({"mode": "call", "duration_minutes": 10}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::CONFLICT,
+        "{status}"
+    );
+    let direct = sqlx::query("INSERT INTO contact (pairing_id, contacted_on, mode) VALUES ($1, DATE '2026-06-01', 'call')")
+        .bind(id)
+        .execute(p)
+        .await;
+    assert_eq!(fixtures::violated(direct), "contact_on_active_pairing");
+    // Nobody pairs the child meanwhile.
+    let other = fixtures::volunteer(p, station, "active", 3).await;
+    let (status, body) = first
+        .post_json(
+            "/api/v1/pairings",
+            &json!({"child_id": child, "volunteer_id": other, "started_on": "2026-06-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // The person who suspended it cannot confirm it, nor can anyone skip the suspension.
+    let (status, body) = first
+        .post_json(&format!("/api/v1/pairings/{id}/close/confirm"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "second_person_needed");
+    assert_eq!(pairing_status(p, id).await, "suspended");
+    let skipped = sqlx::query("UPDATE pairing SET status = 'closed' WHERE id = $1")
+        .bind(id)
+        .execute(p)
+        .await;
+    assert_eq!(
+        fixtures::violated(skipped),
+        "pairing_safeguarding_confirmed"
+    );
+
+    // A second staff member confirms: it is closed, and says who did what.
+    let (status, body) = second
+        .post_json(&format!("/api/v1/pairings/{id}/close/confirm"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "closed");
+    assert!(body["closed_by"].is_string() && body["closure_confirmed_by"].is_string());
+    assert_ne!(body["closed_by"], body["closure_confirmed_by"]);
+    let (status, _) = second
+        .post_json(&format!("/api/v1/pairings/{id}/close/cancel"), &json!({}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a closed pairing is not suspended"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_suspension_resumes_the_pairing_for_the_volunteer() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 3).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let id = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let user = app.volunteer_user(volunteer).await;
+    let her = app.browser();
+    her.log_in(&user.username, PASSWORD).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let page = staff
+        .post_form(
+            &format!("/pairings/{id}/close"),
+            &[
+                ("closure_reason", "safeguarding_concern"),
+                ("closure_note", "需要核实"),
+                ("closing_talk_child", "no"),
+                ("closing_talk_guardian", "yes"),
+                ("closure_decided_by", "staff"),
+                ("version", "1"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert!(page.status().is_success() || page.status().is_redirection());
+    let page = staff
+        .get(&format!("/pairings/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("结对已暂停，等待确认") && page.contains("确认结束结对"));
+    assert!(!her.get("/me").await.text().await.unwrap().contains("小雨"));
+
+    let page = staff
+        .post_form(&format!("/pairings/{id}/close/cancel"), &[])
+        .await;
+    assert!(page.status().is_success() || page.status().is_redirection());
+    assert_eq!(pairing_status(p, id).await, "active");
+    assert!(her.get("/me").await.text().await.unwrap().contains("小雨"));
+    let (_, body) = staff.get_json(&format!("/api/v1/pairings/{id}")).await;
+    assert!(
+        body["closure_reason"].is_null() && body["closed_by"].is_null(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_closing_records_the_talks_and_who_decided_and_a_child_to_re_pair_heads_the_waiting_list()
+{
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    // One child has waited since she was registered; the other's pairing now ends.
+    let (waiting, _) = fixtures::child(p, station).await;
+    sqlx::query(
+        "UPDATE child SET name = '张早等', created_at = now() - interval '300 days' WHERE id = $1",
+    )
+    .bind(waiting)
+    .execute(p)
+    .await
+    .unwrap();
+    let volunteer = fixtures::volunteer(p, station, "active", 3).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let id = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+
+    // The page asks every question: unanswered, nothing changes.
+    let refused = staff
+        .post_form(
+            &format!("/pairings/{id}/close"),
+            &[
+                ("closure_reason", "family_moved"),
+                ("version", "1"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("与孩子的结束谈话") && html.contains("由谁决定结束"));
+    assert_eq!(pairing_status(p, id).await, "active");
+
+    let (status, body) = staff
+        .post_json(
+            &format!("/api/v1/pairings/{id}/close"),
+            &json!({"closure_reason": "family_moved", "closing_talk_child": true,
+                    "closing_talk_guardian": false, "closure_decided_by": "guardian",
+                    "re_pair": true, "version": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "closed");
+    assert_eq!(
+        (
+            body["closing_talk_child"].clone(),
+            body["closing_talk_guardian"].clone()
+        ),
+        (json!(true), json!(false))
+    );
+    assert_eq!(body["closure_decided_by"], "guardian");
+    assert_eq!(body["re_pair"], true);
+    assert!(body["closed_by"].is_string());
+
+    // She heads the waiting list, the reason beside her name, ahead of the child who waited
+    // longer.
+    let page = staff.get("/pairings/waiting").await.text().await.unwrap();
+    let first = page.find("李小雨").expect("the re-paired child is listed");
+    let second = page
+        .find("张早等")
+        .expect("the long-waiting child is listed");
+    assert!(first < second, "the child to pair again comes first");
+    assert!(page.contains("优先重新结对（家庭搬迁）") || page.contains("优先重新结对（"));
+    let invalid = staff
+        .post_json(
+            &format!("/api/v1/pairings/{id}/close"),
+            &json!({"closure_reason": "other", "closure_decided_by": "neighbour", "version": 2}),
+        )
+        .await;
+    assert_eq!(invalid.0, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -13,7 +13,7 @@ pub use batch::{batch, batch_form};
 pub use check_in::{DueQuery, due as check_ins_due, log_check_in};
 pub use list::{list, waiting};
 pub use new::{create, new_form};
-pub use record::{close, detail};
+pub use record::{cancel_close, close, confirm_close, detail};
 pub use standard::{set_standard, standard};
 pub use transfer::{transfer_child, transfer_volunteer};
 

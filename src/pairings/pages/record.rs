@@ -13,7 +13,7 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::ContactMode;
 use crate::contacts::model::{Contact, Topic};
 use crate::pairings::check_in::{CheckIn, CheckInFlag, CheckInInput, CheckInWith};
-use crate::pairings::model::{CloseInput, ClosureReason, Pairing, WaitingChild};
+use crate::pairings::model::{CloseInput, ClosureDecidedBy, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
 use crate::web::AppState;
 use crate::web::error::{AppError, FieldError, FieldErrors};
@@ -43,6 +43,19 @@ impl DetailPage {
 
     fn reasons(&self) -> Vec<ClosureReason> {
         ClosureReason::by_hand().collect()
+    }
+
+    fn deciders(&self) -> &'static [ClosureDecidedBy] {
+        ClosureDecidedBy::ALL
+    }
+
+    /// The closing form's answer to a yes-or-no question.
+    fn answered(&self, name: &str) -> &str {
+        match name {
+            "closing_talk_child" => &self.close.closing_talk_child,
+            "closing_talk_guardian" => &self.close.closing_talk_guardian,
+            _ => "",
+        }
     }
 
     fn reason_chosen(&self, r: &ClosureReason) -> bool {
@@ -131,9 +144,53 @@ pub struct CloseForm {
     ended_on: String,
     closure_reason: String,
     closure_note: String,
+    /// `yes` or `no`: whether a closing conversation was held with the child, and the guardian.
+    closing_talk_child: String,
+    closing_talk_guardian: String,
+    closure_decided_by: String,
+    /// `1` when the child is to be paired again first.
+    re_pair: String,
     version: Option<i32>,
     /// The box that confirms the closing.
     confirm: String,
+}
+
+impl CloseForm {
+    /// The page asks every question of a closing: what it leaves unanswered is refused.
+    fn unanswered(&self) -> FieldErrors {
+        let mut fields = FieldErrors::new();
+        for (name, value) in [
+            ("closing_talk_child", &self.closing_talk_child),
+            ("closing_talk_guardian", &self.closing_talk_guardian),
+            ("closure_decided_by", &self.closure_decided_by),
+        ] {
+            if value.trim().is_empty() {
+                fields.insert(name.to_owned(), FieldError::new("error.required"));
+            }
+        }
+        if self.confirm.is_empty() {
+            fields.insert("confirm".to_owned(), FieldError::new("error.confirm_close"));
+        }
+        fields
+    }
+
+    fn input(&self) -> CloseInput {
+        let yes = |v: &str| match v.trim() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        CloseInput {
+            ended_on: Some(self.ended_on.clone()),
+            closure_reason: Some(self.closure_reason.clone()),
+            closure_note: Some(self.closure_note.clone()),
+            closing_talk_child: yes(&self.closing_talk_child),
+            closing_talk_guardian: yes(&self.closing_talk_guardian),
+            closure_decided_by: Some(self.closure_decided_by.clone()),
+            re_pair: Some(!self.re_pair.is_empty()),
+            version: self.version,
+        }
+    }
 }
 
 pub(super) async fn detail_page(
@@ -201,21 +258,13 @@ pub async fn close(
     Form(form): Form<CloseForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let result = if form.confirm.is_empty() {
-        Err(AppError::validation(FieldErrors::from([(
-            "confirm".to_owned(),
-            FieldError::new("error.confirm_close"),
-        )])))
-    } else {
-        let input = CloseInput {
-            ended_on: Some(form.ended_on.clone()),
-            closure_reason: Some(form.closure_reason.clone()),
-            closure_note: Some(form.closure_note.clone()),
-            version: form.version,
-        };
-        service::close(&state.db, &user, id, &input, ip, ctx.lang)
+    let unanswered = form.unanswered();
+    let result = if unanswered.is_empty() {
+        service::close(&state.db, &user, id, &form.input(), ip, ctx.lang)
             .await
             .map(|_| ())
+    } else {
+        Err(AppError::validation(unanswered))
     };
     match result {
         Ok(()) => {
@@ -230,6 +279,82 @@ pub async fn close(
             let status = e.status();
             let (errors, message) = explain(&ctx, &e);
             let page = detail_page(&state, ctx, &user, id, (form, errors, Some(message))).await?;
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /pairings/{id}/close/confirm`: a second person confirms a safeguarding closure.
+pub async fn confirm_close(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    settle(
+        &state,
+        ctx,
+        session,
+        &user,
+        (id, service::Suspension::Confirm),
+        ip,
+    )
+    .await
+}
+
+/// `POST /pairings/{id}/close/cancel`: the suspended pairing runs again.
+pub async fn cancel_close(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    settle(
+        &state,
+        ctx,
+        session,
+        &user,
+        (id, service::Suspension::Cancel),
+        ip,
+    )
+    .await
+}
+
+async fn settle(
+    state: &AppState,
+    ctx: PageContext,
+    session: Session,
+    user: &CurrentUser,
+    (id, what): (Uuid, service::Suspension),
+    ip: Option<std::net::IpAddr>,
+) -> Result<Response, AppError> {
+    match service::settle_suspension(&state.db, user, id, what, ip, ctx.lang).await {
+        Ok(_) => {
+            let done = match what {
+                service::Suspension::Confirm => "flash.closing_confirmed",
+                service::Suspension::Cancel => "flash.closing_cancelled",
+            };
+            flash(&session, done).await;
+            Ok(Redirect::to(&format!("/pairings/{id}")).into_response())
+        }
+        Err(e @ (AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            let status = e.status();
+            let message = ctx.t(&format!("error.{}", e.code())).to_owned();
+            let page = detail_page(
+                state,
+                ctx,
+                user,
+                id,
+                (CloseForm::default(), Errors::new(), Some(message)),
+            )
+            .await?;
             Ok((status, render(&page)).into_response())
         }
         Err(e) => Err(e),

@@ -7,7 +7,7 @@ use time::Date;
 use uuid::Uuid;
 
 use crate::auth::Scope;
-use crate::pairings::model::WaitingChild;
+use crate::pairings::model::{ClosureReason, WaitingChild};
 use crate::volunteers::model::VolunteerStatus;
 
 /// A volunteer who might take a child, with what ranks her.
@@ -83,15 +83,22 @@ pub async fn waiting(
     // Whether she may be paired today is the children area's `consent_current`: the one
     // definition of a consent in force, which the service asks and the pairing trigger calls.
     let rows = sqlx::query!(
+        // A child whose last pairing closed asking to pair her again first heads the list (the
+        // few such pairings, `pairing_re_pair`, are joined by her waiting day: that last one).
         r#"SELECT c.id, c.name, c.birth_date, c.station_id, s.name AS station_name, c.waiting_since,
-                  consent_current(c.id, 'pairing', $7) AS "has_pairing_consent!"
+                  consent_current(c.id, 'pairing', $7) AS "has_pairing_consent!",
+                  r.closure_reason AS "re_pair_reason?: ClosureReason"
            FROM child c JOIN station s ON s.id = c.station_id
+           LEFT JOIN (SELECT DISTINCT ON (child_id) child_id, ended_on, closure_reason
+                      FROM pairing WHERE re_pair AND status = 'closed'
+                      ORDER BY child_id, ended_on DESC) r
+                  ON r.child_id = c.id AND r.ended_on = c.waiting_since
            WHERE c.status = 'registered'
              AND ($1::text IS NULL OR c.region_code LIKE $1)
              AND ($2::uuid[] IS NULL OR c.station_id = ANY($2))
              AND $3::uuid IS NULL
              AND ($4::uuid IS NULL OR c.station_id = $4)
-           ORDER BY c.waiting_since, c.name COLLATE zh_pinyin, c.id
+           ORDER BY r.child_id IS NULL, c.waiting_since, c.name COLLATE zh_pinyin, c.id
            LIMIT $5 OFFSET $6"#,
         scope.region_like(),
         scope.station_ids(),
@@ -128,6 +135,7 @@ pub async fn waiting(
             waiting_since: r.waiting_since,
             days_waiting: (today - r.waiting_since).whole_days(),
             has_pairing_consent: r.has_pairing_consent,
+            re_pair_reason: r.re_pair_reason,
         })
         .collect();
     Ok((items, total))

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use crate::auth::Scope;
 use crate::domain::pairing::{DUE_SOON_DAYS, Dues, NEW_DAYS};
 use crate::i18n::Lang;
-use crate::pairings::model::{ClosureReason, Filter, Health, Pairing, PairingStatus};
+use crate::pairings::model::{
+    ClosureDecidedBy, ClosureReason, Filter, Health, Pairing, PairingStatus,
+};
 
 /// A pairing row as the database answers it (health is worked out afterwards).
 struct Row {
@@ -25,6 +27,12 @@ struct Row {
     ended_on: Option<Date>,
     closure_reason: Option<ClosureReason>,
     closure_note: Option<String>,
+    closing_talk_child: Option<bool>,
+    closing_talk_guardian: Option<bool>,
+    closure_decided_by: Option<ClosureDecidedBy>,
+    re_pair: bool,
+    closed_by: Option<String>,
+    closure_confirmed_by: Option<String>,
     agreement_signed_on: Option<Date>,
     first_activity_id: Option<Uuid>,
     first_activity_title: Option<String>,
@@ -69,6 +77,12 @@ impl Row {
             ended_on: self.ended_on,
             closure_reason: self.closure_reason,
             closure_note: self.closure_note,
+            closing_talk_child: self.closing_talk_child,
+            closing_talk_guardian: self.closing_talk_guardian,
+            closure_decided_by: self.closure_decided_by,
+            re_pair: self.re_pair,
+            closed_by: self.closed_by,
+            closure_confirmed_by: self.closure_confirmed_by,
             agreement_signed_on: self.agreement_signed_on,
             first_activity_id: self.first_activity_id,
             first_activity_title: self.first_activity_title,
@@ -98,7 +112,10 @@ macro_rules! pairings_from {
             r#"SELECT p.id, p.child_id, c.name AS child_name, p.volunteer_id, v.name AS volunteer_name,
                       p.station_id, s.name AS station_name, p.status AS "status: PairingStatus",
                       p.started_on, p.ended_on, p.closure_reason AS "closure_reason: ClosureReason",
-                      p.closure_note, p.agreement_signed_on, p.first_activity_id,
+                      p.closure_note, p.closing_talk_child, p.closing_talk_guardian,
+                      p.closure_decided_by AS "closure_decided_by: ClosureDecidedBy", p.re_pair,
+                      cb.display_name AS "closed_by?", cf.display_name AS "closure_confirmed_by?",
+                      p.agreement_signed_on, p.first_activity_id,
                       a.title AS "first_activity_title?", a.held_on AS "first_activity_on?",
                       p.contact_count, p.last_contact_on, p.last_home_visit_on, p.last_check_in_on,
                       p.unreached_streak, p.contact_due_on, p.home_visit_due_on, p.check_in_due_on,
@@ -108,6 +125,8 @@ macro_rules! pairings_from {
                JOIN volunteer v ON v.id = p.volunteer_id
                JOIN station s ON s.id = p.station_id
                LEFT JOIN activity a ON a.id = p.first_activity_id
+               LEFT JOIN app_user cb ON cb.id = p.closed_by
+               LEFT JOIN app_user cf ON cf.id = p.closure_confirmed_by
                "# + $tail,
             $($arg),*
         )

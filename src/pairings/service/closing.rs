@@ -1,4 +1,7 @@
-//! Closing a pairing: the child returns to waiting for a pairing.
+//! Closing a pairing: the child returns to waiting for a pairing (at its head when she is to be
+//! paired again first). A closure for a safeguarding concern suspends the pairing at once — the
+//! volunteer loses the child and logs nothing more — and takes effect when a second person
+//! confirms it; cancelled, the pairing runs again.
 
 use std::net::IpAddr;
 
@@ -6,7 +9,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::super::model::{CloseInput, ClosureReason, Pairing, PairingStatus};
-use super::super::rules::{ENDED_BEFORE_START, PAIRING_CLOSED};
+use super::super::rules::{
+    ENDED_BEFORE_START, PAIRING_CLOSED, PAIRING_NOT_SUSPENDED, PAIRING_SUSPENDED,
+    SECOND_PERSON_NEEDED,
+};
 use super::super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
@@ -36,18 +42,80 @@ pub async fn close(
             current: serde_json::to_value(current).unwrap_or_default(),
         });
     }
-    if status == PairingStatus::Closed {
-        return Err(PAIRING_CLOSED.error());
+    match status {
+        PairingStatus::Closed => return Err(PAIRING_CLOSED.error()),
+        PairingStatus::Suspended => return Err(PAIRING_SUSPENDED.error()),
+        PairingStatus::Active => {}
     }
     if closing.ended_on < started_on {
         return Err(ENDED_BEFORE_START.error());
     }
-    store::close(&mut tx, id, &closing).await?;
+    let becomes = if closing.reason == ClosureReason::SafeguardingConcern {
+        PairingStatus::Suspended
+    } else {
+        PairingStatus::Closed
+    };
+    store::close(&mut tx, id, &closing, becomes, user.id).await?;
     audit::record(
         &mut *tx,
         Entry::by(user, Action::Update, "pairing", Some(id), ip).with_detail(serde_json::json!({
-            "fields": ["status", "ended_on", "closure_reason", "closure_note"],
+            "fields": ["status", "ended_on", "closure_reason", "closure_note",
+                       "closing_talk_child", "closing_talk_guardian", "closure_decided_by",
+                       "re_pair"],
+            "status": becomes.as_str(),
             "closure_reason": closing.reason.as_str(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    super::find(db, user, id, lang).await
+}
+
+/// What a second person does with a suspended pairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suspension {
+    /// The safeguarding closure takes effect.
+    Confirm,
+    /// The pairing runs again.
+    Cancel,
+}
+
+/// Confirms or cancels the safeguarding closure of a suspended pairing in the caller's scope
+/// (audited). Only someone other than the person who suspended it confirms it; anyone in scope
+/// may cancel it.
+pub async fn settle_suspension(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+    what: Suspension,
+    ip: Option<IpAddr>,
+    lang: Lang,
+) -> Result<Pairing, AppError> {
+    let mut tx = db.begin().await?;
+    let (status, _, _) = store::lock_for_closing(&mut tx, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if status != PairingStatus::Suspended {
+        return Err(PAIRING_NOT_SUSPENDED.error());
+    }
+    let action = match what {
+        Suspension::Confirm => {
+            if store::suspended_by(&mut tx, id).await? == Some(user.id) {
+                return Err(SECOND_PERSON_NEEDED.error());
+            }
+            store::confirm_closing(&mut tx, id, user.id).await?;
+            "confirm_closing"
+        }
+        Suspension::Cancel => {
+            store::cancel_closing(&mut tx, id).await?;
+            "cancel_closing"
+        }
+    };
+    audit::record(
+        &mut *tx,
+        Entry::by(user, Action::Update, "pairing", Some(id), ip).with_detail(serde_json::json!({
+            "fields": ["status"],
+            "action": action,
         })),
     )
     .await?;

@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::web::error::AppError;
 
 pub use batch::{BatchChoices, BatchVolunteer, batch, batch_choices};
-pub use closing::{close, close_all_in};
+pub use closing::{Suspension, close, close_all_in, settle_suspension};
 pub use matching::{ChildToPair, Proximity, Suggestion, child_to_pair, suggestions};
 pub use pairing::create;
 

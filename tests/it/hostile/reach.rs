@@ -30,17 +30,42 @@ async fn rename(db: &PgPool, table: &str, id: Uuid, name: &str) {
         .unwrap();
 }
 
+/// Closes a pairing as the service does: a safeguarding closure is suspended first, then
+/// confirmed by a second person.
 async fn close(db: &PgPool, pairing: Uuid, reason: &str, note: &str) {
+    let two_people: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO app_user (username, display_name, password_hash, role, region_code)
+         VALUES ('closer-' || gen_random_uuid(), '王芳', 'x', 'staff', '510681'),
+                ('confirmer-' || gen_random_uuid(), '李静', 'x', 'staff', '510681')
+         RETURNING id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let first = if reason == "safeguarding_concern" {
+        "suspended"
+    } else {
+        "closed"
+    };
     sqlx::query(
-        "UPDATE pairing SET status = 'closed', ended_on = DATE '2026-06-01',
-                closure_reason = $2::pairing_closure_reason, closure_note = $3 WHERE id = $1",
+        "UPDATE pairing SET status = $4::pairing_status, ended_on = DATE '2026-06-01',
+                closure_reason = $2::pairing_closure_reason, closure_note = $3, closed_by = $5
+         WHERE id = $1",
     )
     .bind(pairing)
     .bind(reason)
     .bind(note)
+    .bind(first)
+    .bind(two_people[0])
     .execute(db)
     .await
     .unwrap();
+    sqlx::query("UPDATE pairing SET status = 'closed', closure_confirmed_by = $2 WHERE id = $1")
+        .bind(pairing)
+        .bind(two_people[1])
+        .execute(db)
+        .await
+        .unwrap();
 }
 
 // Finding 3: a volunteer reads through the API only what her portal shows.
