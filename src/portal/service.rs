@@ -67,6 +67,9 @@ pub struct MyChild {
     pub days_since_contact: i64,
     /// Whether a check-in is due (no contact for the check-in window).
     pub check_in_due: bool,
+    /// Whether her relationship survey is due, and from which day (or when it next is).
+    pub survey_due: bool,
+    pub survey_due_on: Date,
     /// Guardians' phones shared with her.
     pub guardian_contacts: Vec<SharedContact>,
     /// Posted or claimed micro-wishes.
@@ -89,11 +92,20 @@ pub async fn my_children(
     let children: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
     let contacts = read::shared_contacts(db, &children).await?;
     let wishes = read::open_wishes(db, &children).await?;
+    let started: Vec<(Uuid, Date)> = rows.iter().map(|r| (r.pairing_id, r.started_on)).collect();
+    let surveys = crate::pairings::survey::volunteer_dues(db, &started, today).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let quiet_since = r.last_contact_on.unwrap_or(r.started_on);
             let days_since_contact = (today - quiet_since).whole_days();
+            let survey = surveys
+                .iter()
+                .find(|(p, _)| *p == r.pairing_id)
+                .map(|(_, due)| *due)
+                .unwrap_or_else(|| {
+                    crate::pairings::survey::rule::volunteer_due(r.started_on, None, today)
+                });
             MyChild {
                 pairing_id: r.pairing_id,
                 child_id: r.child_id,
@@ -108,6 +120,8 @@ pub async fn my_children(
                 last_contact_on: r.last_contact_on,
                 days_since_contact,
                 check_in_due: days_since_contact >= i64::from(check_in_days),
+                survey_due: survey.volunteer,
+                survey_due_on: survey.due_on,
                 guardian_contacts: contacts
                     .iter()
                     .filter(|c| c.child_id == r.child_id)

@@ -26,6 +26,7 @@ mod regions;
 mod schema;
 mod stations;
 mod support;
+mod surveys;
 mod volunteers;
 mod web;
 mod wishes;
