@@ -432,6 +432,16 @@ CREATE TYPE public.station_status AS ENUM (
 
 
 --
+-- Name: survey_respondent; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.survey_respondent AS ENUM (
+    'volunteer',
+    'guardian'
+);
+
+
+--
 -- Name: training_topic; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -797,6 +807,10 @@ BEGIN
         SELECT s.region_code INTO found FROM check_in c JOIN pairing p ON p.id = c.pairing_id
             JOIN station s ON s.id = p.station_id
         WHERE c.id = p_id;
+    WHEN 'survey' THEN
+        SELECT s.region_code INTO found FROM survey v JOIN pairing p ON p.id = v.pairing_id
+            JOIN station s ON s.id = p.station_id
+        WHERE v.id = p_id;
     WHEN 'data_request' THEN
         SELECT coalesce(c.region_code, v.region_code) INTO found
         FROM data_request r LEFT JOIN child c ON c.id = r.child_id
@@ -1549,6 +1563,102 @@ END $$;
 
 
 --
+-- Name: survey_erase(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.survey_erase() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM survey s
+    USING pairing p
+    WHERE p.id = s.pairing_id
+      AND ((TG_TABLE_NAME = 'child' AND p.child_id = NEW.id)
+           OR (TG_TABLE_NAME = 'volunteer' AND p.volunteer_id = NEW.id));
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: survey_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.survey_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_status pairing_status;
+    v_started date;
+BEGIN
+    SELECT status, started_on INTO v_status, v_started FROM pairing
+    WHERE id = NEW.pairing_id FOR SHARE;
+    IF v_status IS DISTINCT FROM 'active' THEN
+        RAISE EXCEPTION 'a survey is answered on an active pairing'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'survey_on_active_pairing';
+    END IF;
+    IF NEW.answered_on < v_started THEN
+        RAISE EXCEPTION 'a survey is answered no earlier than the pairing''s first day'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'survey_from_first_day';
+    END IF;
+    IF NEW.check_in_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM check_in c
+        WHERE c.id = NEW.check_in_id AND c.pairing_id = NEW.pairing_id
+          AND c.held_with::text = NEW.respondent::text) THEN
+        RAISE EXCEPTION 'a survey recorded at a check-in names a check-in of its pairing with its respondent'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'survey_at_own_check_in';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: survey_is_drop(numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.survey_is_drop(p_score numeric, p_previous numeric) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ((p_score <= 2.0) OR COALESCE(((p_previous - p_score) >= 1.0), false));
+
+
+--
+-- Name: survey_rollup(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.survey_rollup() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_pairing uuid;
+    v_latest survey;
+    v_previous numeric;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        v_pairing := OLD.pairing_id;
+    ELSE
+        v_pairing := NEW.pairing_id;
+    END IF;
+    SELECT * INTO v_latest FROM survey WHERE pairing_id = v_pairing
+    ORDER BY answered_on DESC, created_at DESC, id DESC LIMIT 1;
+    IF FOUND THEN
+        SELECT score INTO v_previous FROM survey
+        WHERE pairing_id = v_pairing AND respondent = v_latest.respondent
+          AND (answered_on, created_at, id) < (v_latest.answered_on, v_latest.created_at, v_latest.id)
+        ORDER BY answered_on DESC, created_at DESC, id DESC LIMIT 1;
+    END IF;
+    -- `version - 1` tells touch_versioned this is bookkeeping, not an edit by a person.
+    UPDATE pairing p SET
+        relationship_score = v_latest.score,
+        relationship_drop = coalesce(survey_is_drop(v_latest.score, v_previous), false),
+        version = p.version - 1
+    WHERE p.id = v_pairing
+      AND (p.relationship_score IS DISTINCT FROM v_latest.score
+           OR p.relationship_drop IS DISTINCT FROM
+              coalesce(survey_is_drop(v_latest.score, v_previous), false));
+    RETURN NULL;
+END $$;
+
+
+--
 -- Name: tally_rebuild(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2105,6 +2215,8 @@ CREATE TABLE public.pairing (
     quiet_since date GENERATED ALWAYS AS (COALESCE(last_contact_on, started_on)) STORED,
     unreached_streak integer DEFAULT 0 NOT NULL,
     last_check_in_on date,
+    relationship_score numeric(2,1),
+    relationship_drop boolean DEFAULT false NOT NULL,
     last_home_visit_on date,
     contact_due_on date,
     home_visit_due_on date,
@@ -2254,6 +2366,32 @@ CREATE TABLE public.station_month (
     CONSTRAINT station_month_pairings_started_check CHECK ((pairings_started >= 0)),
     CONSTRAINT station_month_person_visits_check CHECK ((person_visits >= 0)),
     CONSTRAINT station_month_wishes_fulfilled_check CHECK ((wishes_fulfilled >= 0))
+);
+
+
+--
+-- Name: survey; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.survey (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    pairing_id uuid NOT NULL,
+    respondent public.survey_respondent NOT NULL,
+    trust smallint NOT NULL,
+    enjoy smallint NOT NULL,
+    talks smallint NOT NULL,
+    support smallint NOT NULL,
+    change smallint NOT NULL,
+    score numeric(2,1) GENERATED ALWAYS AS ((((((((trust + enjoy) + talks) + support) + change) * 2))::numeric / (10)::numeric)) STORED,
+    answered_on date NOT NULL,
+    check_in_id uuid,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT survey_change_check CHECK (((change >= 1) AND (change <= 5))),
+    CONSTRAINT survey_enjoy_check CHECK (((enjoy >= 1) AND (enjoy <= 5))),
+    CONSTRAINT survey_support_check CHECK (((support >= 1) AND (support <= 5))),
+    CONSTRAINT survey_talks_check CHECK (((talks >= 1) AND (talks <= 5))),
+    CONSTRAINT survey_trust_check CHECK (((trust >= 1) AND (trust <= 5)))
 );
 
 
@@ -2598,6 +2736,14 @@ ALTER TABLE ONLY public.station_month
 
 ALTER TABLE ONLY public.station
     ADD CONSTRAINT station_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: survey survey_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.survey
+    ADD CONSTRAINT survey_pkey PRIMARY KEY (id);
 
 
 --
@@ -2979,6 +3125,13 @@ CREATE INDEX pairing_re_pair ON public.pairing USING btree (child_id, ended_on) 
 
 
 --
+-- Name: pairing_relationship_drop; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_relationship_drop ON public.pairing USING btree (station_id) WHERE ((status = 'active'::public.pairing_status) AND relationship_drop);
+
+
+--
 -- Name: pairing_started_on; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3088,6 +3241,20 @@ CREATE INDEX station_name_trgm ON public.station USING gin (name public.gin_trgm
 --
 
 CREATE INDEX station_region_code ON public.station USING btree (region_code text_pattern_ops);
+
+
+--
+-- Name: survey_check_in; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX survey_check_in ON public.survey USING btree (check_in_id) WHERE (check_in_id IS NOT NULL);
+
+
+--
+-- Name: survey_pairing; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX survey_pairing ON public.survey USING btree (pairing_id, answered_on DESC, created_at DESC);
 
 
 --
@@ -3574,6 +3741,34 @@ CREATE TRIGGER station_touch BEFORE UPDATE ON public.station FOR EACH ROW EXECUT
 
 
 --
+-- Name: child survey_erase_child; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER survey_erase_child AFTER UPDATE OF anonymised_at ON public.child FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.survey_erase();
+
+
+--
+-- Name: volunteer survey_erase_volunteer; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER survey_erase_volunteer AFTER UPDATE OF anonymised_at ON public.volunteer FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.survey_erase();
+
+
+--
+-- Name: survey survey_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER survey_guard BEFORE INSERT OR UPDATE ON public.survey FOR EACH ROW EXECUTE FUNCTION public.survey_guard();
+
+
+--
+-- Name: survey survey_rollup; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER survey_rollup AFTER INSERT OR DELETE OR UPDATE ON public.survey FOR EACH ROW EXECUTE FUNCTION public.survey_rollup();
+
+
+--
 -- Name: volunteer volunteer_anonymised_stays_erased; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3976,6 +4171,30 @@ ALTER TABLE ONLY public.station_month
 
 ALTER TABLE ONLY public.station
     ADD CONSTRAINT station_region_code_fkey FOREIGN KEY (region_code) REFERENCES public.region(code);
+
+
+--
+-- Name: survey survey_check_in_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.survey
+    ADD CONSTRAINT survey_check_in_id_fkey FOREIGN KEY (check_in_id) REFERENCES public.check_in(id);
+
+
+--
+-- Name: survey survey_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.survey
+    ADD CONSTRAINT survey_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
+
+
+--
+-- Name: survey survey_pairing_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.survey
+    ADD CONSTRAINT survey_pairing_id_fkey FOREIGN KEY (pairing_id) REFERENCES public.pairing(id);
 
 
 --

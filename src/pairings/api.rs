@@ -13,6 +13,7 @@ use super::model::{
 };
 use super::service::{self, Suggestion};
 use super::standard::{RegionStandard, StandardInput};
+use super::survey::{Survey, SurveyInput, Surveys};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::children::service::ChildDetail;
 use crate::volunteers::model::Volunteer;
@@ -315,4 +316,29 @@ pub async fn check_ins_due(
     let (items, total) =
         super::check_in::due(&state.db, &user, station, (paging.limit(), paging.offset())).await?;
     Ok(Json(paging.page(items, total)).into_response())
+}
+
+/// `GET /api/v1/pairings/{id}/surveys`: the pairing's relationship surveys, the latest first,
+/// with `due` (the volunteer's next survey), `drop` (the latest is a sharp drop) and `score`
+/// (the latest score). A volunteer reads her own answers only.
+pub async fn surveys(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Surveys>, AppError> {
+    super::survey::of_pairing(&state.db, &user, parse_id(&id)?)
+        .await
+        .map(Json)
+}
+
+/// `POST /api/v1/pairings/{id}/surveys`: 201 with the survey.
+pub async fn answer_survey(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SurveyInput>,
+) -> Result<(StatusCode, Json<Survey>), AppError> {
+    let created = super::survey::create(&state.db, &user, parse_id(&id)?, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }

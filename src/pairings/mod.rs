@@ -1,6 +1,7 @@
 //! Pairing (结对关爱): match suggestions, creating pairings under every rule, the pairing
-//! record and its health, closing, and transfers: a child or a volunteer moved to a station of
-//! another county, her pairings closed as `transferred`.
+//! record and its health, closing, staff check-ins and relationship surveys, and transfers: a
+//! child or a volunteer moved to a station of another county, her pairings closed as
+//! `transferred`.
 //!
 //! Every rule (`rules`) is checked twice: by the service, inside one transaction and under row
 //! locks on the child and the volunteer (so the caller gets a message that names who and why),
@@ -19,6 +20,7 @@ mod rules;
 pub mod service;
 pub mod standard;
 mod store;
+pub mod survey;
 
 use crate::web::{Access, Routes};
 
@@ -63,6 +65,23 @@ pub fn routes() -> Routes {
             "/api/v1/pairings/{id}/check-ins",
             Access::REGISTRARS,
             api::log_check_in,
+        )
+        .post(
+            "/pairings/{id}/surveys",
+            Access::REGISTRARS,
+            pages::record_survey,
+        )
+        // A volunteer answers her own pairing's survey and reads her answers; the service
+        // keeps her to that (the guardian's answers are 403, another pairing 404).
+        .get(
+            "/api/v1/pairings/{id}/surveys",
+            Access::ANY_ROLE,
+            api::surveys,
+        )
+        .post(
+            "/api/v1/pairings/{id}/surveys",
+            Access::ANY_ROLE,
+            api::answer_survey,
         )
         .post(
             "/children/{id}/transfer",

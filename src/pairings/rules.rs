@@ -109,3 +109,27 @@ pub const CHECK_IN_BEFORE_PAIRING: Refusal =
         .on("held_on", "error.check_in_before_pairing")
         .enforced_by("check_in_from_first_day");
 inventory::submit! { CHECK_IN_BEFORE_PAIRING }
+
+/// A survey is answered on an active pairing (the database's `survey_guard` too).
+pub const SURVEY_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.survey_closed")
+    .enforced_by("survey_on_active_pairing");
+inventory::submit! { SURVEY_CLOSED }
+
+/// A survey is answered no earlier than the pairing's first day.
+pub const SURVEY_BEFORE_PAIRING: Refusal =
+    Refusal::unprocessable("validation_failed", "error.survey_before_pairing")
+        .on("answered_on", "error.survey_before_pairing")
+        .enforced_by("survey_from_first_day");
+inventory::submit! { SURVEY_BEFORE_PAIRING }
+
+/// A survey recorded at a check-in names a check-in of the same pairing, held with the same
+/// person.
+pub const SURVEY_CHECK_IN: Refusal =
+    Refusal::unprocessable("validation_failed", "error.survey_check_in")
+        .on("check_in_id", "error.survey_check_in")
+        .enforced_by("survey_at_own_check_in");
+inventory::submit! { SURVEY_CHECK_IN }
+
+/// A volunteer answers her own survey; the guardian's is recorded by staff or the manager.
+pub const SURVEY_AS_GUARDIAN: Refusal =
+    Refusal::forbidden("survey_respondent", "error.survey_respondent");

@@ -1,6 +1,7 @@
 //! The volunteer's portal (`/me`): her children, the contact log, concerns and reminders, on
-//! a phone. She sees each paired child's given name, age, school, needs and station, the
-//! guardians' phones only where they agreed to share them, and nothing else about anyone.
+//! a phone, and her relationship survey about each child. She sees each paired child's given
+//! name, age, school, needs and station, the guardians' phones only where they agreed to share
+//! them, and nothing else about anyone.
 
 pub mod api;
 pub mod pages;
@@ -18,6 +19,16 @@ pub fn routes() -> Routes {
             "/me/pairings/{id}/contacts",
             Access::VOLUNTEER,
             pages::log_contact,
+        )
+        .get(
+            "/me/pairings/{id}/survey",
+            Access::VOLUNTEER,
+            pages::survey_form,
+        )
+        .post(
+            "/me/pairings/{id}/survey",
+            Access::VOLUNTEER,
+            pages::answer_survey,
         )
         .get(
             "/me/contacts/{id}/edit",

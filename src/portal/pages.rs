@@ -1,5 +1,6 @@
 //! The portal's pages: a phone-sized home with her children, one child with the contact form,
-//! and correcting an entry within 24 hours. They work without JavaScript.
+//! correcting an entry within 24 hours, and her relationship survey. They work without
+//! JavaScript.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -15,6 +16,7 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::{
     ConcernCategory, Contact, ContactInput, ContactMode, ContactOutcome, NotReachedReason, Topic,
 };
+use crate::pairings::survey::{self, SurveyForm, SurveyRespondent};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::{Errors, PageContext, flash, localise, parse_id, render};
@@ -376,6 +378,93 @@ pub async fn edit(
                 concern_locked: contact.concern_category.is_some(),
             };
             Ok((status, render(&EditPage { ctx, contact, view })).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "me/survey.html")]
+struct SurveyPage {
+    ctx: PageContext,
+    child: MyChild,
+    survey: SurveyForm,
+    errors: Errors,
+    /// A refusal that names no field (the summary lists the others).
+    message: Option<String>,
+}
+
+async fn survey_page(
+    state: &AppState,
+    ctx: PageContext,
+    user: &CurrentUser,
+    pairing: Uuid,
+    (survey, mut errors): (SurveyForm, Errors),
+) -> Result<SurveyPage, AppError> {
+    let headline = errors.remove("_");
+    let message = headline.filter(|_| errors.is_empty());
+    let child = super::service::my_children(&state.db, user)
+        .await?
+        .into_iter()
+        .find(|c| c.pairing_id == pairing)
+        .ok_or(AppError::NotFound)?;
+    Ok(SurveyPage {
+        ctx,
+        child,
+        survey,
+        errors,
+        message,
+    })
+}
+
+/// `GET /me/pairings/{id}/survey`: the relationship survey about one of her children.
+pub async fn survey_form(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let form = SurveyForm {
+        answered_on: crate::domain::today().to_string(),
+        ..SurveyForm::for_respondent(SurveyRespondent::Volunteer)
+    };
+    let page = survey_page(&state, ctx, &user, parse_id(&id)?, (form, Errors::new())).await?;
+    Ok(render(&page))
+}
+
+/// `POST /me/pairings/{id}/survey`: her answers, as herself; back to the child's page.
+pub async fn answer_survey(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    session: Session,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<SurveyForm>,
+) -> Result<Response, AppError> {
+    let pairing = parse_id(&id)?;
+    // She answers as herself, whatever the form says.
+    let form = SurveyForm {
+        respondent: SurveyRespondent::Volunteer.as_str().to_owned(),
+        check_in_id: String::new(),
+        ..form
+    };
+    match survey::create(&state.db, &user, pairing, &form.input(), ip).await {
+        Ok(_) => {
+            flash(&session, "flash.survey_thanks").await;
+            Ok(Redirect::to(&format!("/me/pairings/{pairing}")).into_response())
+        }
+        Err(e @ (AppError::Unprocessable { .. } | AppError::Conflict { .. })) => {
+            let status = e.status();
+            let errors: Errors = refused(&ctx, &e)
+                .into_iter()
+                .map(|(k, v)| match k.as_str() {
+                    "_" => (k, v),
+                    _ => (SurveyForm::field(&k), v),
+                })
+                .collect();
+            let page = survey_page(&state, ctx, &user, pairing, (form, errors)).await?;
+            Ok((status, render(&page)).into_response())
         }
         Err(e) => Err(e),
     }

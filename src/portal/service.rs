@@ -75,6 +75,9 @@ pub struct MyChild {
     /// What is due, and attempts without reaching the child (the page says it in words).
     #[serde(skip)]
     pub due_reasons: Vec<Reason>,
+    /// Whether her relationship survey is due, and from which day (or when it next is).
+    pub survey_due: bool,
+    pub survey_due_on: Date,
     /// Guardians' phones shared with her.
     pub guardian_contacts: Vec<SharedContact>,
     /// Posted or claimed micro-wishes.
@@ -100,6 +103,8 @@ pub async fn my_children(db: &PgPool, user: &CurrentUser) -> Result<Vec<MyChild>
     let children: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
     let contacts = read::shared_contacts(db, &children).await?;
     let wishes = read::open_wishes(db, &children).await?;
+    let started: Vec<(Uuid, Date)> = rows.iter().map(|r| (r.pairing_id, r.started_on)).collect();
+    let surveys = crate::pairings::survey::volunteer_dues(db, &started, today).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -112,6 +117,13 @@ pub async fn my_children(db: &PgPool, user: &CurrentUser) -> Result<Vec<MyChild>
                 check_in: None,
             };
             let due_reasons = Health::reasons(dues, r.unreached_streak, today);
+            let survey = surveys
+                .iter()
+                .find(|(p, _)| *p == r.pairing_id)
+                .map(|(_, due)| *due)
+                .unwrap_or_else(|| {
+                    crate::pairings::survey::rule::volunteer_due(r.started_on, None, today)
+                });
             MyChild {
                 pairing_id: r.pairing_id,
                 child_id: r.child_id,
@@ -131,6 +143,8 @@ pub async fn my_children(db: &PgPool, user: &CurrentUser) -> Result<Vec<MyChild>
                     .iter()
                     .any(|r| !matches!(r, Reason::Unreached(_))),
                 due_reasons,
+                survey_due: survey.volunteer,
+                survey_due_on: survey.due_on,
                 guardian_contacts: contacts
                     .iter()
                     .filter(|c| c.child_id == r.child_id)

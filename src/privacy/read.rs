@@ -245,6 +245,29 @@ pub async fn child_copy(
     })
     .collect();
 
+    let surveys = sqlx::query!(
+        r#"SELECT s.answered_on, v.name AS volunteer, s.respondent::text AS "respondent!",
+                  s.trust, s.enjoy, s.talks, s.support, s.change, s.score::text AS "score!"
+           FROM survey s JOIN pairing p ON p.id = s.pairing_id
+           JOIN volunteer v ON v.id = p.volunteer_id
+           WHERE p.child_id = $1 ORDER BY s.answered_on, s.created_at"#,
+        child
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|s| {
+        let mut row = vec![
+            s.answered_on.to_string(),
+            s.volunteer,
+            word(lang, "survey.respondent", &s.respondent),
+        ];
+        row.extend([s.trust, s.enjoy, s.talks, s.support, s.change].map(|a| a.to_string()));
+        row.push(s.score);
+        row
+    })
+    .collect();
+
     let wishes = sqlx::query!(
         r#"SELECT text, category::text AS "category!", status::text AS "status!", claimed_on,
                   fulfilled_on, fulfilment_note, created_at
@@ -343,6 +366,21 @@ pub async fn child_copy(
                 "access.note",
             ],
             check_ins,
+        ),
+        section(
+            "survey.title",
+            &[
+                "access.date",
+                "access.volunteer",
+                "field.respondent",
+                "field.trust",
+                "field.enjoy",
+                "field.talks",
+                "field.support",
+                "field.change",
+                "survey.score",
+            ],
+            surveys,
         ),
         section(
             "wishes.title",
@@ -500,6 +538,8 @@ async fn trail(db: &PgPool, lang: Lang, of: TrailOf) -> sqlx::Result<Section> {
                          WHERE p.child_id = $1
                UNION ALL SELECT id FROM wish WHERE child_id = $1
                UNION ALL SELECT c.id FROM check_in c JOIN pairing p ON p.id = c.pairing_id
+                         WHERE p.child_id = $1 OR p.volunteer_id = $2
+               UNION ALL SELECT s.id FROM survey s JOIN pairing p ON p.id = s.pairing_id
                          WHERE p.child_id = $1 OR p.volunteer_id = $2
                UNION ALL SELECT id FROM data_request WHERE child_id = $1 OR volunteer_id = $2
                UNION ALL SELECT id FROM app_user WHERE volunteer_id = $2)

@@ -27,6 +27,7 @@ mod regions;
 mod schema;
 mod stations;
 mod support;
+mod surveys;
 mod volunteers;
 mod web;
 mod wishes;

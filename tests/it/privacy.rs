@@ -835,6 +835,16 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = w
+        .staff
+        .post_json(
+            &format!("/api/v1/pairings/{}/surveys", w.pairing),
+            &json!({"respondent": "guardian", "answers": {
+                "trust": 5, "enjoy": 4, "talks": 4, "support": 4, "change": 4
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
 
     let sheets = copy(
         &w.staff,
@@ -842,10 +852,20 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
     )
     .await;
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names.len(), 9, "{names:?}");
+    assert_eq!(names.len(), 10, "{names:?}");
     assert!(
         format!("{sheets:?}").contains("奶奶很满意这次结对"),
         "staff's check-ins are in it"
+    );
+    let surveys = &sheets[7].1;
+    assert_eq!(
+        surveys.len(),
+        3,
+        "a title, the headings and the survey: {surveys:?}"
+    );
+    assert!(
+        surveys[2].contains(&"监护人".to_owned()) && surveys[2].contains(&"4.2".to_owned()),
+        "the guardian's survey and its score: {surveys:?}"
     );
     let text = format!("{sheets:?}");
     for held in [
@@ -871,7 +891,7 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
         !contacts[3].contains(&CONCERN.to_owned()),
         "abuse is held back"
     );
-    let trail = &sheets[8].1;
+    let trail = &sheets[9].1;
     assert!(trail.len() > 3, "who created and opened it: {trail:?}");
 
     let sheets = copy(

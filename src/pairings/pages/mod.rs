@@ -1,5 +1,6 @@
 //! Pairing pages: the list and the children waiting, pairing one child (suggestions and the
-//! form), the batch page after an ice-breaking event, the pairing record and closing it; a transfer refused on a record page.
+//! form), the batch page after an ice-breaking event, the pairing record (its check-ins and
+//! relationship surveys) and closing it; a transfer refused on a record page.
 
 mod batch;
 mod check_in;
@@ -7,6 +8,7 @@ mod list;
 mod new;
 mod record;
 mod standard;
+mod survey;
 mod transfer;
 
 pub use batch::{batch, batch_form};
@@ -15,6 +17,7 @@ pub use list::{list, waiting};
 pub use new::{create, new_form};
 pub use record::{cancel_close, close, confirm_close, detail};
 pub use standard::{set_standard, standard};
+pub use survey::record_survey;
 pub use transfer::{transfer_child, transfer_volunteer};
 
 use crate::web::error::AppError;

@@ -15,6 +15,7 @@ use crate::contacts::model::{Contact, Topic};
 use crate::pairings::check_in::{CheckIn, CheckInFlag, CheckInInput, CheckInWith};
 use crate::pairings::model::{CloseInput, ClosureDecidedBy, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
+use crate::pairings::survey::{self, SurveyForm, SurveyRespondent, Surveys};
 use crate::web::AppState;
 use crate::web::error::{AppError, FieldError, FieldErrors};
 use crate::web::{Errors, PageContext, flash, parse_id, render};
@@ -28,6 +29,9 @@ pub(super) struct DetailPage {
     /// Staff's check-ins on the pairing, the latest first, and the form to log one.
     check_ins: Vec<CheckIn>,
     pub(super) check_in: CheckInForm,
+    /// Relationship surveys, the latest first, and the form to record the guardian's.
+    surveys: Surveys,
+    pub(super) survey: SurveyForm,
     close: CloseForm,
     pub(super) errors: Errors,
     pub(super) message: Option<String>,
@@ -39,6 +43,24 @@ impl DetailPage {
     /// Whether the check-in form comes back refused (it then shows open).
     fn check_in_refused(&self) -> bool {
         self.errors.keys().any(|k| k.starts_with("check_in."))
+    }
+
+    /// Whether the survey form comes back refused (it then shows open).
+    fn survey_refused(&self) -> bool {
+        self.errors.keys().any(|k| k.starts_with("survey."))
+    }
+
+    /// Whether the closing form comes back refused (it then shows open).
+    fn close_refused(&self) -> bool {
+        !self.errors.is_empty() && !self.check_in_refused() && !self.survey_refused()
+    }
+
+    /// The check-ins held with the guardian, which her survey may be recorded at.
+    fn guardian_check_ins(&self) -> Vec<&CheckIn> {
+        self.check_ins
+            .iter()
+            .filter(|c| c.with == CheckInWith::Guardian)
+            .collect()
     }
 
     fn reasons(&self) -> Vec<ClosureReason> {
@@ -202,6 +224,7 @@ pub(super) async fn detail_page(
 ) -> Result<DetailPage, AppError> {
     let (p, contacts) = service::record(&state.db, user, id, ctx.lang).await?;
     let check_ins = crate::pairings::check_in::of_pairing(&state.db, user, id).await?;
+    let surveys = survey::of_pairing(&state.db, user, id).await?;
     let next_waiting = if ctx.flash.as_deref() == Some("flash.pairing_created") {
         let (mut next, _) = service::waiting(&state.db, user, Some(p.station_id), (1, 0)).await?;
         next.pop()
@@ -222,6 +245,8 @@ pub(super) async fn detail_page(
         contacts,
         check_ins,
         check_in: Default::default(),
+        surveys,
+        survey: SurveyForm::for_respondent(SurveyRespondent::Guardian),
         close,
         errors,
         message,

@@ -1,6 +1,6 @@
 //! On a phone: a station manager logs a session of twenty children at a station of 400
 //! volunteers; a volunteer logs a home visit that raises a concern and later reads what staff
-//! did about it.
+//! did about it; she answers her relationship survey, and staff read its trend.
 
 use std::time::{Duration, Instant};
 
@@ -268,6 +268,75 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_and_reads_what_staff_did()
         assert!(html.contains("已联系村医上门看诊"), "{html}");
         assert!(html.contains("工作人员的处理情况"));
         assert!(!html.contains("等待工作人员查看"));
+        tab.close().await;
+    }
+}
+
+/// Three months into a pairing her survey is due: she answers its five statements with her
+/// thumb, and staff read the trend with its drop alert and open the guardian's form.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_volunteer_answers_her_relationship_survey_and_staff_read_its_trend() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let (county, county_user) = app.logged_in("staff", "510681").await;
+    let driver = Driver::start();
+    for care in [false, true] {
+        let station = fixtures::station(p, LONGJU).await;
+        let volunteer = fixtures::volunteer(p, station, "active", 2).await;
+        let child = fixtures::pairable_child(p, station).await;
+        let pairing = fixtures::pair(p, child, volunteer, station).await.unwrap();
+        sqlx::query(
+            "UPDATE pairing SET started_on = ((now() AT TIME ZONE 'Asia/Shanghai')::date
+                                              - interval '3 months')::date WHERE id = $1",
+        )
+        .bind(pairing)
+        .execute(p)
+        .await
+        .unwrap();
+        let mother = app.volunteer_user(volunteer).await;
+        let mut tab = Tab::open(&driver, &app, Device::Phone, care, "volunteer-survey").await;
+        tab.log_in(&mother.username, "/me").await;
+        let home = tab.check("me").await;
+        assert!(home.contains("该填写结对关系问卷了"), "{home}");
+        tab.click(&format!("a.button[href='/me/pairings/{pairing}/survey']"))
+            .await;
+        tab.wait_for(|path| path.ends_with("/survey")).await;
+        tab.check("survey").await;
+        for (key, n) in [
+            ("trust", 5),
+            ("enjoy", 5),
+            ("talks", 4),
+            ("support", 4),
+            ("change", 3),
+        ] {
+            tab.click(&format!("input[name={key}][value='{n}']")).await;
+        }
+        tab.click("main form button[type=submit]").await;
+        tab.wait_for(|path| path == format!("/me/pairings/{pairing}"))
+            .await;
+        let html = tab.check("answered").await;
+        assert!(html.contains("问卷已保存") && !html.contains("该填写结对关系问卷了"));
+        tab.close().await;
+
+        // The guardian's answers fall sharply: staff see it on the pairing's page.
+        for answers in [[4, 4, 4, 4, 4], [2, 3, 2, 3, 2]] {
+            let (status, _) = county
+                .post_json(
+                    &format!("/api/v1/pairings/{pairing}/surveys"),
+                    &json!({"respondent": "guardian", "answers": {
+                        "trust": answers[0], "enjoy": answers[1], "talks": answers[2],
+                        "support": answers[3], "change": answers[4]
+                    }}),
+                )
+                .await;
+            assert_eq!(status, reqwest::StatusCode::CREATED);
+        }
+        let mut tab = Tab::open(&driver, &app, Device::Phone, care, "staff-survey").await;
+        tab.log_in(&county_user.username, "/dashboard").await;
+        let page = tab.visit(&format!("/pairings/{pairing}"), "trend").await;
+        assert!(page.contains("结对关系明显下降"), "{page}");
+        tab.click("#surveys details summary").await;
+        tab.check("guardian-form").await;
         tab.close().await;
     }
 }
