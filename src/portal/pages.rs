@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::service::{MonthTotals, MyChild};
+use super::service::{MonthTotals, MyChild, Reply};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::{
     ConcernCategory, Contact, ContactInput, ContactMode, ContactOutcome, NotReachedReason, Topic,
@@ -25,6 +25,8 @@ struct HomePage {
     ctx: PageContext,
     children: Vec<MyChild>,
     month: MonthTotals,
+    /// The latest replies to her entries.
+    replies: Vec<Reply>,
     check_in_days: u16,
 }
 
@@ -38,7 +40,8 @@ fn need_list(ctx: &PageContext, child: &MyChild) -> String {
     ctx.labels(&child.needs)
 }
 
-/// `GET /me`: her children, who is due a check-in, and this month's work.
+/// `GET /me`: her children, who is due a check-in, this month's work, and the replies to her
+/// entries.
 pub async fn home(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -47,10 +50,12 @@ pub async fn home(
     let children =
         super::service::my_children(&state.db, &user, state.config.check_in_days).await?;
     let month = super::service::month_totals(&state.db, &user).await?;
+    let replies = super::service::replies(&state.db, &user).await?;
     Ok(render(&HomePage {
         ctx,
         children,
         month,
+        replies,
         check_in_days: state.config.check_in_days,
     }))
 }

@@ -131,6 +131,7 @@ const NAV: &[(&str, &str)] = &[
     ("/children", "nav.children"),
     ("/pairings", "nav.pairings"),
     ("/concerns", "nav.concerns"),
+    ("/follow-ups", "nav.follow_ups"),
     ("/contact-standard", "nav.standard"),
     ("/activities", "nav.activities"),
     ("/wishes", "nav.wishes"),

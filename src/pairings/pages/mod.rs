@@ -1,8 +1,10 @@
 //! Pairing pages: the list and the children waiting, pairing one child (suggestions and the
-//! form), the batch page after an ice-breaking event, the pairing record and closing it; a transfer refused on a record page.
+//! form), the batch page after an ice-breaking event, the pairing record and closing it; a transfer refused on a record page;
+//! check-ins and follow-ups on the record, and the follow-up list.
 
 mod batch;
 mod check_in;
+mod follow_up;
 mod list;
 mod new;
 mod record;
@@ -11,6 +13,7 @@ mod transfer;
 
 pub use batch::{batch, batch_form};
 pub use check_in::log_check_in;
+pub use follow_up::{flag_follow_up, follow_up_done, follow_ups};
 pub use list::{list, waiting};
 pub use new::{create, new_form};
 pub use record::{close, detail};

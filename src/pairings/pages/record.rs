@@ -13,6 +13,7 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::ContactMode;
 use crate::contacts::model::{Contact, Topic};
 use crate::pairings::check_in::{CheckIn, CheckInFlag, CheckInInput, CheckInWith};
+use crate::pairings::follow_up::{self, Assignee, model::FollowUp};
 use crate::pairings::model::{CloseInput, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
 use crate::web::AppState;
@@ -28,6 +29,11 @@ pub(super) struct DetailPage {
     /// Staff's check-ins on the pairing, the latest first, and the form to log one.
     check_ins: Vec<CheckIn>,
     pub(super) check_in: CheckInForm,
+    /// Follow-ups on its contacts and check-ins, whom they may be assigned to, and a refused
+    /// flag form as typed.
+    follow_ups: Vec<FollowUp>,
+    assignees: Vec<Assignee>,
+    pub(super) follow_up: super::follow_up::FlagForm,
     check_in_days: u16,
     close: CloseForm,
     pub(super) errors: Errors,
@@ -40,6 +46,53 @@ impl DetailPage {
     /// Whether the check-in form comes back refused (it then shows open).
     fn check_in_refused(&self) -> bool {
         self.errors.keys().any(|k| k.starts_with("check_in."))
+    }
+
+    /// Whether the closing form comes back refused (not the check-in's, not a follow-up's).
+    fn close_refused(&self) -> bool {
+        !self.errors.is_empty()
+            && !self.check_in_refused()
+            && !self.errors.keys().any(|k| k.starts_with("follow_up."))
+    }
+
+    /// Whether the pairing runs (entries may be flagged for follow-up).
+    fn running(&self) -> bool {
+        self.p.status != crate::pairings::model::PairingStatus::Closed
+    }
+
+    /// The follow-ups on one contact or check-in.
+    fn follow_ups_on(&self, entry: &Uuid) -> Vec<&FollowUp> {
+        self.follow_ups
+            .iter()
+            .filter(|f| {
+                f.contact_id.as_ref() == Some(entry) || f.check_in_id.as_ref() == Some(entry)
+            })
+            .collect()
+    }
+
+    /// Whether the flag form of this entry comes back refused (it then shows open, with what
+    /// was typed and the ids its error summary links to).
+    fn flag_refused(&self, entry: &Uuid) -> bool {
+        self.follow_up.names(entry)
+    }
+
+    /// The id of a field of an entry's flag form: the refused one's are the error summary's
+    /// anchors, the others' carry the entry.
+    fn flag_id(&self, field: &str, entry: &Uuid) -> String {
+        if self.flag_refused(entry) {
+            format!("follow_up_{field}")
+        } else {
+            format!("follow_up_{field}_{entry}")
+        }
+    }
+
+    /// An entry's flag form as typed when it was refused, else blank with a week to do it.
+    fn flag_form(&self, entry: &Uuid) -> super::follow_up::FlagForm {
+        if self.flag_refused(entry) {
+            self.follow_up.clone()
+        } else {
+            super::follow_up::FlagForm::blank()
+        }
     }
 
     fn reasons(&self) -> Vec<ClosureReason> {
@@ -126,6 +179,8 @@ pub(super) async fn detail_page(
 ) -> Result<DetailPage, AppError> {
     let (p, contacts) = service::record(&state.db, user, id, state.config.check_in_days).await?;
     let check_ins = crate::pairings::check_in::of_pairing(&state.db, user, id).await?;
+    let follow_ups = follow_up::of_pairing(&state.db, user, id).await?;
+    let assignees = follow_up::assignees(&state.db, id).await?;
     let next_waiting = if ctx.flash.as_deref() == Some("flash.pairing_created") {
         let (mut next, _) = service::waiting(&state.db, user, Some(p.station_id), (1, 0)).await?;
         next.pop()
@@ -146,6 +201,9 @@ pub(super) async fn detail_page(
         contacts,
         check_ins,
         check_in: Default::default(),
+        follow_ups,
+        assignees,
+        follow_up: Default::default(),
         check_in_days: state.config.check_in_days,
         close,
         errors,

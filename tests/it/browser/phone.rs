@@ -297,6 +297,16 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
     .unwrap();
     let staff = app.regional_user("staff", "510681").await;
     let admin = app.regional_user("admin", "510681").await;
+    // A follow-up on the contact, for the staff member: her list has a card to mark done.
+    sqlx::query(
+        "INSERT INTO follow_up (pairing_id, contact_id, assignee_id, action, due_on)
+         SELECT pairing_id, id, $1, '给班主任打电话', (now() AT TIME ZONE 'Asia/Shanghai')::date
+         FROM contact",
+    )
+    .bind(staff.id)
+    .execute(p)
+    .await
+    .unwrap();
     let pages = [
         "/dashboard".to_owned(),
         "/stations".into(),
@@ -317,6 +327,8 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
         "/concerns".into(),
         "/concerns?status=resolved".into(),
         "/contact-standard".into(),
+        "/follow-ups".into(),
+        "/follow-ups?assignee=all&status=done".into(),
         "/activities".into(),
         format!("/activities/{activity}"),
         format!("/activities/new?station_id={station}"),

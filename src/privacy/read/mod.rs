@@ -4,6 +4,8 @@
 //! descriptions of `abuse_neglect` and `safety` concerns, held back unless the staff member
 //! includes them deliberately: the requester may be the person concerned.
 
+mod follow_ups;
+
 use std::collections::HashMap;
 
 use sqlx::PgPool;
@@ -33,7 +35,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 }
 
 /// Everything held about a child: her record, guardians, consents, pairings, attendance,
-/// contacts, wishes, the requests about her and the audit trail of who opened and changed it.
+/// contacts, check-ins with her guardian, follow-ups, wishes, the requests about her and the audit trail of who opened and changed it.
 pub async fn child_copy(
     db: &PgPool,
     lang: Lang,
@@ -245,6 +247,8 @@ pub async fn child_copy(
     })
     .collect();
 
+    let follow_ups = follow_ups::of_child(db, lang, child, include_sensitive).await?;
+
     let wishes = sqlx::query!(
         r#"SELECT text, category::text AS "category!", status::text AS "status!", claimed_on,
                   fulfilled_on, fulfilment_note, created_at
@@ -344,6 +348,7 @@ pub async fn child_copy(
             ],
             check_ins,
         ),
+        follow_ups,
         section(
             "wishes.title",
             &[
@@ -361,8 +366,8 @@ pub async fn child_copy(
     ])
 }
 
-/// Everything held about a volunteer: her record, pairings, the sessions she attended and the
-/// audit trail of who opened and changed it.
+/// Everything held about a volunteer: her record, pairings, the sessions she attended, the
+/// follow-ups about her and the replies to her contacts, and the audit trail of who opened and changed it.
 pub async fn volunteer_copy(
     db: &PgPool,
     lang: Lang,
@@ -439,6 +444,7 @@ pub async fn volunteer_copy(
     .into_iter()
     .map(|a| vec![a.held_on.to_string(), a.title, word(lang, "activity.kind", &a.kind), a.station])
     .collect();
+    let follow_ups = follow_ups::of_volunteer(db, lang, volunteer).await?;
     let trail = trail(db, lang, TrailOf::Volunteer(volunteer)).await?;
     Ok(vec![
         record,
@@ -465,6 +471,7 @@ pub async fn volunteer_copy(
             ],
             attendance,
         ),
+        follow_ups,
         trail,
     ])
 }
@@ -500,6 +507,8 @@ async fn trail(db: &PgPool, lang: Lang, of: TrailOf) -> sqlx::Result<Section> {
                          WHERE p.child_id = $1
                UNION ALL SELECT id FROM wish WHERE child_id = $1
                UNION ALL SELECT c.id FROM check_in c JOIN pairing p ON p.id = c.pairing_id
+                         WHERE p.child_id = $1 OR p.volunteer_id = $2
+               UNION ALL SELECT f.id FROM follow_up f JOIN pairing p ON p.id = f.pairing_id
                          WHERE p.child_id = $1 OR p.volunteer_id = $2
                UNION ALL SELECT id FROM data_request WHERE child_id = $1 OR volunteer_id = $2
                UNION ALL SELECT id FROM app_user WHERE volunteer_id = $2)
