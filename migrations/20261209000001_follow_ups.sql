@@ -3,7 +3,8 @@
 -- hangs from its entry's pairing (kept here so that lists and figures need no detour through
 -- the entry), is assigned to a staff member or a station manager whose reach holds that
 -- pairing, and is flagged while the pairing runs. The action and the note are personal data:
--- erased with the child or the volunteer.
+-- erased with the child or the volunteer (erasure keeps contacts and check-ins, and so their
+-- follow-ups; were an entry ever deleted, its follow-ups would go with it).
 CREATE TABLE follow_up (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     -- filled from the entry by follow_up_guard

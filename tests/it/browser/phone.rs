@@ -268,6 +268,9 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_and_reads_what_staff_did()
         assert!(html.contains("已联系村医上门看诊"), "{html}");
         assert!(html.contains("工作人员的处理情况"));
         assert!(!html.contains("等待工作人员查看"));
+        // Her home page lists it among the replies to her entries.
+        let html = tab.visit("/me", "replies").await;
+        assert!(html.contains("工作人员的回复") && html.contains("已联系村医上门看诊"));
         tab.close().await;
     }
 }
