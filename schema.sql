@@ -807,6 +807,10 @@ BEGIN
         SELECT s.region_code INTO found FROM check_in c JOIN pairing p ON p.id = c.pairing_id
             JOIN station s ON s.id = p.station_id
         WHERE c.id = p_id;
+    WHEN 'follow_up' THEN
+        SELECT s.region_code INTO found FROM follow_up f JOIN pairing p ON p.id = f.pairing_id
+            JOIN station s ON s.id = p.station_id
+        WHERE f.id = p_id;
     WHEN 'survey' THEN
         SELECT s.region_code INTO found FROM survey v JOIN pairing p ON p.id = v.pairing_id
             JOIN station s ON s.id = p.station_id
@@ -1189,6 +1193,96 @@ END $$;
 CREATE FUNCTION public.erased() RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN '（已删除）'::text;
+
+
+--
+-- Name: follow_up_erase(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.follow_up_erase() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE follow_up f SET action = erased(),
+                           done_note = CASE WHEN f.done_note IS NOT NULL THEN erased() END,
+                           version = f.version - 1
+    FROM pairing p
+    WHERE p.id = f.pairing_id
+      AND (f.action <> erased() OR f.done_note <> erased())
+      AND ((TG_TABLE_NAME = 'child' AND p.child_id = NEW.id)
+           OR (TG_TABLE_NAME = 'volunteer' AND p.volunteer_id = NEW.id));
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: follow_up_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.follow_up_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_status text;
+    v_station uuid;
+    v_region text;
+BEGIN
+    NEW.pairing_id := coalesce((SELECT pairing_id FROM contact WHERE id = NEW.contact_id),
+                               (SELECT pairing_id FROM check_in WHERE id = NEW.check_in_id));
+    IF NEW.pairing_id IS NULL THEN
+        RETURN NEW; -- no such entry: the keys refuse it
+    END IF;
+    SELECT p.status::text, p.station_id, s.region_code INTO v_status, v_station, v_region
+    FROM pairing p JOIN station s ON s.id = p.station_id
+    WHERE p.id = NEW.pairing_id FOR SHARE OF p;
+    IF v_status = 'closed' THEN
+        RAISE EXCEPTION 'a follow-up is flagged while its pairing runs'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'follow_up_on_running_pairing';
+    END IF;
+    IF NEW.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date THEN
+        RAISE EXCEPTION 'a follow-up is due no earlier than today'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'follow_up_due_from_today';
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM app_user u
+        WHERE u.id = NEW.assignee_id AND u.active
+          AND ((u.role = 'staff' AND v_region LIKE u.region_code || '%')
+               OR (u.role = 'station_manager' AND EXISTS (
+                       SELECT 1 FROM user_station us
+                       WHERE us.user_id = u.id AND us.station_id = v_station)))) THEN
+        RAISE EXCEPTION 'a follow-up is assigned to staff or a manager who reaches its pairing'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'follow_up_assignee_reaches_pairing';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+--
+-- Name: follow_up_kept(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.follow_up_kept() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.done_at IS NOT NULL
+       AND (NEW.done_at, NEW.done_by) IS DISTINCT FROM (OLD.done_at, OLD.done_by) THEN
+        RAISE EXCEPTION 'a follow-up is done once'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'follow_up_done_once';
+    END IF;
+    IF (NEW.pairing_id, NEW.contact_id, NEW.check_in_id, NEW.assignee_id, NEW.due_on,
+        NEW.created_by, NEW.created_at)
+       IS DISTINCT FROM
+       (OLD.pairing_id, OLD.contact_id, OLD.check_in_id, OLD.assignee_id, OLD.due_on,
+        OLD.created_by, OLD.created_at)
+       OR (NEW.action IS DISTINCT FROM OLD.action AND NEW.action IS DISTINCT FROM erased())
+       OR (OLD.done_at IS NOT NULL AND NEW.done_note IS DISTINCT FROM OLD.done_note
+           AND NEW.done_note IS DISTINCT FROM erased()) THEN
+        RAISE EXCEPTION 'a follow-up keeps what was asked, of whom and by when'
+            USING ERRCODE = 'integrity_constraint_violation', CONSTRAINT = 'follow_up_kept';
+    END IF;
+    RETURN NEW;
+END $$;
 
 
 --
@@ -2126,6 +2220,32 @@ CREATE TABLE public.data_request (
 
 
 --
+-- Name: follow_up; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.follow_up (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    pairing_id uuid NOT NULL,
+    contact_id uuid,
+    check_in_id uuid,
+    assignee_id uuid NOT NULL,
+    action text NOT NULL,
+    due_on date NOT NULL,
+    done_at timestamp with time zone,
+    done_note text,
+    done_by uuid,
+    created_by uuid,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT follow_up_action_check CHECK (((char_length(action) >= 1) AND (char_length(action) <= 500))),
+    CONSTRAINT follow_up_done_note_check CHECK ((char_length(done_note) <= 2000)),
+    CONSTRAINT follow_up_done_noted CHECK ((((done_at IS NULL) = (done_note IS NULL)) AND ((done_at IS NOT NULL) OR (done_by IS NULL)))),
+    CONSTRAINT follow_up_one_entry CHECK ((num_nonnulls(contact_id, check_in_id) = 1))
+);
+
+
+--
 -- Name: guardian; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2643,6 +2763,14 @@ ALTER TABLE ONLY public.data_request
 
 
 --
+-- Name: follow_up follow_up_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow_up
+    ADD CONSTRAINT follow_up_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: guardian guardian_id_child_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3038,6 +3166,41 @@ CREATE INDEX data_request_received ON public.data_request USING btree (received_
 --
 
 CREATE INDEX data_request_volunteer ON public.data_request USING btree (volunteer_id) WHERE (volunteer_id IS NOT NULL);
+
+
+--
+-- Name: follow_up_assignee_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX follow_up_assignee_open ON public.follow_up USING btree (assignee_id, due_on) WHERE (done_at IS NULL);
+
+
+--
+-- Name: follow_up_check_in; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX follow_up_check_in ON public.follow_up USING btree (check_in_id) WHERE (check_in_id IS NOT NULL);
+
+
+--
+-- Name: follow_up_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX follow_up_contact ON public.follow_up USING btree (contact_id) WHERE (contact_id IS NOT NULL);
+
+
+--
+-- Name: follow_up_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX follow_up_open ON public.follow_up USING btree (pairing_id, due_on) WHERE (done_at IS NULL);
+
+
+--
+-- Name: follow_up_pairing; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX follow_up_pairing ON public.follow_up USING btree (pairing_id, created_at);
 
 
 --
@@ -3629,6 +3792,41 @@ CREATE TRIGGER data_request_touch BEFORE UPDATE ON public.data_request FOR EACH 
 
 
 --
+-- Name: child follow_up_erase_child; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER follow_up_erase_child AFTER UPDATE OF anonymised_at ON public.child FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.follow_up_erase();
+
+
+--
+-- Name: volunteer follow_up_erase_volunteer; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER follow_up_erase_volunteer AFTER UPDATE OF anonymised_at ON public.volunteer FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.follow_up_erase();
+
+
+--
+-- Name: follow_up follow_up_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER follow_up_guard BEFORE INSERT ON public.follow_up FOR EACH ROW EXECUTE FUNCTION public.follow_up_guard();
+
+
+--
+-- Name: follow_up follow_up_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER follow_up_kept BEFORE UPDATE ON public.follow_up FOR EACH ROW EXECUTE FUNCTION public.follow_up_kept();
+
+
+--
+-- Name: follow_up follow_up_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER follow_up_touch BEFORE UPDATE ON public.follow_up FOR EACH ROW EXECUTE FUNCTION public.touch_versioned();
+
+
+--
 -- Name: guardian guardian_anonymised_stays_erased; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4051,6 +4249,54 @@ ALTER TABLE ONLY public.data_request
 
 ALTER TABLE ONLY public.data_request
     ADD CONSTRAINT data_request_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id);
+
+
+--
+-- Name: follow_up follow_up_assignee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow_up
+    ADD CONSTRAINT follow_up_assignee_id_fkey FOREIGN KEY (assignee_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: follow_up follow_up_check_in_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow_up
+    ADD CONSTRAINT follow_up_check_in_id_fkey FOREIGN KEY (check_in_id) REFERENCES public.check_in(id) ON DELETE CASCADE;
+
+
+--
+-- Name: follow_up follow_up_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow_up
+    ADD CONSTRAINT follow_up_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contact(id) ON DELETE CASCADE;
+
+
+--
+-- Name: follow_up follow_up_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow_up
+    ADD CONSTRAINT follow_up_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: follow_up follow_up_done_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow_up
+    ADD CONSTRAINT follow_up_done_by_fkey FOREIGN KEY (done_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: follow_up follow_up_pairing_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow_up
+    ADD CONSTRAINT follow_up_pairing_id_fkey FOREIGN KEY (pairing_id) REFERENCES public.pairing(id) ON DELETE CASCADE;
 
 
 --

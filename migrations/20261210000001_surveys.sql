@@ -161,6 +161,10 @@ BEGIN
         SELECT s.region_code INTO found FROM check_in c JOIN pairing p ON p.id = c.pairing_id
             JOIN station s ON s.id = p.station_id
         WHERE c.id = p_id;
+    WHEN 'follow_up' THEN
+        SELECT s.region_code INTO found FROM follow_up f JOIN pairing p ON p.id = f.pairing_id
+            JOIN station s ON s.id = p.station_id
+        WHERE f.id = p_id;
     WHEN 'survey' THEN
         SELECT s.region_code INTO found FROM survey v JOIN pairing p ON p.id = v.pairing_id
             JOIN station s ON s.id = p.station_id

@@ -207,6 +207,18 @@ pub async fn correctable(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Co
     Ok(contact)
 }
 
+/// The pairing a contact in the caller's scope was logged on (what a follow-up on it hangs
+/// from); `None` for a contact she does not reach.
+pub async fn pairing_of(
+    db: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    Ok(store::find(db, &user.scope, id)
+        .await?
+        .map(|(c, _)| c.pairing_id))
+}
+
 async fn found(db: &PgPool, user: &CurrentUser, id: Uuid) -> Result<Contact, AppError> {
     store::find(db, &user.scope, id)
         .await?

@@ -8,6 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::check_in::{CheckIn, CheckInInput};
+use super::follow_up::{
+    self,
+    model::{DoneInput, FollowUp, FollowUpInput},
+};
 use super::model::{
     BatchInput, CloseInput, ListQuery, Pairing, PairingInput, PairingView, TransferInput,
 };
@@ -341,4 +345,52 @@ pub async fn answer_survey(
 ) -> Result<(StatusCode, Json<Survey>), AppError> {
     let created = super::survey::create(&state.db, &user, parse_id(&id)?, &input, ip).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `GET /api/v1/follow-ups`: the follow-ups the caller reaches (`status=open|overdue|done`,
+/// `assignee=me`, `pairing_id`), the open first by due day, then the done, the latest first.
+pub async fn follow_ups(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<follow_up::model::ListQuery>,
+) -> Result<Response, AppError> {
+    let (filter, paging) = q.checked()?;
+    let (items, total) =
+        follow_up::list(&state.db, &user, &filter, (paging.limit(), paging.offset())).await?;
+    Ok(Json(paging.page(items, total)).into_response())
+}
+
+/// `GET /api/v1/follow-ups/{id}`.
+pub async fn follow_up(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<FollowUp>, AppError> {
+    follow_up::find(&state.db, &user, parse_id(&id)?)
+        .await
+        .map(Json)
+}
+
+/// `POST /api/v1/follow-ups`: 201 with the follow-up.
+pub async fn flag_follow_up(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<FollowUpInput>,
+) -> Result<(StatusCode, Json<FollowUp>), AppError> {
+    let created = follow_up::create(&state.db, &user, None, &input, ip).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `POST /api/v1/follow-ups/{id}/done`: 200 with the follow-up, done.
+pub async fn follow_up_done(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DoneInput>,
+) -> Result<Json<FollowUp>, AppError> {
+    follow_up::done(&state.db, &user, parse_id(&id)?, &input, ip)
+        .await
+        .map(Json)
 }

@@ -9,10 +9,12 @@
 //! one-active-pairing-per-child index, which no code path can skip; a refusal from there is
 //! answered as the service's own. The consent a pairing needs is the children area's answer,
 //! the first meeting's facts the activities area's. Pairings stand above contacts: the record
-//! shows a pairing's contacts through the contacts service.
+//! shows a pairing's contacts through the contacts service. A pairing is supported by staff's
+//! check-ins (`check_in`) and by follow-ups on its contacts and check-ins (`follow_up`).
 
 pub mod api;
 pub mod check_in;
+pub mod follow_up;
 pub mod model;
 pub mod pages;
 mod read;
@@ -82,6 +84,33 @@ pub fn routes() -> Routes {
             "/api/v1/pairings/{id}/surveys",
             Access::ANY_ROLE,
             api::answer_survey,
+        )
+        .post(
+            "/pairings/{id}/follow-ups",
+            Access::REGISTRARS,
+            pages::flag_follow_up,
+        )
+        .get("/follow-ups", Access::REGISTRARS, pages::follow_ups)
+        .post(
+            "/follow-ups/{id}/done",
+            Access::REGISTRARS,
+            pages::follow_up_done,
+        )
+        .get("/api/v1/follow-ups", Access::REGISTRARS, api::follow_ups)
+        .post(
+            "/api/v1/follow-ups",
+            Access::REGISTRARS,
+            api::flag_follow_up,
+        )
+        .get(
+            "/api/v1/follow-ups/{id}",
+            Access::REGISTRARS,
+            api::follow_up,
+        )
+        .post(
+            "/api/v1/follow-ups/{id}/done",
+            Access::REGISTRARS,
+            api::follow_up_done,
         )
         .post(
             "/children/{id}/transfer",

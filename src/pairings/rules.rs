@@ -133,3 +133,32 @@ inventory::submit! { SURVEY_CHECK_IN }
 /// A volunteer answers her own survey; the guardian's is recorded by staff or the manager.
 pub const SURVEY_AS_GUARDIAN: Refusal =
     Refusal::forbidden("survey_respondent", "error.survey_respondent");
+/// A follow-up is flagged while its pairing runs (the database's `follow_up_guard` too).
+pub const FOLLOW_UP_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.follow_up_closed")
+    .enforced_by("follow_up_on_running_pairing");
+inventory::submit! { FOLLOW_UP_CLOSED }
+
+/// A follow-up is due today or later (China's day).
+pub const FOLLOW_UP_DUE: Refusal =
+    Refusal::unprocessable("validation_failed", "error.due_before_today")
+        .on("due_on", "error.due_before_today")
+        .enforced_by("follow_up_due_from_today");
+inventory::submit! { FOLLOW_UP_DUE }
+
+/// A follow-up is assigned to an active staff member whose region holds the pairing's station,
+/// or to a manager of that station.
+pub const FOLLOW_UP_ASSIGNEE: Refusal =
+    Refusal::unprocessable("validation_failed", "error.assignee_unknown")
+        .on("assignee_id", "error.assignee_unknown")
+        .enforced_by("follow_up_assignee_reaches_pairing");
+inventory::submit! { FOLLOW_UP_ASSIGNEE }
+
+/// A follow-up is done once.
+pub const FOLLOW_UP_DONE: Refusal =
+    Refusal::conflict("follow_up_done", "error.follow_up_done").enforced_by("follow_up_done_once");
+inventory::submit! { FOLLOW_UP_DONE }
+
+/// What a follow-up asked, of whom and by when, is kept (only erasure blanks its text).
+pub const FOLLOW_UP_KEPT: Refusal =
+    Refusal::conflict("follow_up_kept", "error.follow_up_kept").enforced_by("follow_up_kept");
+inventory::submit! { FOLLOW_UP_KEPT }

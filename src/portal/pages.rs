@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::service::{MonthTotals, MyChild};
+use super::service::{MonthTotals, MyChild, Reply};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::{
     ConcernCategory, Contact, ContactInput, ContactMode, ContactOutcome, NotReachedReason, Topic,
@@ -27,6 +27,8 @@ struct HomePage {
     ctx: PageContext,
     children: Vec<MyChild>,
     month: MonthTotals,
+    /// The latest replies to her entries.
+    replies: Vec<Reply>,
 }
 
 impl HomePage {
@@ -39,7 +41,8 @@ fn need_list(ctx: &PageContext, child: &MyChild) -> String {
     ctx.labels(&child.needs)
 }
 
-/// `GET /me`: her children, who is due a check-in, and this month's work.
+/// `GET /me`: her children, who is due a check-in, this month's work, and the replies to her
+/// entries.
 pub async fn home(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -47,10 +50,12 @@ pub async fn home(
 ) -> Result<Response, AppError> {
     let children = super::service::my_children(&state.db, &user).await?;
     let month = super::service::month_totals(&state.db, &user).await?;
+    let replies = super::service::replies(&state.db, &user).await?;
     Ok(render(&HomePage {
         ctx,
         children,
         month,
+        replies,
     }))
 }
 

@@ -1,5 +1,6 @@
 //! What a volunteer's portal reads: her active pairings with just enough of each child, the
-//! guardians' phones that were agreed to be shared, open micro-wishes, the station's week.
+//! guardians' phones that were agreed to be shared, open micro-wishes, the station's week, and
+//! the replies to her entries.
 //! Everything is keyed by her volunteer id, never by an id she sends. The portal has no table
 //! of its own: these are display reads across the areas below it.
 
@@ -9,6 +10,7 @@ use time::Date;
 use uuid::Uuid;
 
 use crate::children::model::{Need, Relation};
+use crate::contacts::model::{ConcernCategory, ContactMode};
 use crate::stations::model::Slot;
 
 /// One active pairing of the volunteer, with the child and the station it shows.
@@ -97,6 +99,55 @@ pub async fn open_wishes(db: &PgPool, children: &[Uuid]) -> sqlx::Result<Vec<Ope
            FROM wish WHERE child_id = ANY($1) AND status IN ('posted', 'claimed')
            ORDER BY created_at"#,
         children
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A reply to an entry of hers: a concern she raised, resolved, or a follow-up on one of her
+/// contacts, done.
+#[derive(Debug, Clone)]
+pub struct ReplyRow {
+    pub pairing_id: Uuid,
+    /// The child's full name (the portal shows the given name only).
+    pub child_name: String,
+    /// Her entry: its day and how it was made.
+    pub contacted_on: Date,
+    pub mode: ContactMode,
+    /// The concern she raised, when the reply answers it.
+    pub concern: Option<ConcernCategory>,
+    /// The reply, and when it came.
+    pub reply: String,
+    pub replied_at: time::OffsetDateTime,
+}
+
+/// The latest replies to her entries on her active pairings, the newest first.
+pub async fn replies(db: &PgPool, volunteer: Uuid, limit: i64) -> sqlx::Result<Vec<ReplyRow>> {
+    sqlx::query_as!(
+        ReplyRow,
+        r#"SELECT r.pairing_id AS "pairing_id!", r.child_name AS "child_name!",
+                  r.contacted_on AS "contacted_on!", r.mode AS "mode!: ContactMode",
+                  r.concern AS "concern: ConcernCategory", r.reply AS "reply!",
+                  r.replied_at AS "replied_at!"
+           FROM (
+               SELECT p.id AS pairing_id, c.name AS child_name, k.contacted_on, k.mode,
+                      k.concern_category AS concern, k.concern_resolution AS reply,
+                      k.concern_resolved_at AS replied_at
+               FROM contact k JOIN pairing p ON p.id = k.pairing_id
+               JOIN child c ON c.id = p.child_id
+               WHERE p.volunteer_id = $1 AND p.status = 'active'
+                 AND k.concern_resolved_at IS NOT NULL
+               UNION ALL
+               SELECT p.id, c.name, k.contacted_on, k.mode, NULL, f.done_note, f.done_at
+               FROM follow_up f JOIN contact k ON k.id = f.contact_id
+               JOIN pairing p ON p.id = f.pairing_id
+               JOIN child c ON c.id = p.child_id
+               WHERE p.volunteer_id = $1 AND p.status = 'active' AND f.done_at IS NOT NULL
+           ) r
+           ORDER BY r.replied_at DESC
+           LIMIT $2"#,
+        volunteer,
+        limit
     )
     .fetch_all(db)
     .await

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::read::{OpenWish, SharedContact};
 use crate::auth::CurrentUser;
 use crate::children::model::Need;
+use crate::contacts::model::{ConcernCategory, ContactMode};
 use crate::domain::pairing::{Dues, Health, Reason};
 use crate::stations::model::Slot;
 use crate::web::error::AppError;
@@ -157,6 +158,46 @@ pub async fn my_children(db: &PgPool, user: &CurrentUser) -> Result<Vec<MyChild>
                     .collect(),
                 next_sessions: next_sessions(&r.schedule.0, today, 3),
             }
+        })
+        .collect())
+}
+
+/// A reply to one of her entries, as `/me` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reply {
+    /// The child's pairing (her page).
+    pub pairing_id: Uuid,
+    /// The child's given name.
+    pub given_name: String,
+    /// Her entry: its day and how it was made.
+    pub contacted_on: Date,
+    pub mode: ContactMode,
+    /// The concern she raised, when the reply is its resolution; none for a follow-up's note.
+    pub concern: Option<ConcernCategory>,
+    pub reply: String,
+    pub replied_at: time::OffsetDateTime,
+}
+
+/// The most replies `/me` lists.
+const REPLIES_SHOWN: i64 = 5;
+
+/// The latest replies to her entries about the children she is paired with: concerns she
+/// raised, resolved, and follow-ups on her contacts, done — the newest first.
+pub async fn replies(db: &PgPool, user: &CurrentUser) -> Result<Vec<Reply>, AppError> {
+    let Some(volunteer) = user.volunteer_id else {
+        return Ok(Vec::new());
+    };
+    Ok(read::replies(db, volunteer, REPLIES_SHOWN)
+        .await?
+        .into_iter()
+        .map(|r| Reply {
+            pairing_id: r.pairing_id,
+            given_name: crate::domain::given_name(&r.child_name),
+            contacted_on: r.contacted_on,
+            mode: r.mode,
+            concern: r.concern,
+            reply: r.reply,
+            replied_at: r.replied_at,
         })
         .collect())
 }

@@ -132,6 +132,7 @@ const NAV: &[(&str, &str)] = &[
     ("/pairings", "nav.pairings"),
     ("/concerns", "nav.concerns"),
     ("/check-ins/due", "nav.check_ins_due"),
+    ("/follow-ups", "nav.follow_ups"),
     ("/contact-standard", "nav.standard"),
     ("/activities", "nav.activities"),
     ("/wishes", "nav.wishes"),

@@ -3,6 +3,7 @@
 //! One test binary (rather than one per file) links once, which keeps `cargo test` quick.
 
 mod fixtures;
+mod follow_ups;
 mod forms;
 mod harness;
 mod hostile;

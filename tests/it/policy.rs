@@ -137,6 +137,24 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     };
     let inside_contact = contact(inside_pairing, volunteer_user.id).await.unwrap();
     let outside_contact = contact(outside_pairing, outside_user).await.unwrap();
+    // A follow-up on each contact, for someone who reaches its pairing.
+    let outside_assignee = app.regional_user("staff", "511922").await.id;
+    let follow_up = |contact: Uuid, pairing: Uuid, assignee: Uuid| {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO follow_up (pairing_id, contact_id, assignee_id, action, due_on)
+             VALUES ($2, $1, $3, '问问学校', (now() AT TIME ZONE 'Asia/Shanghai')::date) RETURNING id",
+        )
+        .bind(contact)
+        .bind(pairing)
+        .bind(assignee)
+        .fetch_one(p)
+    };
+    let inside_follow_up = follow_up(inside_contact, inside_pairing, staff.id)
+        .await
+        .unwrap();
+    let outside_follow_up = follow_up(outside_contact, outside_pairing, outside_assignee)
+        .await
+        .unwrap();
     // An import report is its author's alone: every caller here gets 404 for someone else's.
     let stranger = app.regional_user("staff", "510681").await;
     let report: Uuid = sqlx::query_scalar("INSERT INTO import_report (user_id, entity, errors) VALUES ($1, 'volunteer', '[]') RETURNING id")
@@ -192,6 +210,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             (inside_consent, outside_consent)
         } else if pattern.contains("/contacts/") || pattern.contains("/concerns/") {
             (inside_contact, outside_contact)
+        } else if pattern.contains("/follow-ups/") {
+            (inside_follow_up, outside_follow_up)
         } else if pattern.contains("/pairings/") {
             (inside_pairing, outside_pairing)
         } else if pattern.contains("/imports/") {

@@ -791,7 +791,7 @@ async fn the_retention_run_anonymises_exactly_the_records_whose_time_is_up_and_t
 }
 
 /// The sheets of an access copy, each as rows of text.
-async fn copy(browser: &Browser, path: &str) -> Vec<(String, Vec<Vec<String>>)> {
+pub(crate) async fn copy(browser: &Browser, path: &str) -> Vec<(String, Vec<Vec<String>>)> {
     let response = browser.get(path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let bytes = response.bytes().await.unwrap();
@@ -845,19 +845,42 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    // A follow-up on each of her contacts: what was asked about the abuse is held back as the
+    // abuse's description is.
+    let manager = app.station_manager(&[w.station]).await;
+    let contacts: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM contact ORDER BY contacted_on")
+        .fetch_all(p)
+        .await
+        .unwrap();
+    for (contact, action) in [
+        (contacts[0], "请社工上门看看奶奶"),
+        (contacts[1], "报告派出所并通知监护人"),
+    ] {
+        let (status, body) = w
+            .staff
+            .post_json(
+                "/api/v1/follow-ups",
+                &json!({"contact_id": contact, "assignee_id": manager.id, "action": action,
+                        "due_on": crate::harness::today()}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
 
     let sheets = copy(
         &w.staff,
         &format!("/api/v1/requests/{id}/export?format=xlsx"),
     )
     .await;
+    let text = format!("{sheets:?}");
+    assert!(text.contains("请社工上门看看奶奶") && !text.contains("报告派出所并通知监护人"));
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names.len(), 10, "{names:?}");
+    assert_eq!(names.len(), 11, "{names:?}");
     assert!(
         format!("{sheets:?}").contains("奶奶很满意这次结对"),
         "staff's check-ins are in it"
     );
-    let surveys = &sheets[7].1;
+    let surveys = &sheets[8].1;
     assert_eq!(
         surveys.len(),
         3,
@@ -903,6 +926,7 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
         sheets[5].1[3].contains(&CONCERN.to_owned()),
         "included when asked"
     );
+    assert!(format!("{sheets:?}").contains("报告派出所并通知监护人"));
     let exports: Vec<Value> = sqlx::query_scalar(
         "SELECT detail FROM audit_event WHERE action = 'export' AND entity = 'data_request' ORDER BY at",
     )

@@ -1,9 +1,10 @@
 //! Pairing pages: the list and the children waiting, pairing one child (suggestions and the
-//! form), the batch page after an ice-breaking event, the pairing record (its check-ins and
-//! relationship surveys) and closing it; a transfer refused on a record page.
+//! form), the batch page after an ice-breaking event, the pairing record (its check-ins, relationship
+//! surveys and follow-ups) and closing it, the follow-up list; a transfer refused on a record page.
 
 mod batch;
 mod check_in;
+mod follow_up;
 mod list;
 mod new;
 mod record;
@@ -13,6 +14,7 @@ mod transfer;
 
 pub use batch::{batch, batch_form};
 pub use check_in::{DueQuery, due as check_ins_due, log_check_in};
+pub use follow_up::{flag_follow_up, follow_up_done, follow_ups};
 pub use list::{list, waiting};
 pub use new::{create, new_form};
 pub use record::{cancel_close, close, confirm_close, detail};

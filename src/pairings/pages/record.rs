@@ -13,6 +13,7 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::ContactMode;
 use crate::contacts::model::{Contact, Topic};
 use crate::pairings::check_in::{CheckIn, CheckInFlag, CheckInInput, CheckInWith};
+use crate::pairings::follow_up::{self, Assignee, model::FollowUp};
 use crate::pairings::model::{CloseInput, ClosureDecidedBy, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
 use crate::pairings::survey::{self, SurveyForm, SurveyRespondent, Surveys};
@@ -32,6 +33,11 @@ pub(super) struct DetailPage {
     /// Relationship surveys, the latest first, and the form to record the guardian's.
     surveys: Surveys,
     pub(super) survey: SurveyForm,
+    /// Follow-ups on its contacts and check-ins, whom they may be assigned to, and a refused
+    /// flag form as typed.
+    follow_ups: Vec<FollowUp>,
+    assignees: Vec<Assignee>,
+    pub(super) follow_up: super::follow_up::FlagForm,
     close: CloseForm,
     pub(super) errors: Errors,
     pub(super) message: Option<String>,
@@ -50,17 +56,61 @@ impl DetailPage {
         self.errors.keys().any(|k| k.starts_with("survey."))
     }
 
-    /// Whether the closing form comes back refused (it then shows open).
-    fn close_refused(&self) -> bool {
-        !self.errors.is_empty() && !self.check_in_refused() && !self.survey_refused()
-    }
-
     /// The check-ins held with the guardian, which her survey may be recorded at.
     fn guardian_check_ins(&self) -> Vec<&CheckIn> {
         self.check_ins
             .iter()
             .filter(|c| c.with == CheckInWith::Guardian)
             .collect()
+    }
+
+    /// Whether the closing form comes back refused (not the check-in's, a survey's or a
+    /// follow-up's).
+    fn close_refused(&self) -> bool {
+        !self.errors.is_empty()
+            && !self.check_in_refused()
+            && !self.survey_refused()
+            && !self.errors.keys().any(|k| k.starts_with("follow_up."))
+    }
+
+    /// Whether the pairing runs (entries may be flagged for follow-up).
+    fn running(&self) -> bool {
+        self.p.status != crate::pairings::model::PairingStatus::Closed
+    }
+
+    /// The follow-ups on one contact or check-in.
+    fn follow_ups_on(&self, entry: &Uuid) -> Vec<&FollowUp> {
+        self.follow_ups
+            .iter()
+            .filter(|f| {
+                f.contact_id.as_ref() == Some(entry) || f.check_in_id.as_ref() == Some(entry)
+            })
+            .collect()
+    }
+
+    /// Whether the flag form of this entry comes back refused (it then shows open, with what
+    /// was typed and the ids its error summary links to).
+    fn flag_refused(&self, entry: &Uuid) -> bool {
+        self.follow_up.names(entry)
+    }
+
+    /// The id of a field of an entry's flag form: the refused one's are the error summary's
+    /// anchors, the others' carry the entry.
+    fn flag_id(&self, field: &str, entry: &Uuid) -> String {
+        if self.flag_refused(entry) {
+            format!("follow_up_{field}")
+        } else {
+            format!("follow_up_{field}_{entry}")
+        }
+    }
+
+    /// An entry's flag form as typed when it was refused, else blank with a week to do it.
+    fn flag_form(&self, entry: &Uuid) -> super::follow_up::FlagForm {
+        if self.flag_refused(entry) {
+            self.follow_up.clone()
+        } else {
+            super::follow_up::FlagForm::blank()
+        }
     }
 
     fn reasons(&self) -> Vec<ClosureReason> {
@@ -225,6 +275,8 @@ pub(super) async fn detail_page(
     let (p, contacts) = service::record(&state.db, user, id, ctx.lang).await?;
     let check_ins = crate::pairings::check_in::of_pairing(&state.db, user, id).await?;
     let surveys = survey::of_pairing(&state.db, user, id).await?;
+    let follow_ups = follow_up::of_pairing(&state.db, user, id).await?;
+    let assignees = follow_up::assignees(&state.db, id).await?;
     let next_waiting = if ctx.flash.as_deref() == Some("flash.pairing_created") {
         let (mut next, _) = service::waiting(&state.db, user, Some(p.station_id), (1, 0)).await?;
         next.pop()
@@ -247,6 +299,9 @@ pub(super) async fn detail_page(
         check_in: Default::default(),
         surveys,
         survey: SurveyForm::for_respondent(SurveyRespondent::Guardian),
+        follow_ups,
+        assignees,
+        follow_up: Default::default(),
         close,
         errors,
         message,

@@ -268,6 +268,9 @@ async fn a_volunteer_logs_a_home_visit_with_a_concern_and_reads_what_staff_did()
         assert!(html.contains("已联系村医上门看诊"), "{html}");
         assert!(html.contains("工作人员的处理情况"));
         assert!(!html.contains("等待工作人员查看"));
+        // Her home page lists it among the replies to her entries.
+        let html = tab.visit("/me", "replies").await;
+        assert!(html.contains("工作人员的回复") && html.contains("已联系村医上门看诊"));
         tab.close().await;
     }
 }
@@ -366,6 +369,16 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
     .unwrap();
     let staff = app.regional_user("staff", "510681").await;
     let admin = app.regional_user("admin", "510681").await;
+    // A follow-up on the contact, for the staff member: her list has a card to mark done.
+    sqlx::query(
+        "INSERT INTO follow_up (pairing_id, contact_id, assignee_id, action, due_on)
+         SELECT pairing_id, id, $1, '给班主任打电话', (now() AT TIME ZONE 'Asia/Shanghai')::date
+         FROM contact",
+    )
+    .bind(staff.id)
+    .execute(p)
+    .await
+    .unwrap();
     let pages = [
         "/dashboard".to_owned(),
         "/stations".into(),
@@ -386,6 +399,8 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
         "/concerns".into(),
         "/concerns?status=resolved".into(),
         "/contact-standard".into(),
+        "/follow-ups".into(),
+        "/follow-ups?assignee=all&status=done".into(),
         "/activities".into(),
         format!("/activities/{activity}"),
         format!("/activities/new?station_id={station}"),

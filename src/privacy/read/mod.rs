@@ -4,6 +4,8 @@
 //! descriptions of `abuse_neglect` and `safety` concerns, held back unless the staff member
 //! includes them deliberately: the requester may be the person concerned.
 
+mod follow_ups;
+
 use std::collections::HashMap;
 
 use sqlx::PgPool;
@@ -33,7 +35,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 }
 
 /// Everything held about a child: her record, guardians, consents, pairings, attendance,
-/// contacts, wishes, the requests about her and the audit trail of who opened and changed it.
+/// contacts, check-ins with her guardian, follow-ups, wishes, the requests about her and the audit trail of who opened and changed it.
 pub async fn child_copy(
     db: &PgPool,
     lang: Lang,
@@ -267,6 +269,7 @@ pub async fn child_copy(
         row
     })
     .collect();
+    let follow_ups = follow_ups::of_child(db, lang, child, include_sensitive).await?;
 
     let wishes = sqlx::query!(
         r#"SELECT text, category::text AS "category!", status::text AS "status!", claimed_on,
@@ -367,6 +370,7 @@ pub async fn child_copy(
             ],
             check_ins,
         ),
+        follow_ups,
         section(
             "survey.title",
             &[
@@ -399,8 +403,8 @@ pub async fn child_copy(
     ])
 }
 
-/// Everything held about a volunteer: her record, pairings, the sessions she attended and the
-/// audit trail of who opened and changed it.
+/// Everything held about a volunteer: her record, pairings, the sessions she attended, the
+/// follow-ups about her and the replies to her contacts, and the audit trail of who opened and changed it.
 pub async fn volunteer_copy(
     db: &PgPool,
     lang: Lang,
@@ -477,6 +481,7 @@ pub async fn volunteer_copy(
     .into_iter()
     .map(|a| vec![a.held_on.to_string(), a.title, word(lang, "activity.kind", &a.kind), a.station])
     .collect();
+    let follow_ups = follow_ups::of_volunteer(db, lang, volunteer).await?;
     let trail = trail(db, lang, TrailOf::Volunteer(volunteer)).await?;
     Ok(vec![
         record,
@@ -503,6 +508,7 @@ pub async fn volunteer_copy(
             ],
             attendance,
         ),
+        follow_ups,
         trail,
     ])
 }
@@ -540,6 +546,8 @@ async fn trail(db: &PgPool, lang: Lang, of: TrailOf) -> sqlx::Result<Section> {
                UNION ALL SELECT c.id FROM check_in c JOIN pairing p ON p.id = c.pairing_id
                          WHERE p.child_id = $1 OR p.volunteer_id = $2
                UNION ALL SELECT s.id FROM survey s JOIN pairing p ON p.id = s.pairing_id
+                         WHERE p.child_id = $1 OR p.volunteer_id = $2
+               UNION ALL SELECT f.id FROM follow_up f JOIN pairing p ON p.id = f.pairing_id
                          WHERE p.child_id = $1 OR p.volunteer_id = $2
                UNION ALL SELECT id FROM data_request WHERE child_id = $1 OR volunteer_id = $2
                UNION ALL SELECT id FROM app_user WHERE volunteer_id = $2)
