@@ -216,11 +216,9 @@ pub async fn cancel_closing(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<()>
 
 /// Who suspended a pairing, if it is suspended.
 pub async fn suspended_by(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Uuid>> {
-    Ok(
-        sqlx::query_scalar!("SELECT closed_by FROM pairing WHERE id = $1", id)
-            .fetch_one(tx)
-            .await?,
-    )
+    sqlx::query_scalar!("SELECT closed_by FROM pairing WHERE id = $1", id)
+        .fetch_one(tx)
+        .await
 }
 
 /// Closes the active pairings of a child or of a volunteer, ending on `on` (or on the first day

@@ -914,7 +914,7 @@ async fn an_access_copy_holds_every_kind_of_record_holds_back_abuse_unless_asked
         !contacts[3].contains(&CONCERN.to_owned()),
         "abuse is held back"
     );
-    let trail = &sheets[9].1;
+    let trail = &sheets[10].1;
     assert!(trail.len() > 3, "who created and opened it: {trail:?}");
 
     let sheets = copy(
