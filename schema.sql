@@ -3260,6 +3260,13 @@ CREATE INDEX pairing_child_id ON public.pairing USING btree (child_id, ended_on)
 
 
 --
+-- Name: pairing_closed_on; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_closed_on ON public.pairing USING btree (ended_on) INCLUDE (station_id, started_on, closure_reason) WHERE (status = 'closed'::public.pairing_status);
+
+
+--
 -- Name: pairing_first_activity; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3327,6 +3334,13 @@ CREATE INDEX pairing_station_id ON public.pairing USING btree (station_id, statu
 --
 
 CREATE INDEX pairing_station_quiet ON public.pairing USING btree (station_id, quiet_since) INCLUDE (id, child_id, volunteer_id) WHERE (status = 'active'::public.pairing_status);
+
+
+--
+-- Name: pairing_station_support; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_station_support ON public.pairing USING btree (station_id) INCLUDE (due_on, check_in_due_on, relationship_score) WHERE (status = 'active'::public.pairing_status);
 
 
 --

@@ -13,6 +13,7 @@ pub mod model;
 pub mod pages;
 mod read;
 pub mod service;
+pub mod support;
 
 use crate::web::{Access, Routes};
 

@@ -254,6 +254,10 @@ pub struct Figures {
     pub contacts: i64,
     /// Micro-wishes fulfilled within the period.
     pub wishes_fulfilled: i64,
+    /// Whether pairing works: standards met, check-ins and follow-ups due, relationship
+    /// scores, how long pairings lasted.
+    #[serde(flatten)]
+    pub support: super::support::Support,
 }
 
 impl Default for Figures {
@@ -280,6 +284,7 @@ impl Default for Figures {
             trainings: 0,
             contacts: 0,
             wishes_fulfilled: 0,
+            support: Default::default(),
         }
     }
 }
@@ -308,6 +313,7 @@ impl Figures {
         self.trainings += o.trainings;
         self.contacts += o.contacts;
         self.wishes_fulfilled += o.wishes_fulfilled;
+        self.support.add(&o.support);
     }
 
     /// Paired children per hundred in the programme, to one decimal (none without children).

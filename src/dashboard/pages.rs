@@ -76,6 +76,24 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    /// Running pairings meeting their standard, per hundred, as the page shows it.
+    fn meeting_text(&self) -> String {
+        self.total
+            .support
+            .meeting_rate(self.total.pairings_active)
+            .map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"))
+    }
+
+    /// Message key of a pairing-length bucket.
+    fn length_key(&self, bucket: &str) -> String {
+        format!("dashboard.length.{bucket}")
+    }
+
+    /// Message key of a closure reason's label.
+    fn reason_key(&self, reason: &str) -> String {
+        format!("pairing.reason.{reason}")
+    }
+
     /// Whether a month of the trends (`2026-12`) is the current one, counted only so far.
     fn partial(&self, month: &str) -> bool {
         crate::domain::today().to_string().starts_with(month)

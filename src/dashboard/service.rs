@@ -140,19 +140,25 @@ pub async fn breakdown_of(
     let mut activities = ByArea::new();
     let mut counts = ByArea::new();
     let few = few(stations);
+    let today = crate::domain::today();
     // Independent passes over different tables: run side by side, each on its connection.
-    let ((), (), (), (), ()) = tokio::try_join!(
+    let ((), (), (), (), (), (support, median)) = tokio::try_join!(
         read::volunteers(db, focus, len, &mut people),
         read::children(db, focus, len, &mut children),
         read::pairings(db, focus, len, &mut pairings),
         read::activities(db, focus, few.as_deref(), len, period, &mut activities),
         read::station_counts(db, focus, few.as_deref(), len, period, &mut counts),
+        super::support::read(db, focus, len, period, today),
     )?;
     let mut by_area = station_figures(stations, open);
     for part in [people, children, pairings, activities, counts] {
         for (key, figures) in part {
             by_area.entry(key).or_default().add(&figures);
         }
+    }
+    // Each area's support figures whole, its median with them (a median does not add up).
+    for (key, figures) in support {
+        by_area.entry(key).or_default().support = figures;
     }
 
     let listed: Vec<(Option<String>, Option<Uuid>, String)> = match (focus, len) {
@@ -193,6 +199,7 @@ pub async fn breakdown_of(
             figures: rest,
         });
     }
+    total.support.median_pairing_days = median;
     Ok(Breakdown { total, areas })
 }
 

@@ -1,12 +1,15 @@
 //! `aixin seed-demo`: realistic demonstration and benchmark data on the real region tree —
 //! stations in villages spread over every city, volunteers through their pipeline, children
-//! with guardians and consent, pairings, 18 months of station life, contacts and wishes.
+//! with guardians and consent, pairings, 18 months of station life, contacts and wishes, contact
+//! standards, staff check-ins and relationship surveys.
 //!
 //! Everything is written with set-based SQL (`INSERT … SELECT` over `generate_series`) in one
 //! transaction: the province's million rows load in minutes, and a failure leaves nothing
 //! behind. The bookkeeping triggers are switched off for the load and their results (child
 //! status, attendance counts, contact roll-ups, the dashboard's tallies) written in one pass
 //! each, the same values the triggers would have written row by row.
+
+mod support;
 
 use std::time::Instant;
 
@@ -91,6 +94,9 @@ const TRIGGERED: &[&str] = &[
     "attendance",
     "contact",
     "wish",
+    "contact_standard",
+    "check_in",
+    "survey",
 ];
 
 /// Loads a scale into a database that has no stations yet; demonstration data is never mixed
@@ -450,6 +456,7 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 20 < 8 THEN 'fulfilled' WHEN g % 20 < 1
                                 WHEN g % 20 < 18 THEN 'posted' ELSE 'cancelled' END AS status,
                            t.today - (g * 7 % 520) AS day) st;
 "#)),
+        ("standards, check-ins, surveys", support::SQL.to_owned()),
         ("tallies", "SELECT tally_rebuild();".to_owned()),
         // Each running pairing's due days under its standard (the triggers that keep them are
         // off while seeding).

@@ -456,7 +456,10 @@ async fn a_closing_records_the_talks_and_who_decided_and_a_child_to_re_pair_head
         .find("张早等")
         .expect("the long-waiting child is listed");
     assert!(first < second, "the child to pair again comes first");
-    assert!(page.contains("优先重新结对（家庭搬迁）") || page.contains("优先重新结对（"));
+    assert!(
+        page.contains("优先重新结对（家庭迁居）"),
+        "the reason beside her name"
+    );
     let invalid = staff
         .post_json(
             &format!("/api/v1/pairings/{id}/close"),

@@ -116,6 +116,34 @@ pub const RULES: &[(&str, &str)] = &[
         "SELECT (SELECT count(*) FROM contact WHERE contacted_on > (now() AT TIME ZONE 'Asia/Shanghai')::date)
               + (SELECT count(*) FROM pairing WHERE started_on > (now() AT TIME ZONE 'Asia/Shanghai')::date)",
     ),
+    (
+        "a pairing's last check-in is its latest check-in",
+        "SELECT count(*) FROM pairing p
+         WHERE p.last_check_in_on IS DISTINCT FROM (SELECT max(held_on) FROM check_in c WHERE c.pairing_id = p.id)",
+    ),
+    (
+        "a pairing's last home visit is its latest home visit that reached the child",
+        "SELECT count(*) FROM pairing p
+         WHERE p.last_home_visit_on IS DISTINCT FROM (SELECT max(contacted_on) FROM contact c
+               WHERE c.pairing_id = p.id AND c.outcome = 'reached' AND c.mode = 'home_visit')",
+    ),
+    (
+        "a running pairing's due days follow its standard",
+        "SELECT count(*) FROM pairing p JOIN station s ON s.id = p.station_id,
+                LATERAL standard_gaps(s.region_code) g,
+                LATERAL pairing_due_days(p.started_on, p.last_contact_on, p.last_home_visit_on,
+                    p.last_check_in_on, g.contact_gap, g.home_visit_gap,
+                    g.first_quarter_check_in_gap, g.check_in_gap) d
+         WHERE p.status = 'active'
+           AND (p.contact_due_on, p.home_visit_due_on, p.check_in_due_on)
+               IS DISTINCT FROM (d.contact_due_on, d.home_visit_due_on, d.check_in_due_on)",
+    ),
+    (
+        "a pairing's relationship score is its latest survey's",
+        "SELECT count(*) FROM pairing p
+         WHERE p.relationship_score IS DISTINCT FROM (SELECT s.score FROM survey s WHERE s.pairing_id = p.id
+               ORDER BY s.answered_on DESC, s.created_at DESC LIMIT 1)",
+    ),
 ];
 
 #[tokio::test]
@@ -128,6 +156,17 @@ async fn the_small_scale_keeps_every_rule_and_the_dashboard_counts_it() {
     assert_eq!(counts["children"], 600);
     assert!(counts["active pairings"] > 450, "{counts:?}");
     assert!(loaded.person_visits > 8_000);
+    let (standards, check_ins, surveys): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM contact_standard), (SELECT count(*) FROM check_in),
+                (SELECT count(*) FROM survey)",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert!(
+        standards >= 1 && check_ins > 100 && surveys > 100,
+        "{standards} {check_ins} {surveys}"
+    );
 
     for (rule, sql) in RULES {
         let broken: i64 = sqlx::query_scalar(sql).fetch_one(app.pool()).await.unwrap();

@@ -1,0 +1,272 @@
+//! The figures that say whether pairing works: how many running pairings meet their contact
+//! standard, the staff check-ins and follow-ups due, the relationship surveys' latest scores,
+//! and how long the pairings that ended within the period lasted — with those that ended early
+//! (within 180 days) by reason.
+//!
+//! What is counted "now" (the running pairings, the open follow-ups) is read against today, when
+//! asked: a due day passes with the calendar, not with a write. The closings are those whose last
+//! day falls in the period. Each figure is a plain count over the records, grouped by area like
+//! every other figure, except the median: a median does not add up, so each area's and the
+//! focus's own are read apart.
+
+use serde::Serialize;
+use time::Date;
+use uuid::Uuid;
+
+use super::model::{Focus, Period, Tally};
+use crate::domain::pairing::{ClosureReason, DUE_SOON_DAYS};
+
+/// A pairing that ended within this many days of its start ended early.
+pub const EARLY_DAYS: i32 = 180;
+
+/// The lengths pairings are counted in, in days: under 90, 90–179, 180–364, 365–729, 730 and more.
+pub const LENGTHS: [(&str, i32); 5] = [
+    ("under_90", 0),
+    ("90_to_179", 90),
+    ("180_to_364", 180),
+    ("365_to_729", 365),
+    ("730_and_more", 730),
+];
+
+/// The pairing-support figures of an area or a focus.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Support {
+    /// Running pairings with nothing overdue under their standard (of `pairings_active`).
+    pub pairings_meeting_standard: i64,
+    /// Running pairings whose staff check-in falls due within the week.
+    pub check_ins_due: i64,
+    /// Running pairings whose staff check-in is overdue.
+    pub check_ins_overdue: i64,
+    /// Follow-ups not yet done.
+    pub follow_ups_open: i64,
+    /// Of those, the ones past their due day.
+    pub follow_ups_overdue: i64,
+    /// Running pairings with a relationship survey.
+    pub relationship_scored: i64,
+    /// Their latest scores' mean, to one decimal (none without any).
+    pub relationship_score_avg: Option<f64>,
+    #[serde(skip)]
+    relationship_score_sum: f64,
+    /// Pairings that ended within the period.
+    pub pairings_ended: i64,
+    /// How many days they lasted, their median (none without any).
+    pub median_pairing_days: Option<i64>,
+    /// How many lasted how long (`under_90`, `90_to_179`, `180_to_364`, `365_to_729`,
+    /// `730_and_more` days).
+    pub pairing_days_distribution: Tally,
+    /// Of those, the ones that ended within 180 days of their start.
+    pub early_closures: i64,
+    /// Those by closure reason.
+    pub early_closures_by_reason: Tally,
+}
+
+impl Default for Support {
+    fn default() -> Self {
+        Support {
+            pairings_meeting_standard: 0,
+            check_ins_due: 0,
+            check_ins_overdue: 0,
+            follow_ups_open: 0,
+            follow_ups_overdue: 0,
+            relationship_scored: 0,
+            relationship_score_avg: None,
+            relationship_score_sum: 0.0,
+            pairings_ended: 0,
+            median_pairing_days: None,
+            pairing_days_distribution: LENGTHS.iter().map(|(k, _)| (*k, 0)).collect(),
+            early_closures: 0,
+            early_closures_by_reason: ClosureReason::ALL.iter().map(|r| (r.as_str(), 0)).collect(),
+        }
+    }
+}
+
+impl Support {
+    /// Adds another area's figures. The median is not a sum: the caller reads the whole's.
+    pub fn add(&mut self, o: &Support) {
+        self.pairings_meeting_standard += o.pairings_meeting_standard;
+        self.check_ins_due += o.check_ins_due;
+        self.check_ins_overdue += o.check_ins_overdue;
+        self.follow_ups_open += o.follow_ups_open;
+        self.follow_ups_overdue += o.follow_ups_overdue;
+        self.relationship_scored += o.relationship_scored;
+        self.relationship_score_sum += o.relationship_score_sum;
+        self.relationship_score_avg = mean(self.relationship_score_sum, self.relationship_scored);
+        self.pairings_ended += o.pairings_ended;
+        self.median_pairing_days = None;
+        for (k, v) in &o.pairing_days_distribution {
+            *self.pairing_days_distribution.entry(k).or_default() += v;
+        }
+        self.early_closures += o.early_closures;
+        for (k, v) in &o.early_closures_by_reason {
+            *self.early_closures_by_reason.entry(k).or_default() += v;
+        }
+    }
+
+    /// Running pairings meeting their standard, per hundred running (none without any).
+    pub fn meeting_rate(&self, active: i64) -> Option<f64> {
+        (active > 0).then(|| {
+            (self.pairings_meeting_standard as f64 * 1000.0 / active as f64).round() / 10.0
+        })
+    }
+
+    /// The length buckets with their counts, in order.
+    pub fn lengths(&self) -> Vec<(&'static str, i64)> {
+        LENGTHS
+            .iter()
+            .map(|(k, _)| {
+                (
+                    *k,
+                    self.pairing_days_distribution.get(k).copied().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    /// The reasons early closures had, the most frequent first (none left out but zeros).
+    pub fn early_reasons(&self) -> Vec<(&'static str, i64)> {
+        let mut reasons: Vec<(&'static str, i64)> = self
+            .early_closures_by_reason
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| (*k, *n))
+            .collect();
+        reasons.sort_by_key(|(k, n)| (std::cmp::Reverse(*n), *k));
+        reasons
+    }
+}
+
+fn mean(sum: f64, n: i64) -> Option<f64> {
+    (n > 0).then(|| (sum * 10.0 / n as f64).round() / 10.0)
+}
+
+/// Support figures by area key.
+pub type ByArea = std::collections::HashMap<Option<String>, Support>;
+
+/// Reads the support figures of a focus by area (`len` as every dashboard read takes it), and
+/// the focus's own median length.
+#[tracing::instrument(skip(db))]
+pub async fn read(
+    db: &sqlx::PgPool,
+    focus: &Focus,
+    len: i32,
+    period: Period,
+    today: Date,
+) -> sqlx::Result<(ByArea, Option<i64>)> {
+    let mut out = ByArea::new();
+    let region = focus.region_like();
+    let stations: Option<&[Uuid]> = focus.station_ids();
+    let soon = today + time::Duration::days(DUE_SOON_DAYS);
+    let running = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  count(*) FILTER (WHERE p.due_on IS NULL OR p.due_on >= $4) AS "meeting!",
+                  count(*) FILTER (WHERE p.check_in_due_on >= $4 AND p.check_in_due_on <= $5)
+                      AS "check_ins_due!",
+                  count(*) FILTER (WHERE p.check_in_due_on < $4) AS "check_ins_overdue!",
+                  count(p.relationship_score) AS "scored!",
+                  coalesce(sum(p.relationship_score), 0)::float8 AS "score_sum!"
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.status = 'active'
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1"#,
+        region,
+        stations,
+        len,
+        today,
+        soon
+    )
+    .fetch_all(db);
+    let follow_ups = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  count(*) AS "open!", count(*) FILTER (WHERE f.due_on < $4) AS "overdue!"
+           FROM follow_up f JOIN pairing p ON p.id = f.pairing_id
+           JOIN station s ON s.id = p.station_id
+           WHERE f.done_at IS NULL
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1"#,
+        region,
+        stations,
+        len,
+        today
+    )
+    .fetch_all(db);
+    let ended = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  p.closure_reason AS "reason!: ClosureReason",
+                  width_bucket(p.ended_on - p.started_on, $6::int[]) AS "bucket!",
+                  count(*) AS "n!",
+                  count(*) FILTER (WHERE p.ended_on - p.started_on < $7) AS "early!"
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.status = 'closed' AND p.ended_on BETWEEN $4 AND $5
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1, 2, 3"#,
+        region,
+        stations,
+        len,
+        period.from,
+        period.to,
+        &LENGTHS.map(|(_, from)| from)[..],
+        EARLY_DAYS
+    )
+    .fetch_all(db);
+    let medians = sqlx::query!(
+        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                  percentile_disc(0.5) WITHIN GROUP (ORDER BY p.ended_on - p.started_on)
+                      AS "median!"
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.status = 'closed' AND p.ended_on BETWEEN $4 AND $5
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+           GROUP BY 1"#,
+        region,
+        stations,
+        len,
+        period.from,
+        period.to
+    )
+    .fetch_all(db);
+    let whole = sqlx::query_scalar!(
+        r#"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY p.ended_on - p.started_on)
+           FROM pairing p JOIN station s ON s.id = p.station_id
+           WHERE p.status = 'closed' AND p.ended_on BETWEEN $3 AND $4
+             AND ($1::text IS NULL OR s.region_code LIKE $1)
+             AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
+        region,
+        stations,
+        period.from,
+        period.to
+    )
+    .fetch_one(db);
+    let (running, follow_ups, ended, medians, whole) =
+        tokio::try_join!(running, follow_ups, ended, medians, whole)?;
+    for r in running {
+        let s = out.entry(r.key).or_default();
+        s.pairings_meeting_standard += r.meeting;
+        s.check_ins_due += r.check_ins_due;
+        s.check_ins_overdue += r.check_ins_overdue;
+        s.relationship_scored += r.scored;
+        s.relationship_score_sum += r.score_sum;
+        s.relationship_score_avg = mean(s.relationship_score_sum, s.relationship_scored);
+    }
+    for r in follow_ups {
+        let s = out.entry(r.key).or_default();
+        s.follow_ups_open += r.open;
+        s.follow_ups_overdue += r.overdue;
+    }
+    for r in ended {
+        let s = out.entry(r.key).or_default();
+        s.pairings_ended += r.n;
+        let bucket = LENGTHS[(r.bucket.clamp(1, LENGTHS.len() as i32) - 1) as usize].0;
+        *s.pairing_days_distribution.entry(bucket).or_default() += r.n;
+        s.early_closures += r.early;
+        *s.early_closures_by_reason
+            .entry(r.reason.as_str())
+            .or_default() += r.early;
+    }
+    for r in medians {
+        out.entry(r.key).or_default().median_pairing_days = Some(i64::from(r.median));
+    }
+    Ok((out, whole.map(i64::from)))
+}
