@@ -399,6 +399,7 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
         "/concerns".into(),
         "/concerns?status=resolved".into(),
         "/contact-standard".into(),
+        "/check-ins/due".into(),
         "/follow-ups".into(),
         "/follow-ups?assignee=all&status=done".into(),
         "/activities".into(),
