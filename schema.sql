@@ -905,7 +905,7 @@ CREATE FUNCTION public.child_exit_guard() RETURNS trigger
     AS $$
 BEGIN
     IF NEW.status = 'exited' AND OLD.status <> 'exited' AND EXISTS (
-        SELECT 1 FROM pairing WHERE child_id = NEW.id AND status = 'active') THEN
+        SELECT 1 FROM pairing WHERE child_id = NEW.id AND status IN ('active', 'suspended')) THEN
         RAISE EXCEPTION 'close the active pairing before the child exits'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'child_exit_without_active_pairing';
     END IF;
@@ -1203,12 +1203,14 @@ CREATE FUNCTION public.follow_up_erase() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    -- An open one is closed with it: nothing is written on it after the erasure.
     UPDATE follow_up f SET action = erased(),
-                           done_note = CASE WHEN f.done_note IS NOT NULL THEN erased() END,
+                           done_at = coalesce(f.done_at, now()),
+                           done_note = erased(),
                            version = f.version - 1
     FROM pairing p
     WHERE p.id = f.pairing_id
-      AND (f.action <> erased() OR f.done_note <> erased())
+      AND (f.action <> erased() OR f.done_note IS DISTINCT FROM erased())
       AND ((TG_TABLE_NAME = 'child' AND p.child_id = NEW.id)
            OR (TG_TABLE_NAME = 'volunteer' AND p.volunteer_id = NEW.id));
     RETURN NULL;
@@ -1293,10 +1295,12 @@ CREATE FUNCTION public.pairing_closure_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    IF NEW.status = 'closed' AND NEW.closure_reason = 'safeguarding_concern'
-       AND OLD.status IS DISTINCT FROM 'closed'
-       AND (OLD.status <> 'suspended' OR NEW.closure_confirmed_by IS NULL
-            OR NEW.closure_confirmed_by IS NOT DISTINCT FROM NEW.closed_by) THEN
+    IF (NEW.status = 'closed' AND NEW.closure_reason = 'safeguarding_concern'
+        AND OLD.status = 'active')
+       OR (OLD.status = 'suspended' AND NEW.status = 'closed'
+           AND (NEW.closure_reason IS DISTINCT FROM OLD.closure_reason
+                OR NEW.closure_confirmed_by IS NULL
+                OR NEW.closure_confirmed_by IS NOT DISTINCT FROM NEW.closed_by)) THEN
         RAISE EXCEPTION 'a safeguarding closure is confirmed by a second person'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_safeguarding_confirmed';
     END IF;
@@ -1414,8 +1418,13 @@ BEGIN
         RAISE EXCEPTION 'the volunteer is not active'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_volunteer_active';
     END IF;
+    IF EXISTS (SELECT 1 FROM pairing WHERE volunteer_id = NEW.volunteer_id
+                                       AND status = 'suspended' AND id <> NEW.id) THEN
+        RAISE EXCEPTION 'the volunteer has a pairing suspended for a safeguarding concern'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_volunteer_suspended';
+    END IF;
     SELECT count(*) INTO v_taken FROM pairing
-    WHERE volunteer_id = NEW.volunteer_id AND status = 'active' AND id <> NEW.id;
+    WHERE volunteer_id = NEW.volunteer_id AND status IN ('active', 'suspended') AND id <> NEW.id;
     IF v_taken >= v_capacity THEN
         RAISE EXCEPTION 'the volunteer has no place left'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_volunteer_capacity';

@@ -102,16 +102,19 @@ END $$;
 CREATE TRIGGER follow_up_kept BEFORE UPDATE ON follow_up
     FOR EACH ROW EXECUTE FUNCTION follow_up_kept();
 
--- Erasing a child or a volunteer erases the action and the note of her pairings' follow-ups.
+-- Erasing a child or a volunteer erases the action and the note of her pairings' follow-ups,
+-- and closes the open ones.
 -- `version - 1` tells touch_versioned this is bookkeeping, not an edit by a person.
 CREATE FUNCTION follow_up_erase() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- An open one is closed with it: nothing is written on it after the erasure.
     UPDATE follow_up f SET action = erased(),
-                           done_note = CASE WHEN f.done_note IS NOT NULL THEN erased() END,
+                           done_at = coalesce(f.done_at, now()),
+                           done_note = erased(),
                            version = f.version - 1
     FROM pairing p
     WHERE p.id = f.pairing_id
-      AND (f.action <> erased() OR f.done_note <> erased())
+      AND (f.action <> erased() OR f.done_note IS DISTINCT FROM erased())
       AND ((TG_TABLE_NAME = 'child' AND p.child_id = NEW.id)
            OR (TG_TABLE_NAME = 'volunteer' AND p.volunteer_id = NEW.id));
     RETURN NULL;

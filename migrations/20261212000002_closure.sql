@@ -26,13 +26,16 @@ CREATE UNIQUE INDEX pairing_one_active_per_child ON pairing (child_id)
     WHERE status IN ('active', 'suspended');
 
 -- A safeguarding closure passes through suspension and is confirmed by someone other than the
--- person who suspended it.
+-- person who suspended it; a suspended pairing is closed by that confirmation only (no other
+-- closing — a transfer, a withdrawn consent, an erasure — settles it or rewrites its reason).
 CREATE FUNCTION pairing_closure_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.status = 'closed' AND NEW.closure_reason = 'safeguarding_concern'
-       AND OLD.status IS DISTINCT FROM 'closed'
-       AND (OLD.status <> 'suspended' OR NEW.closure_confirmed_by IS NULL
-            OR NEW.closure_confirmed_by IS NOT DISTINCT FROM NEW.closed_by) THEN
+    IF (NEW.status = 'closed' AND NEW.closure_reason = 'safeguarding_concern'
+        AND OLD.status = 'active')
+       OR (OLD.status = 'suspended' AND NEW.status = 'closed'
+           AND (NEW.closure_reason IS DISTINCT FROM OLD.closure_reason
+                OR NEW.closure_confirmed_by IS NULL
+                OR NEW.closure_confirmed_by IS NOT DISTINCT FROM NEW.closed_by)) THEN
         RAISE EXCEPTION 'a safeguarding closure is confirmed by a second person'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_safeguarding_confirmed';
     END IF;
@@ -79,3 +82,57 @@ CREATE TRIGGER contact_on_running_pairing BEFORE INSERT ON contact
 
 -- The few pairings closed asking to pair the child again first, for the waiting list's head.
 CREATE INDEX pairing_re_pair ON pairing (child_id, ended_on) WHERE re_pair AND status = 'closed';
+
+-- A child whose pairing is suspended stays in the programme until the suspension is settled.
+CREATE OR REPLACE FUNCTION child_exit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status = 'exited' AND OLD.status <> 'exited' AND EXISTS (
+        SELECT 1 FROM pairing WHERE child_id = NEW.id AND status IN ('active', 'suspended')) THEN
+        RAISE EXCEPTION 'close the active pairing before the child exits'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'child_exit_without_active_pairing';
+    END IF;
+    RETURN NEW;
+END $$;
+
+-- A suspended pairing keeps its place in the volunteer's capacity (cancelled, it runs again),
+-- and a volunteer under a safeguarding suspension is paired with no other child meanwhile.
+CREATE OR REPLACE FUNCTION pairing_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v_status   volunteer_status;
+    v_capacity smallint;
+    v_taken    integer;
+BEGIN
+    IF NEW.status <> 'active' OR (TG_OP = 'UPDATE' AND OLD.status = 'active'
+                                   AND OLD.volunteer_id = NEW.volunteer_id
+                                   AND OLD.child_id = NEW.child_id) THEN
+        RETURN NEW;
+    END IF;
+
+    SELECT status, capacity INTO v_status, v_capacity
+    FROM volunteer WHERE id = NEW.volunteer_id FOR UPDATE;
+    IF v_status IS DISTINCT FROM 'active' THEN
+        RAISE EXCEPTION 'the volunteer is not active'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_volunteer_active';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pairing WHERE volunteer_id = NEW.volunteer_id
+                                       AND status = 'suspended' AND id <> NEW.id) THEN
+        RAISE EXCEPTION 'the volunteer has a pairing suspended for a safeguarding concern'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_volunteer_suspended';
+    END IF;
+    SELECT count(*) INTO v_taken FROM pairing
+    WHERE volunteer_id = NEW.volunteer_id AND status IN ('active', 'suspended') AND id <> NEW.id;
+    IF v_taken >= v_capacity THEN
+        RAISE EXCEPTION 'the volunteer has no place left'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_volunteer_capacity';
+    END IF;
+
+    IF EXISTS (SELECT 1 FROM child WHERE id = NEW.child_id AND status = 'exited') THEN
+        RAISE EXCEPTION 'the child has exited the programme'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_child_not_exited';
+    END IF;
+    IF NOT consent_current(NEW.child_id, 'pairing', NEW.started_on) THEN
+        RAISE EXCEPTION 'no current pairing consent from a guardian'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'pairing_consent_current';
+    END IF;
+    RETURN NEW;
+END $$;

@@ -89,11 +89,13 @@ pub async fn find(
     scope: &Scope,
     id: Uuid,
 ) -> sqlx::Result<Option<(Contact, Option<Uuid>)>> {
+    // A volunteer no longer reaches the entries of a pairing suspended for a safeguarding
+    // concern: she neither reads nor corrects them.
     let row = contacts_where!(
         "WHERE k.id = $1
            AND ($2::text IS NULL OR s.region_code LIKE $2)
            AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
-           AND ($4::uuid IS NULL OR p.volunteer_id = $4)",
+           AND ($4::uuid IS NULL OR (p.volunteer_id = $4 AND p.status <> 'suspended'))",
         id,
         scope.region_like(),
         scope.station_ids(),
@@ -113,7 +115,8 @@ pub struct PairingFacts {
 
 /// A pairing the caller may reach, with what the contact rules need of it. Whom the caller
 /// reaches is the scope auth gives her: a region's or a manager's stations, a volunteer's own
-/// pairings (the same conditions as every other read of a pairing).
+/// pairings (the same conditions as every other read of a pairing), but not one suspended for a
+/// safeguarding concern.
 pub async fn pairing(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<PairingFacts>> {
     sqlx::query_as!(
         PairingFacts,
@@ -122,7 +125,7 @@ pub async fn pairing(db: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Optio
            WHERE p.id = $1
              AND ($2::text IS NULL OR s.region_code LIKE $2)
              AND ($3::uuid[] IS NULL OR p.station_id = ANY($3))
-             AND ($4::uuid IS NULL OR p.volunteer_id = $4)"#,
+             AND ($4::uuid IS NULL OR (p.volunteer_id = $4 AND p.status <> 'suspended'))"#,
         id,
         scope.region_like(),
         scope.station_ids(),

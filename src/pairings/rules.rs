@@ -74,12 +74,18 @@ pub const PAIRING_CLOSED: Refusal = Refusal::conflict("pairing_closed", "error.p
 pub const PAIRING_SUSPENDED: Refusal =
     Refusal::conflict("pairing_suspended", "error.pairing_suspended");
 
+/// A volunteer under a safeguarding suspension is paired with no other child meanwhile.
+pub const VOLUNTEER_SUSPENDED: Refusal =
+    Refusal::conflict("volunteer_suspended", "error.volunteer_suspended")
+        .enforced_by("pairing_volunteer_suspended");
+inventory::submit! { VOLUNTEER_SUSPENDED }
+
 /// Only a suspended pairing has a safeguarding closure to confirm or cancel.
 pub const PAIRING_NOT_SUSPENDED: Refusal =
     Refusal::conflict("pairing_not_suspended", "error.pairing_not_suspended");
 
-/// A safeguarding closure takes effect when someone other than the person who suspended the
-/// pairing confirms it.
+/// A safeguarding closure takes effect, or is cancelled, when someone other than the person
+/// who suspended the pairing says so.
 pub const SECOND_PERSON_NEEDED: Refusal =
     Refusal::forbidden("second_person_needed", "error.second_person_needed")
         .enforced_by("pairing_safeguarding_confirmed");

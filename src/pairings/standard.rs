@@ -197,6 +197,11 @@ pub async fn set(
     }
     let standard = input.validate().map_err(AppError::validation)?;
     let mut tx = db.begin().await?;
+    // Every running pairing below is judged again in this transaction: a province's are more
+    // than a request's statement timeout allows.
+    sqlx::query("SET LOCAL statement_timeout = 0")
+        .execute(&mut *tx)
+        .await?;
     let written = write_standard(&mut tx, code.as_str(), &standard, input.version, user.id).await?;
     if !written {
         drop(tx);

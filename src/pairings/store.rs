@@ -99,7 +99,8 @@ pub async fn lock_volunteer(
         return Ok(None);
     };
     let paired = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM pairing WHERE volunteer_id = $1 AND status = 'active'"#,
+        r#"SELECT count(*) AS "n!" FROM pairing
+           WHERE volunteer_id = $1 AND status IN ('active', 'suspended')"#,
         volunteer
     )
     .fetch_one(&mut *tx)
@@ -200,11 +201,12 @@ pub async fn confirm_closing(tx: &mut PgConnection, id: Uuid, by: Uuid) -> sqlx:
     Ok(())
 }
 
-/// A suspended pairing's closing cancelled: it runs again, as it was before.
+/// A suspended pairing's closing cancelled: it runs again, as it was before. The note that
+/// suspended it stays on the record (the audit trail says when it was suspended and cancelled).
 pub async fn cancel_closing(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE pairing SET status = 'active', ended_on = NULL, closure_reason = NULL,
-                closure_note = NULL, closing_talk_child = NULL, closing_talk_guardian = NULL,
+                closing_talk_child = NULL, closing_talk_guardian = NULL,
                 closure_decided_by = NULL, re_pair = false, closed_by = NULL
          WHERE id = $1",
         id
@@ -212,6 +214,21 @@ pub async fn cancel_closing(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<()>
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// Whether a child or a volunteer has a pairing suspended for a safeguarding concern.
+pub async fn has_suspended(
+    tx: &mut PgConnection,
+    (child, volunteer): (Option<Uuid>, Option<Uuid>),
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pairing WHERE status = 'suspended'
+                           AND (child_id = $1 OR volunteer_id = $2)) AS "suspended!""#,
+        child,
+        volunteer
+    )
+    .fetch_one(tx)
+    .await
 }
 
 /// Who suspended a pairing, if it is suspended.
@@ -232,7 +249,7 @@ pub async fn close_active(
     sqlx::query_scalar!(
         "UPDATE pairing SET status = 'closed', ended_on = greatest($3, started_on),
                 closure_reason = $4
-         WHERE status IN ('active', 'suspended') AND (child_id = $1 OR volunteer_id = $2)
+         WHERE status = 'active' AND (child_id = $1 OR volunteer_id = $2)
          RETURNING id",
         child,
         volunteer,

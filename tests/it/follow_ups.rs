@@ -484,9 +484,9 @@ async fn erasing_the_child_erases_what_was_asked_and_answered() {
         left,
         [
             ("（已删除）".to_owned(), Some("（已删除）".to_owned()), true),
-            ("（已删除）".to_owned(), None, false),
+            ("（已删除）".to_owned(), Some("（已删除）".to_owned()), true),
         ],
-        "the text goes, that it was done stays"
+        "the text goes, that it was done stays, and an open one is closed with it"
     );
     let (_, list) = w.staff.get_json("/api/v1/follow-ups").await;
     assert!(!list.to_string().contains(ACTION));

@@ -293,6 +293,14 @@ async fn a_safeguarding_closure_suspends_at_once_and_takes_effect_only_when_a_se
         status == StatusCode::NOT_FOUND || status == StatusCode::CONFLICT,
         "{status}"
     );
+    let (status, _) = her
+        .get_json(&format!("/api/v1/pairings/{id}/contacts"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "her entries are out of her reach meanwhile"
+    );
     let direct = sqlx::query("INSERT INTO contact (pairing_id, contacted_on, mode) VALUES ($1, DATE '2026-06-01', 'call')")
         .bind(id)
         .execute(p)
@@ -307,6 +315,49 @@ async fn a_safeguarding_closure_suspends_at_once_and_takes_effect_only_when_a_se
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // Her other children wait: she is paired with no one else meanwhile.
+    let another = fixtures::pairable_child(p, station).await;
+    let (status, body) = first
+        .post_json(
+            "/api/v1/pairings",
+            &json!({"child_id": another, "volunteer_id": volunteer, "started_on": "2026-06-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "volunteer_suspended");
+    // No other way settles it: not a transfer, not the child's exit, not another closing.
+    let other_station = fixtures::station(p, crate::fixtures::YUNDING).await;
+    let (province, _) = app.logged_in("admin", "51").await;
+    let (status, body) = province
+        .post_json(
+            &format!("/api/v1/children/{child}/transfer"),
+            &json!({"station_id": other_station, "region_code": crate::fixtures::YUNDING, "version": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "pairing_suspended");
+    let exit = sqlx::query(
+        "UPDATE child SET status = 'exited', exit_reason = 'family_moved', exited_on = DATE '2026-07-01'
+         WHERE id = $1",
+    )
+    .bind(child)
+    .execute(p)
+    .await;
+    assert_eq!(
+        fixtures::violated(exit),
+        "child_exit_without_active_pairing"
+    );
+    let rewritten = sqlx::query(
+        "UPDATE pairing SET status = 'closed', closure_reason = 'transferred' WHERE id = $1",
+    )
+    .bind(id)
+    .execute(p)
+    .await;
+    assert_eq!(
+        fixtures::violated(rewritten),
+        "pairing_safeguarding_confirmed"
+    );
 
     // The person who suspended it cannot confirm it, nor can anyone skip the suspension.
     let (status, body) = first
@@ -378,7 +429,14 @@ async fn a_cancelled_suspension_resumes_the_pairing_for_the_volunteer() {
     assert!(page.contains("结对已暂停，等待确认") && page.contains("确认结束结对"));
     assert!(!her.get("/me").await.text().await.unwrap().contains("小雨"));
 
-    let page = staff
+    // Not by the one who suspended it: a second staff member decides.
+    let refused = staff
+        .post_form(&format!("/pairings/{id}/close/cancel"), &[])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(pairing_status(p, id).await, "suspended");
+    let (second, _) = app.logged_in("staff", "510681").await;
+    let page = second
         .post_form(&format!("/pairings/{id}/close/cancel"), &[])
         .await;
     assert!(page.status().is_success() || page.status().is_redirection());

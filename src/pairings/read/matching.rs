@@ -44,7 +44,8 @@ pub async fn candidates(
     sqlx::query_as!(
         Candidate,
         r#"SELECT v.id, v.name, v.status AS "status: VolunteerStatus", v.skills, v.capacity,
-                  (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id AND p.status = 'active') AS "paired!",
+                  (SELECT count(*) FROM pairing p WHERE p.volunteer_id = v.id
+                                                   AND p.status IN ('active', 'suspended')) AS "paired!",
                   v.station_id, s.name AS "station_name?", coalesce(s.region_code, v.region_code) AS "place!",
                   EXISTS (SELECT 1 FROM pairing p WHERE p.volunteer_id = v.id AND p.child_id = $4
                           AND p.status = 'active') AS "paired_with_child!"
@@ -57,7 +58,11 @@ pub async fn candidates(
                            AND (v.region_code LIKE $5
                                 OR v.station_id IN (SELECT id FROM station WHERE region_code LIKE $5))
                            AND (SELECT count(*) FROM pairing p
-                                WHERE p.volunteer_id = v.id AND p.status = 'active') < v.capacity
+                                WHERE p.volunteer_id = v.id
+                                  AND p.status IN ('active', 'suspended')) < v.capacity
+                           -- under a safeguarding suspension, paired with no other child
+                           AND NOT EXISTS (SELECT 1 FROM pairing p
+                                           WHERE p.volunteer_id = v.id AND p.status = 'suspended')
                  END
            ORDER BY v.name COLLATE zh_pinyin, v.id
            LIMIT 2000"#,

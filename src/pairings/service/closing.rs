@@ -81,8 +81,7 @@ pub enum Suspension {
 }
 
 /// Confirms or cancels the safeguarding closure of a suspended pairing in the caller's scope
-/// (audited). Only someone other than the person who suspended it confirms it; anyone in scope
-/// may cancel it.
+/// (audited), by someone other than the person who suspended it.
 pub async fn settle_suspension(
     db: &PgPool,
     user: &CurrentUser,
@@ -98,11 +97,12 @@ pub async fn settle_suspension(
     if status != PairingStatus::Suspended {
         return Err(PAIRING_NOT_SUSPENDED.error());
     }
+    // Neither confirmed nor cancelled by the one who suspended it: a second person decides.
+    if store::suspended_by(&mut tx, id).await? == Some(user.id) {
+        return Err(SECOND_PERSON_NEEDED.error());
+    }
     let action = match what {
         Suspension::Confirm => {
-            if store::suspended_by(&mut tx, id).await? == Some(user.id) {
-                return Err(SECOND_PERSON_NEEDED.error());
-            }
             store::confirm_closing(&mut tx, id, user.id).await?;
             "confirm_closing"
         }

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::super::model::{ClosureReason, Transfer, TransferInput};
-use super::super::rules::TRANSFER_SAME_STATION;
+use super::super::rules::{PAIRING_SUSPENDED, TRANSFER_SAME_STATION};
 use super::super::store;
 use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
@@ -116,6 +116,11 @@ async fn transfer(
     };
     let mut tx = db.begin().await?;
     audit::record(&mut *tx, event("out", &[])).await?;
+    // A pairing suspended for a safeguarding concern is settled (confirmed or cancelled) first:
+    // a transfer would close it unconfirmed.
+    if store::has_suspended(&mut tx, (child, volunteer)).await? {
+        return Err(PAIRING_SUSPENDED.error());
+    }
     let to = (station.id, station.region_code.as_str());
     let (version, region) = (transfer.version, transfer.region_code.as_str());
     let moved = match person.kind {
