@@ -69,6 +69,12 @@ pub struct Pairing {
     /// Why, in words: what is overdue or due within the week, and attempts without reaching
     /// the child.
     pub health_reasons: Vec<String>,
+    /// The mark and its reasons as the volunteer reads them: by her contacts and home visits
+    /// (staff's check-ins are staff's to keep).
+    #[serde(skip)]
+    pub own_health: Option<Health>,
+    #[serde(skip)]
+    pub own_reasons: Vec<String>,
     /// Optimistic-concurrency version.
     pub version: i32,
     #[serde(with = "time::serde::rfc3339")]
@@ -129,8 +135,8 @@ impl From<Pairing> for OwnPairing {
             last_contact_on: p.last_contact_on,
             contact_due_on: p.contact_due_on,
             home_visit_due_on: p.home_visit_due_on,
-            health: p.health,
-            health_reasons: p.health_reasons,
+            health: p.own_health,
+            health_reasons: p.own_reasons,
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -196,7 +202,7 @@ pub struct ListQuery {
     pub child_id: Option<String>,
     /// Of this volunteer.
     pub volunteer_id: Option<String>,
-    /// `active` or `closed`.
+    /// `active`, `suspended` or `closed`.
     pub status: Option<String>,
     /// `new`, `on_track`, `due_soon` or `overdue`.
     pub health: Option<String>,

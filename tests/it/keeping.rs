@@ -526,3 +526,74 @@ async fn a_closing_records_the_talks_and_who_decided_and_a_child_to_re_pair_head
         .await;
     assert_eq!(invalid.0, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_volunteers_access_copy_holds_the_check_ins_with_her_and_her_surveys_not_the_guardians() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let station = fixtures::station(p, LONGJU).await;
+    let volunteer = fixtures::volunteer(p, station, "active", 3).await;
+    let child = fixtures::pairable_child(p, station).await;
+    let id = fixtures::pair(p, child, volunteer, station).await.unwrap();
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    for (with, note) in [
+        ("volunteer", "她说最近工作忙，想每两周见一次"),
+        ("guardian", "奶奶很满意这次结对"),
+    ] {
+        let (status, body) = staff
+            .post_json(
+                &format!("/api/v1/pairings/{id}/check-ins"),
+                &json!({"with": with, "mode": "call", "rating": 4, "note": note}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    for respondent in ["volunteer", "guardian"] {
+        let (status, body) = staff
+            .post_json(
+                &format!("/api/v1/pairings/{id}/surveys"),
+                &json!({"respondent": respondent, "answers": {"trust": 4, "enjoy": 4, "talks": 3,
+                        "support": 4, "change": if respondent == "volunteer" { 5 } else { 1 }}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, request) = staff
+        .post_json(
+            "/api/v1/requests",
+            &json!({
+                "kind": "access", "volunteer_id": volunteer, "requester_name": "张秀英",
+                "requester_relation": "self", "channel": "in_person",
+                "received_on": crate::harness::today(), "identity_check": "核对身份证"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let sheets = crate::privacy::copy(
+        &staff,
+        &format!(
+            "/api/v1/requests/{}/export?format=xlsx",
+            request["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    let text = format!("{sheets:?}");
+    assert!(
+        text.contains("她说最近工作忙"),
+        "the check-in with her: {text}"
+    );
+    assert!(
+        !text.contains("奶奶很满意这次结对"),
+        "the guardian's check-in is the child's"
+    );
+    let surveys = sheets
+        .iter()
+        .find(|(name, _)| name.contains("结对关系问卷"))
+        .expect("a surveys sheet");
+    assert_eq!(
+        surveys.1.len(),
+        3,
+        "a title, the headings and her survey: {surveys:?}"
+    );
+    assert!(surveys.1[2].contains(&"4".to_owned()) && surveys.1[2].contains(&"5".to_owned()));
+}

@@ -59,10 +59,19 @@ impl Row {
         };
         let active = self.status == PairingStatus::Active;
         let health = active.then(|| Health::of(self.started_on, dues, today));
-        let health_reasons = if active {
-            Health::reasons(dues, self.unreached_streak, today)
-        } else {
-            Vec::new()
+        let reasons = |dues| {
+            if active {
+                Health::reasons(dues, self.unreached_streak, today)
+                    .iter()
+                    .map(|r| r.words(lang))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        };
+        let hers = Dues {
+            check_in: None,
+            ..dues
         };
         Pairing {
             id: self.id,
@@ -95,7 +104,9 @@ impl Row {
             home_visit_due_on: self.home_visit_due_on,
             check_in_due_on: self.check_in_due_on,
             health,
-            health_reasons: health_reasons.iter().map(|r| r.words(lang)).collect(),
+            health_reasons: reasons(dues),
+            own_health: active.then(|| Health::of(self.started_on, hers, today)),
+            own_reasons: reasons(hers),
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

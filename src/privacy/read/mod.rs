@@ -5,6 +5,7 @@
 //! includes them deliberately: the requester may be the person concerned.
 
 mod follow_ups;
+mod support;
 
 use std::collections::HashMap;
 
@@ -404,7 +405,8 @@ pub async fn child_copy(
 }
 
 /// Everything held about a volunteer: her record, pairings, the sessions she attended, the
-/// follow-ups about her and the replies to her contacts, and the audit trail of who opened and changed it.
+/// check-ins held with her, the follow-ups about her and the replies to her contacts, her
+/// relationship surveys, and the audit trail of who opened and changed it.
 pub async fn volunteer_copy(
     db: &PgPool,
     lang: Lang,
@@ -481,6 +483,7 @@ pub async fn volunteer_copy(
     .into_iter()
     .map(|a| vec![a.held_on.to_string(), a.title, word(lang, "activity.kind", &a.kind), a.station])
     .collect();
+    let [check_ins, surveys] = support::of_volunteer(db, lang, volunteer).await?;
     let follow_ups = follow_ups::of_volunteer(db, lang, volunteer).await?;
     let trail = trail(db, lang, TrailOf::Volunteer(volunteer)).await?;
     Ok(vec![
@@ -508,7 +511,9 @@ pub async fn volunteer_copy(
             ],
             attendance,
         ),
+        check_ins,
         follow_ups,
+        surveys,
         trail,
     ])
 }
