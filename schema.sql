@@ -3276,6 +3276,13 @@ CREATE INDEX pairing_closed_on ON public.pairing USING btree (ended_on) INCLUDE 
 
 
 --
+-- Name: pairing_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_due ON public.pairing USING btree (due_on, station_id) WHERE (status = 'active'::public.pairing_status);
+
+
+--
 -- Name: pairing_first_activity; Type: INDEX; Schema: public; Owner: -
 --
 

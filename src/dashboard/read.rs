@@ -503,18 +503,24 @@ pub async fn unreached_pairings(
     streak: i32,
     limit: i64,
 ) -> sqlx::Result<(Vec<UnreachedPairing>, i64)> {
-    let rows = sqlx::query!(
+    // The page of pairings is chosen first (the partial index of such pairings holds few), and
+    // only its rows are joined to their names; the count reads the same index alone.
+    let items = sqlx::query_as!(
+        UnreachedPairing,
         r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
-                  p.unreached_streak AS attempts, count(*) OVER () AS "total!"
-           FROM pairing p
+                  p.unreached_streak AS attempts
+           FROM (SELECT p.id, p.child_id, p.volunteer_id, p.station_id, p.unreached_streak
+                 FROM pairing p
+                 WHERE p.status = 'active' AND p.unreached_streak >= 3 AND p.unreached_streak >= $3
+                   AND ($1::text IS NULL
+                        OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
+                   AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+                 ORDER BY p.unreached_streak DESC, p.id
+                 LIMIT $4) p
            JOIN station s ON s.id = p.station_id
            JOIN child c ON c.id = p.child_id
            JOIN volunteer v ON v.id = p.volunteer_id
-           WHERE p.status = 'active' AND p.unreached_streak >= 3 AND p.unreached_streak >= $3
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           ORDER BY p.unreached_streak DESC, p.id
-           LIMIT $4"#,
+           ORDER BY p.unreached_streak DESC, p.id"#,
         focus.region_like(),
         focus.station_ids(),
         streak,
@@ -522,16 +528,17 @@ pub async fn unreached_pairings(
     )
     .fetch_all(db)
     .await?;
-    let total = rows.first().map_or(0, |r| r.total);
-    let items = rows
-        .into_iter()
-        .map(|r| UnreachedPairing {
-            id: r.id,
-            child_name: r.child_name,
-            volunteer_name: r.volunteer_name,
-            station_name: r.station_name,
-            attempts: r.attempts,
-        })
-        .collect();
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM pairing p
+           WHERE p.status = 'active' AND p.unreached_streak >= 3 AND p.unreached_streak >= $3
+             AND ($1::text IS NULL
+                  OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
+             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))"#,
+        focus.region_like(),
+        focus.station_ids(),
+        streak
+    )
+    .fetch_one(db)
+    .await?;
     Ok((items, total))
 }
