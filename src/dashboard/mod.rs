@@ -4,9 +4,10 @@
 //! Every figure is counted on each request, from counts the records' triggers keep exact in the
 //! writing transaction — people by region and status, pairings, contacts, activities,
 //! person-visits and fulfilled wishes per station and day and month, the queue of open concerns,
-//! each child's `waiting_since` and each pairing's `quiet_since` — or from the records themselves
-//! where they are few (stations, a period's activities by kind, alerts' first rows). A write
-//! shows in the next request; nothing is cached.
+//! each child's `waiting_since` and each pairing's due days — or from the records themselves
+//! where they are few (stations, a period's activities by kind, alerts' first rows) or move with
+//! the calendar (the figures of pairing support, `support`). A write shows in the next request;
+//! nothing is cached.
 
 pub mod api;
 pub mod model;

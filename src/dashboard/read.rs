@@ -1,8 +1,8 @@
 //! The dashboard's reads: one grouped pass over each kind of record, split by area. These are
 //! figures — counts across every area's tables and the counts their triggers keep — and decide
 //! no rule: which days a station opened is asked of the stations area, the open concerns of the
-//! contacts area. The alerts' thresholds are the dashboard's own (see `model`); a pairing
-//! goes quiet by the check-in rule of `crate::domain::pairing::Health`.
+//! contacts area. The alerts' thresholds are the dashboard's own (see `model`); a pairing is
+//! overdue by the rule of `crate::domain::pairing::Health`, read from its `due_on`.
 //!
 //! Every query takes the focus as `$1` (a region `LIKE` pattern, or `NULL`), `$2` (station
 //! ids, or `NULL`) and `$3`, the length of region code to group by — or 0 to group by station.
