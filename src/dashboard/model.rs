@@ -360,7 +360,8 @@ impl Figures {
     }
 }
 
-fn percent(rate: Option<f64>) -> String {
+/// A rate per hundred as the page shows it (`85.3%`, or a dash).
+pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"))
 }
 

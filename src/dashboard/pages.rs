@@ -78,10 +78,7 @@ struct DashboardPage {
 impl DashboardPage {
     /// Running pairings meeting their standard, per hundred, as the page shows it.
     fn meeting_text(&self) -> String {
-        self.total
-            .support
-            .meeting_rate(self.total.pairings_active)
-            .map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"))
+        super::model::percent(self.total.support.meeting_rate(self.total.pairings_active))
     }
 
     /// Message key of a pairing-length bucket.

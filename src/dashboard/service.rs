@@ -148,7 +148,13 @@ pub async fn breakdown_of(
         read::pairings(db, focus, len, &mut pairings),
         read::activities(db, focus, few.as_deref(), len, period, &mut activities),
         read::station_counts(db, focus, few.as_deref(), len, period, &mut counts),
-        super::support::read(db, focus, len, period, today),
+        super::support::read(
+            db,
+            (focus.region_like(), focus.station_ids()),
+            len,
+            (period.from, period.to),
+            today,
+        ),
     )?;
     let mut by_area = station_figures(stations, open);
     for part in [people, children, pairings, activities, counts] {

@@ -9,11 +9,12 @@
 //! every other figure, except the median: a median does not add up, so each area's and the
 //! focus's own are read apart.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
 
-use super::model::{Focus, Period, Tally};
 use crate::domain::pairing::{ClosureReason, DUE_SOON_DAYS};
 
 /// A pairing that ended within this many days of its start ended early.
@@ -53,11 +54,11 @@ pub struct Support {
     pub median_pairing_days: Option<i64>,
     /// How many lasted how long (`under_90`, `90_to_179`, `180_to_364`, `365_to_729`,
     /// `730_and_more` days).
-    pub pairing_days_distribution: Tally,
+    pub pairing_days_distribution: BTreeMap<&'static str, i64>,
     /// Of those, the ones that ended within 180 days of their start.
     pub early_closures: i64,
     /// Those by closure reason.
-    pub early_closures_by_reason: Tally,
+    pub early_closures_by_reason: BTreeMap<&'static str, i64>,
 }
 
 impl Default for Support {
@@ -142,19 +143,18 @@ fn mean(sum: f64, n: i64) -> Option<f64> {
 /// Support figures by area key.
 pub type ByArea = std::collections::HashMap<Option<String>, Support>;
 
-/// Reads the support figures of a focus by area (`len` as every dashboard read takes it), and
-/// the focus's own median length.
+/// Reads the support figures of a focus — its stations by region `LIKE` pattern or ids, as every
+/// dashboard read takes them — by area (`len` as they take it too), and the focus's own median
+/// length over the pairings ended between `from` and `to`.
 #[tracing::instrument(skip(db))]
 pub async fn read(
     db: &sqlx::PgPool,
-    focus: &Focus,
+    (region, stations): (Option<String>, Option<&[Uuid]>),
     len: i32,
-    period: Period,
+    (from, to): (Date, Date),
     today: Date,
 ) -> sqlx::Result<(ByArea, Option<i64>)> {
     let mut out = ByArea::new();
-    let region = focus.region_like();
-    let stations: Option<&[Uuid]> = focus.station_ids();
     let soon = today + time::Duration::days(DUE_SOON_DAYS);
     let running = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
@@ -205,8 +205,8 @@ pub async fn read(
         region,
         stations,
         len,
-        period.from,
-        period.to,
+        from,
+        to,
         &LENGTHS.map(|(_, from)| from)[..],
         EARLY_DAYS
     )
@@ -223,8 +223,8 @@ pub async fn read(
         region,
         stations,
         len,
-        period.from,
-        period.to
+        from,
+        to
     )
     .fetch_all(db);
     let whole = sqlx::query_scalar!(
@@ -235,8 +235,8 @@ pub async fn read(
              AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
         region,
         stations,
-        period.from,
-        period.to
+        from,
+        to
     )
     .fetch_one(db);
     let (running, follow_ups, ended, medians, whole) =

@@ -6,58 +6,19 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use time::Duration;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::explain;
-use super::record::{CloseForm, detail_page};
+use super::record::{CloseForm, FlagForm, detail_page};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::pairings::follow_up::{
     self,
-    model::{DoneInput, FollowUp, FollowUpInput, ListQuery, StatusFilter},
+    model::{DoneInput, FollowUp, ListQuery, StatusFilter},
 };
 use crate::web::error::AppError;
 use crate::web::paging::{ListView, PageRequest};
 use crate::web::{AppState, Errors, PageContext, Query, flash, parse_id, render};
-
-/// The flag form as posted from an entry on the pairing's page (and as it comes back refused).
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct FlagForm {
-    pub contact_id: String,
-    pub check_in_id: String,
-    pub assignee_id: String,
-    pub action: String,
-    pub due_on: String,
-}
-
-impl FlagForm {
-    /// A blank form: a week to do it.
-    pub fn blank() -> FlagForm {
-        FlagForm {
-            due_on: (crate::domain::today() + Duration::days(7)).to_string(),
-            ..FlagForm::default()
-        }
-    }
-
-    /// Whether it was posted for this entry.
-    pub fn names(&self, entry: &Uuid) -> bool {
-        let id = entry.to_string();
-        self.contact_id.trim() == id || self.check_in_id.trim() == id
-    }
-
-    fn input(&self) -> FollowUpInput {
-        let some = |s: &str| Some(s.to_owned());
-        FollowUpInput {
-            contact_id: some(&self.contact_id),
-            check_in_id: some(&self.check_in_id),
-            assignee_id: some(&self.assignee_id),
-            action: some(&self.action),
-            due_on: some(&self.due_on),
-        }
-    }
-}
 
 /// Where a follow-up's entry stands on the pairing's page.
 fn anchor(f: &FollowUp) -> String {

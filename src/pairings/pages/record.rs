@@ -13,7 +13,10 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::contacts::model::ContactMode;
 use crate::contacts::model::{Contact, Topic};
 use crate::pairings::check_in::{CheckIn, CheckInFlag, CheckInInput, CheckInWith};
-use crate::pairings::follow_up::{self, Assignee, model::FollowUp};
+use crate::pairings::follow_up::{
+    self, Assignee,
+    model::{FollowUp, FollowUpInput},
+};
 use crate::pairings::model::{CloseInput, ClosureDecidedBy, ClosureReason, Pairing, WaitingChild};
 use crate::pairings::service;
 use crate::pairings::survey::{self, SurveyForm, SurveyRespondent, Surveys};
@@ -37,7 +40,7 @@ pub(super) struct DetailPage {
     /// flag form as typed.
     follow_ups: Vec<FollowUp>,
     assignees: Vec<Assignee>,
-    pub(super) follow_up: super::follow_up::FlagForm,
+    pub(super) follow_up: FlagForm,
     close: CloseForm,
     pub(super) errors: Errors,
     pub(super) message: Option<String>,
@@ -105,11 +108,11 @@ impl DetailPage {
     }
 
     /// An entry's flag form as typed when it was refused, else blank with a week to do it.
-    fn flag_form(&self, entry: &Uuid) -> super::follow_up::FlagForm {
+    fn flag_form(&self, entry: &Uuid) -> FlagForm {
         if self.flag_refused(entry) {
             self.follow_up.clone()
         } else {
-            super::follow_up::FlagForm::blank()
+            FlagForm::blank()
         }
     }
 
@@ -206,6 +209,44 @@ impl CheckInForm {
 
     pub fn flagged(&self, f: &CheckInFlag) -> bool {
         self.flags.iter().any(|x| x == f.as_str())
+    }
+}
+
+/// The flag form as posted from an entry on the pairing's page (and as it comes back refused).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct FlagForm {
+    pub contact_id: String,
+    pub check_in_id: String,
+    pub assignee_id: String,
+    pub action: String,
+    pub due_on: String,
+}
+
+impl FlagForm {
+    /// A blank form: a week to do it.
+    pub fn blank() -> FlagForm {
+        FlagForm {
+            due_on: (crate::domain::today() + time::Duration::days(7)).to_string(),
+            ..FlagForm::default()
+        }
+    }
+
+    /// Whether it was posted for this entry.
+    pub fn names(&self, entry: &Uuid) -> bool {
+        let id = entry.to_string();
+        self.contact_id.trim() == id || self.check_in_id.trim() == id
+    }
+
+    pub(super) fn input(&self) -> FollowUpInput {
+        let some = |s: &str| Some(s.to_owned());
+        FollowUpInput {
+            contact_id: some(&self.contact_id),
+            check_in_id: some(&self.check_in_id),
+            assignee_id: some(&self.assignee_id),
+            action: some(&self.action),
+            due_on: some(&self.due_on),
+        }
     }
 }
 
