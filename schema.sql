@@ -382,6 +382,20 @@ CREATE TYPE public.pairing_status AS ENUM (
 
 
 --
+-- Name: pairing_support_row; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.pairing_support_row AS (
+	station_id uuid,
+	status public.pairing_status,
+	due_on date,
+	check_in_due_on date,
+	relationship_score numeric,
+	sign integer
+);
+
+
+--
 -- Name: region_level; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -1187,6 +1201,15 @@ END $$;
 
 
 --
+-- Name: due_soon_days(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.due_soon_days() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$SELECT 7$$;
+
+
+--
 -- Name: erased(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1473,6 +1496,123 @@ BEGIN
     WHERE c.id IN (OLD.child_id, NEW.child_id)
       AND c.waiting_since IS DISTINCT FROM child_waiting_since(c.id, c.created_at);
     RETURN NULL;
+END $$;
+
+
+--
+-- Name: pairing_support_add(public.pairing_support_row[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_support_add(p_rows public.pairing_support_row[]) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF coalesce(cardinality(p_rows), 0) = 0 THEN
+        RETURN;
+    END IF;
+    INSERT INTO pairing_tally (station_id, active)
+    SELECT DISTINCT r.station_id, 0 FROM unnest(p_rows) r
+    ON CONFLICT (station_id) DO NOTHING;
+    PERFORM 1 FROM pairing_tally
+    WHERE station_id IN (SELECT r.station_id FROM unnest(p_rows) r)
+    ORDER BY station_id FOR UPDATE;
+    UPDATE pairing_tally t SET
+        scored = t.scored + x.scored,
+        score_sum = t.score_sum + x.score_sum,
+        overdue = t.overdue + x.overdue,
+        check_ins_due = t.check_ins_due + x.check_ins_due,
+        check_ins_overdue = t.check_ins_overdue + x.check_ins_overdue,
+        updated_at = now()
+    FROM (
+        SELECT r.station_id,
+               coalesce(sum(r.sign) FILTER (WHERE r.relationship_score IS NOT NULL), 0) AS scored,
+               coalesce(sum(r.sign * r.relationship_score), 0) AS score_sum,
+               coalesce(sum(r.sign) FILTER (WHERE r.due_on < d.due_as_of), 0) AS overdue,
+               coalesce(sum(r.sign) FILTER (
+                   WHERE r.check_in_due_on BETWEEN d.due_as_of AND d.due_as_of + due_soon_days()), 0)
+                   AS check_ins_due,
+               coalesce(sum(r.sign) FILTER (WHERE r.check_in_due_on < d.due_as_of), 0)
+                   AS check_ins_overdue
+        FROM unnest(p_rows) r JOIN pairing_tally d USING (station_id)
+        WHERE r.status = 'active'
+        GROUP BY r.station_id) x
+    WHERE t.station_id = x.station_id;
+END $$;
+
+
+--
+-- Name: pairing_support_moves(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_support_moves() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM pairing_support_add(array_agg(
+            ROW(n.station_id, n.status, n.due_on, n.check_in_due_on, n.relationship_score, 1)::pairing_support_row))
+        FROM new_rows n;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM pairing_support_add(array_agg(
+            ROW(o.station_id, o.status, o.due_on, o.check_in_due_on, o.relationship_score, -1)::pairing_support_row))
+        FROM old_rows o;
+    ELSE
+        PERFORM pairing_support_add(array_agg(x.r))
+        FROM old_rows o JOIN new_rows n USING (id),
+             LATERAL (VALUES
+                 (ROW(o.station_id, o.status, o.due_on, o.check_in_due_on, o.relationship_score, -1)::pairing_support_row),
+                 (ROW(n.station_id, n.status, n.due_on, n.check_in_due_on, n.relationship_score, 1)::pairing_support_row)) x (r)
+        WHERE (o.station_id, o.status, o.due_on, o.check_in_due_on, o.relationship_score)
+              IS DISTINCT FROM (n.station_id, n.status, n.due_on, n.check_in_due_on, n.relationship_score);
+    END IF;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: pairing_support_rebuild(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_support_rebuild() RETURNS void
+    LANGUAGE sql
+    AS $$
+    UPDATE pairing_tally t SET scored = x.scored, score_sum = x.score_sum, due_as_of = NULL,
+                               overdue = 0, check_ins_due = 0, check_ins_overdue = 0,
+                               updated_at = now()
+    FROM (SELECT t.station_id, count(p.relationship_score) AS scored,
+                 coalesce(sum(p.relationship_score), 0) AS score_sum
+          FROM pairing_tally t
+          LEFT JOIN pairing p ON p.station_id = t.station_id AND p.status = 'active'
+          GROUP BY 1) x
+    WHERE t.station_id = x.station_id;
+$$;
+
+
+--
+-- Name: pairing_support_refresh(text, uuid[], date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pairing_support_refresh(p_region text, p_stations uuid[], p_day date) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    stale uuid[];
+BEGIN
+    SELECT array_agg(station_id) INTO stale FROM (
+        SELECT t.station_id FROM pairing_tally t JOIN station s ON s.id = t.station_id
+        WHERE t.due_as_of IS DISTINCT FROM p_day
+          AND (p_region IS NULL OR s.region_code LIKE p_region)
+          AND (p_stations IS NULL OR s.id = ANY (p_stations))
+        ORDER BY t.station_id FOR UPDATE OF t) k;
+    IF stale IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE pairing_tally SET scored = 0, score_sum = 0, overdue = 0, check_ins_due = 0,
+                             check_ins_overdue = 0, due_as_of = p_day, updated_at = now()
+    WHERE station_id = ANY (stale);
+    PERFORM pairing_support_add(array_agg(
+        ROW(station_id, status, due_on, check_in_due_on, relationship_score, 1)::pairing_support_row))
+    FROM pairing WHERE station_id = ANY (stale) AND status = 'active';
 END $$;
 
 
@@ -1766,6 +1906,18 @@ END $$;
 --
 
 CREATE FUNCTION public.tally_rebuild() RETURNS void
+    LANGUAGE sql
+    AS $$
+    SELECT tally_rebuild_counts();
+    SELECT pairing_support_rebuild();
+$$;
+
+
+--
+-- Name: tally_rebuild_counts(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tally_rebuild_counts() RETURNS void
     LANGUAGE sql
     AS $$
     DELETE FROM volunteer_tally;
@@ -2373,7 +2525,18 @@ CREATE TABLE public.pairing_tally (
     active integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT pairing_tally_active_check CHECK ((active >= 0))
+    scored integer DEFAULT 0 NOT NULL,
+    score_sum numeric DEFAULT 0 NOT NULL,
+    due_as_of date,
+    overdue integer DEFAULT 0 NOT NULL,
+    check_ins_due integer DEFAULT 0 NOT NULL,
+    check_ins_overdue integer DEFAULT 0 NOT NULL,
+    CONSTRAINT pairing_tally_active_check CHECK ((active >= 0)),
+    CONSTRAINT pairing_tally_check_ins_due_check CHECK ((check_ins_due >= 0)),
+    CONSTRAINT pairing_tally_check_ins_overdue_check CHECK ((check_ins_overdue >= 0)),
+    CONSTRAINT pairing_tally_overdue_check CHECK ((overdue >= 0)),
+    CONSTRAINT pairing_tally_score_sum_check CHECK ((score_sum >= (0)::numeric)),
+    CONSTRAINT pairing_tally_scored_check CHECK ((scored >= 0))
 );
 
 
@@ -3332,6 +3495,13 @@ CREATE INDEX pairing_station_check_in_due ON public.pairing USING btree (station
 
 
 --
+-- Name: pairing_station_closed; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pairing_station_closed ON public.pairing USING btree (station_id, ended_on) INCLUDE (started_on, closure_reason) WHERE (status = 'closed'::public.pairing_status);
+
+
+--
 -- Name: pairing_station_due; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3910,6 +4080,27 @@ CREATE TRIGGER pairing_moves_contacts AFTER UPDATE OF station_id ON public.pairi
 --
 
 CREATE TRIGGER pairing_sets_waiting_since AFTER INSERT OR DELETE OR UPDATE OF child_id, ended_on, status ON public.pairing FOR EACH ROW EXECUTE FUNCTION public.pairing_sets_waiting_since();
+
+
+--
+-- Name: pairing pairing_support_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER pairing_support_delete AFTER DELETE ON public.pairing REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pairing_support_moves();
+
+
+--
+-- Name: pairing pairing_support_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER pairing_support_insert AFTER INSERT ON public.pairing REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pairing_support_moves();
+
+
+--
+-- Name: pairing pairing_support_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER pairing_support_update AFTER UPDATE ON public.pairing REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pairing_support_moves();
 
 
 --

@@ -12,9 +12,11 @@
 //!
 //! The best plan depends on the focus: a province's rows are joined by hashing, a county's few
 //! stations by walking their indexes (the stations' records take those stations' ids, `few`,
-//! when there are few of them). A cached generic plan cannot know which, so these queries
-//! run on [`AppState::figures`](crate::web::AppState::figures), whose connections plan every
-//! statement with its actual parameters.
+//! when there are few of them). A cached generic plan cannot know which, so a province's and a
+//! city's queries run on [`AppState::figures`](crate::web::AppState::figures), whose
+//! connections plan every statement with its actual parameters, and the smaller focuses' on the
+//! main pool, where a statement made only for small focuses may keep a generic plan
+//! ([`Focus::pool`](super::model::Focus::pool)).
 
 use std::collections::HashMap;
 
@@ -136,24 +138,21 @@ pub async fn children(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -
     Ok(())
 }
 
-/// Active pairings at the focus's stations (from the tally the pairing trigger keeps).
+/// Active pairings at the focus's stations, with their support figures on `today` (from the
+/// tally the pairing triggers keep: see [`super::support::running`]).
 #[tracing::instrument(skip(db, into))]
-pub async fn pairings(db: &PgPool, focus: &Focus, len: i32, into: &mut ByArea) -> sqlx::Result<()> {
-    let rows = sqlx::query!(
-        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  sum(t.active)::bigint AS "active!"
-           FROM pairing_tally t JOIN station s ON s.id = t.station_id
-           WHERE ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           GROUP BY 1"#,
-        focus.region_like(),
-        focus.station_ids(),
-        len
-    )
-    .fetch_all(db)
-    .await?;
-    for r in rows {
-        into.entry(r.key).or_default().pairings_active += r.active;
+pub async fn pairings(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+    today: Date,
+    into: &mut ByArea,
+) -> sqlx::Result<()> {
+    let focus = (focus.region_like(), focus.station_ids());
+    for (key, active, support) in super::support::running(db, focus, len, today).await? {
+        let f = into.entry(key).or_default();
+        f.pairings_active += active;
+        f.support.add(&support);
     }
     Ok(())
 }
@@ -328,8 +327,9 @@ pub struct QuietPairing {
     pub due_on: Date,
 }
 
-/// Active pairings with something overdue on `today` under their standard (longest overdue
-/// first, `limit` of them), and how many there are.
+/// Active pairings with something overdue on `today` under their standard, longest overdue
+/// first, `limit` of them (how many there are is a figure of the focus: see
+/// [`super::support::running`]).
 #[tracing::instrument(skip(db))]
 pub async fn quiet_pairings(
     db: &PgPool,
@@ -337,8 +337,8 @@ pub async fn quiet_pairings(
     few: Option<&[Uuid]>,
     today: Date,
     limit: i64,
-) -> sqlx::Result<(Vec<QuietPairing>, i64)> {
-    let items = sqlx::query_as!(
+) -> sqlx::Result<Vec<QuietPairing>> {
+    sqlx::query_as!(
         QuietPairing,
         // The page of pairings is chosen first, and only its rows are joined to their names.
         r#"SELECT p.id, c.name AS child_name, v.name AS volunteer_name, s.name AS station_name,
@@ -362,21 +362,7 @@ pub async fn quiet_pairings(
         few as Option<&[Uuid]>
     )
     .fetch_all(db)
-    .await?;
-    let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM pairing p JOIN station s ON s.id = p.station_id
-           WHERE p.status = 'active' AND p.due_on < $3
-             AND ($4::uuid[] IS NULL OR p.station_id = ANY($4))
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
-        focus.region_like(),
-        focus.station_ids(),
-        today,
-        few as Option<&[Uuid]>
-    )
-    .fetch_one(db)
-    .await?;
-    Ok((items, total))
+    .await
 }
 
 /// A child waiting for a pairing.

@@ -145,7 +145,7 @@ pub async fn breakdown_of(
     let ((), (), (), (), (), (support, median)) = tokio::try_join!(
         read::volunteers(db, focus, len, &mut people),
         read::children(db, focus, len, &mut children),
-        read::pairings(db, focus, len, &mut pairings),
+        read::pairings(db, focus, len, today, &mut pairings),
         read::activities(db, focus, few.as_deref(), len, period, &mut activities),
         read::station_counts(db, focus, few.as_deref(), len, period, &mut counts),
         super::support::read(
@@ -162,9 +162,11 @@ pub async fn breakdown_of(
             by_area.entry(key).or_default().add(&figures);
         }
     }
-    // Each area's support figures whole, its median with them (a median does not add up).
+    // Each area's follow-ups and closings, its median with them (a median does not add up).
     for (key, figures) in support {
-        by_area.entry(key).or_default().support = figures;
+        let own = &mut by_area.entry(key).or_default().support;
+        own.add(&figures);
+        own.median_pairing_days = figures.median_pairing_days;
     }
 
     let listed: Vec<(Option<String>, Option<Uuid>, String)> = match (focus, len) {
@@ -279,12 +281,14 @@ pub async fn dashboard(
     let len = focus.drill_len();
     let stations = stations(db, focus, len).await?;
     let open = open_days(db, &stations, period.open_days_window(today)).await?;
-    let (breakdown, months, alerts, (name, crumbs)) = tokio::try_join!(
+    let (breakdown, months, mut alerts, (name, crumbs)) = tokio::try_join!(
         breakdown_of(db, focus, &stations, &open, len, period),
         trends(db, focus, &stations, today),
         alerts(db, focus, &stations, &open, today),
         names(db, user, focus),
     )?;
+    // The overdue pairings are counted with the focus's figures (kept per station).
+    alerts.check_ins.1 = breakdown.total.support.pairings_overdue;
     Ok(Dashboard {
         breakdown,
         months,
@@ -311,7 +315,8 @@ pub struct ShortStation {
 pub struct Alerts {
     /// Open safeguarding concerns.
     pub concerns: (Vec<OpenConcern>, i64),
-    /// Active pairings with no contact in the check-in window.
+    /// Active pairings with something overdue under their standard (the count filled in by
+    /// [`dashboard`] from the focus's figures).
     pub check_ins: (Vec<QuietPairing>, i64),
     /// Active pairings whose volunteer has not reached the child in three attempts in a row.
     pub unreached: (Vec<read::UnreachedPairing>, i64),
@@ -343,7 +348,7 @@ impl Alerts {
 
 /// The alerts of a focus, whose `stations` are given with their open days in some window (read
 /// again unless that window is the alerts' own, the last four weeks).
-pub async fn alerts(
+async fn alerts(
     db: &PgPool,
     focus: &Focus,
     stations: &[StationRow],
@@ -372,7 +377,7 @@ pub async fn alerts(
         )?)
     };
     let scope = focus.scope();
-    let (concerns, (check_ins, waiting, checks_due, unreached), requests_overdue) = tokio::try_join!(
+    let (concerns, (quiet, waiting, checks_due, unreached), requests_overdue) = tokio::try_join!(
         crate::contacts::service::open_concerns(db, &scope, (ALERT_ROWS, 0)),
         records,
         crate::privacy::service::overdue(db, &scope, ALERT_ROWS),
@@ -395,7 +400,7 @@ pub async fn alerts(
 
     Ok(Alerts {
         concerns,
-        check_ins,
+        check_ins: (quiet, 0),
         unreached,
         waiting,
         short_stations: (short, short_total),

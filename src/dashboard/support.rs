@@ -3,11 +3,11 @@
 //! and how long the pairings that ended within the period lasted — with those that ended early
 //! (within 180 days) by reason.
 //!
-//! What is counted "now" (the running pairings, the open follow-ups) is read against today, when
-//! asked: a due day passes with the calendar, not with a write. The closings are those whose last
-//! day falls in the period. Each figure is a plain count over the records, grouped by area like
-//! every other figure, except the median: a median does not add up, so each area's and the
-//! focus's own are read apart.
+//! The running pairings' figures are kept per station by the pairing triggers, with their due
+//! days counted as of a day: [`running`] counts a station again on the first read of another day
+//! (a due day passes with the calendar, not with a write). The open follow-ups are read against
+//! today, when asked. The closings are those whose last day falls in the period, read in one
+//! grouped pass with each area's and the focus's median (a median does not add up).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
 
-use crate::domain::pairing::{ClosureReason, DUE_SOON_DAYS};
+use crate::domain::pairing::ClosureReason;
 
 /// A pairing that ended within this many days of its start ended early.
 pub const EARLY_DAYS: i32 = 180;
@@ -34,6 +34,9 @@ pub const LENGTHS: [(&str, i32); 5] = [
 pub struct Support {
     /// Running pairings with nothing overdue under their standard (of `pairings_active`).
     pub pairings_meeting_standard: i64,
+    /// Running pairings with something overdue (the rest of `pairings_active`).
+    #[serde(skip)]
+    pub pairings_overdue: i64,
     /// Running pairings whose staff check-in falls due within the week.
     pub check_ins_due: i64,
     /// Running pairings whose staff check-in is overdue.
@@ -65,6 +68,7 @@ impl Default for Support {
     fn default() -> Self {
         Support {
             pairings_meeting_standard: 0,
+            pairings_overdue: 0,
             check_ins_due: 0,
             check_ins_overdue: 0,
             follow_ups_open: 0,
@@ -85,6 +89,7 @@ impl Support {
     /// Adds another area's figures. The median is not a sum: the caller reads the whole's.
     pub fn add(&mut self, o: &Support) {
         self.pairings_meeting_standard += o.pairings_meeting_standard;
+        self.pairings_overdue += o.pairings_overdue;
         self.check_ins_due += o.check_ins_due;
         self.check_ins_overdue += o.check_ins_overdue;
         self.follow_ups_open += o.follow_ups_open;
@@ -143,9 +148,91 @@ fn mean(sum: f64, n: i64) -> Option<f64> {
 /// Support figures by area key.
 pub type ByArea = std::collections::HashMap<Option<String>, Support>;
 
-/// Reads the support figures of a focus — its stations by region `LIKE` pattern or ids, as every
-/// dashboard read takes them — by area (`len` as they take it too), and the focus's own median
-/// length over the pairings ended between `from` and `to`.
+/// The running pairings at a focus's stations — by region `LIKE` pattern or ids, as every
+/// dashboard read takes them — by area (`len` as they take it too), with their figures on
+/// `today`: how many run, and their support figures.
+#[tracing::instrument(skip(db))]
+pub async fn running(
+    db: &sqlx::PgPool,
+    (region, stations): (Option<String>, Option<&[Uuid]>),
+    len: i32,
+    today: Date,
+) -> sqlx::Result<Vec<(Option<String>, i64, Support)>> {
+    let mut recounted = 0;
+    loop {
+        let rows = sqlx::query!(
+            r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                      sum(t.active)::bigint AS "active!", sum(t.overdue)::bigint AS "overdue!",
+                      sum(t.check_ins_due)::bigint AS "check_ins_due!",
+                      sum(t.check_ins_overdue)::bigint AS "check_ins_overdue!",
+                      sum(t.scored)::bigint AS "scored!", sum(t.score_sum)::float8 AS "score_sum!",
+                      count(*) FILTER (WHERE t.due_as_of IS DISTINCT FROM $4) AS "stale!"
+               FROM pairing_tally t JOIN station s ON s.id = t.station_id
+               WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+                 AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+               GROUP BY 1"#,
+            region,
+            stations,
+            len,
+            today
+        )
+        .fetch_all(db)
+        .await?;
+        if rows.iter().any(|r| r.stale > 0) && recounted < 3 {
+            recounted += 1;
+            match recount(db, (region.as_deref(), stations), today).await {
+                Ok(()) => continue,
+                // Two recounts, or a recount and a write over several stations, can meet in
+                // the opposite order; the one PostgreSQL stops tries again.
+                Err(e) if is_deadlock(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(rows
+            .into_iter()
+            .map(|r| {
+                let support = Support {
+                    pairings_meeting_standard: r.active - r.overdue,
+                    pairings_overdue: r.overdue,
+                    check_ins_due: r.check_ins_due,
+                    check_ins_overdue: r.check_ins_overdue,
+                    relationship_scored: r.scored,
+                    relationship_score_sum: r.score_sum,
+                    relationship_score_avg: mean(r.score_sum, r.scored),
+                    ..Support::default()
+                };
+                (r.key, r.active, support)
+            })
+            .collect());
+    }
+}
+
+/// Counts the running pairings' due days again, on `today`, at the stations of a focus whose
+/// figures hold for another day.
+async fn recount(
+    db: &sqlx::PgPool,
+    (region, stations): (Option<&str>, Option<&[Uuid]>),
+    today: Date,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "SELECT pairing_support_refresh($1, $2, $3)",
+        region,
+        stations,
+        today
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+fn is_deadlock(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "40P01")
+}
+
+/// Reads the follow-ups and closings of a focus, as [`running`] takes it, by area, and the
+/// focus's own median length over the pairings ended between `from` and `to`.
 #[tracing::instrument(skip(db))]
 pub async fn read(
     db: &sqlx::PgPool,
@@ -155,27 +242,6 @@ pub async fn read(
     today: Date,
 ) -> sqlx::Result<(ByArea, Option<i64>)> {
     let mut out = ByArea::new();
-    let soon = today + time::Duration::days(DUE_SOON_DAYS);
-    let running = sqlx::query!(
-        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  count(*) FILTER (WHERE p.due_on IS NULL OR p.due_on >= $4) AS "meeting!",
-                  count(*) FILTER (WHERE p.check_in_due_on >= $4 AND p.check_in_due_on <= $5)
-                      AS "check_ins_due!",
-                  count(*) FILTER (WHERE p.check_in_due_on < $4) AS "check_ins_overdue!",
-                  count(p.relationship_score) AS "scored!",
-                  coalesce(sum(p.relationship_score), 0)::float8 AS "score_sum!"
-           FROM pairing p JOIN station s ON s.id = p.station_id
-           WHERE p.status = 'active'
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           GROUP BY 1"#,
-        region,
-        stations,
-        len,
-        today,
-        soon
-    )
-    .fetch_all(db);
     let follow_ups = sqlx::query!(
         r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
                   count(*) AS "open!", count(*) FILTER (WHERE f.due_on < $4) AS "overdue!"
@@ -191,17 +257,20 @@ pub async fn read(
         today
     )
     .fetch_all(db);
+    // By area, reason and length; by area alone for its median; and the whole for its own.
     let ended = sqlx::query!(
-        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  p.closure_reason AS "reason!: ClosureReason",
-                  width_bucket(p.ended_on - p.started_on, $6::int[]) AS "bucket!",
-                  count(*) AS "n!",
-                  count(*) FILTER (WHERE p.ended_on - p.started_on < $7) AS "early!"
-           FROM pairing p JOIN station s ON s.id = p.station_id
-           WHERE p.status = 'closed' AND p.ended_on BETWEEN $4 AND $5
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           GROUP BY 1, 2, 3"#,
+        r#"SELECT e.key, e.reason AS "reason: ClosureReason", e.bucket, count(*) AS "n!",
+                  count(*) FILTER (WHERE e.days < $7) AS "early!",
+                  percentile_disc(0.5) WITHIN GROUP (ORDER BY e.days) AS median,
+                  GROUPING(e.key, e.reason, e.bucket) AS "level!"
+           FROM (SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
+                        p.closure_reason AS reason, p.ended_on - p.started_on AS days,
+                        width_bucket(p.ended_on - p.started_on, $6::int[]) AS bucket
+                 FROM pairing p JOIN station s ON s.id = p.station_id
+                 WHERE p.status = 'closed' AND p.ended_on BETWEEN $4 AND $5
+                   AND ($1::text IS NULL OR s.region_code LIKE $1)
+                   AND ($2::uuid[] IS NULL OR s.id = ANY($2))) e
+           GROUP BY GROUPING SETS ((e.key, e.reason, e.bucket), (e.key), ())"#,
         region,
         stations,
         len,
@@ -211,62 +280,31 @@ pub async fn read(
         EARLY_DAYS
     )
     .fetch_all(db);
-    let medians = sqlx::query!(
-        r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                  percentile_disc(0.5) WITHIN GROUP (ORDER BY p.ended_on - p.started_on)
-                      AS "median!"
-           FROM pairing p JOIN station s ON s.id = p.station_id
-           WHERE p.status = 'closed' AND p.ended_on BETWEEN $4 AND $5
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))
-           GROUP BY 1"#,
-        region,
-        stations,
-        len,
-        from,
-        to
-    )
-    .fetch_all(db);
-    let whole = sqlx::query_scalar!(
-        r#"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY p.ended_on - p.started_on)
-           FROM pairing p JOIN station s ON s.id = p.station_id
-           WHERE p.status = 'closed' AND p.ended_on BETWEEN $3 AND $4
-             AND ($1::text IS NULL OR s.region_code LIKE $1)
-             AND ($2::uuid[] IS NULL OR s.id = ANY($2))"#,
-        region,
-        stations,
-        from,
-        to
-    )
-    .fetch_one(db);
-    let (running, follow_ups, ended, medians, whole) =
-        tokio::try_join!(running, follow_ups, ended, medians, whole)?;
-    for r in running {
-        let s = out.entry(r.key).or_default();
-        s.pairings_meeting_standard += r.meeting;
-        s.check_ins_due += r.check_ins_due;
-        s.check_ins_overdue += r.check_ins_overdue;
-        s.relationship_scored += r.scored;
-        s.relationship_score_sum += r.score_sum;
-        s.relationship_score_avg = mean(s.relationship_score_sum, s.relationship_scored);
-    }
+    let (follow_ups, ended) = tokio::try_join!(follow_ups, ended)?;
     for r in follow_ups {
         let s = out.entry(r.key).or_default();
         s.follow_ups_open += r.open;
         s.follow_ups_overdue += r.overdue;
     }
+    let mut whole = None;
     for r in ended {
-        let s = out.entry(r.key).or_default();
-        s.pairings_ended += r.n;
-        let bucket = LENGTHS[(r.bucket.clamp(1, LENGTHS.len() as i32) - 1) as usize].0;
-        *s.pairing_days_distribution.entry(bucket).or_default() += r.n;
-        s.early_closures += r.early;
-        *s.early_closures_by_reason
-            .entry(r.reason.as_str())
-            .or_default() += r.early;
+        match (r.level, r.reason, r.bucket) {
+            // The whole focus (a row even when no pairing ended).
+            (7, ..) => whole = r.median.map(i64::from),
+            // An area.
+            (3, ..) => out.entry(r.key).or_default().median_pairing_days = r.median.map(i64::from),
+            (_, Some(reason), Some(bucket)) => {
+                let s = out.entry(r.key).or_default();
+                s.pairings_ended += r.n;
+                let bucket = LENGTHS[(bucket.clamp(1, LENGTHS.len() as i32) - 1) as usize].0;
+                *s.pairing_days_distribution.entry(bucket).or_default() += r.n;
+                s.early_closures += r.early;
+                *s.early_closures_by_reason
+                    .entry(reason.as_str())
+                    .or_default() += r.early;
+            }
+            _ => {}
+        }
     }
-    for r in medians {
-        out.entry(r.key).or_default().median_pairing_days = Some(i64::from(r.median));
-    }
-    Ok((out, whole.map(i64::from)))
+    Ok((out, whole))
 }

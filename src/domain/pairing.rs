@@ -67,7 +67,8 @@ pub enum Health {
     Overdue,
 }
 
-/// How many days before a due day a pairing is marked due soon.
+/// How many days before a due day a pairing is marked due soon (the figures kept per station
+/// count check-ins due by the database's `due_soon_days()`, which is held to it by a test).
 pub const DUE_SOON_DAYS: i64 = 7;
 
 /// How long a pairing counts as new.

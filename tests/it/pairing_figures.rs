@@ -253,3 +253,167 @@ async fn every_pairing_support_figure_is_its_count_over_the_records() {
     assert!(page.contains("结对关爱质量") && page.contains("180 天内提前结束"));
     assert!(page.contains("家庭迁居"));
 }
+
+/// The stations whose kept support figures differ from their pairings counted on the day the
+/// figures hold for (none when they are kept right).
+async fn astray(p: &PgPool) -> Vec<(Uuid, String)> {
+    sqlx::query_as(
+        "SELECT t.station_id, format('kept %s, counted %s',
+                    (t.active, t.overdue, t.check_ins_due, t.check_ins_overdue, t.scored, t.score_sum),
+                    (c.active, c.overdue, c.due, c.check_ins_overdue, c.scored, c.score_sum))
+         FROM pairing_tally t CROSS JOIN LATERAL (
+             SELECT count(*) AS active,
+                    count(*) FILTER (WHERE p.due_on < t.due_as_of) AS overdue,
+                    count(*) FILTER (WHERE p.check_in_due_on BETWEEN t.due_as_of AND t.due_as_of + 7) AS due,
+                    count(*) FILTER (WHERE p.check_in_due_on < t.due_as_of) AS check_ins_overdue,
+                    count(p.relationship_score) AS scored,
+                    coalesce(sum(p.relationship_score), 0) AS score_sum
+             FROM pairing p WHERE p.station_id = t.station_id AND p.status = 'active') c
+         WHERE t.due_as_of IS NOT NULL
+           AND (t.active, t.overdue, t.check_ins_due, t.check_ins_overdue, t.scored, t.score_sum)
+               IS DISTINCT FROM (c.active, c.overdue, c.due, c.check_ins_overdue, c.scored, c.score_sum)",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap()
+}
+
+/// Counts the kept figures of every station again as of `days` from today.
+async fn recount(p: &PgPool, days: i32) {
+    sqlx::query(
+        "SELECT pairing_support_refresh(NULL, NULL,
+                                        (now() AT TIME ZONE 'Asia/Shanghai')::date + $1)",
+    )
+    .bind(days)
+    .execute(p)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_kept_figures_follow_every_write_and_each_new_day_counts_them_again() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let soon: i64 = sqlx::query_scalar("SELECT due_soon_days()::bigint")
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(soon, aixin::domain::pairing::DUE_SOON_DAYS);
+    let longju = fixtures::station(p, LONGJU).await;
+    let yunding = fixtures::station(p, YUNDING).await;
+    let (county, _) = app.logged_in("staff", "510681").await;
+    let quiet = pairing(p, longju, 200, None).await;
+    call(p, quiet, 40).await;
+    let fine = pairing(p, longju, 100, None).await;
+    call(p, fine, 3).await;
+    let far = pairing(p, yunding, 50, None).await;
+
+    // The first read of the day counts the stations it reads, and no others; the figures are
+    // the records'.
+    let expected = counted(p, Some("510681"), None).await;
+    check(&county, "region=510681", &expected).await;
+    let as_of = |station: Uuid| {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT due_as_of::text FROM pairing_tally WHERE station_id = $1",
+        )
+        .bind(station)
+        .fetch_one(p)
+    };
+    assert_eq!(as_of(longju).await.unwrap(), Some(crate::harness::today()));
+    assert_eq!(as_of(yunding).await.unwrap(), None);
+
+    // Writes of every kind after that: a contact brings the quiet one back, a check-in is
+    // held, a survey scored, a pairing closed, one begun, one moved to another station, and a
+    // new standard re-judges every pairing of the county in one statement.
+    call(p, quiet, 0).await;
+    let (status, _) = county
+        .post_json(
+            &format!("/api/v1/pairings/{fine}/check-ins"),
+            &json!({"with": "guardian", "mode": "home_visit", "rating": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = county
+        .post_json(
+            &format!("/api/v1/pairings/{fine}/surveys"),
+            &json!({"respondent": "guardian", "answers": {"trust": 4, "enjoy": 4, "talks": 3,
+                    "support": 4, "change": 5}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    sqlx::query(
+        "UPDATE pairing SET status = 'closed', ended_on = started_on + 10,
+                            closure_reason = 'family_moved'
+         WHERE id = $1",
+    )
+    .bind(far)
+    .execute(p)
+    .await
+    .unwrap();
+    let young = pairing(p, yunding, 95, None).await;
+    sqlx::query("UPDATE pairing SET station_id = $2 WHERE id = $1")
+        .bind(young)
+        .bind(longju)
+        .execute(p)
+        .await
+        .unwrap();
+    let (status, _) = county
+        .put_json(
+            "/api/v1/regions/510681/contact-standard",
+            &json!({"contacts_per_month": 2, "home_visits_per_quarter": 1,
+                    "check_ins_per_month_first_quarter": 1, "check_ins_per_quarter": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(astray(p).await, vec![]);
+    let expected = counted(p, Some("510681"), None).await;
+    check(&county, "region=510681", &expected).await;
+
+    // Another day: the figures are counted again as of it, and writes adjust them as of it.
+    recount(p, 40).await;
+    assert_eq!(astray(p).await, vec![]);
+    call(p, fine, 0).await;
+    sqlx::query("DELETE FROM pairing WHERE id = $1")
+        .bind(far)
+        .execute(p)
+        .await
+        .unwrap();
+    assert_eq!(astray(p).await, vec![]);
+    // Today's read counts today's again.
+    let expected = counted(p, Some("510681"), None).await;
+    check(&county, "region=510681", &expected).await;
+}
+
+#[tokio::test]
+async fn concurrent_writes_and_recounts_never_lose_a_change() {
+    let app = TestApp::spawn().await;
+    let p = app.pool().clone();
+    let longju = fixtures::station(&p, LONGJU).await;
+    let mut pairings = Vec::new();
+    for age in [200, 150, 100, 60] {
+        let id = pairing(&p, longju, age, None).await;
+        call(&p, id, age / 2).await;
+        pairings.push(id);
+    }
+    recount(&p, 0).await;
+    // Four writers log contacts while recounts swing the figures between two days.
+    let mut tasks = Vec::new();
+    for (i, id) in pairings.iter().copied().enumerate() {
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move {
+            for d in 0..12 {
+                call(&p, id, (40 - d * 3 - i as i32).max(0)).await;
+            }
+        }));
+    }
+    for round in 0..12 {
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move {
+            recount(&p, if round % 2 == 0 { 35 } else { 0 }).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(astray(&p).await, vec![]);
+}
