@@ -81,8 +81,8 @@ pub async fn stats(
 ) -> Result<Json<Stats>, AppError> {
     let (focus, period) = query.resolve(&state, &user).await?;
     let today = crate::domain::today();
-    let db = focus.pool((&state.db, &state.figures));
-    let breakdown = super::service::breakdown(db, &focus, focus.drill_len(), period, today).await?;
+    let breakdown =
+        super::service::breakdown(&state.figures, &focus, focus.drill_len(), period, today).await?;
     let (region_code, station_id) = match &focus {
         Focus::Region(r) => (Some(r.code.clone()), None),
         Focus::Stations { ids, .. } if ids.len() == 1 => (None, Some(ids[0])),

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sqlx::PgPool;
 use time::{Date, Duration};
 use uuid::Uuid;
 
@@ -38,20 +37,6 @@ pub enum Focus {
 }
 
 impl Focus {
-    /// The pool to read the focus's figures on, of the main pool and the figures pool (see
-    /// [`AppState::figures`](crate::web::AppState::figures)). A province's or a city's best
-    /// plans depend on which one it is, so they are planned with their parameters each time;
-    /// a county's, a township's or some stations' are all alike, small, and their statements
-    /// reuse a generic plan on the main pool rather than pay for planning on every read.
-    pub fn pool<'a>(&self, (db, figures): (&'a PgPool, &'a PgPool)) -> &'a PgPool {
-        match self {
-            Focus::Region(r) if matches!(r.level, RegionLevel::Province | RegionLevel::City) => {
-                figures
-            }
-            _ => db,
-        }
-    }
-
     /// `LIKE` pattern of the region, when the focus is a region.
     pub fn region_like(&self) -> Option<String> {
         match self {

@@ -187,8 +187,7 @@ pub async fn dashboard(
         _ => sort != Column::Name,
     };
     let today = crate::domain::today();
-    let db = focus.pool((&state.db, &state.figures));
-    let page = super::service::dashboard(db, &user, &focus, period, today).await?;
+    let page = super::service::dashboard(&state.figures, &user, &focus, period, today).await?;
     let (breakdown, months, alerts) = (page.breakdown, page.months, page.alerts);
     let (name, crumbs) = (page.name, page.crumbs);
     let mut areas = breakdown.areas;

@@ -12,11 +12,9 @@
 //!
 //! The best plan depends on the focus: a province's rows are joined by hashing, a county's few
 //! stations by walking their indexes (the stations' records take those stations' ids, `few`,
-//! when there are few of them). A cached generic plan cannot know which, so a province's and a
-//! city's queries run on [`AppState::figures`](crate::web::AppState::figures), whose
-//! connections plan every statement with its actual parameters, and the smaller focuses' on the
-//! main pool, where a statement made only for small focuses may keep a generic plan
-//! ([`Focus::pool`](super::model::Focus::pool)).
+//! when there are few of them). A cached generic plan cannot know which, so these queries
+//! run on [`AppState::figures`](crate::web::AppState::figures), whose connections plan every
+//! statement with its actual parameters.
 
 use std::collections::HashMap;
 
@@ -486,6 +484,7 @@ pub struct UnreachedPairing {
 pub async fn unreached_pairings(
     db: &PgPool,
     focus: &Focus,
+    few: Option<&[Uuid]>,
     streak: i32,
     limit: i64,
 ) -> sqlx::Result<(Vec<UnreachedPairing>, i64)> {
@@ -501,6 +500,7 @@ pub async fn unreached_pairings(
                    AND ($1::text IS NULL
                         OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
                    AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+                   AND ($5::uuid[] IS NULL OR p.station_id = ANY($5))
                  ORDER BY p.unreached_streak DESC, p.id
                  LIMIT $4) p
            JOIN station s ON s.id = p.station_id
@@ -510,7 +510,8 @@ pub async fn unreached_pairings(
         focus.region_like(),
         focus.station_ids(),
         streak,
-        limit
+        limit,
+        few as Option<&[Uuid]>
     )
     .fetch_all(db)
     .await?;
@@ -519,10 +520,12 @@ pub async fn unreached_pairings(
            WHERE p.status = 'active' AND p.unreached_streak >= 3 AND p.unreached_streak >= $3
              AND ($1::text IS NULL
                   OR p.station_id IN (SELECT id FROM station WHERE region_code LIKE $1))
-             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))"#,
+             AND ($2::uuid[] IS NULL OR p.station_id = ANY($2))
+             AND ($4::uuid[] IS NULL OR p.station_id = ANY($4))"#,
         focus.region_like(),
         focus.station_ids(),
-        streak
+        streak,
+        few as Option<&[Uuid]>
     )
     .fetch_one(db)
     .await?;

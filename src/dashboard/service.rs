@@ -373,7 +373,7 @@ async fn alerts(
             read::quiet_pairings(db, focus, few.as_deref(), today, ALERT_ROWS),
             read::waiting_since_before(db, focus, waited, ALERT_ROWS),
             read::checks_due(db, focus, checked, ALERT_ROWS),
-            read::unreached_pairings(db, focus, UNREACHED_ALERT, ALERT_ROWS),
+            read::unreached_pairings(db, focus, few.as_deref(), UNREACHED_ALERT, ALERT_ROWS),
         )?)
     };
     let scope = focus.scope();

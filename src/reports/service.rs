@@ -40,8 +40,7 @@ pub async fn focus(
 }
 
 /// The report of a focus for `month` (`YYYY-MM`; last month when not given). A month that has
-/// not begun is refused. The figures are read on the pool the focus chooses of `db` and
-/// `figures` ([`Focus::pool`](crate::dashboard::model::Focus::pool)).
+/// not begun is refused. The figures are read on `figures`, the dashboard's pool.
 pub async fn monthly(
     (db, figures): (&PgPool, &PgPool),
     user: &CurrentUser,
@@ -61,14 +60,9 @@ pub async fn monthly(
             FieldError::new("error.month_future"),
         )])));
     }
-    let breakdown = crate::dashboard::service::breakdown(
-        focus.pool((db, figures)),
-        &focus,
-        focus.report_len(),
-        period,
-        today,
-    )
-    .await?;
+    let breakdown =
+        crate::dashboard::service::breakdown(figures, &focus, focus.report_len(), period, today)
+            .await?;
     let name = crate::dashboard::service::focus_name(db, &focus).await?;
     Ok(Monthly {
         focus,

@@ -13,11 +13,10 @@ use crate::crypto::Cipher;
 pub struct AppState {
     /// The connection pool.
     pub db: PgPool,
-    /// Connections for the figures of a province or a city, on the same database: their
-    /// queries' best plans depend on the size of the focus, so these connections plan each
-    /// statement with its parameters rather than reuse a generic plan; and the widest figures
-    /// never take the connections the pages people work in need. (A county's figures and
-    /// smaller read on `db`: see `dashboard::model::Focus::pool`.)
+    /// Connections for the dashboard and reports, on the same database: their queries' best
+    /// plans depend on the size of the focus (a province or a station), so these connections
+    /// plan each statement with its parameters rather than reuse a generic plan; and figures
+    /// never take the connections the pages people work in need.
     pub figures: PgPool,
     /// The configuration the service started with.
     pub config: Arc<Config>,
