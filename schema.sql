@@ -1603,7 +1603,7 @@ BEGIN
         WHERE t.due_as_of IS DISTINCT FROM p_day
           AND (p_region IS NULL OR s.region_code LIKE p_region)
           AND (p_stations IS NULL OR s.id = ANY (p_stations))
-        ORDER BY t.station_id FOR UPDATE OF t) k;
+        ORDER BY t.station_id FOR UPDATE OF t SKIP LOCKED) k;
     IF stale IS NULL THEN
         RETURN;
     END IF;

@@ -14,7 +14,7 @@
 -- Rule: a writer and a recount never interleave on a station. Both hold the station's row
 -- (`FOR UPDATE`, in station order) before they read the day it holds for; a recount counts in a
 -- statement after that, so it sees every write that committed first, and a write that waited
--- for it adjusts the recounted day.
+-- for it adjusts the recounted day. A recount passes over a row a writer holds.
 
 ALTER TABLE pairing_tally
     ADD COLUMN scored            integer NOT NULL DEFAULT 0 CHECK (scored >= 0),
@@ -75,7 +75,10 @@ BEGIN
 END $$;
 
 -- Counts again, on `p_day`, the stations of a focus (by region `LIKE` pattern or ids, NULL for
--- either: every one) whose figures hold for another day.
+-- either: every one) whose figures hold for another day — those a writer is not holding: a
+-- recount never waits (so it neither deadlocks with a write over several stations nor queues
+-- behind a new standard re-judging a region), and a reader counts the stations it skipped from
+-- their pairings (see the service's `dashboard::support::running`).
 CREATE FUNCTION pairing_support_refresh(p_region text, p_stations uuid[], p_day date) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
@@ -86,7 +89,7 @@ BEGIN
         WHERE t.due_as_of IS DISTINCT FROM p_day
           AND (p_region IS NULL OR s.region_code LIKE p_region)
           AND (p_stations IS NULL OR s.id = ANY (p_stations))
-        ORDER BY t.station_id FOR UPDATE OF t) k;
+        ORDER BY t.station_id FOR UPDATE OF t SKIP LOCKED) k;
     IF stale IS NULL THEN
         RETURN;
     END IF;

@@ -90,7 +90,7 @@ pub async fn breakdown(
 ) -> Result<Breakdown, AppError> {
     let stations = stations(db, focus, len).await?;
     let open = open_days(db, &stations, period.open_days_window(today)).await?;
-    breakdown_of(db, focus, &stations, &open, len, period).await
+    breakdown_of(db, focus, &stations, &open, len, (period, today)).await
 }
 
 /// The days each active station of a focus opened for children in a window (four weeks).
@@ -125,14 +125,14 @@ pub async fn open_days(
 }
 
 /// [`breakdown`] of a focus whose `stations` (keyed by the same `len`) and their open days in
-/// the period's window were read already.
+/// the period's window were read already; what is running is counted as on `today`.
 pub async fn breakdown_of(
     db: &PgPool,
     focus: &Focus,
     stations: &[StationRow],
     open: &OpenDays,
     len: i32,
-    period: Period,
+    (period, today): (Period, Date),
 ) -> Result<Breakdown, AppError> {
     let mut people = ByArea::new();
     let mut children = ByArea::new();
@@ -140,7 +140,6 @@ pub async fn breakdown_of(
     let mut activities = ByArea::new();
     let mut counts = ByArea::new();
     let few = few(stations);
-    let today = crate::domain::today();
     // Independent passes over different tables: run side by side, each on its connection.
     let ((), (), (), (), (), (support, median)) = tokio::try_join!(
         read::volunteers(db, focus, len, &mut people),
@@ -282,7 +281,7 @@ pub async fn dashboard(
     let stations = stations(db, focus, len).await?;
     let open = open_days(db, &stations, period.open_days_window(today)).await?;
     let (breakdown, months, mut alerts, (name, crumbs)) = tokio::try_join!(
-        breakdown_of(db, focus, &stations, &open, len, period),
+        breakdown_of(db, focus, &stations, &open, len, (period, today)),
         trends(db, focus, &stations, today),
         alerts(db, focus, &stations, &open, today),
         names(db, user, focus),

@@ -151,6 +151,10 @@ pub type ByArea = std::collections::HashMap<Option<String>, Support>;
 /// The running pairings at a focus's stations — by region `LIKE` pattern or ids, as every
 /// dashboard read takes them — by area (`len` as they take it too), with their figures on
 /// `today`: how many run, and their support figures.
+///
+/// A station whose kept figures hold for another day is counted again for the next reads; one
+/// a writer holds meanwhile is passed over, and its figures are counted from its pairings for
+/// this read. The figures are today's either way.
 #[tracing::instrument(skip(db))]
 pub async fn running(
     db: &sqlx::PgPool,
@@ -158,18 +162,32 @@ pub async fn running(
     len: i32,
     today: Date,
 ) -> sqlx::Result<Vec<(Option<String>, i64, Support)>> {
-    let mut recounted = 0;
-    loop {
-        let rows = sqlx::query!(
-            r#"SELECT CASE WHEN $3::int = 0 THEN s.id::text ELSE left(s.region_code, $3) END AS key,
-                      sum(t.active)::bigint AS "active!", sum(t.overdue)::bigint AS "overdue!",
-                      sum(t.check_ins_due)::bigint AS "check_ins_due!",
-                      sum(t.check_ins_overdue)::bigint AS "check_ins_overdue!",
+    let read = || {
+        sqlx::query!(
+            r#"WITH t AS MATERIALIZED (
+                   SELECT t.*, s.region_code, t.due_as_of IS DISTINCT FROM $4 AS stale
+                   FROM pairing_tally t JOIN station s ON s.id = t.station_id
+                   WHERE ($1::text IS NULL OR s.region_code LIKE $1)
+                     AND ($2::uuid[] IS NULL OR s.id = ANY($2))),
+               live AS (
+                   SELECT p.station_id, count(*) FILTER (WHERE p.due_on < $4) AS overdue,
+                          count(*) FILTER (WHERE p.check_in_due_on BETWEEN $4
+                                                 AND $4 + due_soon_days()) AS check_ins_due,
+                          count(*) FILTER (WHERE p.check_in_due_on < $4) AS check_ins_overdue
+                   FROM pairing p
+                   WHERE p.status = 'active' AND p.station_id IN (SELECT station_id FROM t WHERE stale)
+                   GROUP BY 1)
+               SELECT CASE WHEN $3::int = 0 THEN t.station_id::text ELSE left(t.region_code, $3) END AS key,
+                      sum(t.active)::bigint AS "active!",
+                      sum(CASE WHEN t.stale THEN coalesce(l.overdue, 0) ELSE t.overdue END)::bigint
+                          AS "overdue!",
+                      sum(CASE WHEN t.stale THEN coalesce(l.check_ins_due, 0) ELSE t.check_ins_due END)::bigint
+                          AS "check_ins_due!",
+                      sum(CASE WHEN t.stale THEN coalesce(l.check_ins_overdue, 0)
+                               ELSE t.check_ins_overdue END)::bigint AS "check_ins_overdue!",
                       sum(t.scored)::bigint AS "scored!", sum(t.score_sum)::float8 AS "score_sum!",
-                      count(*) FILTER (WHERE t.due_as_of IS DISTINCT FROM $4) AS "stale!"
-               FROM pairing_tally t JOIN station s ON s.id = t.station_id
-               WHERE ($1::text IS NULL OR s.region_code LIKE $1)
-                 AND ($2::uuid[] IS NULL OR s.id = ANY($2))
+                      count(*) FILTER (WHERE t.stale) AS "stale!"
+               FROM t LEFT JOIN live l ON l.station_id = t.station_id
                GROUP BY 1"#,
             region,
             stations,
@@ -177,38 +195,32 @@ pub async fn running(
             today
         )
         .fetch_all(db)
-        .await?;
-        if rows.iter().any(|r| r.stale > 0) && recounted < 3 {
-            recounted += 1;
-            match recount(db, (region.as_deref(), stations), today).await {
-                Ok(()) => continue,
-                // Two recounts, or a recount and a write over several stations, can meet in
-                // the opposite order; the one PostgreSQL stops tries again.
-                Err(e) if is_deadlock(&e) => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        return Ok(rows
-            .into_iter()
-            .map(|r| {
-                let support = Support {
-                    pairings_meeting_standard: r.active - r.overdue,
-                    pairings_overdue: r.overdue,
-                    check_ins_due: r.check_ins_due,
-                    check_ins_overdue: r.check_ins_overdue,
-                    relationship_scored: r.scored,
-                    relationship_score_sum: r.score_sum,
-                    relationship_score_avg: mean(r.score_sum, r.scored),
-                    ..Support::default()
-                };
-                (r.key, r.active, support)
-            })
-            .collect());
+    };
+    let mut rows = read().await?;
+    if rows.iter().any(|r| r.stale > 0) {
+        recount(db, (region.as_deref(), stations), today).await?;
+        rows = read().await?;
     }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let support = Support {
+                pairings_meeting_standard: r.active - r.overdue,
+                pairings_overdue: r.overdue,
+                check_ins_due: r.check_ins_due,
+                check_ins_overdue: r.check_ins_overdue,
+                relationship_scored: r.scored,
+                relationship_score_sum: r.score_sum,
+                relationship_score_avg: mean(r.score_sum, r.scored),
+                ..Support::default()
+            };
+            (r.key, r.active, support)
+        })
+        .collect())
 }
 
 /// Counts the running pairings' due days again, on `today`, at the stations of a focus whose
-/// figures hold for another day.
+/// figures hold for another day (and that no writer holds).
 async fn recount(
     db: &sqlx::PgPool,
     (region, stations): (Option<&str>, Option<&[Uuid]>),
@@ -223,12 +235,6 @@ async fn recount(
     .execute(db)
     .await?;
     Ok(())
-}
-
-fn is_deadlock(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(|d| d.code())
-        .is_some_and(|c| c == "40P01")
 }
 
 /// Reads the follow-ups and closings of a focus, as [`running`] takes it, by area, and the

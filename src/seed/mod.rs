@@ -97,6 +97,7 @@ const TRIGGERED: &[&str] = &[
     "contact_standard",
     "check_in",
     "survey",
+    "follow_up",
 ];
 
 /// Loads a scale into a database that has no stations yet; demonstration data is never mixed
@@ -177,7 +178,9 @@ async fn count(db: &mut sqlx::PgConnection) -> anyhow::Result<Loaded> {
                   (SELECT coalesce(sum(person_visits), 0)::bigint FROM activity) AS "visits!",
                   (SELECT count(*) FROM contact WHERE outcome = 'reached') AS "contacts!",
                   (SELECT count(*) FROM contact WHERE outcome = 'not_reached') AS "attempts!",
-                  (SELECT count(*) FROM wish) AS "wishes!""#
+                  (SELECT count(*) FROM wish) AS "wishes!",
+                  (SELECT count(*) FROM follow_up) AS "follow_ups!",
+                  (SELECT count(*) FROM follow_up WHERE done_at IS NULL) AS "follow_ups_open!""#
     )
     .fetch_one(db)
     .await?;
@@ -194,6 +197,8 @@ async fn count(db: &mut sqlx::PgConnection) -> anyhow::Result<Loaded> {
             ("contacts", r.contacts),
             ("attempts", r.attempts),
             ("wishes", r.wishes),
+            ("follow-ups", r.follow_ups),
+            ("open follow-ups", r.follow_ups_open),
         ],
         person_visits: r.visits,
     })

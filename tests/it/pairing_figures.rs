@@ -254,8 +254,8 @@ async fn every_pairing_support_figure_is_its_count_over_the_records() {
     assert!(page.contains("家庭迁居"));
 }
 
-/// The stations whose kept support figures differ from their pairings counted on the day the
-/// figures hold for (none when they are kept right).
+/// The stations whose kept support figures differ from their pairings: how many run and their
+/// scores always, the counts by due day on the day they hold for (none when they are kept right).
 async fn astray(p: &PgPool) -> Vec<(Uuid, String)> {
     sqlx::query_as(
         "SELECT t.station_id, format('kept %s, counted %s',
@@ -269,9 +269,10 @@ async fn astray(p: &PgPool) -> Vec<(Uuid, String)> {
                     count(p.relationship_score) AS scored,
                     coalesce(sum(p.relationship_score), 0) AS score_sum
              FROM pairing p WHERE p.station_id = t.station_id AND p.status = 'active') c
-         WHERE t.due_as_of IS NOT NULL
-           AND (t.active, t.overdue, t.check_ins_due, t.check_ins_overdue, t.scored, t.score_sum)
-               IS DISTINCT FROM (c.active, c.overdue, c.due, c.check_ins_overdue, c.scored, c.score_sum)",
+         WHERE (t.active, t.scored, t.score_sum) IS DISTINCT FROM (c.active, c.scored, c.score_sum)
+            OR t.due_as_of IS NOT NULL
+               AND (t.overdue, t.check_ins_due, t.check_ins_overdue)
+                   IS DISTINCT FROM (c.overdue, c.due, c.check_ins_overdue)",
     )
     .fetch_all(p)
     .await
@@ -369,15 +370,59 @@ async fn the_kept_figures_follow_every_write_and_each_new_day_counts_them_again(
     let expected = counted(p, Some("510681"), None).await;
     check(&county, "region=510681", &expected).await;
 
-    // Another day: the figures are counted again as of it, and writes adjust them as of it.
+    // A safeguarding closure suspends the pairing (it no longer runs), a second person cancels
+    // it (it runs again), and then confirms another (it has ended).
+    let (other, _) = app.logged_in("staff", "510681").await;
+    for (who, path, body, status) in [
+        (
+            &county,
+            "close",
+            json!({"closure_reason": "safeguarding_concern",
+                                  "closure_note": "需要核实", "closure_decided_by": "staff"}),
+            "suspended",
+        ),
+        (&other, "close/cancel", json!({}), "active"),
+        (
+            &county,
+            "close",
+            json!({"closure_reason": "safeguarding_concern",
+                                  "closure_note": "再次核实", "closure_decided_by": "staff"}),
+            "suspended",
+        ),
+        (&other, "close/confirm", json!({}), "closed"),
+    ] {
+        let (_, pairing) = county.get_json(&format!("/api/v1/pairings/{fine}")).await;
+        let mut body = body;
+        if path == "close" {
+            body["version"] = pairing["version"].clone();
+        }
+        let (code, answer) = who
+            .post_json(&format!("/api/v1/pairings/{fine}/{path}"), &body)
+            .await;
+        assert_eq!(code, StatusCode::OK, "{path}: {answer}");
+        assert_eq!(answer["status"], status);
+        assert_eq!(astray(p).await, vec![], "after {path}");
+    }
+
+    // Another day: the figures are counted again as of it, and writes adjust them as of it: a
+    // contact, a running pairing with a score begun and then deleted, a closed one deleted.
     recount(p, 40).await;
     assert_eq!(astray(p).await, vec![]);
-    call(p, fine, 0).await;
-    sqlx::query("DELETE FROM pairing WHERE id = $1")
-        .bind(far)
+    call(p, quiet, 0).await;
+    let scored = pairing(p, longju, 120, None).await;
+    sqlx::query("UPDATE pairing SET relationship_score = 3.5 WHERE id = $1")
+        .bind(scored)
         .execute(p)
         .await
         .unwrap();
+    assert_eq!(astray(p).await, vec![]);
+    for id in [scored, far] {
+        sqlx::query("DELETE FROM pairing WHERE id = $1")
+            .bind(id)
+            .execute(p)
+            .await
+            .unwrap();
+    }
     assert_eq!(astray(p).await, vec![]);
     // Today's read counts today's again.
     let expected = counted(p, Some("510681"), None).await;
@@ -416,4 +461,50 @@ async fn concurrent_writes_and_recounts_never_lose_a_change() {
         t.await.unwrap();
     }
     assert_eq!(astray(&p).await, vec![]);
+}
+
+#[tokio::test]
+async fn a_read_never_waits_for_a_writer_and_counts_what_it_holds_from_the_records() {
+    let app = TestApp::spawn().await;
+    let p = app.pool();
+    let longju = fixtures::station(p, LONGJU).await;
+    let (county, _) = app.logged_in("staff", "510681").await;
+    let quiet = pairing(p, longju, 200, None).await;
+    call(p, quiet, 40).await;
+    let fine = pairing(p, longju, 100, None).await;
+    call(p, fine, 3).await;
+    // The station's figures hold for another day, and a writer holds its row: a contact not yet
+    // committed.
+    recount(p, 40).await;
+    let mut writer = p.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO contact (pairing_id, contacted_on, mode)
+         VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date, 'call')",
+    )
+    .bind(quiet)
+    .execute(&mut *writer)
+    .await
+    .unwrap();
+    // The read neither waits nor counts the uncommitted contact: the quiet pairing is overdue.
+    let expected = counted(p, Some("510681"), None).await;
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        check(&county, "region=510681", &expected),
+    )
+    .await
+    .expect("the read waited for the writer");
+    assert_eq!(read["pairings_meeting_standard"], 1, "{read}");
+    writer.commit().await.unwrap();
+    assert_eq!(astray(p).await, vec![]);
+    // Now both meet the standard, and the station is counted for today.
+    let expected = counted(p, Some("510681"), None).await;
+    let read = check(&county, "region=510681", &expected).await;
+    assert_eq!(read["pairings_meeting_standard"], 2, "{read}");
+    let as_of: Option<String> =
+        sqlx::query_scalar("SELECT due_as_of::text FROM pairing_tally WHERE station_id = $1")
+            .bind(longju)
+            .fetch_one(p)
+            .await
+            .unwrap();
+    assert_eq!(as_of, Some(crate::harness::today()));
 }

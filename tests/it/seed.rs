@@ -9,6 +9,16 @@ use crate::harness::TestApp;
 /// Rows that break a rule of the model (each query counts offenders; all must be zero).
 pub const RULES: &[(&str, &str)] = &[
     (
+        "a follow-up hangs from an entry of its pairing, assigned to staff who reach the pairing's station",
+        "SELECT count(*) FROM follow_up f
+         JOIN pairing p ON p.id = f.pairing_id JOIN station s ON s.id = p.station_id
+         JOIN app_user u ON u.id = f.assignee_id
+         WHERE NOT (u.role = 'staff' AND u.active AND s.region_code LIKE u.region_code || '%')
+            OR f.pairing_id IS DISTINCT FROM coalesce(
+                   (SELECT k.pairing_id FROM contact k WHERE k.id = f.contact_id),
+                   (SELECT c.pairing_id FROM check_in c WHERE c.id = f.check_in_id))",
+    ),
+    (
         "a child's status follows its pairings",
         "SELECT count(*) FROM child c WHERE c.status <> 'exited'
            AND (c.status = 'paired') <> EXISTS (SELECT 1 FROM pairing p WHERE p.child_id = c.id AND p.status = 'active')",
@@ -167,6 +177,19 @@ async fn the_small_scale_keeps_every_rule_and_the_dashboard_counts_it() {
         standards >= 1 && check_ins > 100 && surveys > 100,
         "{standards} {check_ins} {surveys}"
     );
+    // Follow-ups, some done and some open; the accounts they are assigned to cannot sign in.
+    assert!(
+        counts["follow-ups"] > counts["open follow-ups"] && counts["open follow-ups"] > 0,
+        "{counts:?}"
+    );
+    let (status, _) = app
+        .browser()
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"username": "demo-staff-510681", "password": "!"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
 
     for (rule, sql) in RULES {
         let broken: i64 = sqlx::query_scalar(sql).fetch_one(app.pool()).await.unwrap();
