@@ -424,6 +424,27 @@ CREATE TYPE public.requester_relation AS ENUM (
 
 
 --
+-- Name: roster_match; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.roster_match AS ENUM (
+    'id_number',
+    'name_birth'
+);
+
+
+--
+-- Name: roster_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.roster_status AS ENUM (
+    'not_registered',
+    'registered_waiting',
+    'paired'
+);
+
+
+--
 -- Name: station_build_mode; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -834,6 +855,8 @@ BEGIN
         FROM data_request r LEFT JOIN child c ON c.id = r.child_id
             LEFT JOIN volunteer v ON v.id = r.volunteer_id
         WHERE r.id = p_id;
+    WHEN 'roster_import' THEN
+        SELECT i.county_code INTO found FROM roster_import i WHERE i.id = p_id;
     -- a session event names its account
     WHEN 'user', 'session' THEN
         SELECT coalesce(u.region_code, v.region_code,
@@ -1713,6 +1736,213 @@ END $$;
 
 
 --
+-- Name: roster_erase_child(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_erase_child() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM roster_child WHERE child_id = NEW.id;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: roster_follow_child(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_follow_child() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM roster_lock(NEW.region_code, false);
+    IF TG_OP = 'UPDATE' AND left(OLD.region_code, 6) <> left(NEW.region_code, 6) THEN
+        PERFORM roster_lock(OLD.region_code, false);
+    END IF;
+    IF TG_OP = 'UPDATE'
+       AND NEW.id_number_hash IS NOT DISTINCT FROM OLD.id_number_hash
+       AND NEW.name = OLD.name AND NEW.birth_date = OLD.birth_date
+       AND left(NEW.region_code, 6) = left(OLD.region_code, 6) THEN
+        UPDATE roster_child SET status = roster_status_of(NEW.status)
+        WHERE child_id = NEW.id AND status <> roster_status_of(NEW.status);
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        UPDATE roster_child SET child_id = NULL, matched_by = NULL, status = 'not_registered'
+        WHERE child_id = NEW.id;
+    END IF;
+    IF EXISTS (SELECT 1 FROM roster_import WHERE county_code = left(NEW.region_code, 6)) THEN
+        PERFORM roster_match(left(NEW.region_code, 6));
+    END IF;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: roster_lock(text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_lock(p_county text, p_exclusive boolean) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_exclusive THEN
+        PERFORM pg_advisory_xact_lock(7301, left(p_county, 6)::integer);
+    ELSE
+        PERFORM pg_advisory_xact_lock_shared(7301, left(p_county, 6)::integer);
+    END IF;
+END $$;
+
+
+--
+-- Name: roster_match(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_match(p_county text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n integer;
+    m integer;
+BEGIN
+    UPDATE roster_child r
+    SET child_id = c.id, matched_by = 'id_number', status = roster_status_of(c.status)
+    FROM child c
+    WHERE r.child_id IS NULL AND (p_county IS NULL OR r.county_code = p_county)
+      AND c.id_number_hash = r.id_number_hash
+      AND NOT EXISTS (SELECT 1 FROM roster_child o WHERE o.child_id = c.id);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    WITH candidate AS (
+        SELECT DISTINCT ON (r.id) r.id AS row_id, c.id AS child_id, c.status
+        FROM roster_child r
+        JOIN child c ON c.name = r.name AND c.birth_date = r.birth_date
+                    AND c.region_code LIKE r.county_code || '%'
+        WHERE r.child_id IS NULL AND (p_county IS NULL OR r.county_code = p_county)
+          AND (r.id_number_hash IS NULL OR c.id_number_hash IS NULL)
+          AND c.anonymised_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM roster_child o WHERE o.child_id = c.id)
+        ORDER BY r.id, c.created_at, c.id
+    ), one_each AS (
+        SELECT DISTINCT ON (child_id) row_id, child_id, status
+        FROM candidate ORDER BY child_id, row_id
+    )
+    UPDATE roster_child r
+    SET child_id = o.child_id, matched_by = 'name_birth', status = roster_status_of(o.status)
+    FROM one_each o WHERE r.id = o.row_id;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    RETURN n + m;
+END $$;
+
+
+--
+-- Name: roster_status_of(public.child_status); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_status_of(public.child_status) RETURNS public.roster_status
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE $1 WHEN 'registered'::public.child_status THEN 'registered_waiting'::public.roster_status WHEN 'paired'::public.child_status THEN 'paired'::public.roster_status ELSE 'not_registered'::public.roster_status END;
+
+
+--
+-- Name: roster_tally_delete(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_tally_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE roster_tally AS t
+    SET children = t.children - d.children, registered = t.registered - d.registered,
+        paired = t.paired - d.paired
+    FROM (SELECT left(region_code, 9) AS township, count(*) AS children,
+                 count(*) FILTER (WHERE status <> 'not_registered') AS registered,
+                 count(*) FILTER (WHERE status = 'paired') AS paired
+          FROM roster_old GROUP BY 1) d
+    WHERE t.region_code = d.township;
+    -- A township left with no roster child has no figures (a region without a roster has none).
+    DELETE FROM roster_tally t
+    WHERE t.children = 0 AND t.region_code IN (SELECT left(region_code, 9) FROM roster_old);
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: roster_tally_insert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_tally_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO roster_tally AS t (region_code, children, registered, paired)
+    SELECT left(region_code, 9), count(*),
+           count(*) FILTER (WHERE status <> 'not_registered'),
+           count(*) FILTER (WHERE status = 'paired')
+    FROM roster_new GROUP BY 1 ORDER BY 1
+    ON CONFLICT (region_code) DO UPDATE
+    SET children = t.children + excluded.children,
+        registered = t.registered + excluded.registered,
+        paired = t.paired + excluded.paired;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: roster_tally_moves(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_tally_moves() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM roster_tally
+    WHERE region_code IN (SELECT left(region_code, 9) FROM roster_new
+                          UNION SELECT left(region_code, 9) FROM roster_old)
+    ORDER BY region_code FOR UPDATE;
+    WITH moved AS (
+        SELECT township, sum(sign)::integer AS children,
+               coalesce(sum(sign) FILTER (WHERE status <> 'not_registered'), 0)::integer
+                   AS registered,
+               coalesce(sum(sign) FILTER (WHERE status = 'paired'), 0)::integer AS paired
+        FROM (SELECT left(region_code, 9) AS township, 1 AS sign, status FROM roster_new
+              UNION ALL
+              SELECT left(region_code, 9), -1, status FROM roster_old) m
+        GROUP BY township
+    )
+    UPDATE roster_tally t
+    SET children = t.children + m.children, registered = t.registered + m.registered,
+        paired = t.paired + m.paired
+    FROM moved m
+    WHERE t.region_code = m.township AND (m.children, m.registered, m.paired) <> (0, 0, 0);
+    INSERT INTO roster_tally (region_code, children, registered, paired)
+    SELECT left(region_code, 9), count(*),
+           count(*) FILTER (WHERE status <> 'not_registered'),
+           count(*) FILTER (WHERE status = 'paired')
+    FROM roster_new n
+    WHERE NOT EXISTS (SELECT 1 FROM roster_tally t WHERE t.region_code = left(n.region_code, 9))
+    GROUP BY 1 ORDER BY 1;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: roster_tally_rebuild(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roster_tally_rebuild() RETURNS void
+    LANGUAGE sql
+    AS $$
+    DELETE FROM roster_tally;
+    INSERT INTO roster_tally (region_code, children, registered, paired)
+    SELECT left(region_code, 9), count(*),
+           count(*) FILTER (WHERE status <> 'not_registered'),
+           count(*) FILTER (WHERE status = 'paired')
+    FROM roster_child GROUP BY 1;
+$$;
+
+
+--
 -- Name: standard_gaps(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2588,6 +2818,72 @@ CREATE TABLE public.retention_run (
 
 
 --
+-- Name: roster_child; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.roster_child (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    import_id uuid NOT NULL,
+    county_code text NOT NULL,
+    sheet_row integer NOT NULL,
+    name text NOT NULL,
+    id_number bytea,
+    id_number_hash bytea,
+    birth_date date NOT NULL,
+    gender public.gender,
+    category public.child_category NOT NULL,
+    region_code text NOT NULL,
+    guardian_name text,
+    guardian_phone text,
+    child_id uuid,
+    matched_by public.roster_match,
+    status public.roster_status DEFAULT 'not_registered'::public.roster_status NOT NULL,
+    CONSTRAINT roster_child_guardian_name_check CHECK ((char_length(guardian_name) <= 50)),
+    CONSTRAINT roster_child_guardian_phone_check CHECK ((char_length(guardian_phone) <= 20)),
+    CONSTRAINT roster_child_id_number_pair CHECK (((id_number IS NULL) = (id_number_hash IS NULL))),
+    CONSTRAINT roster_child_in_county CHECK (((char_length(region_code) = ANY (ARRAY[9, 12])) AND ("left"(region_code, 6) = county_code))),
+    CONSTRAINT roster_child_matched CHECK (((child_id IS NULL) = (matched_by IS NULL))),
+    CONSTRAINT roster_child_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 50))),
+    CONSTRAINT roster_child_sheet_row_check CHECK ((sheet_row > 0)),
+    CONSTRAINT roster_child_unmatched_not_registered CHECK (((child_id IS NOT NULL) OR (status = 'not_registered'::public.roster_status)))
+);
+
+
+--
+-- Name: roster_import; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.roster_import (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    county_code text NOT NULL,
+    imported_by uuid,
+    imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    file_name text,
+    rows integer NOT NULL,
+    CONSTRAINT roster_import_file_name_check CHECK ((char_length(file_name) <= 200)),
+    CONSTRAINT roster_import_of_county CHECK ((char_length(county_code) = 6)),
+    CONSTRAINT roster_import_rows_check CHECK ((rows >= 0))
+);
+
+
+--
+-- Name: roster_tally; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.roster_tally (
+    region_code text NOT NULL,
+    children integer DEFAULT 0 NOT NULL,
+    registered integer DEFAULT 0 NOT NULL,
+    paired integer DEFAULT 0 NOT NULL,
+    CONSTRAINT roster_tally_children_check CHECK ((children >= 0)),
+    CONSTRAINT roster_tally_paired_check CHECK ((paired >= 0)),
+    CONSTRAINT roster_tally_registered_check CHECK ((registered >= 0)),
+    CONSTRAINT roster_tally_township CHECK ((char_length(region_code) = 9)),
+    CONSTRAINT roster_tally_within CHECK (((paired <= registered) AND (registered <= children)))
+);
+
+
+--
 -- Name: station; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3012,6 +3308,46 @@ ALTER TABLE ONLY public.region
 
 ALTER TABLE ONLY public.retention_run
     ADD CONSTRAINT retention_run_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: roster_child roster_child_id_number_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_child
+    ADD CONSTRAINT roster_child_id_number_key UNIQUE (import_id, id_number_hash);
+
+
+--
+-- Name: roster_child roster_child_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_child
+    ADD CONSTRAINT roster_child_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: roster_import roster_import_county_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_import
+    ADD CONSTRAINT roster_import_county_key UNIQUE (county_code);
+
+
+--
+-- Name: roster_import roster_import_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_import
+    ADD CONSTRAINT roster_import_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: roster_tally roster_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_tally
+    ADD CONSTRAINT roster_tally_pkey PRIMARY KEY (region_code);
 
 
 --
@@ -3576,6 +3912,41 @@ CREATE INDEX region_parent_code ON public.region USING btree (parent_code);
 --
 
 CREATE INDEX retention_run_started ON public.retention_run USING btree (started_at DESC);
+
+
+--
+-- Name: roster_child_child; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX roster_child_child ON public.roster_child USING btree (child_id) WHERE (child_id IS NOT NULL);
+
+
+--
+-- Name: roster_child_hash; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX roster_child_hash ON public.roster_child USING btree (id_number_hash) WHERE (id_number_hash IS NOT NULL);
+
+
+--
+-- Name: roster_child_import; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX roster_child_import ON public.roster_child USING btree (import_id);
+
+
+--
+-- Name: roster_child_person; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX roster_child_person ON public.roster_child USING btree (county_code, name, birth_date);
+
+
+--
+-- Name: roster_child_place; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX roster_child_place ON public.roster_child USING btree (region_code text_pattern_ops, status);
 
 
 --
@@ -4146,6 +4517,48 @@ CREATE TRIGGER retention_run_touch BEFORE UPDATE ON public.retention_run FOR EAC
 
 
 --
+-- Name: child roster_erase_child; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roster_erase_child AFTER UPDATE OF anonymised_at ON public.child FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.roster_erase_child();
+
+
+--
+-- Name: child roster_follow_child; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roster_follow_child AFTER INSERT ON public.child FOR EACH ROW EXECUTE FUNCTION public.roster_follow_child();
+
+
+--
+-- Name: child roster_follow_child_change; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roster_follow_child_change AFTER UPDATE OF status, id_number_hash, name, birth_date, region_code ON public.child FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (old.id_number_hash IS DISTINCT FROM new.id_number_hash) OR (old.name IS DISTINCT FROM new.name) OR (old.birth_date IS DISTINCT FROM new.birth_date) OR (old.region_code IS DISTINCT FROM new.region_code))) EXECUTE FUNCTION public.roster_follow_child();
+
+
+--
+-- Name: roster_child roster_tally_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roster_tally_delete AFTER DELETE ON public.roster_child REFERENCING OLD TABLE AS roster_old FOR EACH STATEMENT EXECUTE FUNCTION public.roster_tally_delete();
+
+
+--
+-- Name: roster_child roster_tally_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roster_tally_insert AFTER INSERT ON public.roster_child REFERENCING NEW TABLE AS roster_new FOR EACH STATEMENT EXECUTE FUNCTION public.roster_tally_insert();
+
+
+--
+-- Name: roster_child roster_tally_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roster_tally_update AFTER UPDATE ON public.roster_child REFERENCING OLD TABLE AS roster_old NEW TABLE AS roster_new FOR EACH STATEMENT EXECUTE FUNCTION public.roster_tally_moves();
+
+
+--
 -- Name: station station_keeps_its_county; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4622,6 +5035,54 @@ ALTER TABLE ONLY public.pairing
 
 ALTER TABLE ONLY public.region
     ADD CONSTRAINT region_parent_code_fkey FOREIGN KEY (parent_code) REFERENCES public.region(code);
+
+
+--
+-- Name: roster_child roster_child_child_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_child
+    ADD CONSTRAINT roster_child_child_id_fkey FOREIGN KEY (child_id) REFERENCES public.child(id) ON DELETE SET NULL;
+
+
+--
+-- Name: roster_child roster_child_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_child
+    ADD CONSTRAINT roster_child_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.roster_import(id) ON DELETE CASCADE;
+
+
+--
+-- Name: roster_child roster_child_region_code_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_child
+    ADD CONSTRAINT roster_child_region_code_fkey FOREIGN KEY (region_code) REFERENCES public.region(code);
+
+
+--
+-- Name: roster_import roster_import_county_code_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_import
+    ADD CONSTRAINT roster_import_county_code_fkey FOREIGN KEY (county_code) REFERENCES public.region(code);
+
+
+--
+-- Name: roster_import roster_import_imported_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_import
+    ADD CONSTRAINT roster_import_imported_by_fkey FOREIGN KEY (imported_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
+
+
+--
+-- Name: roster_tally roster_tally_region_code_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.roster_tally
+    ADD CONSTRAINT roster_tally_region_code_fkey FOREIGN KEY (region_code) REFERENCES public.region(code);
 
 
 --

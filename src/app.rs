@@ -29,6 +29,7 @@ fn all_routes() -> Routes {
         .merge(crate::stations::routes())
         .merge(crate::volunteers::routes())
         .merge(crate::children::routes())
+        .merge(crate::roster::routes())
         .merge(crate::pairings::routes())
         .merge(crate::contacts::routes())
         .merge(crate::portal::routes())

@@ -41,6 +41,8 @@ pub mod privacy;
 pub mod regions;
 /// The monthly report: a printable page and its `.xlsx`.
 pub mod reports;
+/// The civil-affairs roster of a county, matched to the children registered (应结尽结).
+pub mod roster;
 /// `seed-demo`: realistic demonstration and benchmark data, bulk-loaded.
 pub mod seed;
 /// Stations (驿站), and the days they opened.

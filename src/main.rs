@@ -166,6 +166,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("retention (records ended before {cutoff}): {verb}");
             println!("  children   {:>8}", done.children);
             println!("  volunteers {:>8}", done.volunteers);
+            println!("  roster rows deleted {:>8}", done.roster_rows);
             Ok(())
         }
         Command::User(command) => {

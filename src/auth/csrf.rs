@@ -52,7 +52,9 @@ fn check(headers: &HeaderMap, is_api: bool) -> Result<(), AppError> {
             }
         }
         // Scripts and apps calling the API send no Origin; browsers posting forms always do.
-        None if !is_api => return Err(refused),
+        // An upload to the API is a form post too (a cross-site page can send one without the
+        // browser asking first), so it needs its Origin like a form.
+        None if !is_api || is_multipart(headers) => return Err(refused),
         None => {}
     }
     if is_api {
@@ -63,11 +65,21 @@ fn check(headers: &HeaderMap, is_api: bool) -> Result<(), AppError> {
             let ct = ct.split(';').next().unwrap_or("").trim();
             ct.eq_ignore_ascii_case("application/json")
         });
-        if content_type.is_some() && !json {
+        if content_type.is_some() && !json && !is_multipart(headers) {
             return Err(AppError::UnsupportedMediaType);
         }
     }
     Ok(())
+}
+
+/// Whether the body is `multipart/form-data` (an upload). The API's one upload route reads
+/// it; every other API route takes JSON and answers such a body 415.
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 #[cfg(test)]
@@ -105,6 +117,40 @@ mod tests {
             check(
                 &headers(&[("origin", "https://aixin.example.evil.example")]),
                 false
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn an_api_upload_is_checked_as_a_form() {
+        let multipart = ("content-type", "multipart/form-data; boundary=x");
+        assert!(
+            check(
+                &headers(&[multipart, ("origin", "https://aixin.example")]),
+                true
+            )
+            .is_ok()
+        );
+        assert!(
+            check(&headers(&[multipart]), true).is_err(),
+            "an upload without Origin"
+        );
+        assert!(
+            check(
+                &headers(&[multipart, ("origin", "https://evil.example")]),
+                true
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                &headers(&[
+                    multipart,
+                    ("origin", "https://aixin.example"),
+                    ("sec-fetch-site", "cross-site")
+                ]),
+                true
             )
             .is_err()
         );

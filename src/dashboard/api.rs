@@ -68,6 +68,9 @@ pub struct Stats {
     pub coverage: Option<f64>,
     /// Stations open as planned, per hundred assessed.
     pub open_days_rate: Option<f64>,
+    /// The civil-affairs roster's children, registered and paired (null without a roster).
+    #[serde(flatten)]
+    pub roster: super::model::RosterFigures,
     /// The areas one level down (or the stations), adding up to the figures above.
     pub areas: Vec<Area>,
 }
@@ -96,6 +99,7 @@ pub async fn stats(
         coverage: breakdown.total.coverage(),
         open_days_rate: breakdown.total.open_days_rate(),
         figures: breakdown.total,
+        roster: breakdown.roster.into(),
         areas: breakdown.areas,
     }))
 }

@@ -365,6 +365,25 @@ pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"))
 }
 
+/// The civil-affairs roster's figures of a region: its children, those registered here and
+/// those paired — each `None` where no county of the region has a roster (and for stations).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RosterFigures {
+    pub roster_children: Option<i64>,
+    pub roster_registered: Option<i64>,
+    pub roster_paired: Option<i64>,
+}
+
+impl From<Option<crate::roster::model::Coverage>> for RosterFigures {
+    fn from(c: Option<crate::roster::model::Coverage>) -> Self {
+        RosterFigures {
+            roster_children: c.map(|c| c.roster_children),
+            roster_registered: c.map(|c| c.roster_registered),
+            roster_paired: c.map(|c| c.roster_paired),
+        }
+    }
+}
+
 /// A row of the table under the figures: a region one level down, or a station.
 #[derive(Debug, Clone, Serialize)]
 pub struct Area {
@@ -380,6 +399,9 @@ pub struct Area {
     /// Its figures.
     #[serde(flatten)]
     pub figures: Figures,
+    /// Its roster's figures.
+    #[serde(flatten)]
+    pub roster: RosterFigures,
 }
 
 impl Area {
@@ -398,6 +420,8 @@ impl Area {
 pub struct Breakdown {
     /// The whole focus.
     pub total: Figures,
+    /// The whole focus's roster figures.
+    pub roster: Option<crate::roster::model::Coverage>,
     /// The areas one level down (or stations), in code or name order; a last row without a
     /// name holds what belongs to no listed area, so the rows always add up to the total.
     pub areas: Vec<Area>,

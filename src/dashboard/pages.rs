@@ -63,6 +63,8 @@ struct DashboardPage {
     station_record: Option<Uuid>,
     period: Period,
     total: Figures,
+    /// The civil-affairs roster's figures, and the county whose roster page shows them.
+    roster: Option<(crate::roster::model::Coverage, String)>,
     areas: Vec<Area>,
     by_build_mode: Vec<Labelled>,
     by_station_status: Vec<Labelled>,
@@ -76,6 +78,18 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    /// A roster share as the page shows it.
+    fn roster_share(&self, paired: bool) -> String {
+        let share = self.roster.as_ref().and_then(|(c, _)| {
+            if paired {
+                c.paired_share()
+            } else {
+                c.registered_share()
+            }
+        });
+        super::model::percent(share)
+    }
+
     /// Running pairings meeting their standard, per hundred, as the page shows it.
     fn meeting_text(&self) -> String {
         super::model::percent(self.total.support.meeting_rate(self.total.pairings_active))
@@ -193,6 +207,11 @@ pub async fn dashboard(
     let mut areas = breakdown.areas;
     sort_areas(&mut areas, sort, descending);
     let total = breakdown.total;
+    let roster = breakdown.roster.map(|c| {
+        let code = focus.region_like().unwrap_or_default();
+        let code = code.trim_end_matches('%');
+        (c, code.get(..6).unwrap_or("").to_owned())
+    });
     let station_record = match focus.station_ids() {
         Some([one]) => Some(*one),
         _ => None,
@@ -222,6 +241,7 @@ pub async fn dashboard(
         station_record,
         period,
         total,
+        roster,
         areas,
         sort,
         descending,

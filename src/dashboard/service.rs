@@ -7,12 +7,13 @@ use sqlx::PgPool;
 use time::{Date, Duration};
 use uuid::Uuid;
 
-use super::model::{Area, Breakdown, Figures, Focus, Month, Period};
+use super::model::{Area, Breakdown, Figures, Focus, Month, Period, RosterFigures};
 use super::read::{ByArea, CheckDue, QuietPairing, StationRow, WaitingChild};
 use crate::auth::{CurrentUser, Role};
 use crate::contacts::model::UNREACHED_ALERT;
 use crate::contacts::service::OpenConcern;
 use crate::regions::model::RegionCode;
+use crate::roster::model::Coverage;
 use crate::stations::service::{OPEN_DAYS_WEEKS, held_to_plan, planned_days};
 use crate::web::error::AppError;
 
@@ -141,7 +142,7 @@ pub async fn breakdown_of(
     let mut counts = ByArea::new();
     let few = few(stations);
     // Independent passes over different tables: run side by side, each on its connection.
-    let ((), (), (), (), (), (support, median)) = tokio::try_join!(
+    let ((), (), (), (), (), (support, median), (roster, roster_by)) = tokio::try_join!(
         read::volunteers(db, focus, len, &mut people),
         read::children(db, focus, len, &mut children),
         read::pairings(db, focus, len, today, &mut pairings),
@@ -154,6 +155,7 @@ pub async fn breakdown_of(
             (period.from, period.to),
             today,
         ),
+        roster_figures(db, focus, len),
     )?;
     let mut by_area = station_figures(stations, open);
     for part in [people, children, pairings, activities, counts] {
@@ -186,11 +188,16 @@ pub async fn breakdown_of(
         let key = region_code.clone().or(station_id.map(|id| id.to_string()));
         let figures = by_area.remove(&key).unwrap_or_default();
         total.add(&figures);
+        let roster = region_code
+            .as_ref()
+            .filter(|_| roster.is_some())
+            .map(|code| roster_by.get(code).copied().unwrap_or_default());
         areas.push(Area {
             region_code,
             station_id,
             name: Some(name),
             figures,
+            roster: roster.into(),
         });
     }
     let mut rest = Figures::default();
@@ -204,10 +211,33 @@ pub async fn breakdown_of(
             station_id: None,
             name: None,
             figures: rest,
+            roster: RosterFigures::default(),
         });
     }
     total.support.median_pairing_days = median;
-    Ok(Breakdown { total, areas })
+    Ok(Breakdown {
+        total,
+        roster,
+        areas,
+    })
+}
+
+/// The roster's figures of a region focus and of its areas one level down (`len`, none below
+/// a county); a focus of stations has none.
+async fn roster_figures(
+    db: &PgPool,
+    focus: &Focus,
+    len: i32,
+) -> sqlx::Result<(Option<Coverage>, HashMap<String, Coverage>)> {
+    let Focus::Region(r) = focus else {
+        return Ok((None, HashMap::new()));
+    };
+    let total = crate::roster::service::coverage(db, &r.code).await?;
+    let by = match (&total, len) {
+        (Some(_), 4 | 6 | 9) => crate::roster::service::coverage_by(db, &r.code, len).await?,
+        _ => HashMap::new(),
+    };
+    Ok((total, by))
 }
 
 /// The stations' own figures by area: counts by build mode and status, and whether the

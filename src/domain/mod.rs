@@ -173,6 +173,12 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
     age
 }
 
+word_enum!(
+    /// Why a child is in the programme, or on the civil-affairs roster: left behind, or in
+    /// difficulty (the children's area and the roster both name it).
+    Category, "child_category", "child.category", [LeftBehind = "left_behind", InDifficulty = "in_difficulty"]
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,9 @@ mod report;
 mod sheet;
 
 pub use command_line::from_command_line;
-pub use page::{Kind, form, template, upload};
-pub use sheet::{Column, Outcome, RowError, Sheet, word};
+pub use page::{Kind, Upload, UploadForm, form, read_form, read_off_the_workers, template, upload};
+pub use report::save as save_report;
+pub use sheet::{Column, Outcome, RowError, Sheet, Variant, word};
 
 use crate::web::{Access, Routes};
 

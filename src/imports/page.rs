@@ -165,21 +165,62 @@ fn refuse(ctx: PageContext, kind: Kind, problem: String) -> Response {
 }
 
 /// What the multipart field `file` held.
-enum Upload {
+pub enum Upload {
+    /// No file, or an empty one.
     Missing,
+    /// A file past [`MAX_FILE_BYTES`].
     TooLarge,
+    /// The file's bytes.
     File(Vec<u8>),
 }
 
-/// Reads the field `file` chunk by chunk, keeping at most [`MAX_FILE_BYTES`]: past that the
-/// rest of the body is read and dropped, so the client still hears the refusal.
+/// A multipart form with one file: the file, its name as uploaded, and the form's other
+/// (short) fields.
+pub struct UploadForm {
+    pub file: Upload,
+    pub file_name: Option<String>,
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+/// The most characters of a text field beside the file (a county code, say).
+const MAX_FIELD_CHARS: usize = 200;
+
 async fn read_file(multipart: &mut axum::extract::Multipart) -> Result<Upload, AppError> {
+    Ok(read_form(multipart).await?.file)
+}
+
+/// Reads the field `file` chunk by chunk, keeping at most [`MAX_FILE_BYTES`]: past that the
+/// rest of the body is read and dropped, so the client still hears the refusal. Other fields
+/// are kept when short and plain text; a longer one is refused.
+pub async fn read_form(multipart: &mut axum::extract::Multipart) -> Result<UploadForm, AppError> {
     let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
-    let mut upload = Upload::Missing;
+    let mut form = UploadForm {
+        file: Upload::Missing,
+        file_name: None,
+        fields: std::collections::HashMap::new(),
+    };
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        if field.name() != Some("file") {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if name != "file" {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                text.extend_from_slice(&chunk);
+                if text.len() > MAX_FIELD_CHARS * 4 {
+                    return Err(AppError::BadRequest(format!(
+                        "the field {name} is too long"
+                    )));
+                }
+            }
+            let text = String::from_utf8(text)
+                .map_err(|_| AppError::BadRequest(format!("the field {name} is not text")))?;
+            form.fields.insert(name, text);
             continue;
         }
+        form.file_name = field
+            .file_name()
+            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect());
         let mut bytes = Vec::new();
         let mut too_large = false;
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
@@ -190,18 +231,18 @@ async fn read_file(multipart: &mut axum::extract::Multipart) -> Result<Upload, A
             }
             bytes.extend_from_slice(&chunk);
         }
-        upload = match (too_large, bytes.is_empty()) {
+        form.file = match (too_large, bytes.is_empty()) {
             (true, _) => Upload::TooLarge,
             (false, true) => Upload::Missing,
             (false, false) => Upload::File(bytes),
         };
     }
-    Ok(upload)
+    Ok(form)
 }
 
 /// Reads a sheet on a blocking thread: parsing is CPU work that must not hold up the async
 /// workers answering everyone else.
-pub(super) async fn read_off_the_workers(
+pub async fn read_off_the_workers(
     bytes: Vec<u8>,
 ) -> Result<Result<Vec<Row>, SheetError>, AppError> {
     tokio::task::spawn_blocking(move || sheet::read_rows(&bytes))

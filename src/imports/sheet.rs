@@ -41,6 +41,12 @@ pub enum Outcome {
 /// A column of an import template: field, Chinese header, English header, required.
 pub type Column = (&'static str, &'static str, &'static str, bool);
 
+/// Another header clerks give a column (身份证号码 for 身份证号): the field and the header.
+pub type Variant = (&'static str, &'static str);
+
+/// Header cells that name no data (a row's number): never reported as columns not read.
+const NO_DATA: &[&str] = &["序号", "编号", "No.", "No", "#"];
+
 /// An uploaded sheet read against its template: where each column sits, what its rows refer
 /// to (stations by name, region codes), and the problems found so far.
 pub struct Sheet {
@@ -67,7 +73,18 @@ impl Sheet {
         rows: &[Row],
         lang: Lang,
     ) -> Result<Sheet, AppError> {
-        let (header, index) = find_header(columns, rows);
+        Sheet::open_with(db, user, (columns, &[]), rows, lang).await
+    }
+
+    /// [`Sheet::open`], with the other headers each column may have.
+    pub async fn open_with(
+        db: &PgPool,
+        user: &CurrentUser,
+        (columns, variants): (&'static [Column], &'static [Variant]),
+        rows: &[Row],
+        lang: Lang,
+    ) -> Result<Sheet, AppError> {
+        let (header, index) = find_header(columns, variants, rows);
         let header_number = rows.get(header).map_or(1, |r| r.number);
         let mut sheet = Sheet {
             columns,
@@ -117,6 +134,30 @@ impl Sheet {
     /// Whether a required column is missing (then no row is worth reading).
     pub fn lacks_columns(&self) -> bool {
         !self.errors.is_empty()
+    }
+
+    /// Whether the header has a column for `field`.
+    pub fn has(&self, field: &str) -> bool {
+        self.index.contains_key(field)
+    }
+
+    /// The header cells that name none of the columns, as they were written: what the import
+    /// did not read (a row's number, 序号, is not reported).
+    pub fn unknown_headers(&self, rows: &[Row]) -> Vec<String> {
+        let Some(header) = rows.get(self.header) else {
+            return Vec::new();
+        };
+        header
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(i, cell)| {
+                !cell.trim().is_empty()
+                    && !self.index.values().any(|at| at == i)
+                    && !NO_DATA.iter().any(|n| clean::same_header(cell, n))
+            })
+            .map(|(_, cell)| cell.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
     }
 
     /// The data rows under the header with their spreadsheet row numbers, without the totals
@@ -251,15 +292,23 @@ impl Sheet {
 
 /// The header row among the first [`HEADER_WITHIN`] rows (the first naming the most of the
 /// template's columns; the first row when none names any) and where each column sits in it.
-fn find_header(columns: &'static [Column], rows: &[Row]) -> (usize, HashMap<&'static str, usize>) {
+fn find_header(
+    columns: &'static [Column],
+    variants: &'static [Variant],
+    rows: &[Row],
+) -> (usize, HashMap<&'static str, usize>) {
     let located = |row: &Row| -> HashMap<&'static str, usize> {
         columns
             .iter()
             .filter_map(|(field, zh, en, _)| {
-                row.cells
-                    .iter()
-                    .position(|h| clean::same_header(h, zh) || clean::same_header(h, en))
-                    .map(|i| (*field, i))
+                let names = |h: &String| {
+                    clean::same_header(h, zh)
+                        || clean::same_header(h, en)
+                        || variants
+                            .iter()
+                            .any(|(f, v)| f == field && clean::same_header(h, v))
+                };
+                row.cells.iter().position(names).map(|i| (*field, i))
             })
             .collect()
     };
@@ -331,12 +380,12 @@ mod tests {
             row(3, &["序号", " 姓 名", "出生\n日期", "联系电话（监护人）"]),
             row(4, &["1", "李小雨", "2016/5/4", "13812345678"]),
         ];
-        let (header, index) = find_header(COLUMNS, &rows);
+        let (header, index) = find_header(COLUMNS, &[], &rows);
         assert_eq!(header, 2);
         assert_eq!(index["name"], 1);
         assert_eq!(index["birth_date"], 2);
         assert_eq!(index["guardian_phone"], 3);
-        let (header, index) = find_header(COLUMNS, &[row(1, &["甲", "乙"])]);
+        let (header, index) = find_header(COLUMNS, &[], &[row(1, &["甲", "乙"])]);
         assert_eq!((header, index.len()), (0, 0), "no header: the first row");
     }
 

@@ -1,3 +1,3 @@
 //! What other areas may ask of this one.
 
-pub use super::store::{ancestors, children, find};
+pub use super::store::{Choice, ancestors, children, counties_in, find, places_in_county};

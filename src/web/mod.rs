@@ -129,6 +129,7 @@ const NAV: &[(&str, &str)] = &[
     ("/stations", "nav.stations"),
     ("/volunteers", "nav.volunteers"),
     ("/children", "nav.children"),
+    ("/roster", "nav.roster"),
     ("/pairings", "nav.pairings"),
     ("/concerns", "nav.concerns"),
     ("/check-ins/due", "nav.check_ins_due"),

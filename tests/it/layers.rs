@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("stations", 10),
     ("imports", 11),
     ("volunteers", 12),
+    ("roster", 12),
     ("children", 13),
     ("activities", 14),
     ("contacts", 15),

@@ -36,4 +36,5 @@ mod wishes;
 
 mod dashboard;
 mod reports;
+mod roster;
 mod seed;

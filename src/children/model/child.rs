@@ -11,10 +11,7 @@ use crate::regions::model::{RegionCode, RegionLevel};
 use crate::web::error::{FieldError, FieldErrors};
 use crate::web::paging::sort_order;
 
-word_enum!(
-    /// Why a child is in the programme.
-    Category, "child_category", "child.category", [LeftBehind = "left_behind", InDifficulty = "in_difficulty"]
-);
+pub use crate::domain::Category;
 word_enum!(
     /// What makes a child's situation difficult.
     Difficulty, "child_difficulty", "child.difficulty",

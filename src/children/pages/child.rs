@@ -279,6 +279,8 @@ impl FormPage {
 #[serde(default)]
 pub struct CountyQuery {
     county: Option<String>,
+    /// A child of the civil-affairs roster to register: her values fill the form.
+    roster: Option<String>,
 }
 
 async fn form_page(
@@ -320,9 +322,30 @@ pub async fn new_form(
     user: CurrentUser,
     Query(q): Query<CountyQuery>,
 ) -> Result<Response, AppError> {
-    let form = ChildForm {
-        category: "left_behind".into(),
-        ..Default::default()
+    let form = match q.roster.as_deref() {
+        None | Some("") => ChildForm {
+            category: "left_behind".into(),
+            ..Default::default()
+        },
+        Some(id) => {
+            let from =
+                crate::roster::service::prefill(&state.db, &state.cipher, &user, parse_id(id)?)
+                    .await?;
+            ChildForm {
+                name: from.name,
+                gender: from
+                    .gender
+                    .map(|g| g.as_str().to_owned())
+                    .unwrap_or_default(),
+                birth_date: from.birth_date.to_string(),
+                id_number: from.id_number.unwrap_or_default(),
+                category: from.category.as_str().to_owned(),
+                region_code: from.region_code,
+                guardian_name: from.guardian_name.unwrap_or_default(),
+                guardian_phone: from.guardian_phone.unwrap_or_default(),
+                ..Default::default()
+            }
+        }
     };
     Ok(render(
         &form_page(

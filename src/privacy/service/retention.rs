@@ -1,9 +1,10 @@
 //! Retention: personal data is kept no longer than the programme needs it. Once a day (and with
 //! `aixin retention run`) the records whose time is up are anonymised as a deletion does:
 //! children who exited, or turned 18, more than `AIXIN_RETENTION_MONTHS` ago, and volunteers
-//! who withdrew that long ago. Each person is erased in her own transaction, so a run that
-//! stops half way has done what it did and the next run does the rest; a second run finds
-//! nothing.
+//! who withdrew that long ago; and civil-affairs rosters imported more than
+//! [`crate::roster::model::KEEP_MONTHS`] months ago are deleted. Each person is erased in her
+//! own transaction, so a run that stops half way has done what it did and the next run does
+//! the rest; a second run finds nothing.
 
 use sqlx::PgPool;
 use time::Date;
@@ -24,6 +25,9 @@ pub struct Outcome {
     pub cutoff: Option<Date>,
     pub children: usize,
     pub volunteers: usize,
+    /// Rows of civil-affairs rosters deleted: rosters imported more than
+    /// [`crate::roster::model::KEEP_MONTHS`] months ago (none on a dry run).
+    pub roster_rows: usize,
 }
 
 /// What the next run would touch, counted (all regions, or a region subtree's `LIKE`
@@ -79,6 +83,7 @@ pub async fn run(
             cutoff: Some(cutoff),
             children: usize::try_from(exited + grown).unwrap_or(usize::MAX),
             volunteers: usize::try_from(withdrawn).unwrap_or(usize::MAX),
+            roster_rows: 0,
         });
     }
     let run = store::run_started(db, started_by, cutoff).await?;
@@ -96,6 +101,8 @@ pub async fn run(
         Subject::Volunteer,
     )
     .await;
+    let roster_cutoff = self::cutoff(today, crate::roster::model::KEEP_MONTHS);
+    let roster_rows = crate::roster::service::delete_imported_before(db, roster_cutoff).await;
     // What was done is recorded whatever stopped the rest.
     let count =
         |r: &Result<usize, AppError>| i32::try_from(*r.as_ref().unwrap_or(&0)).unwrap_or(i32::MAX);
@@ -104,6 +111,7 @@ pub async fn run(
         cutoff: Some(cutoff),
         children: children?,
         volunteers: volunteers?,
+        roster_rows: usize::try_from(roster_rows?).unwrap_or(0),
     })
 }
 
