@@ -2362,6 +2362,16 @@ CREATE TABLE public.app_user (
 
 
 --
+-- Name: application_attempt; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.application_attempt (
+    address cidr NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: attendance; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3024,6 +3034,9 @@ CREATE TABLE public.volunteer (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     anonymised_at timestamp with time zone,
     withdrawn_on date,
+    applied_online_at timestamp with time zone,
+    available text[] DEFAULT '{}'::text[] NOT NULL,
+    CONSTRAINT volunteer_available_known CHECK ((available <@ ARRAY['weekday_daytime'::text, 'weekday_evening'::text, 'weekend'::text, 'holidays'::text])),
     CONSTRAINT volunteer_capacity_range CHECK (((capacity >= 1) AND (capacity <= 10))),
     CONSTRAINT volunteer_id_number_pair CHECK (((id_number IS NULL) = (id_number_hash IS NULL))),
     CONSTRAINT volunteer_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 50))),
@@ -3471,6 +3484,13 @@ CREATE INDEX app_user_region_code ON public.app_user USING btree (region_code te
 --
 
 CREATE UNIQUE INDEX app_user_username_key ON public.app_user USING btree (lower(username));
+
+
+--
+-- Name: application_attempt_address; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX application_attempt_address ON public.application_attempt USING btree (address, at);
 
 
 --
@@ -4024,6 +4044,13 @@ CREATE INDEX volunteer_name_pinyin ON public.volunteer USING btree (name COLLATE
 --
 
 CREATE INDEX volunteer_name_trgm ON public.volunteer USING gin (name public.gin_trgm_ops);
+
+
+--
+-- Name: volunteer_new_applicants; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX volunteer_new_applicants ON public.volunteer USING btree (station_id, applied_online_at) WHERE ((status = 'applied'::public.volunteer_status) AND (applied_online_at IS NOT NULL));
 
 
 --

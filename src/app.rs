@@ -30,6 +30,7 @@ fn all_routes() -> Routes {
         .merge(crate::volunteers::routes())
         .merge(crate::children::routes())
         .merge(crate::roster::routes())
+        .merge(crate::recruitment::routes())
         .merge(crate::pairings::routes())
         .merge(crate::contacts::routes())
         .merge(crate::portal::routes())

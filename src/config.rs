@@ -45,6 +45,10 @@ pub struct Config {
     /// `AIXIN_PRIVACY_OFFICER` (default none): the name and contact of the person responsible
     /// for personal information, shown on the privacy page.
     pub privacy_officer: Option<String>,
+    /// `AIXIN_PUBLIC_URL` (default none): the address people reach the service at
+    /// (`https://aixin.example.gov.cn`), which a station's poster prints and its QR code holds.
+    /// Without it a poster uses the address the page was opened at, and says so.
+    pub public_url: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -186,6 +190,27 @@ impl Config {
         {
             bail!("AIXIN_PRIVACY_OFFICER must be one line of at most 200 characters");
         }
+        let public_url = match get("AIXIN_PUBLIC_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+        {
+            None => None,
+            Some(u) if u.is_empty() => None,
+            Some(u) => {
+                let parts = u.split_once("://");
+                let valid = parts.is_some_and(|(scheme, rest)| {
+                    matches!(scheme, "http" | "https")
+                        && !rest.is_empty()
+                        && !rest.contains(['?', '#', ' '])
+                        && !rest.chars().any(char::is_control)
+                });
+                if !valid {
+                    bail!(
+                        "AIXIN_PUBLIC_URL must be an http:// or https:// address, such as https://aixin.example.gov.cn"
+                    );
+                }
+                Some(u)
+            }
+        };
         Ok(Config {
             database_url: get("DATABASE_URL"),
             data_dir,
@@ -200,6 +225,7 @@ impl Config {
             request_due_days,
             retention_months,
             privacy_officer,
+            public_url,
         })
     }
 

@@ -37,6 +37,8 @@ pub mod pairings;
 pub mod portal;
 /// A person's data from consent to deletion: requests, withdrawal, retention, the notice.
 pub mod privacy;
+/// Recruiting volunteers: a station's poster with its QR code, the public application page.
+pub mod recruitment;
 /// The region tree every record hangs from.
 pub mod regions;
 /// The monthly report: a printable page and its `.xlsx`.
@@ -158,7 +160,13 @@ pub async fn housekeeping(db: sqlx::PgPool) {
             sqlx::query("DELETE FROM import_report WHERE created_at < now() - interval '7 days'")
                 .execute(&db)
                 .await;
-        if let Err(e) = sessions.and(attempts).and(reports) {
+        let applications = recruitment::forget_attempts(&db).await.map(|_| ());
+        if let Err(e) = sessions
+            .map(|_| ())
+            .and(attempts.map(|_| ()))
+            .and(reports.map(|_| ()))
+            .and(applications)
+        {
             tracing::warn!(error = %e, "housekeeping failed");
         }
     }

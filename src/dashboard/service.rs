@@ -357,6 +357,8 @@ pub struct Alerts {
     pub checks_due: (Vec<CheckDue>, i64),
     /// Data-subject requests still open after their due day.
     pub requests_overdue: (Vec<crate::privacy::model::DataRequest>, i64),
+    /// Women who applied on a station's public page and are not yet screened.
+    pub applicants: (Vec<crate::volunteers::application::Applicant>, i64),
     /// The four weeks the open days were counted in.
     pub window: (Date, Date),
 }
@@ -371,6 +373,7 @@ impl Alerts {
             + self.short_stations.1
             + self.checks_due.1
             + self.requests_overdue.1
+            + self.applicants.1
             == 0
     }
 }
@@ -406,10 +409,11 @@ async fn alerts(
         )?)
     };
     let scope = focus.scope();
-    let (concerns, (quiet, waiting, checks_due, unreached), requests_overdue) = tokio::try_join!(
+    let (concerns, (quiet, waiting, checks_due, unreached), requests_overdue, applicants) = tokio::try_join!(
         crate::contacts::service::open_concerns(db, &scope, (ALERT_ROWS, 0)),
         records,
         crate::privacy::service::overdue(db, &scope, ALERT_ROWS),
+        crate::volunteers::application::new_applicants(db, &scope, ALERT_ROWS),
     )?;
     let mut short: Vec<ShortStation> = stations
         .iter()
@@ -435,6 +439,7 @@ async fn alerts(
         short_stations: (short, short_total),
         checks_due,
         requests_overdue,
+        applicants,
         window: (window.from, window.to),
     })
 }

@@ -60,6 +60,12 @@ fn known(skill: &str) -> Option<String> {
     })
 }
 
+/// The known skills' keys (`tutoring`), in the order a form offers them; each is labelled by
+/// `skill.<key>`.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    KNOWN.iter().map(|(key, _)| *key)
+}
+
 fn is_chinese(text: &str) -> bool {
     text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }

@@ -198,26 +198,31 @@ pub async fn children_due(
 /// `limit` after `after` by id.
 pub async fn volunteers_due(
     db: &PgPool,
-    cutoff: Date,
+    (cutoff, applied_before): (Date, Date),
     after: Uuid,
     limit: i64,
 ) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar!(
         "SELECT id FROM volunteer
-         WHERE anonymised_at IS NULL AND status = 'withdrawn' AND withdrawn_on < $1 AND id > $2
+         WHERE anonymised_at IS NULL AND id > $2
+           AND ((status = 'withdrawn' AND withdrawn_on < $1)
+                OR (status = 'applied' AND applied_online_at < $4::date))
          ORDER BY id LIMIT $3",
         cutoff,
         after,
-        limit
+        limit,
+        applied_before
     )
     .fetch_all(db)
     .await
 }
 
-/// How many children and volunteers are due on `cutoff` within a region (all with `None`).
+/// How many children and volunteers are due on `cutoff` within a region (all with `None`);
+/// applicants from the public page never screened are due when they applied before
+/// `applied_before`.
 pub async fn due_counts(
     db: &PgPool,
-    cutoff: Date,
+    (cutoff, applied_before): (Date, Date),
     region_like: Option<&str>,
 ) -> sqlx::Result<(i64, i64, i64)> {
     let r = sqlx::query!(
@@ -228,10 +233,13 @@ pub async fn due_counts(
                 AND (exited_on IS NULL OR exited_on >= $1)
                 AND birth_date < ($1 - interval '18 years')::date
                 AND ($2::text IS NULL OR region_code LIKE $2)) AS "grown!",
-             (SELECT count(*) FROM volunteer WHERE anonymised_at IS NULL AND status = 'withdrawn'
-                AND withdrawn_on < $1 AND ($2::text IS NULL OR region_code LIKE $2)) AS "withdrawn!""#,
+             (SELECT count(*) FROM volunteer WHERE anonymised_at IS NULL
+                AND ((status = 'withdrawn' AND withdrawn_on < $1)
+                     OR (status = 'applied' AND applied_online_at < $3::date))
+                AND ($2::text IS NULL OR region_code LIKE $2)) AS "withdrawn!""#,
         cutoff,
-        region_like
+        region_like,
+        applied_before
     )
     .fetch_one(db)
     .await?;

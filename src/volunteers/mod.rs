@@ -2,6 +2,7 @@
 //! ID and phone numbers.
 
 pub mod api;
+pub mod application;
 pub mod import;
 pub mod model;
 pub mod pages;

@@ -169,9 +169,18 @@ impl PageContext {
     /// Whether the reader's role may post to the route registered as `pattern`
     /// (`/children/{id}/transfer`): a page offers an action only to those its route lets in.
     pub fn may_post(&self, pattern: &str) -> bool {
+        self.may(&axum::http::Method::POST, pattern)
+    }
+
+    /// Whether the reader's role may open (GET) the route registered as `pattern`.
+    pub fn may_open(&self, pattern: &str) -> bool {
+        self.may(&axum::http::Method::GET, pattern)
+    }
+
+    fn may(&self, method: &axum::http::Method, pattern: &str) -> bool {
         match (&self.user, &self.policy) {
             (Some(user), Some(policy)) => policy
-                .access(&axum::http::Method::POST, pattern)
+                .access(method, pattern)
                 .is_some_and(|a| a.allows(Some(user.role))),
             _ => false,
         }

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("volunteers", 12),
     ("roster", 12),
     ("children", 13),
+    ("recruitment", 13),
     ("activities", 14),
     ("contacts", 15),
     ("pairings", 16),

@@ -35,6 +35,7 @@ mod web;
 mod wishes;
 
 mod dashboard;
+mod recruitment;
 mod reports;
 mod roster;
 mod seed;

@@ -1,7 +1,8 @@
 //! Retention: personal data is kept no longer than the programme needs it. Once a day (and with
 //! `aixin retention run`) the records whose time is up are anonymised as a deletion does:
 //! children who exited, or turned 18, more than `AIXIN_RETENTION_MONTHS` ago, and volunteers
-//! who withdrew that long ago; and civil-affairs rosters imported more than
+//! who withdrew that long ago, and applicants from a station's public page never screened
+//! within [`crate::volunteers::application::KEEP_MONTHS`] months; and civil-affairs rosters imported more than
 //! [`crate::roster::model::KEEP_MONTHS`] months ago are deleted. Each person is erased in her
 //! own transaction, so a run that stops half way has done what it did and the next run does
 //! the rest; a second run finds nothing.
@@ -52,8 +53,11 @@ pub fn cutoff(today: Date, months: u16) -> Date {
 
 /// What the next run would anonymise within `region_like` (all with `None`).
 pub async fn due(db: &PgPool, months: u16, region_like: Option<&str>) -> Result<Due, AppError> {
-    let cutoff = cutoff(crate::domain::today(), months);
-    let (exited, grown, withdrawn) = store::due_counts(db, cutoff, region_like).await?;
+    let today = crate::domain::today();
+    let cutoff = cutoff(today, months);
+    let applied_before = self::cutoff(today, crate::volunteers::application::KEEP_MONTHS);
+    let (exited, grown, withdrawn) =
+        store::due_counts(db, (cutoff, applied_before), region_like).await?;
     Ok(Due {
         cutoff: Some(cutoff),
         children_exited: exited,
@@ -77,8 +81,10 @@ pub async fn run(
 ) -> Result<Outcome, AppError> {
     let today = crate::domain::today();
     let cutoff = cutoff(today, months);
+    let applied_before = self::cutoff(today, crate::volunteers::application::KEEP_MONTHS);
     if dry_run {
-        let (exited, grown, withdrawn) = store::due_counts(db, cutoff, None).await?;
+        let (exited, grown, withdrawn) =
+            store::due_counts(db, (cutoff, applied_before), None).await?;
         return Ok(Outcome {
             cutoff: Some(cutoff),
             children: usize::try_from(exited + grown).unwrap_or(usize::MAX),
@@ -97,7 +103,7 @@ pub async fn run(
     let volunteers = erase_all(
         db,
         today,
-        |db, after| store::volunteers_due(db, cutoff, after, BATCH),
+        |db, after| store::volunteers_due(db, (cutoff, applied_before), after, BATCH),
         Subject::Volunteer,
     )
     .await;
