@@ -1943,6 +1943,19 @@ $$;
 
 
 --
+-- Name: service_certificate_erase(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.service_certificate_erase() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM service_certificate WHERE volunteer_id = NEW.id;
+    RETURN NULL;
+END $$;
+
+
+--
 -- Name: standard_gaps(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2894,6 +2907,32 @@ CREATE TABLE public.roster_tally (
 
 
 --
+-- Name: service_certificate; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.service_certificate (
+    code text NOT NULL,
+    volunteer_id uuid NOT NULL,
+    station_id uuid,
+    year integer NOT NULL,
+    sessions integer NOT NULL,
+    estimated_sessions integer NOT NULL,
+    session_minutes integer NOT NULL,
+    contacts integer NOT NULL,
+    contact_minutes integer NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    issued_by uuid,
+    CONSTRAINT service_certificate_check CHECK (((estimated_sessions >= 0) AND (estimated_sessions <= sessions))),
+    CONSTRAINT service_certificate_code_format CHECK ((code ~ '^[A-HJ-NP-Z2-9]{12}$'::text)),
+    CONSTRAINT service_certificate_contact_minutes_check CHECK ((contact_minutes >= 0)),
+    CONSTRAINT service_certificate_contacts_check CHECK ((contacts >= 0)),
+    CONSTRAINT service_certificate_session_minutes_check CHECK ((session_minutes >= 0)),
+    CONSTRAINT service_certificate_sessions_check CHECK ((sessions >= 0)),
+    CONSTRAINT service_certificate_year_check CHECK (((year >= 2000) AND (year <= 2100)))
+);
+
+
+--
 -- Name: station; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3361,6 +3400,14 @@ ALTER TABLE ONLY public.roster_import
 
 ALTER TABLE ONLY public.roster_tally
     ADD CONSTRAINT roster_tally_pkey PRIMARY KEY (region_code);
+
+
+--
+-- Name: service_certificate service_certificate_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_certificate
+    ADD CONSTRAINT service_certificate_pkey PRIMARY KEY (code);
 
 
 --
@@ -3967,6 +4014,13 @@ CREATE INDEX roster_child_person ON public.roster_child USING btree (county_code
 --
 
 CREATE INDEX roster_child_place ON public.roster_child USING btree (region_code text_pattern_ops, status);
+
+
+--
+-- Name: service_certificate_volunteer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX service_certificate_volunteer ON public.service_certificate USING btree (volunteer_id, year);
 
 
 --
@@ -4586,6 +4640,13 @@ CREATE TRIGGER roster_tally_update AFTER UPDATE ON public.roster_child REFERENCI
 
 
 --
+-- Name: volunteer service_certificate_erase; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER service_certificate_erase AFTER UPDATE OF anonymised_at ON public.volunteer FOR EACH ROW WHEN (((old.anonymised_at IS NULL) AND (new.anonymised_at IS NOT NULL))) EXECUTE FUNCTION public.service_certificate_erase();
+
+
+--
 -- Name: station station_keeps_its_county; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5110,6 +5171,30 @@ ALTER TABLE ONLY public.roster_import
 
 ALTER TABLE ONLY public.roster_tally
     ADD CONSTRAINT roster_tally_region_code_fkey FOREIGN KEY (region_code) REFERENCES public.region(code);
+
+
+--
+-- Name: service_certificate service_certificate_issued_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_certificate
+    ADD CONSTRAINT service_certificate_issued_by_fkey FOREIGN KEY (issued_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
+
+
+--
+-- Name: service_certificate service_certificate_station_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_certificate
+    ADD CONSTRAINT service_certificate_station_id_fkey FOREIGN KEY (station_id) REFERENCES public.station(id);
+
+
+--
+-- Name: service_certificate service_certificate_volunteer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_certificate
+    ADD CONSTRAINT service_certificate_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id);
 
 
 --

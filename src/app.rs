@@ -39,6 +39,7 @@ fn all_routes() -> Routes {
         .merge(crate::wishes::routes())
         .merge(crate::dashboard::routes())
         .merge(crate::reports::routes())
+        .merge(crate::paperwork::routes())
         .merge(crate::privacy::routes())
 }
 

@@ -33,6 +33,8 @@ pub mod i18n;
 pub mod imports;
 /// Pairing children with volunteers: suggestions, guards, the pairing record, closing.
 pub mod pairings;
+/// The paperwork counties file: pairing forms, activity ledgers, rosters, certificates.
+pub mod paperwork;
 /// The volunteer's portal (`/me`): her children, contacts, concerns, reminders.
 pub mod portal;
 /// A person's data from consent to deletion: requests, withdrawal, retention, the notice.

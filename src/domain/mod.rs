@@ -32,6 +32,14 @@ pub enum Gender {
 
 impl Gender {
     /// Parses the API word.
+    /// Message key of its name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Gender::Female => "gender.female",
+            Gender::Male => "gender.male",
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Gender, FieldError> {
         match text.trim() {
             "female" | "女" => Ok(Gender::Female),

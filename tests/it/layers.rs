@@ -31,6 +31,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("portal", 19),
     ("dashboard", 20),
     ("reports", 21),
+    ("paperwork", 21),
     ("app", 30),
     ("lib", 31),
     ("main", 32),

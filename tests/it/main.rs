@@ -14,6 +14,7 @@ mod language;
 mod layers;
 mod pairing_figures;
 mod pairings;
+mod paperwork;
 mod portal;
 mod privacy;
 

@@ -173,11 +173,14 @@ pub async fn batch(
         .map(|(i, _)| i)
         .collect();
     match service::batch(&state.db, &user, &input, ip).await {
-        Ok(_) => {
+        Ok(created) => {
             flash(&session, "flash.pairings_created").await;
+            // The list offers the new pairings' registration forms to print.
+            let ids: Vec<String> = created.iter().map(Uuid::to_string).collect();
             let target = format!(
-                "/pairings?station_id={}&status=active",
-                form.station_id.trim()
+                "/pairings?station_id={}&status=active&forms={}",
+                form.station_id.trim(),
+                ids.join(",")
             );
             Ok(Redirect::to(&target).into_response())
         }

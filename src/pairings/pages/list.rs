@@ -25,6 +25,26 @@ struct ListPage {
     paging: PageRequest,
     query: ListQuery,
     stations: Vec<Choice>,
+    /// Pairings just made (a batch), whose registration forms the page offers to print.
+    new_forms: Option<(String, usize)>,
+}
+
+/// `forms=` on the list after a batch: the ids of the pairings it made.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NewForms {
+    forms: Option<String>,
+}
+
+impl NewForms {
+    /// The ids as the forms' link takes them, and how many, when they are ids.
+    fn checked(&self) -> Option<(String, usize)> {
+        let text = self.forms.as_deref()?.trim();
+        let ids: Vec<&str> = text.split(',').filter(|s| !s.is_empty()).collect();
+        let valid =
+            !ids.is_empty() && ids.len() <= 100 && ids.iter().all(|id| Uuid::parse_str(id).is_ok());
+        valid.then(|| (ids.join(","), ids.len()))
+    }
 }
 
 impl ListPage {
@@ -64,6 +84,7 @@ pub async fn list(
     ctx: PageContext,
     user: CurrentUser,
     Query(query): Query<ListQuery>,
+    Query(made): Query<NewForms>,
 ) -> Result<Response, AppError> {
     let (filter, paging) = query.checked()?;
     let (pairings, total) = service::list(
@@ -82,6 +103,7 @@ pub async fn list(
         paging,
         query,
         stations,
+        new_forms: made.checked(),
     }))
 }
 
