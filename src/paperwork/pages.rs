@@ -327,6 +327,7 @@ pub async fn certificate(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<CertificateQuery>,
 ) -> Result<Response, AppError> {
@@ -365,7 +366,7 @@ pub async fn certificate(
         hours,
         issued_at,
     };
-    let base = state.config.public_url.clone().unwrap_or_default();
+    let (base, _) = crate::web::public_address(&state.config, &headers);
     Ok(render(&CertificatePage {
         ctx,
         certificate,

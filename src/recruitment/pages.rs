@@ -13,25 +13,6 @@ use crate::volunteers::application::AVAILABLE;
 use crate::web::error::AppError;
 use crate::web::{AppState, Errors, PageContext, localise, parse_id, render};
 
-/// The address people reach the service at: `AIXIN_PUBLIC_URL`, or the one this page was
-/// opened at (`false`: not configured, the poster says so).
-fn public_base(state: &AppState, headers: &HeaderMap) -> (String, bool) {
-    if let Some(url) = &state.config.public_url {
-        return (url.clone(), true);
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
-        .unwrap_or("localhost");
-    let scheme = if state.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    (format!("{scheme}://{host}"), false)
-}
-
 #[derive(Template)]
 #[template(path = "recruitment/poster.html")]
 struct PosterPage {
@@ -61,7 +42,7 @@ pub async fn poster(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let station = crate::stations::service::get(&state.db, &user, parse_id(&id)?).await?;
-    let (base, configured) = public_base(&state, &headers);
+    let (base, configured) = crate::web::public_address(&state.config, &headers);
     let link = format!("{base}/apply/{}", station.id);
     let qr = super::qr::svg(&link, 240);
     Ok(render(&PosterPage {

@@ -354,6 +354,29 @@ pub fn localise(ctx: &PageContext, fields: &crate::web::error::FieldErrors) -> E
         .collect()
 }
 
+/// The address people reach the service at, for what is printed (a poster's QR code, a
+/// certificate's check): `AIXIN_PUBLIC_URL`, or the one this request came to (`false`: not
+/// configured, and the page says so).
+pub fn public_address(
+    config: &crate::config::Config,
+    headers: &axum::http::HeaderMap,
+) -> (String, bool) {
+    if let Some(url) = &config.public_url {
+        return (url.clone(), true);
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+        .unwrap_or("localhost");
+    let scheme = if config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    (format!("{scheme}://{host}"), false)
+}
+
 /// A record id from a path; a malformed one is a missing record.
 pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)

@@ -12,6 +12,7 @@
 
 mod desk;
 mod phone;
+mod print;
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
