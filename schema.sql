@@ -424,10 +424,10 @@ CREATE TYPE public.requester_relation AS ENUM (
 
 
 --
--- Name: roster_match; Type: TYPE; Schema: public; Owner: -
+-- Name: roster_matched_by; Type: TYPE; Schema: public; Owner: -
 --
 
-CREATE TYPE public.roster_match AS ENUM (
+CREATE TYPE public.roster_matched_by AS ENUM (
     'id_number',
     'name_birth'
 );
@@ -2859,7 +2859,7 @@ CREATE TABLE public.roster_child (
     guardian_name text,
     guardian_phone text,
     child_id uuid,
-    matched_by public.roster_match,
+    matched_by public.roster_matched_by,
     status public.roster_status DEFAULT 'not_registered'::public.roster_status NOT NULL,
     CONSTRAINT roster_child_guardian_name_check CHECK ((char_length(guardian_name) <= 50)),
     CONSTRAINT roster_child_guardian_phone_check CHECK ((char_length(guardian_phone) <= 20)),

@@ -26,7 +26,7 @@
 -- or, by the retention run, once older than its keeping period.
 
 CREATE TYPE roster_status AS ENUM ('not_registered', 'registered_waiting', 'paired');
-CREATE TYPE roster_match AS ENUM ('id_number', 'name_birth');
+CREATE TYPE roster_matched_by AS ENUM ('id_number', 'name_birth');
 
 CREATE TABLE roster_import (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -56,7 +56,7 @@ CREATE TABLE roster_child (
     guardian_name  text CHECK (char_length(guardian_name) <= 50),
     guardian_phone text CHECK (char_length(guardian_phone) <= 20),
     child_id       uuid REFERENCES child (id) ON DELETE SET NULL,
-    matched_by     roster_match,
+    matched_by     roster_matched_by,
     status         roster_status NOT NULL DEFAULT 'not_registered',
     CONSTRAINT roster_child_id_number_pair CHECK ((id_number IS NULL) = (id_number_hash IS NULL)),
     CONSTRAINT roster_child_id_number_key UNIQUE (import_id, id_number_hash),

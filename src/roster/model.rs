@@ -20,7 +20,7 @@ word_enum!(
 word_enum!(
     /// How a roster child was matched to a registered child: by the keyed hash of the ID
     /// number, or by name and birth date where one side has no ID number.
-    MatchedBy, "roster_match", "roster.matched_by",
+    MatchedBy, "roster_matched_by", "roster.matched_by",
     [IdNumber = "id_number", NameBirth = "name_birth"]
 );
 

@@ -379,6 +379,26 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
     .execute(p)
     .await
     .unwrap();
+    // A county roster: one child on it registered and paired, one not registered.
+    sqlx::query(
+        "WITH import AS (INSERT INTO roster_import (county_code, rows) VALUES ('510681', 2)
+                         RETURNING id)
+         INSERT INTO roster_child (import_id, county_code, sheet_row, name, birth_date, category,
+                                   region_code, guardian_name, guardian_phone)
+         SELECT id, '510681', 2, '李小雨', DATE '2016-05-04', 'left_behind'::child_category, $1, '李奶奶',
+                '13812345678' FROM import
+         UNION ALL
+         SELECT id, '510681', 3, '张未登', DATE '2015-02-03', 'in_difficulty'::child_category, $1, NULL, NULL
+         FROM import",
+    )
+    .bind(LONGJU)
+    .execute(p)
+    .await
+    .unwrap();
+    sqlx::query("SELECT roster_match('510681')")
+        .execute(p)
+        .await
+        .unwrap();
     let pages = [
         "/dashboard".to_owned(),
         "/stations".into(),
@@ -411,6 +431,16 @@ async fn every_page_fits_a_phone_and_a_desk_in_both_modes() {
         "/requests".into(),
         "/account/password".into(),
         "/privacy".into(),
+        "/roster".into(),
+        "/roster?view=all".into(),
+        "/roster?view=unlisted".into(),
+        "/roster/import".into(),
+        format!("/stations/{station}/poster"),
+        format!("/stations/{station}/ledger"),
+        format!("/stations/{station}/roster-sheet"),
+        format!("/volunteers/{volunteer}/certificate"),
+        format!("/pairings/{pairing}/form"),
+        format!("/apply/{station}"),
     ];
     let driver = Driver::start();
     for (device, care) in [
