@@ -312,15 +312,15 @@ async fn forms_print_the_pairing_and_the_roster_with_masked_numbers_within_scope
     }
 }
 
-fn cipher() -> aixin::crypto::Cipher {
+pub fn cipher() -> aixin::crypto::Cipher {
     let config = crate::harness::test_config("127.0.0.1:1".parse().unwrap());
     aixin::crypto::Cipher::new(&config.secret_key)
 }
 
-fn seal(id: &str) -> Vec<u8> {
+pub fn seal(id: &str) -> Vec<u8> {
     cipher().encrypt(id)
 }
 
-fn hash(id: &str) -> Vec<u8> {
+pub fn hash(id: &str) -> Vec<u8> {
     cipher().hash(id)
 }

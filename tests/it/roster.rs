@@ -459,3 +459,109 @@ async fn registering_from_the_roster_fills_the_form_within_the_region_only() {
     );
     assert_eq!(manager.get("/roster").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn imports_registrations_and_pairings_at_once_leave_every_row_matched_and_counted() {
+    let app = TestApp::spawn().await;
+    let station = fixtures::station(app.pool(), LONGJU).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let ids: Vec<String> = (0..120)
+        .map(|i| id_number(&format!("51068120150{:03}{:03}", 101 + i % 28, i)))
+        .collect();
+    let lines: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| format!("{},孩子{i},{id},,留守儿童,汉州街道,,,", i + 1))
+        .collect();
+    let file = || roster(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(upload(&staff, None, file()).await.0, StatusCode::CREATED);
+
+    // Imports of the same roster, one after another, while the children on it are registered
+    // one by one and every other one of the first twenty is paired as soon as she is.
+    let volunteer = fixtures::volunteer(app.pool(), station, "active", 10).await;
+    let imports = async {
+        for _ in 0..8 {
+            assert_eq!(upload(&staff, None, file()).await.0, StatusCode::CREATED);
+        }
+    };
+    let registrations = async {
+        for (i, id) in ids.iter().enumerate() {
+            let child: Uuid = sqlx::query_scalar(
+                "INSERT INTO child (name, gender, birth_date, category, region_code, station_id,
+                                    id_number, id_number_hash)
+                 VALUES ($1, 'female', DATE '2015-01-01', 'left_behind', $2, $3, $4, $5)
+                 RETURNING id",
+            )
+            .bind(format!("孩子{i}"))
+            .bind(LONGJU)
+            .bind(station)
+            .bind(crate::paperwork::seal(id))
+            .bind(crate::paperwork::hash(id))
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+            if i % 2 == 0 && i < 20 {
+                sqlx::query(
+                    "INSERT INTO guardian (child_id, name, relation, phone)
+                     VALUES ($1, '家长', 'grandmother', '13812345678')",
+                )
+                .bind(child)
+                .execute(app.pool())
+                .await
+                .unwrap();
+                let guardian: Uuid =
+                    sqlx::query_scalar("SELECT id FROM guardian WHERE child_id = $1")
+                        .bind(child)
+                        .fetch_one(app.pool())
+                        .await
+                        .unwrap();
+                fixtures::consent(app.pool(), child, guardian, "pairing").await;
+                let other = fixtures::volunteer(app.pool(), station, "active", 1).await;
+                fixtures::pair(
+                    app.pool(),
+                    child,
+                    if i == 0 { volunteer } else { other },
+                    station,
+                )
+                .await
+                .unwrap();
+            }
+        }
+    };
+    tokio::join!(imports, registrations);
+
+    let (rows, matched, paired): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(r.child_id), count(*) FILTER (WHERE r.status = 'paired')
+         FROM roster_child r",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!((rows, matched, paired), (120, 120, 10));
+    let astray: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM roster_child r JOIN child c ON c.id = r.child_id
+         WHERE r.status <> roster_status_of(c.status) OR r.id_number_hash <> c.id_number_hash",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(astray, 0, "every row follows its child");
+    let kept: Vec<(String, i32, i32, i32)> = sqlx::query_as(
+        "SELECT region_code, children, registered, paired FROM roster_tally ORDER BY 1",
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap();
+    sqlx::query("SELECT roster_tally_rebuild()")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let rebuilt: Vec<(String, i32, i32, i32)> = sqlx::query_as(
+        "SELECT region_code, children, registered, paired FROM roster_tally ORDER BY 1",
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, rebuilt, "the kept figures are the rows' figures");
+    assert_eq!(rebuilt, [("510681002".to_owned(), 120, 120, 10)]);
+}
