@@ -80,7 +80,7 @@ RETURN CASE $1 WHEN 'registered' THEN 'registered_waiting'::roster_status
                ELSE 'not_registered'::roster_status END;
 
 -- Matches the unmatched rows of a county's roster (all counties with NULL) to the children
--- registered there: by the keyed hash of the ID number, then, where the row or the child has no
+-- registered in that county: by the keyed hash of the ID number, then, where the row or the child has no
 -- ID number, by name and birth date in the county. A child who left the programme is matched
 -- too (her row counts as not registered), so that she is found again if she comes back. A child
 -- is matched to one row at most, and a row to the child registered first.
@@ -93,7 +93,7 @@ BEGIN
     SET child_id = c.id, matched_by = 'id_number', status = roster_status_of(c.status)
     FROM child c
     WHERE r.child_id IS NULL AND (p_county IS NULL OR r.county_code = p_county)
-      AND c.id_number_hash = r.id_number_hash
+      AND c.id_number_hash = r.id_number_hash AND left(c.region_code, 6) = r.county_code
       AND NOT EXISTS (SELECT 1 FROM roster_child o WHERE o.child_id = c.id);
     GET DIAGNOSTICS n = ROW_COUNT;
     WITH candidate AS (
@@ -117,9 +117,42 @@ BEGIN
     RETURN n + m;
 END $$;
 
+-- Matches one child to a free row of her county's roster: by her ID number's keyed hash, else,
+-- where the row or she has no ID number, by name and birth date. Two index probes when her
+-- county has no roster.
+CREATE FUNCTION roster_match_child(p_child uuid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    c child;
+BEGIN
+    SELECT * INTO c FROM child WHERE id = p_child;
+    IF NOT FOUND OR c.anonymised_at IS NOT NULL
+       OR EXISTS (SELECT 1 FROM roster_child WHERE child_id = p_child) THEN
+        RETURN;
+    END IF;
+    IF c.id_number_hash IS NOT NULL THEN
+        UPDATE roster_child
+        SET child_id = c.id, matched_by = 'id_number', status = roster_status_of(c.status)
+        WHERE id = (SELECT id FROM roster_child
+                    WHERE id_number_hash = c.id_number_hash AND child_id IS NULL
+                      AND county_code = left(c.region_code, 6)
+                    ORDER BY sheet_row, id LIMIT 1);
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
+    UPDATE roster_child
+    SET child_id = c.id, matched_by = 'name_birth', status = roster_status_of(c.status)
+    WHERE id = (SELECT id FROM roster_child
+                WHERE county_code = left(c.region_code, 6) AND name = c.name
+                  AND birth_date = c.birth_date AND child_id IS NULL
+                  AND (id_number_hash IS NULL OR c.id_number_hash IS NULL)
+                ORDER BY sheet_row, id LIMIT 1);
+END $$;
+
 -- A child registered, or whose status, ID number, name, birth date or residence changed: her
--- roster rows follow her. A status alone moves her rows' status; anything else matches her
--- again within her county.
+-- roster rows follow her. A status alone moves her rows' status; anything else frees her rows
+-- (the county she left is matched again, so another child may take them) and matches her again
+-- within her county.
 --
 -- Rule: an import and a child's change never interleave on a county. An import holds its county
 -- (`roster_lock`, exclusive) from before it deletes the last roster until it commits; a child's
@@ -152,10 +185,11 @@ BEGIN
     IF TG_OP = 'UPDATE' THEN
         UPDATE roster_child SET child_id = NULL, matched_by = NULL, status = 'not_registered'
         WHERE child_id = NEW.id;
+        IF FOUND THEN
+            PERFORM roster_match(left(OLD.region_code, 6));
+        END IF;
     END IF;
-    IF EXISTS (SELECT 1 FROM roster_import WHERE county_code = left(NEW.region_code, 6)) THEN
-        PERFORM roster_match(left(NEW.region_code, 6));
-    END IF;
+    PERFORM roster_match_child(NEW.id);
     RETURN NULL;
 END $$;
 CREATE TRIGGER roster_follow_child AFTER INSERT ON child
@@ -265,6 +299,8 @@ $$;
 -- A child's erasure deletes her roster rows too.
 CREATE FUNCTION roster_erase_child() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Her county first, as every child's change holds it (an import waits, or is waited for).
+    PERFORM roster_lock(NEW.region_code, false);
     DELETE FROM roster_child WHERE child_id = NEW.id;
     RETURN NULL;
 END $$;
@@ -324,6 +360,8 @@ BEGIN
         WHERE r.id = p_id;
     WHEN 'roster_import' THEN
         SELECT i.county_code INTO found FROM roster_import i WHERE i.id = p_id;
+    WHEN 'roster_child' THEN
+        SELECT r.region_code INTO found FROM roster_child r WHERE r.id = p_id;
     -- a session event names its account
     WHEN 'user', 'session' THEN
         SELECT coalesce(u.region_code, v.region_code,

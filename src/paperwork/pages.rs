@@ -38,7 +38,7 @@ pub async fn pairing_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    crate::pairings::service::find(&state.db, &user, id, ctx.lang).await?;
+    running(&state, &user, id, &ctx).await?;
     forms_page(&state, ctx, &[id]).await
 }
 
@@ -77,9 +77,25 @@ pub async fn pairing_forms(
         return Err(refuse("forms.ids_count"));
     }
     for id in &ids {
-        crate::pairings::service::find(&state.db, &user, *id, ctx.lang).await?;
+        running(&state, &user, *id, &ctx).await?;
     }
     forms_page(&state, ctx, &ids).await
+}
+
+/// A pairing in the reader's scope that is still running (active or suspended): a form
+/// prints the child's and guardian's details as they are now, which a closed pairing's — a
+/// child since moved to another county — no longer are.
+async fn running(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    ctx: &PageContext,
+) -> Result<(), AppError> {
+    let pairing = crate::pairings::service::find(&state.db, user, id, ctx.lang).await?;
+    if pairing.status == crate::pairings::model::PairingStatus::Closed {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }
 
 async fn forms_page(
@@ -335,6 +351,9 @@ pub async fn certificate(
         .await?
         .ok_or(AppError::NotFound)?;
     let volunteer = row.masked(&state.cipher);
+    if read::erased(&state.db, volunteer.id).await? {
+        return Err(AppError::NotFound);
+    }
     let this_year = crate::domain::today().year();
     let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         None => this_year,

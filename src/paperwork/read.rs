@@ -183,3 +183,13 @@ pub async fn hours(db: &PgPool, volunteer: Uuid, year: i32) -> sqlx::Result<Hour
         contact_minutes: r.contact_minutes,
     })
 }
+
+/// Whether a volunteer's values were erased (she has no certificate any more).
+pub async fn erased(db: &PgPool, volunteer: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT anonymised_at IS NOT NULL AS "erased!" FROM volunteer WHERE id = $1"#,
+        volunteer
+    )
+    .fetch_one(db)
+    .await
+}

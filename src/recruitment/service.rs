@@ -16,8 +16,9 @@ use crate::stations::model::{Station, StationStatus};
 use crate::volunteers::application::{AVAILABLE, Application};
 use crate::web::error::AppError;
 
-/// Applications one address may send in [`WINDOW_MINUTES`].
-pub const LIMIT: i64 = 5;
+/// Applications one address may send in [`WINDOW_MINUTES`] (a recruitment event on a
+/// station's Wi-Fi shares one address).
+pub const LIMIT: i64 = 10;
 /// The window of the limit.
 pub const WINDOW_MINUTES: i64 = 60;
 
@@ -45,16 +46,31 @@ pub async fn townships(db: &PgPool, station: &Station) -> Result<Vec<(String, St
 /// in the database, so every instance counts the same. Submissions past the limit count too.
 pub async fn admit(db: &PgPool, ip: Option<IpAddr>) -> Result<bool, AppError> {
     let address = counted_address(ip.unwrap_or(IpAddr::from([0, 0, 0, 0])));
+    // Counted and recorded under a lock on the address: submissions sent at once are counted
+    // one after another.
+    let mut tx = db.begin().await?;
+    sqlx::query_scalar!(
+        "SELECT pg_advisory_xact_lock(7302, hashtext($1::cidr::text))",
+        address
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let sent = sqlx::query_scalar!(
-        r#"WITH added AS (INSERT INTO application_attempt (address) VALUES ($1) RETURNING 1)
-           SELECT count(*) + 1 AS "n!" FROM application_attempt
+        r#"SELECT count(*) AS "n!" FROM application_attempt
            WHERE address = $1 AND at > now() - make_interval(mins => $2::int)"#,
         address,
         WINDOW_MINUTES as i32
     )
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(sent <= LIMIT)
+    sqlx::query!(
+        "INSERT INTO application_attempt (address) VALUES ($1)",
+        address
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(sent < LIMIT)
 }
 
 /// Forgets submissions older than a day (the hourly housekeeping).

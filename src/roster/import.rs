@@ -46,7 +46,8 @@ fn phone(text: &str) -> Result<String, FieldError> {
     }
     let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if (7..=13).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(text.trim().to_owned())
+        // Kept with its dashes (0838-5221234), without spaces: at most 20 characters.
+        Ok(text.chars().filter(|c| *c != ' ').take(20).collect())
     } else {
         Err(FieldError::new("roster.phone_format"))
     }

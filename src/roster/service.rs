@@ -12,6 +12,7 @@ use super::model::{
     Coverage, Prefill, RosterChild, RosterImport, RosterStatus, Township, Unlisted,
 };
 use super::{read, store};
+use crate::audit::{self, Action, Entry};
 use crate::auth::CurrentUser;
 use crate::crypto::Cipher;
 use crate::domain::{FieldError, FieldErrors, RegionCode, RegionLevel};
@@ -172,13 +173,15 @@ pub async fn unlisted(
     Ok(read::unlisted(db, county, page).await?)
 }
 
-/// A roster child for the registration form, her ID number whole: only within the user's
-/// region, and only while she is not registered (404 otherwise, as a missing one).
+/// A roster child for the registration form, her ID number and her guardian's phone whole:
+/// only within the user's region, and only while she is not registered (404 otherwise, as a
+/// missing one). Showing them is recorded as a reveal.
 pub async fn prefill(
     db: &PgPool,
     cipher: &Cipher,
     user: &CurrentUser,
     id: Uuid,
+    ip: Option<IpAddr>,
 ) -> Result<Prefill, AppError> {
     let like = user.scope.region_like().ok_or(AppError::NotFound)?;
     let row = store::prefill(db, id, &like)
@@ -189,6 +192,22 @@ pub async fn prefill(
         Some(sealed) => Some(cipher.decrypt(&sealed).map_err(AppError::Internal)?),
         None => None,
     };
+    let shown: Vec<&str> = [
+        id_number.as_ref().map(|_| "id_number"),
+        row.guardian_phone.as_ref().map(|_| "guardian_phone"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !shown.is_empty() {
+        audit::record(
+            db,
+            Entry::by(user, Action::Reveal, "roster_child", Some(id), ip).with_detail(
+                serde_json::json!({ "fields": shown, "purpose": "registration_form" }),
+            ),
+        )
+        .await?;
+    }
     Ok(Prefill {
         name: row.name,
         id_number,

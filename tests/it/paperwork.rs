@@ -298,6 +298,19 @@ async fn forms_print_the_pairing_and_the_roster_with_masked_numbers_within_scope
     );
     assert!(!sheet.contains(&id_number), "never the whole number");
 
+    // A closed pairing's form is not printed: the child may live elsewhere now.
+    sqlx::query("UPDATE pairing SET status = 'closed', ended_on = DATE '2026-11-01', closure_reason = 'family_moved' WHERE id = $1")
+        .bind(pairing)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        staff
+            .get(&format!("/pairings/{pairing}/form"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     let (far, _) = app.logged_in("staff", "511922").await;
     for path in [
         format!("/pairings/{pairing}/form"),

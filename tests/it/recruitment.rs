@@ -129,30 +129,53 @@ async fn a_woman_applies_without_a_login_and_her_stations_manager_sees_her() {
     );
 }
 
-#[tokio::test]
-async fn an_address_sends_five_applications_an_hour_and_no_more() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_address_sends_ten_applications_an_hour_even_all_at_once() {
     let app = TestApp::spawn().await;
     let station = fixtures::station(app.pool(), YUNDING).await;
     let path = format!("/apply/{station}");
-    for i in 0..5 {
-        let phone = format!("1391234560{i}");
-        let mut form = application("王秀兰", &phone);
-        form.retain(|(k, _)| *k != "region_code");
-        form.push(("region_code", "511922132"));
-        let response = app.post_form(&path, &form).await;
-        assert_eq!(response.status(), StatusCode::OK, "application {i}");
+    let base = app.url("");
+    let mut sent = tokio::task::JoinSet::new();
+    for i in 0..15 {
+        let phone = format!("139123456{i:02}");
+        let mut form: Vec<(String, String)> = application("王秀兰", &phone)
+            .into_iter()
+            .filter(|(k, _)| *k != "region_code")
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        form.push(("region_code".into(), "511922132".into()));
+        let (url, origin) = (format!("{base}{path}"), base.clone());
+        sent.spawn(async move {
+            let answer = reqwest::Client::new()
+                .post(url)
+                .header("origin", origin)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (
+                answer.status(),
+                answer.headers().contains_key("retry-after"),
+            )
+        });
     }
-    let mut form = application("赵六", "13912345699");
-    form.retain(|(k, _)| *k != "region_code");
-    form.push(("region_code", "511922132"));
-    let refused = app.post_form(&path, &form).await;
-    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(refused.headers().contains_key("retry-after"));
+    let answers = sent.join_all().await;
+    let taken = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    let refused: Vec<bool> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .map(|(_, retry)| *retry)
+        .collect();
+    assert_eq!((taken, refused.len()), (10, 5), "{answers:?}");
+    assert!(
+        refused.iter().all(|retry| *retry),
+        "Retry-After on each refusal"
+    );
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM volunteer")
         .fetch_one(app.pool())
         .await
         .unwrap();
-    assert_eq!(count, 5);
+    assert_eq!(count, 10);
 }
 
 #[tokio::test]

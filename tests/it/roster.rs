@@ -441,6 +441,19 @@ async fn registering_from_the_roster_fills_the_form_within_the_region_only() {
     ] {
         assert!(form.contains(value), "{value} prefilled");
     }
+    let reveals: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_event WHERE action = 'reveal' AND entity = 'roster_child'
+           AND entity_id = $1 AND record_region_code = $2",
+    )
+    .bind(row)
+    .bind(LONGJU)
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        reveals, 1,
+        "the whole ID number shown is recorded, filed under her village"
+    );
     let (other, _) = app.logged_in("staff", "511922").await;
     assert_eq!(
         other
@@ -564,4 +577,45 @@ async fn imports_registrations_and_pairings_at_once_leave_every_row_matched_and_
     .unwrap();
     assert_eq!(kept, rebuilt, "the kept figures are the rows' figures");
     assert_eq!(rebuilt, [("510681002".to_owned(), 120, 120, 10)]);
+}
+
+#[tokio::test]
+async fn a_child_of_another_county_is_not_matched_to_this_countys_roster() {
+    let app = TestApp::spawn().await;
+    let here = fixtures::station(app.pool(), LONGJU).await;
+    let there = fixtures::station(app.pool(), crate::fixtures::YUNDING).await;
+    let (staff, _) = app.logged_in("staff", "510681").await;
+    let (far, _) = app.logged_in("staff", "511922").await;
+    let id = id_number("51068120160504002");
+    let file = roster(&[&format!("1,李小雨,{id},,留守儿童,汉州街道,,,")]);
+    assert_eq!(upload(&staff, None, file).await.0, StatusCode::CREATED);
+    let body = json!({
+        "name": "李小雨", "gender": "female", "birth_date": "2016-05-04", "category": "left_behind",
+        "region_code": "511922132", "station_id": there, "id_number": id,
+        "guardian": { "name": "李奶奶", "relation": "grandmother", "phone": "13812345678" },
+        "consent": { "given_on": "2026-09-01", "method": "signed_form" }
+    });
+    let (status, child) = far.post_json("/api/v1/children", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{child}");
+    assert_eq!(
+        statuses(&app).await[0].1,
+        "not_registered",
+        "registered in another county: not this county's child"
+    );
+    let (_, list) = staff.get_json("/api/v1/roster").await;
+    assert_eq!(
+        list["items"][0]["child_id"],
+        Value::Null,
+        "nothing of hers shows here"
+    );
+    // Moved to this county (a transfer), she is matched.
+    let child_id: Uuid = child["id"].as_str().unwrap().parse().unwrap();
+    sqlx::query("UPDATE child SET station_id = $2, region_code = $3 WHERE id = $1")
+        .bind(child_id)
+        .bind(here)
+        .bind(LONGJU)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(statuses(&app).await[0].1, "registered_waiting");
 }

@@ -320,6 +320,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    ClientIp(ip): ClientIp,
     Query(q): Query<CountyQuery>,
 ) -> Result<Response, AppError> {
     let form = match q.roster.as_deref() {
@@ -329,7 +330,7 @@ pub async fn new_form(
         },
         Some(id) => {
             let from =
-                crate::roster::service::prefill(&state.db, &state.cipher, &user, parse_id(id)?)
+                crate::roster::service::prefill(&state.db, &state.cipher, &user, parse_id(id)?, ip)
                     .await?;
             ChildForm {
                 name: from.name,
