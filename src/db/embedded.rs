@@ -137,6 +137,25 @@ impl Cluster {
         Ok(())
     }
 
+    /// Says, every `every` for as long as this process lives, that the cluster is still wanted
+    /// (the lock file's age, under the lock, as [`Cluster::ensure_running`] says it): a process
+    /// whose connections all close for a moment — between two tests — is not left without its
+    /// cluster by the idle-stop watcher.
+    pub fn keep_wanted(&self, every: std::time::Duration) {
+        let lock_path = self.lock_path.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                let Ok(mut lock) = std::fs::OpenOptions::new().write(true).open(&lock_path) else {
+                    return;
+                };
+                if lock.lock().is_ok() {
+                    let _ = writeln!(lock, "{}", std::process::id());
+                }
+            }
+        });
+    }
+
     /// Leaves behind a watcher that stops the cluster once no process has connected to it or
     /// asked for it for `idle` — for the disposable test cluster, which no single test process
     /// can stop (others may still need it). Without `flock` the cluster simply keeps running.

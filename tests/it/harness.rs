@@ -46,6 +46,8 @@ fn server_options() -> PgConnectOptions {
             cluster
                 .stop_when_idle(std::time::Duration::from_secs(60))
                 .expect("watching the test cluster");
+            // While this process runs, the cluster stays wanted, whatever its connections.
+            cluster.keep_wanted(std::time::Duration::from_secs(15));
             cluster.connect_options("postgres")
         }
     }
