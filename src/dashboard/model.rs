@@ -360,10 +360,7 @@ impl Figures {
     }
 }
 
-/// A rate per hundred as the page shows it (`85.3%`, or a dash).
-pub fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"))
-}
+pub use crate::web::percent;
 
 /// The civil-affairs roster's figures of a region: its children, those registered here and
 /// those paired — each `None` where no county of the region has a roster (and for stations).

@@ -103,15 +103,24 @@ async fn forms_page(
     ctx: PageContext,
     ids: &[Uuid],
 ) -> Result<Response, AppError> {
+    // A batch is one station's: its standard is looked up once per region, not per form.
+    let mut standards: std::collections::HashMap<String, Standard> = Default::default();
     let mut forms = Vec::new();
     for form in read::pairing_forms(&state.db, ids).await? {
-        let standard = crate::pairings::standard::of_region(
-            &state.db,
-            &form.station_region_code,
-            state.config.check_in_days,
-        )
-        .await?
-        .standard;
+        let standard = match standards.get(&form.station_region_code) {
+            Some(standard) => *standard,
+            None => {
+                let standard = crate::pairings::standard::of_region(
+                    &state.db,
+                    &form.station_region_code,
+                    state.config.check_in_days,
+                )
+                .await?
+                .standard;
+                standards.insert(form.station_region_code.clone(), standard);
+                standard
+            }
+        };
         forms.push((form, standard));
     }
     Ok(render(&PairingFormsPage { ctx, forms }))

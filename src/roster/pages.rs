@@ -19,12 +19,7 @@ use crate::regions::model::Region;
 use crate::regions::service::Choice;
 use crate::web::error::AppError;
 use crate::web::paging::{ListView, PageRequest, Paging};
-use crate::web::{AppState, PageContext, Query, render};
-
-/// A rate per hundred as the page shows it (`85.3%`, or a dash).
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"))
-}
+use crate::web::{AppState, PageContext, Query, percent, render};
 
 /// Query of the roster page.
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -377,6 +377,11 @@ pub fn public_address(
     (format!("{scheme}://{host}"), false)
 }
 
+/// A rate per hundred as the page shows it (`85.3%`, or a dash).
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"))
+}
+
 /// A record id from a path; a malformed one is a missing record.
 pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)
