@@ -2675,6 +2675,36 @@ CREATE TABLE public.data_request (
 
 
 --
+-- Name: erasure_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.erasure_log (
+    id bigint NOT NULL,
+    subject_kind text NOT NULL,
+    subject_id uuid NOT NULL,
+    why text NOT NULL,
+    erased_on date NOT NULL,
+    logged_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT erasure_log_kind CHECK ((subject_kind = ANY (ARRAY['child'::text, 'volunteer'::text]))),
+    CONSTRAINT erasure_log_why CHECK ((why = ANY (ARRAY['deletion_request'::text, 'retention'::text])))
+);
+
+
+--
+-- Name: erasure_log_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.erasure_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.erasure_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: follow_up; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2722,6 +2752,23 @@ CREATE TABLE public.guardian (
 
 
 --
+-- Name: idempotency_key; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.idempotency_key (
+    user_id uuid NOT NULL,
+    key text NOT NULL,
+    request_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    status smallint,
+    content_type text,
+    location text,
+    body bytea,
+    CONSTRAINT idempotency_key_format CHECK ((key ~ '^[\x21-\x7e]{1,255}$'::text))
+);
+
+
+--
 -- Name: import_report; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2733,6 +2780,19 @@ CREATE TABLE public.import_report (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT import_report_entity_check CHECK ((char_length(entity) <= 50))
+);
+
+
+--
+-- Name: job_run; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_run (
+    job text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    ok boolean,
+    detail text
 );
 
 
@@ -3324,6 +3384,14 @@ ALTER TABLE ONLY public.data_request
 
 
 --
+-- Name: erasure_log erasure_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.erasure_log
+    ADD CONSTRAINT erasure_log_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: follow_up follow_up_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3348,11 +3416,27 @@ ALTER TABLE ONLY public.guardian
 
 
 --
+-- Name: idempotency_key idempotency_key_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.idempotency_key
+    ADD CONSTRAINT idempotency_key_pkey PRIMARY KEY (user_id, key);
+
+
+--
 -- Name: import_report import_report_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.import_report
     ADD CONSTRAINT import_report_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: job_run job_run_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_run
+    ADD CONSTRAINT job_run_pkey PRIMARY KEY (job);
 
 
 --
@@ -3785,6 +3869,13 @@ CREATE INDEX data_request_volunteer ON public.data_request USING btree (voluntee
 
 
 --
+-- Name: erasure_log_subject; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX erasure_log_subject ON public.erasure_log USING btree (subject_id);
+
+
+--
 -- Name: follow_up_assignee_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3824,6 +3915,13 @@ CREATE INDEX follow_up_pairing ON public.follow_up USING btree (pairing_id, crea
 --
 
 CREATE INDEX guardian_child_id ON public.guardian USING btree (child_id);
+
+
+--
+-- Name: idempotency_key_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idempotency_key_created ON public.idempotency_key USING btree (created_at);
 
 
 --
@@ -5068,6 +5166,14 @@ ALTER TABLE ONLY public.follow_up
 
 ALTER TABLE ONLY public.guardian
     ADD CONSTRAINT guardian_child_id_fkey FOREIGN KEY (child_id) REFERENCES public.child(id);
+
+
+--
+-- Name: idempotency_key idempotency_key_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.idempotency_key
+    ADD CONSTRAINT idempotency_key_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id) ON DELETE CASCADE;
 
 
 --

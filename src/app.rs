@@ -41,6 +41,7 @@ fn all_routes() -> Routes {
         .merge(crate::reports::routes())
         .merge(crate::paperwork::routes())
         .merge(crate::privacy::routes())
+        .merge(crate::ops::routes())
 }
 
 /// Every route the service has, with who may call it.
@@ -65,9 +66,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
         .fallback(|| async { AppError::NotFound });
 
-    // Outermost first: request id → trace → compression → headers → errors → timeout → panics
-    // → CSRF → session store failures → session → current user.
+    // Outermost first: metrics → request id → trace → compression → headers → errors → timeout
+    // → panics → CSRF → session store failures → session → current user → idempotency keys.
     let layers = ServiceBuilder::new()
+        .layer(middleware::from_fn(crate::ops::metrics::track))
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
@@ -122,7 +124,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(crate::auth::csrf::protect))
         .layer(middleware::from_fn(crate::auth::session::store_failures))
         .layer(crate::auth::session::layer(state.db.clone(), state.config.secure_cookies))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::load_user));
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::load_user))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::idempotency::guard));
 
     routes.layer(layers).with_state(state)
 }

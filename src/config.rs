@@ -49,12 +49,59 @@ pub struct Config {
     /// (`https://aixin.example.gov.cn`), which a station's poster prints and its QR code holds.
     /// Without it a poster uses the address the page was opened at, and says so.
     pub public_url: Option<String>,
+    /// `AIXIN_READ_DATABASE_URL` (default none): a streaming replica of the database, which the
+    /// dashboard, the stats API and the reports read from; everything else uses the primary.
+    pub read_database_url: Option<String>,
+    /// `AIXIN_BACKUP_AT` (default none: no scheduled backup): the time of day, China time
+    /// (`02:30`), of the daily backup into `AIXIN_BACKUP_DIR`.
+    pub backup_at: Option<time::Time>,
+    /// `AIXIN_BACKUP_KEEP` (default 14): how many scheduled backups are kept; older ones are
+    /// deleted after a new one is written.
+    pub backup_keep: u32,
+    /// `AIXIN_BACKUP_DIR` (default `<data dir>/backups`): where scheduled backups, and the
+    /// erasure log a restore re-applies, are written.
+    pub backup_dir: PathBuf,
+    /// `AIXIN_METRICS_BIND` (default none): an address of its own (`127.0.0.1:9100`) that serves
+    /// `GET /metrics` to anyone who reaches it, and nothing else.
+    pub metrics_bind: Option<SocketAddr>,
+    /// `AIXIN_METRICS_ALLOW` (default none): addresses or ranges that may read `GET /metrics` on
+    /// the service's own address, connecting directly (not through a trusted proxy).
+    pub metrics_allow: Vec<ipnet::IpNet>,
+}
+
+/// How the log is written: `AIXIN_LOG_FORMAT`, read before the rest of the configuration so
+/// that its errors are logged in the chosen form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Lines for a person (the default).
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+impl LogFormat {
+    /// `AIXIN_LOG_FORMAT`: `text` (default) or `json`.
+    pub fn from_env() -> anyhow::Result<LogFormat> {
+        match std::env::var("AIXIN_LOG_FORMAT")
+            .ok()
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("" | "text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => bail!("AIXIN_LOG_FORMAT must be text or json, not {other:?}"),
+        }
+    }
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field(
+                "read_database_url",
+                &self.read_database_url.as_ref().map(|_| "<set>"),
+            )
             .field("data_dir", &self.data_dir)
             .field("bind", &self.bind)
             .field("db_max_connections", &self.db_max_connections)
@@ -140,7 +187,7 @@ impl Config {
             None => 30,
         };
         let trusted_proxies = match get("AIXIN_TRUSTED_PROXIES") {
-            Some(list) => parse_proxies(&list)?,
+            Some(list) => parse_ranges("AIXIN_TRUSTED_PROXIES", &list)?,
             None => Vec::new(),
         };
         let db_statement_timeout_ms = match get("AIXIN_DB_STATEMENT_TIMEOUT_MS") {
@@ -211,6 +258,41 @@ impl Config {
                 Some(u)
             }
         };
+        let read_database_url = get("AIXIN_READ_DATABASE_URL");
+        let backup_at = match get("AIXIN_BACKUP_AT") {
+            Some(at) => Some(
+                time::Time::parse(
+                    at.trim(),
+                    time::macros::format_description!("[hour padding:none]:[minute]"),
+                )
+                .ok()
+                .context("AIXIN_BACKUP_AT must be a time of day such as 02:30")?,
+            ),
+            None => None,
+        };
+        let backup_keep = match get("AIXIN_BACKUP_KEEP") {
+            Some(n) => n
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=3650).contains(n))
+                .context("AIXIN_BACKUP_KEEP must be a number of backups from 1 to 3650")?,
+            None => 14,
+        };
+        let backup_dir = get("AIXIN_BACKUP_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("backups"));
+        let metrics_bind =
+            match get("AIXIN_METRICS_BIND") {
+                Some(addr) => Some(addr.trim().parse().context(
+                    "AIXIN_METRICS_BIND must be an address and port, e.g. 127.0.0.1:9100",
+                )?),
+                None => None,
+            };
+        let metrics_allow = match get("AIXIN_METRICS_ALLOW") {
+            Some(list) => parse_ranges("AIXIN_METRICS_ALLOW", &list)?,
+            None => Vec::new(),
+        };
         Ok(Config {
             database_url: get("DATABASE_URL"),
             data_dir,
@@ -226,7 +308,19 @@ impl Config {
             retention_months,
             privacy_officer,
             public_url,
+            read_database_url,
+            backup_at,
+            backup_keep,
+            backup_dir,
+            metrics_bind,
+            metrics_allow,
         })
+    }
+
+    /// Whether `peer` may read `GET /metrics` on the service's own address.
+    pub fn may_read_metrics(&self, peer: IpAddr) -> bool {
+        let peer = peer.to_canonical();
+        !self.is_trusted_proxy(peer) && self.metrics_allow.iter().any(|net| net.contains(&peer))
     }
 
     /// Whether `peer` is one of the trusted reverse proxies.
@@ -237,7 +331,7 @@ impl Config {
 }
 
 /// `10.0.0.0/8, 192.168.1.10`: ranges, or single addresses (a range of one).
-fn parse_proxies(list: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
+fn parse_ranges(variable: &str, list: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
     list.split(',')
         .map(str::trim)
         .filter(|item| !item.is_empty())
@@ -247,7 +341,7 @@ fn parse_proxies(list: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
                 .map(|net| net.trunc())
                 .with_context(|| {
                     format!(
-                        "AIXIN_TRUSTED_PROXIES: {item:?} is neither an address nor a range \
+                        "{variable}: {item:?} is neither an address nor a range \
                          (e.g. 10.0.0.0/8 or 192.168.1.10)"
                     )
                 })
@@ -299,6 +393,11 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
         && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
     {
         bail!("DATABASE_URL must start with postgres:// or postgresql://");
+    }
+    if let Some(url) = &config.read_database_url
+        && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        bail!("AIXIN_READ_DATABASE_URL must start with postgres:// or postgresql://");
     }
     Ok(())
 }

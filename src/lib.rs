@@ -31,6 +31,8 @@ pub mod health;
 pub mod i18n;
 /// Spreadsheet imports: the page, the template, reading an upload, error reports.
 pub mod imports;
+/// Running the service: backups and restores, scheduled jobs, metrics.
+pub mod ops;
 /// Pairing children with volunteers: suggestions, guards, the pairing record, closing.
 pub mod pairings;
 /// The paperwork counties file: pairing forms, activity ledgers, rosters, certificates.
@@ -145,35 +147,6 @@ pub async fn import_file(
     }
 }
 
-/// Every hour: removes expired sessions, login attempts older than 30 days and import error
-/// reports older than a week.
-pub async fn housekeeping(db: sqlx::PgPool) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        every.tick().await;
-        let sessions = sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
-            .execute(&db)
-            .await;
-        let attempts =
-            sqlx::query("DELETE FROM login_attempt WHERE at < now() - interval '30 days'")
-                .execute(&db)
-                .await;
-        let reports =
-            sqlx::query("DELETE FROM import_report WHERE created_at < now() - interval '7 days'")
-                .execute(&db)
-                .await;
-        let applications = recruitment::forget_attempts(&db).await.map(|_| ());
-        if let Err(e) = sessions
-            .map(|_| ())
-            .and(attempts.map(|_| ()))
-            .and(reports.map(|_| ()))
-            .and(applications)
-        {
-            tracing::warn!(error = %e, "housekeeping failed");
-        }
-    }
-}
-
 /// `aixin serve`: runs the service until SIGTERM or Ctrl-C, then stops in order — the web
 /// server, the pool, and the embedded cluster if this process started it.
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -182,16 +155,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.bind))?;
     tracing::info!("aixin is serving on http://{}", listener.local_addr()?);
-    let state = AppState::new(database.pool.clone(), config);
+    ops::metrics::handle();
+    let target = ops::backup::Target::of(&config, database.cluster.as_ref()).ok();
+    let state = AppState::new(database.pool.clone(), config)?;
     let figures = state.figures.clone();
-    let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
-    let retention = tokio::spawn(privacy::service::retention::daily(
+    let jobs = tokio::spawn(ops::schedule::every_minute(
         database.pool.clone(),
-        state.config.retention_months,
+        state.config.clone(),
+        target,
     ));
+    let metrics = match state.config.metrics_bind {
+        Some(addr) => {
+            let metrics = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr} for metrics"))?;
+            tracing::info!("metrics on http://{addr}/metrics");
+            let router = ops::metrics::own_address(state.clone());
+            Some(tokio::spawn(
+                async move { axum::serve(metrics, router).await },
+            ))
+        }
+        None => None,
+    };
     let served = serve(listener, state, shutdown_signal()).await;
-    housekeeping.abort();
-    retention.abort();
+    jobs.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     tracing::info!("shutting down");
     figures.close().await;
     let closed = database.close().await;

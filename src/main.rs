@@ -36,10 +36,29 @@ enum Command {
     /// service does once a day), for cron.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Write a backup of the whole database to FILE (default: a new file in AIXIN_BACKUP_DIR).
+    /// Keep the secret key apart from it: ID numbers in it cannot be read without the key.
+    Backup {
+        /// Where to write it.
+        file: Option<std::path::PathBuf>,
+    },
+    /// Restore a backup into the database (which must be empty, unless --force), bring its
+    /// schema up to date, and erase again everyone the erasure log names.
+    Restore {
+        /// A file written by `aixin backup`.
+        file: std::path::PathBuf,
+        /// Replace everything in a database that is not empty.
+        #[arg(long)]
+        force: bool,
+        /// The erasure log to re-apply (default: erasures.jsonl beside FILE, if there is one).
+        #[arg(long)]
+        erasures: Option<std::path::PathBuf>,
+    },
     /// Fill an empty database with realistic demonstration data on the real region tree.
     SeedDemo {
-        /// small (one county, 6 stations), county (20 stations) or sichuan (the province at
-        /// its published size: 419 stations, 173,000 volunteers, 170,000 children).
+        /// small (one county, 6 stations), county (20 stations), sichuan (the province at
+        /// its published size: 419 stations, 173,000 volunteers, 170,000 children) or national
+        /// (ten times sichuan on its region tree: a benchmark, not for trying pages).
         #[arg(long, value_enum, default_value = "small")]
         scale: aixin::seed::Scale,
     },
@@ -100,11 +119,24 @@ async fn main() -> std::process::ExitCode {
         Some(Command::SeedDemo { .. }) => "info,sqlx=error",
         _ => "info,sqlx=warn,tower_http=info",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
-        )
-        .init();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    match aixin::config::LogFormat::from_env() {
+        Ok(aixin::config::LogFormat::Json) => tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+        Ok(aixin::config::LogFormat::Text) => {
+            tracing_subscriber::fmt().with_env_filter(filter).init()
+        }
+        Err(e) => {
+            eprintln!("aixin: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -133,6 +165,82 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 aixin::import_file(&database.pool, &config, &kind, &file, &username).await;
             database.close().await?;
             outcome
+        }
+        Command::Backup { file } => {
+            let database = aixin::db::Database::open(&config).await?;
+            let file = file
+                .unwrap_or_else(|| config.backup_dir.join(aixin::ops::backup::scheduled_name()));
+            let target = aixin::ops::backup::Target::of(&config, database.cluster.as_ref())?;
+            let made = aixin::ops::backup::backup(&database.pool, &target, &file).await;
+            let kept = aixin::ops::keep_erasure_log(
+                &database.pool,
+                file.parent().unwrap_or(std::path::Path::new(".")),
+                -1,
+            )
+            .await;
+            database.close().await?;
+            let manifest = made?;
+            kept?;
+            println!(
+                "backup written: {} ({} bytes, schema {}, sha256 {})",
+                file.display(),
+                manifest.dump_bytes,
+                manifest.schema_version,
+                manifest.dump_sha256
+            );
+            println!(
+                "the erasure log beside it: {}",
+                aixin::ops::backup::ERASURE_LOG
+            );
+            println!(
+                "keep the secret key (AIXIN_SECRET_KEY or <data dir>/secret.key) apart from the \
+                 backup: without it the ID numbers in it cannot be read"
+            );
+            Ok(())
+        }
+        Command::Restore {
+            file,
+            force,
+            erasures,
+        } => {
+            let log = erasures.or_else(|| {
+                let beside = file
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(aixin::ops::backup::ERASURE_LOG);
+                beside.exists().then_some(beside)
+            });
+            let entries = match &log {
+                Some(path) => aixin::ops::backup::read_erasure_log(path)?,
+                None => Vec::new(),
+            };
+            let database = aixin::db::Database::open(&config).await?;
+            let target = aixin::ops::backup::Target::of(&config, database.cluster.as_ref())?;
+            let outcome =
+                aixin::ops::backup::restore(&database.pool, &target, &file, force, &entries).await;
+            database.close().await?;
+            let done = outcome?;
+            println!(
+                "restored {} (made {}, schema {}); {} migrations applied since",
+                file.display(),
+                done.manifest.created_at,
+                done.manifest.schema_version,
+                done.migrations_applied
+            );
+            match &log {
+                Some(path) => println!(
+                    "erasure log {}: {} erased again, {} already erased, {} not in the backup",
+                    path.display(),
+                    done.erasures.erased,
+                    done.erasures.already,
+                    done.erasures.missing
+                ),
+                None => println!(
+                    "no erasure log was given or found beside the backup: anyone erased after \
+                     it was made is back; re-run with --erasures FILE"
+                ),
+            }
+            Ok(())
         }
         Command::SeedDemo { scale } => {
             let database = aixin::open_database(&config).await?;

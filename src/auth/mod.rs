@@ -7,6 +7,7 @@ pub mod api;
 mod audit_log;
 pub mod cli;
 pub mod csrf;
+pub mod idempotency;
 pub mod model;
 pub mod pages;
 pub mod password;

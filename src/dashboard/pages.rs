@@ -75,6 +75,8 @@ struct DashboardPage {
     descending: bool,
     months: Vec<Month>,
     alerts: Alerts,
+    /// Seconds the read replica the figures come from is behind, when more than a few.
+    lag: Option<i64>,
 }
 
 impl DashboardPage {
@@ -181,6 +183,9 @@ fn last_month(day: time::Date) -> String {
     format!("{year:04}-{:02}", u8::from(month))
 }
 
+/// A replica this many seconds behind or less is not worth a word.
+const LAG_SHOWN: i64 = 5;
+
 /// `GET /dashboard`.
 #[tracing::instrument(skip(state, ctx, user))]
 pub async fn dashboard(
@@ -202,6 +207,13 @@ pub async fn dashboard(
     };
     let today = crate::domain::today();
     let page = super::service::dashboard(&state.figures, &user, &focus, period, today).await?;
+    let lag = match &state.config.read_database_url {
+        Some(_) => crate::db::replica_lag(&state.figures)
+            .await
+            .map(|s| s.round() as i64)
+            .filter(|s| *s > LAG_SHOWN),
+        None => None,
+    };
     let (breakdown, months, alerts) = (page.breakdown, page.months, page.alerts);
     let (name, crumbs) = (page.name, page.crumbs);
     let mut areas = breakdown.areas;
@@ -218,6 +230,7 @@ pub async fn dashboard(
     };
     let is_station = station_record.is_some();
     Ok(render(&DashboardPage {
+        lag,
         by_build_mode: labelled(&total.stations_by_build_mode, |w| {
             BuildMode::parse(w).map(BuildMode::label_key)
         }),

@@ -503,3 +503,9 @@ pub async fn names(
         .collect();
     Ok((name, crumbs))
 }
+
+/// Counts the running pairings' kept figures again for `today` at every station whose figures
+/// hold for another day (the scheduled `figures` job, just after midnight).
+pub async fn refresh_day(db: &PgPool, today: time::Date) -> Result<(), AppError> {
+    Ok(super::support::recount(db, (None, None), today).await?)
+}

@@ -142,14 +142,35 @@ pub fn outage(err: &sqlx::Error) -> Option<Outage> {
     }
 }
 
-/// A pool beside `db`, on the same database, whose connections plan every statement with its
-/// actual parameters (`plan_cache_mode = force_custom_plan`), half the size of the main pool.
-/// It connects when first used.
-pub fn figures_pool(db: &PgPool, main_connections: u32) -> PgPool {
-    let options = (*db.connect_options())
-        .clone()
-        .options([("plan_cache_mode", "force_custom_plan")]);
-    pool_options(main_connections.div_ceil(2).max(2)).connect_lazy_with(options)
+/// The pool figures are read from: the replica of `AIXIN_READ_DATABASE_URL`, or else the
+/// database of `db`; its connections plan every statement with its actual parameters
+/// (`plan_cache_mode = force_custom_plan`). Half the size of the main pool; it connects when
+/// first used.
+pub fn figures_pool(db: &PgPool, config: &Config) -> anyhow::Result<PgPool> {
+    let options = match &config.read_database_url {
+        Some(url) => session_settings(
+            url.parse()
+                .context("AIXIN_READ_DATABASE_URL is not a valid PostgreSQL URL")?,
+            config,
+        ),
+        None => (*db.connect_options()).clone(),
+    }
+    .options([("plan_cache_mode", "force_custom_plan")]);
+    Ok(pool_options(config.db_max_connections.div_ceil(2).max(2)).connect_lazy_with(options))
+}
+
+/// How many seconds the database behind `figures` is behind the primary: 0 for the primary
+/// itself and for a replica that has replayed all it received, `None` when it cannot say.
+pub async fn replica_lag(figures: &PgPool) -> Option<f64> {
+    sqlx::query_scalar::<_, Option<f64>>(
+        "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0
+                     WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                     ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END",
+    )
+    .fetch_one(figures)
+    .await
+    .ok()
+    .flatten()
 }
 
 /// Creates the database named in `options` when the server does not have it yet.

@@ -109,10 +109,11 @@ pub fn labels<T: Labelled>(lang: crate::i18n::Lang, items: &[T]) -> String {
 
 /// Today in China (UTC+8), the day the federation's staff live in.
 pub fn today() -> Date {
-    OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+8))
-        .date()
+    OffsetDateTime::now_utc().to_offset(CHINA).date()
 }
+
+/// China's time zone (UTC+8, no summer time).
+pub const CHINA: time::UtcOffset = time::macros::offset!(+8);
 
 /// Compound surnames (复姓) that stay together when a name is cut to its given name.
 const COMPOUND_SURNAMES: &[&str] = &[

@@ -303,3 +303,57 @@ pub async fn runs(db: &PgPool, limit: i64) -> sqlx::Result<Vec<Run>> {
     .fetch_all(db)
     .await
 }
+
+/// Writes an erasure into the log that a restore re-applies: the record's id, why, the day.
+pub async fn log_erasure(
+    tx: &mut PgConnection,
+    kind: &str,
+    id: Uuid,
+    why: &str,
+    on: Date,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO erasure_log (subject_kind, subject_id, why, erased_on) VALUES ($1, $2, $3, $4)",
+        kind,
+        id,
+        why,
+        on
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The erasure log, oldest first.
+pub async fn erasures(db: &PgPool) -> sqlx::Result<Vec<(String, Uuid, String, Date)>> {
+    let rows = sqlx::query!(
+        "SELECT subject_kind, subject_id, why, erased_on FROM erasure_log ORDER BY id"
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.subject_kind, r.subject_id, r.why, r.erased_on))
+        .collect())
+}
+
+/// The newest entry of the erasure log (0 when empty): whether a copy of it is current.
+pub async fn last_erasure(db: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!" FROM erasure_log"#)
+        .fetch_one(db)
+        .await
+}
+
+/// Whether a child's (`kind` "child") or a volunteer's record is anonymised; `None` when the
+/// database holds no such record.
+pub async fn anonymised(tx: &mut PgConnection, kind: &str, id: Uuid) -> sqlx::Result<Option<bool>> {
+    sqlx::query_scalar!(
+        r#"SELECT anonymised_at IS NOT NULL AS "erased!" FROM child WHERE $1 = 'child' AND id = $2
+           UNION ALL
+           SELECT anonymised_at IS NOT NULL FROM volunteer WHERE $1 = 'volunteer' AND id = $2"#,
+        kind,
+        id
+    )
+    .fetch_optional(tx)
+    .await
+}

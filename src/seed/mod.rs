@@ -25,6 +25,9 @@ pub enum Scale {
     County,
     /// The province at the size of its published figures.
     Sichuan,
+    /// Ten times Sichuan on Sichuan's own region tree (4,190 stations, 1.73 million
+    /// volunteers, 1.7 million children): a benchmark of what one server carries.
+    National,
 }
 
 /// The sizes of a scale.
@@ -70,6 +73,15 @@ impl Scale {
                 activities: 44_000,
                 contacts_per_pairing: 7,
                 wishes: 30_000,
+            },
+            Scale::National => Size {
+                region: "51",
+                stations: 4_190,
+                volunteers: 1_730_000,
+                children: 1_700_000,
+                activities: 440_000,
+                contacts_per_pairing: 7,
+                wishes: 300_000,
             },
         }
     }

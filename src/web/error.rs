@@ -301,6 +301,13 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             rendered.headers_mut().insert(name.clone(), value.clone());
         }
     }
+    // Every 503 (the request timeout's too) says when to come back.
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        rendered
+            .headers_mut()
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("5"));
+    }
     rendered
 }
 

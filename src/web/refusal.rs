@@ -120,7 +120,13 @@ impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         // The server restarting, a lost connection, no connection free, a statement past the
         // timeout: 503 with Retry-After, never 500.
-        if crate::db::outage(&err).is_some() {
+        if let Some(outage) = crate::db::outage(&err) {
+            let kind = match outage {
+                crate::db::Outage::ConnectionLost => "connection_lost",
+                crate::db::Outage::NoConnection => "no_connection",
+                crate::db::Outage::StatementTimeout => "statement_timeout",
+            };
+            metrics::counter!("aixin_db_errors_total", "kind" => kind).increment(1);
             return AppError::Unavailable;
         }
         match &err {

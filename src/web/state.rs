@@ -13,7 +13,8 @@ use crate::crypto::Cipher;
 pub struct AppState {
     /// The connection pool.
     pub db: PgPool,
-    /// Connections for the dashboard and reports, on the same database: their queries' best
+    /// Connections for the dashboard and reports — on the read replica when there is one, else
+    /// on the same database: their queries' best
     /// plans depend on the size of the focus (a province or a station), so these connections
     /// plan each statement with its parameters rather than reuse a generic plan; and figures
     /// never take the connections the pages people work in need.
@@ -27,17 +28,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state for a pool and a configuration.
-    pub fn new(db: PgPool, config: Config) -> AppState {
+    /// The state for a pool and a configuration; fails only on an `AIXIN_READ_DATABASE_URL`
+    /// that is not a PostgreSQL URL.
+    pub fn new(db: PgPool, config: Config) -> anyhow::Result<AppState> {
         let cipher = Cipher::new(&config.secret_key);
-        let figures = crate::db::figures_pool(&db, config.db_max_connections);
-        AppState {
+        let figures = crate::db::figures_pool(&db, &config)?;
+        Ok(AppState {
             db,
             figures,
             config: Arc::new(config),
             cipher,
             exports: Default::default(),
-        }
+        })
     }
 }
 

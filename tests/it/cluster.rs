@@ -86,7 +86,7 @@ async fn a_cluster_starts_from_an_empty_folder_is_reused_and_readyz_follows_it()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(pool, test_config(addr));
+    let state = AppState::new(pool, test_config(addr)).unwrap();
     tokio::spawn(aixin::serve(listener, state, std::future::pending()));
     let http = client();
     let readyz = format!("http://{addr}/readyz");

@@ -330,7 +330,7 @@ impl TestApp {
         // The app's own pool, with the settings the service gives every connection.
         let options = db::session_settings((*db.pool.connect_options()).clone(), &config);
         let pool = db::pool_options(10).connect_lazy_with(options);
-        let state = AppState::new(pool, config);
+        let state = AppState::new(pool, config).unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(aixin::serve(listener, state, async move {
             let _ = rx.await;

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("dashboard", 20),
     ("reports", 21),
     ("paperwork", 21),
+    ("ops", 25),
     ("app", 30),
     ("lib", 31),
     ("main", 32),

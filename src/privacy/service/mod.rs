@@ -5,7 +5,7 @@
 //! files and follows her own requests to see what is held about her.
 
 mod consent;
-mod erase;
+pub mod erase;
 pub mod retention;
 
 use std::net::IpAddr;

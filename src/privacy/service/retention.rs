@@ -159,47 +159,6 @@ async fn erase_one(db: &PgPool, subject: Subject, today: Date) -> Result<bool, A
     Ok(done)
 }
 
-/// The daily run inside the service: once a day, one instance at a time (an advisory lock
-/// keeps two instances from running together; the run is safe to repeat anyway).
-pub async fn daily(db: PgPool, months: u16) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
-    loop {
-        every.tick().await;
-        match once_alone(&db, months).await {
-            Ok(Some(done)) => tracing::info!(
-                children = done.children,
-                volunteers = done.volunteers,
-                "retention run finished"
-            ),
-            Ok(None) => tracing::info!("retention run skipped: another instance is running one"),
-            Err(e) => tracing::warn!(error = %e, "retention run failed"),
-        }
-    }
-}
-
-/// Runs unless another instance is running one.
-async fn once_alone(db: &PgPool, months: u16) -> Result<Option<Outcome>, AppError> {
-    let mut lock = db.acquire().await?;
-    let key = "retention run";
-    let got: bool = sqlx::query_scalar!(
-        r#"SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS "got!""#,
-        key
-    )
-    .fetch_one(&mut *lock)
-    .await?;
-    if !got {
-        return Ok(None);
-    }
-    let outcome = run(db, months, "schedule", false).await;
-    sqlx::query_scalar!(
-        r#"SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS "released!""#,
-        key
-    )
-    .fetch_one(&mut *lock)
-    .await?;
-    outcome.map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
