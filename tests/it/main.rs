@@ -12,6 +12,7 @@ mod journey;
 mod keeping;
 mod language;
 mod layers;
+mod operations;
 mod pairing_figures;
 mod pairings;
 mod paperwork;
