@@ -164,70 +164,33 @@ impl Config {
             Some(hex) => SecretKey::from_hex(&hex).context("AIXIN_SECRET_KEY")?,
             None => load_or_create_key(&data_dir.join("secret.key"))?,
         };
-        let db_max_connections = match get("AIXIN_DB_MAX_CONNECTIONS") {
-            Some(n) => n
-                .parse()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .context("AIXIN_DB_MAX_CONNECTIONS must be a number from 1 to 1000")?,
-            None => 20,
-        };
+        let db_max_connections = number(&get, "AIXIN_DB_MAX_CONNECTIONS", 1..=1000, "", 20)?;
         let secure_cookies = match get("AIXIN_SECURE_COOKIES").as_deref().map(str::trim) {
             None | Some("0" | "false" | "no") => false,
             Some("1" | "true" | "yes") => true,
             Some(_) => bail!("AIXIN_SECURE_COOKIES must be true or false"),
         };
-        let check_in_days = match get("AIXIN_CHECK_IN_DAYS") {
-            Some(n) => n
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=365).contains(n))
-                .context("AIXIN_CHECK_IN_DAYS must be a number of days from 1 to 365")?,
-            None => 30,
-        };
+        let check_in_days = number(&get, "AIXIN_CHECK_IN_DAYS", 1..=365, "days", 30)?;
         let trusted_proxies = match get("AIXIN_TRUSTED_PROXIES") {
             Some(list) => parse_ranges("AIXIN_TRUSTED_PROXIES", &list)?,
             None => Vec::new(),
         };
-        let db_statement_timeout_ms = match get("AIXIN_DB_STATEMENT_TIMEOUT_MS") {
-            Some(n) => n
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=3_600_000).contains(n))
-                .context(
-                    "AIXIN_DB_STATEMENT_TIMEOUT_MS must be a number of milliseconds from 1 to 3600000",
-                )?,
-            None => 10_000,
-        };
-        let export_max_rows = match get("AIXIN_EXPORT_MAX_ROWS") {
-            Some(n) => n
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=1_000_000).contains(n))
-                .context("AIXIN_EXPORT_MAX_ROWS must be a number of rows from 1 to 1000000")?,
-            None => 100_000,
-        };
-        let request_due_days = match get("AIXIN_REQUEST_DUE_DAYS") {
-            Some(n) => n
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=90).contains(n))
-                .context("AIXIN_REQUEST_DUE_DAYS must be a number of days from 1 to 90")?,
-            None => 15,
-        };
-        let retention_months = match get("AIXIN_RETENTION_MONTHS") {
-            Some(n) => n
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=600).contains(n))
-                .context("AIXIN_RETENTION_MONTHS must be a number of months from 1 to 600")?,
-            None => 36,
-        };
+        let db_statement_timeout_ms = number(
+            &get,
+            "AIXIN_DB_STATEMENT_TIMEOUT_MS",
+            1..=3_600_000,
+            "milliseconds",
+            10_000,
+        )?;
+        let export_max_rows = number(
+            &get,
+            "AIXIN_EXPORT_MAX_ROWS",
+            1..=1_000_000,
+            "rows",
+            100_000,
+        )?;
+        let request_due_days = number(&get, "AIXIN_REQUEST_DUE_DAYS", 1..=90, "days", 15)?;
+        let retention_months = number(&get, "AIXIN_RETENTION_MONTHS", 1..=600, "months", 36)?;
         let privacy_officer = get("AIXIN_PRIVACY_OFFICER")
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty());
@@ -270,15 +233,7 @@ impl Config {
             ),
             None => None,
         };
-        let backup_keep = match get("AIXIN_BACKUP_KEEP") {
-            Some(n) => n
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=3650).contains(n))
-                .context("AIXIN_BACKUP_KEEP must be a number of backups from 1 to 3650")?,
-            None => 14,
-        };
+        let backup_keep = number(&get, "AIXIN_BACKUP_KEEP", 1..=3650, "backups", 14)?;
         let backup_dir = get("AIXIN_BACKUP_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("backups"));
@@ -328,6 +283,39 @@ impl Config {
         let peer = peer.to_canonical();
         self.trusted_proxies.iter().any(|net| net.contains(&peer))
     }
+}
+
+/// A whole number `variable` may hold, within `range`; `default` when it is unset. `unit` names
+/// what it counts, for the message (`days`), or is empty.
+fn number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &str,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+    default: T,
+) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display,
+{
+    let Some(text) = get(variable) else {
+        return Ok(default);
+    };
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .with_context(|| {
+            let of = if unit.is_empty() {
+                String::new()
+            } else {
+                format!("of {unit} ")
+            };
+            format!(
+                "{variable} must be a number {of}from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 /// `10.0.0.0/8, 192.168.1.10`: ranges, or single addresses (a range of one).
@@ -447,6 +435,23 @@ mod tests {
         };
         let err = format!("{:#}", Config::from_lookup(bad).unwrap_err());
         assert!(err.contains("AIXIN_TRUSTED_PROXIES"), "{err}");
+    }
+
+    #[test]
+    fn a_number_out_of_range_is_refused_with_its_range() {
+        let get = |value: &'static str| {
+            move |k: &str| match k {
+                "AIXIN_SECRET_KEY" => Some("ab".repeat(32)),
+                "AIXIN_CHECK_IN_DAYS" => Some(value.to_owned()),
+                _ => None,
+            }
+        };
+        let err = format!("{:#}", Config::from_lookup(get("0")).unwrap_err());
+        assert!(
+            err.contains("AIXIN_CHECK_IN_DAYS must be a number of days from 1 to 365"),
+            "{err}"
+        );
+        assert_eq!(Config::from_lookup(get(" 45 ")).unwrap().check_in_days, 45);
     }
 
     #[test]

@@ -20,7 +20,6 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use sqlx::postgres::PgConnectOptions;
 
 use crate::config::Config;
 use crate::db::embedded::{Cluster, find_bin_dir};
@@ -70,22 +69,6 @@ impl Target {
             (None, None) => bail!("no database to back up: neither DATABASE_URL nor a cluster"),
         };
         Ok(Target { args })
-    }
-
-    /// A database given by connection options (the tests' own servers).
-    pub fn of_options(options: &PgConnectOptions) -> Target {
-        let mut args = vec![
-            format!("--host={}", options.get_host()),
-            format!("--port={}", options.get_port()),
-            format!("--username={}", options.get_username()),
-        ];
-        if let Some(socket) = options.get_socket() {
-            args[0] = format!("--host={}", socket.display());
-        }
-        if let Some(db) = options.get_database() {
-            args.push(format!("--dbname={db}"));
-        }
-        Target { args }
     }
 }
 

@@ -168,7 +168,7 @@ async fn housekeeping(db: &PgPool) -> anyhow::Result<String> {
     let answers = crate::auth::idempotency::expire(db).await?;
     Ok(format!(
         "deleted {sessions} sessions, {attempts} login attempts, {reports} import reports, \
-         {applications:?} application counts, {answers} stored answers"
+         {applications} application counts, {answers} stored answers"
     ))
 }
 
